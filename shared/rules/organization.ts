@@ -1,0 +1,8 @@
+import { decided, type RuleResult } from './rule-result.ts';
+import { cleanText, isNullLike } from './text-basics.ts';
+
+// PLACEHOLDER until the real rules land: trims only.
+export function normalizeOrganization(input: string): RuleResult {
+  const cleaned = cleanText(input);
+  return decided(isNullLike(cleaned) ? null : cleaned);
+}

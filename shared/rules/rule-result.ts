@@ -1,0 +1,50 @@
+export const FIELD_KINDS = [
+  'personName',
+  'city',
+  'educationLevel',
+  'address',
+  'occupation',
+  'organization',
+  'text',
+] as const;
+
+export type FieldKind = (typeof FIELD_KINDS)[number];
+
+/** Flags a normalized field can carry; the contract lists the first five by name. */
+export type Flag =
+  | 'ambiguous-city'
+  | 'unknown-city'
+  | 'unparsed-address'
+  | 'unrecognized-education'
+  | 'llm-rejected'
+  | 'llm-unavailable'
+  | 'not-text';
+
+export interface CityCode {
+  departamento: string;
+  codigoDane: string;
+}
+
+export interface RuleResult {
+  /** Normalized value; null for null-like or empty input. */
+  value: string | null;
+  /** True when the rules alone decided the value (it need not go to the model in `fallback` mode). */
+  confident: boolean;
+  flags: Flag[];
+  /** Only for `city` values that resolved to one municipality. */
+  city?: CityCode;
+}
+
+export type Rule = (input: string) => RuleResult;
+
+export const decided = (value: string | null, flags: Flag[] = []): RuleResult => ({
+  value,
+  confident: true,
+  flags,
+});
+
+export const undecided = (value: string | null, flags: Flag[]): RuleResult => ({
+  value,
+  confident: false,
+  flags,
+});
