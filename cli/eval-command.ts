@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { createBatchRunner } from '#shared/engine/batch-runner.ts';
+import { ValueCache } from '#shared/engine/value-cache.ts';
+import { evaluateDataset, labeledItemSchema, type EvaluationReport, type LabeledItem, type Rate } from '#shared/eval/evaluate-dataset.ts';
+import { readRecords } from '#shared/io/record-reader.ts';
+import { cliModelClient, loadCliConfig, UsageError, type ModelOptions } from './cli-config.ts';
+
+export const BUNDLED_LABELED_SET = 'data/eval/leads.labeled.jsonl';
+
+interface EvalOptions extends ModelOptions {
+  dataset: string;
+  json?: boolean;
+  showErrors?: boolean;
+}
+
+export async function readLabeledSet(path: string): Promise<LabeledItem[]> {
+  const items: LabeledItem[] = [];
+  const problems: string[] = [];
+  for await (const item of readRecords(path, { format: 'jsonl', idFields: ['id'] })) {
+    if (item.kind === 'rejected') {
+      problems.push(`line ${item.line}: ${item.reason}`);
+      continue;
+    }
+    const parsed = labeledItemSchema.safeParse(item.record);
+    if (parsed.success) items.push(parsed.data);
+    else problems.push(`line ${item.line}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  }
+  if (problems.length > 0) throw new UsageError(`labeled set ${path} has bad lines:\n  ${problems.join('\n  ')}`);
+  return items;
+}
+
+const formatRate = (rate: Rate) =>
+  `${(100 * rate.rate).toFixed(1).padStart(5)}%  [${(100 * rate.low).toFixed(1)}–${(100 * rate.high).toFixed(1)}]  (${rate.hits}/${rate.total})`;
+
+export function formatEvaluation(report: EvaluationReport, showErrors: boolean): string {
+  const lines = [
+    `records: ${report.records}`,
+    `accuracy (exact match, 95% Wilson): ${formatRate(report.accuracy)}`,
+    ...Object.entries(report.fieldAccuracy).map(([field, rate]) => `  ${field.padEnd(22)} ${formatRate(rate)}`),
+    `expected flags raised: ${formatRate(report.flagRecall)}`,
+    `coverage (decided without a doubt flag): ${formatRate(report.coverage)}`,
+    `improvement (values needing a change, now right): ${formatRate(report.improvement)}`,
+    `idempotence (output normalized again unchanged): ${formatRate(report.idempotence)}`,
+    'change-rate anomaly levels:',
+    ...report.anomalies.map(
+      (anomaly) =>
+        `  ${anomaly.field.padEnd(22)} ${(100 * anomaly.changeRate).toFixed(1).padStart(5)}% of ${anomaly.total}  expected ${100 * anomaly.expected.min}–${100 * anomaly.expected.max}%  ${anomaly.level}`,
+    ),
+    `model calls: ${report.usage.modelCalls}  tokens in/out: ${report.usage.inputTokens}/${report.usage.outputTokens}  cost: $${report.usage.costUSD.toFixed(4)}  cache hits: ${report.usage.cacheHits}`,
+  ];
+  if (showErrors) {
+    lines.push(`errors (${report.errors.length}):`);
+    for (const error of report.errors) {
+      lines.push(`  ${error.id} ${error.field}: ${JSON.stringify(error.input)} → ${JSON.stringify(error.actual)} (expected ${JSON.stringify(error.expected)})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
+    .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET)
+    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
+    .option('--model <id>', 'model id')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--config <file>', 'JSON config merged over the defaults')
+    .option('--json', 'print the report as JSON')
+    .option('--show-errors', 'list every mismatch (shows the labeled values)')
+    .action(async (options: EvalOptions) => {
+      const config = await loadCliConfig(options);
+      const { client } = cliModelClient(options, config);
+      const items = await readLabeledSet(options.dataset);
+      const runner = createBatchRunner({ config, model: client, cache: new ValueCache() });
+      const report = await evaluateDataset(items, runner, config);
+      if (options.json) {
+        const { errors, ...figures } = report;
+        console.log(JSON.stringify(options.showErrors ? report : { ...figures, errorCount: errors.length }, null, 2));
+      } else {
+        console.log(formatEvaluation(report, options.showErrors ?? false));
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '#shared/config/normalization-config.ts';
+import { ModelError } from '#shared/model/model-errors.ts';
+import { UsageError } from './cli-config.ts';
+import { registerEvalCommand } from './eval-command.ts';
+import { registerNormalizeCommand } from './normalize-command.ts';
+
+const program = new Command()
+  .name('normflow')
+  .description('Normalize messy user-typed records with deterministic rules plus an LLM, offline or on AWS.')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerNormalizeCommand(program);
+registerEvalCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof ModelError) {
+    console.error(`normflow: ${error.message}`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
+
+/** Field names of the original Colombian registration form, mapped to kinds (contract table). */
+export const DEFAULT_FIELDS: Readonly<Record<string, FieldKind>> = {
+  nombres: 'personName',
+  apellidos: 'personName',
+  direccion: 'address',
+  ciudad: 'city',
+  nivelEducativo: 'educationLevel',
+  ocupacionActual: 'occupation',
+  empresa: 'organization',
+};
+
+export const PROVIDERS = ['rules', 'bedrock', 'openai'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const LLM_MODES = ['fallback', 'always', 'never'] as const;
+export type LlmMode = (typeof LLM_MODES)[number];
+
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _');
+
+const priceSchema = z.strictObject({
+  inputPerMillion: z.number().nonnegative(),
+  outputPerMillion: z.number().nonnegative(),
+});
+
+const modelSchema = z.strictObject({
+  /** Unset means: the local CLI uses the offline `rules` provider, AWS uses `bedrock`. */
+  provider: z.enum(PROVIDERS).optional(),
+  modelId: z.string().min(1).default('anthropic.claude-3-haiku-20240307-v1:0'),
+  temperature: z.number().min(0).max(1).default(0),
+  maxTokens: z.number().int().min(16).max(8192).default(1000),
+  /** OpenAI-compatible endpoint (Ollama, vLLM, LM Studio). */
+  baseUrl: z.url().optional(),
+  /** Name of the environment variable holding the OpenAI-compatible API key (the key itself never goes in config). */
+  apiKeyEnv: z.string().min(1).default('NORMFLOW_OPENAI_API_KEY'),
+  region: z.string().min(1).optional(),
+  requestTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  /** Extra or overriding prices, USD per million tokens, keyed by model id. */
+  prices: z.record(z.string(), priceSchema).default({}),
+});
+
+export const normalizationConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    fields: z
+      .record(fieldName, z.enum(FIELD_KINDS))
+      .refine((fields) => Object.keys(fields).length > 0, 'at least one field must be configured')
+      .default({ ...DEFAULT_FIELDS }),
+    /** Record id attribute. */
+    idField: fieldName.default('leadId'),
+    batchSize: z.number().int().min(1).max(200).default(10),
+    maxLeadsPerRun: z.number().int().min(1).max(1_000_000).default(50),
+    normalizationTTLDays: z.number().min(0).max(3650).default(7),
+    /** Batches in flight at once (the state machine's Map MaxConcurrency). */
+    maxConcurrency: z.number().int().min(1).max(40).default(4),
+    llmMode: z.enum(LLM_MODES).default('fallback'),
+    model: modelSchema.prefault({}),
+  })
+  .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {
+    message: 'at most one field may be of kind city (its derived fields would collide)',
+    path: ['fields'],
+  });
+
+export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
+export type NormalizationConfigInput = z.input<typeof normalizationConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'Config.Invalid';
+}
+
+/** Describes each problem with the key path, e.g. `model.temperature: expected number, received string`. */
+export function describeConfigIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const prefix = path ? `${path}.` : '';
+        return `unknown key ${issue.keys.map((key) => `"${prefix}${key}"`).join(', ')}`;
+      }
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Validates a config object (defaults filled in); throws ConfigError naming every bad key. */
+export function parseConfig(input: unknown): NormalizationConfig {
+  const result = normalizationConfigSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigError(`Invalid normalization config: ${describeConfigIssues(result.error)}`);
+  return result.data;
+}
+
+/** Later layers win key by key; `model` is merged one level deep, `fields` is replaced whole. */
+export function mergeConfigLayers(...layers: Array<Record<string, unknown> | undefined>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      const previous = merged[key];
+      merged[key] =
+        key === 'model' && isPlainObject(previous) && isPlainObject(value) ? { ...previous, ...value } : value;
+    }
+  }
+  return merged;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The configured city field, if any: its derived fields are `<field>Departamento` and `<field>CodigoDane`. */
+export function cityFieldOf(config: NormalizationConfig): string | undefined {
+  return Object.entries(config.fields).find(([, kind]) => kind === 'city')?.[0];
+}

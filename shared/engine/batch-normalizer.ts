@@ -1,0 +1,220 @@
+import { cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
+import type { ModelClient } from '#shared/model/model-port.ts';
+import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
+import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
+import { estimateCost } from '#shared/model/model-prices.ts';
+import { applyRule } from '#shared/rules/index.ts';
+import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
+import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
+
+/** A record as read: its id and its untouched attributes. */
+export interface InputRecord {
+  id: string;
+  attributes: Readonly<Record<string, unknown>>;
+}
+
+export type ValueSource = 'rules' | 'cache' | 'llm';
+
+export interface FieldMeta {
+  source: ValueSource;
+  changed: boolean;
+  flags: Flag[];
+}
+
+export interface NormalizedRecord {
+  id: string;
+  normalizedData: Record<string, string | null>;
+  normalizationMeta: Record<string, FieldMeta>;
+}
+
+export interface ModelUsage {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUSD: number;
+}
+
+interface PlannedField {
+  field: string;
+  kind: FieldKind;
+  raw: unknown;
+  rules: RuleResult;
+  /** Set when the value goes to the model layer (cache or model). */
+  cacheKey?: string;
+}
+
+interface PlannedRecord {
+  id: string;
+  fields: PlannedField[];
+}
+
+/** Rules applied to a batch, and what is left for the model after the cache. */
+export interface PreparedBatch {
+  records: PlannedRecord[];
+  cached: Map<string, CachedResolution>;
+  questions: ModelQuestion[];
+  /** Cache key of each question, in the same order. */
+  questionKeys: string[];
+}
+
+/** Answers of one model call, keyed by cache key; a key absent means the model gave no answer. */
+export type ModelAnswerSet = Record<string, string | null>;
+
+/** Whether a field's value goes past the rules: every text value in `always`, undecided ones in `fallback`. */
+function asksModel(config: NormalizationConfig, modelId: string | undefined, raw: unknown, rules: RuleResult): boolean {
+  if (modelId === undefined || config.llmMode === 'never' || typeof raw !== 'string') return false;
+  if (config.llmMode === 'always') return rules.value !== null;
+  return !rules.confident;
+}
+
+/**
+ * Applies the rules to every configured field a record has, looks the undecided values up in
+ * the cache, and lists the rest as model questions (each distinct value once per batch).
+ * `modelId` undefined means no model is available (the offline `rules` provider).
+ */
+export async function prepareBatch(
+  records: readonly InputRecord[],
+  config: NormalizationConfig,
+  cache: ValueCache,
+  modelId: string | undefined,
+): Promise<PreparedBatch> {
+  const planned: PlannedRecord[] = records.map((record) => ({
+    id: record.id,
+    fields: Object.entries(config.fields)
+      .filter(([field]) => Object.hasOwn(record.attributes, field))
+      .map(([field, kind]) => {
+        const raw = record.attributes[field];
+        const rules = applyRule(kind, raw);
+        const cacheKey =
+          modelId !== undefined && asksModel(config, modelId, raw, rules)
+            ? valueCacheKey(kind, raw as string, modelId)
+            : undefined;
+        return { field, kind, raw, rules, ...(cacheKey ? { cacheKey } : {}) };
+      }),
+  }));
+
+  const wanted = planned.flatMap((record) => record.fields.flatMap((field) => (field.cacheKey ? [field.cacheKey] : [])));
+  const cached = wanted.length > 0 ? await cache.lookup(wanted) : new Map<string, CachedResolution>();
+
+  const questions: ModelQuestion[] = [];
+  const questionKeys: string[] = [];
+  const asked = new Set<string>();
+  for (const record of planned) {
+    for (const field of record.fields) {
+      if (!field.cacheKey || cached.has(field.cacheKey) || asked.has(field.cacheKey)) continue;
+      asked.add(field.cacheKey);
+      questions.push({ recordId: record.id, field: field.field, kind: field.kind, value: field.raw as string });
+      questionKeys.push(field.cacheKey);
+    }
+  }
+  return { records: planned, cached, questions, questionKeys };
+}
+
+/** One model call for the whole batch. Throws ModelError (throttling, time-out, invalid answer…). */
+export async function askModel(
+  batch: Pick<PreparedBatch, 'questions' | 'questionKeys'>,
+  model: ModelClient,
+  config: NormalizationConfig,
+): Promise<{ answers: ModelAnswerSet; usage: ModelUsage }> {
+  const prompt = buildNormalizationPrompt(batch.questions);
+  const response = await model.complete({
+    system: prompt.system,
+    user: prompt.user,
+    temperature: config.model.temperature,
+    maxTokens: config.model.maxTokens,
+  });
+  const asked = new Map<string, Set<string>>();
+  for (const question of batch.questions) {
+    let fields = asked.get(question.recordId);
+    if (!fields) asked.set(question.recordId, (fields = new Set()));
+    fields.add(question.field);
+  }
+  const parsed = parseModelAnswers(response.text, asked);
+  const answers: ModelAnswerSet = {};
+  batch.questions.forEach((question, index) => {
+    const answer = parsed.get(question.recordId)?.get(question.field);
+    const key = batch.questionKeys[index];
+    if (answer !== undefined && key !== undefined) answers[key] = answer;
+  });
+  return {
+    answers,
+    usage: {
+      modelCalls: 1,
+      inputTokens: response.inputTokens,
+      outputTokens: response.outputTokens,
+      costUSD: estimateCost(model.modelId, response.inputTokens, response.outputTokens, config.model.prices).costUSD,
+    },
+  };
+}
+
+/** How the model layer ended for a batch. */
+export type ModelOutcome = { kind: 'answered'; answers: ModelAnswerSet } | { kind: 'unavailable' } | { kind: 'not-asked' };
+
+/**
+ * Merges rules, cache and model answers into the output records. Every answer passes the
+ * guardrails; a rejected or missing one keeps the rules' value with flag `llm-rejected`, and a
+ * model that could not be reached keeps the rules' values with flag `llm-unavailable`.
+ * Returns the new resolutions worth caching.
+ */
+export function finishBatch(
+  batch: PreparedBatch,
+  outcome: ModelOutcome,
+  config: NormalizationConfig,
+): { records: NormalizedRecord[]; newResolutions: Map<string, CachedResolution> } {
+  const fresh = new Map<string, CachedResolution>();
+  if (outcome.kind === 'answered') {
+    batch.questions.forEach((question, index) => {
+      const key = batch.questionKeys[index];
+      if (key === undefined || !Object.hasOwn(outcome.answers, key)) return;
+      const verdict = checkModelAnswer(question.kind, question.value, outcome.answers[key]);
+      fresh.set(
+        key,
+        verdict.accepted
+          ? { accepted: true, value: verdict.result.value, flags: verdict.result.flags, ...cityOf(verdict.result) }
+          : { accepted: false, value: null, flags: [] },
+      );
+    });
+  }
+
+  const cityField = cityFieldOf(config);
+  const records = batch.records.map((record) => {
+    const normalizedData: Record<string, string | null> = {};
+    const normalizationMeta: Record<string, FieldMeta> = {};
+    for (const planned of record.fields) {
+      const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
+      normalizedData[planned.field] = value;
+      normalizationMeta[planned.field] = { source, changed: value !== planned.raw, flags };
+      if (planned.field === cityField) {
+        normalizedData[`${cityField}Departamento`] = city?.departamento ?? null;
+        normalizedData[`${cityField}CodigoDane`] = city?.codigoDane ?? null;
+      }
+    }
+    return { id: record.id, normalizedData, normalizationMeta };
+  });
+  return { records, newResolutions: fresh };
+}
+
+function resolveField(
+  planned: PlannedField,
+  cached: ReadonlyMap<string, CachedResolution>,
+  fresh: ReadonlyMap<string, CachedResolution>,
+  outcome: ModelOutcome,
+): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
+  const fromRules = (extra: Flag[] = []) => ({
+    value: planned.rules.value,
+    flags: [...planned.rules.flags, ...extra],
+    source: 'rules' as const,
+    city: planned.rules.city,
+  });
+  if (!planned.cacheKey) return fromRules();
+  const cachedEntry = cached.get(planned.cacheKey);
+  const entry = cachedEntry ?? fresh.get(planned.cacheKey);
+  if (entry?.accepted) {
+    return { value: entry.value, flags: entry.flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
+  }
+  if (entry || outcome.kind === 'answered') return fromRules(['llm-rejected']);
+  return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);
+}
+
+const cityOf = (result: RuleResult): { city?: CityCode } => (result.city ? { city: result.city } : {});

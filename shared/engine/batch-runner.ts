@@ -1,0 +1,94 @@
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import type { ModelClient } from '#shared/model/model-port.ts';
+import { withRetry } from '#shared/model/retry.ts';
+import {
+  askModel,
+  finishBatch,
+  prepareBatch,
+  type InputRecord,
+  type ModelOutcome,
+  type ModelUsage,
+  type NormalizedRecord,
+} from './batch-normalizer.ts';
+import type { ValueCache } from './value-cache.ts';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Outside the state machine the same policy applies in code: throttling and time-outs back off and retry. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1_000, maxDelayMs: 20_000 };
+
+export interface RunTotals extends ModelUsage {
+  cacheHits: number;
+  /** Batches whose model call failed for good, by error name (their records kept the rules' values). */
+  modelFailures: Partial<Record<ModelErrorName, number>>;
+}
+
+export interface BatchRunner {
+  normalize(records: readonly InputRecord[]): Promise<NormalizedRecord[]>;
+  totals(): RunTotals;
+}
+
+/**
+ * Normalizes batches end to end for the CLI, the evaluation and the benchmark: rules, cache, one
+ * model call per batch with retries, guardrails. A model that stays unavailable never stops the
+ * run: the batch keeps the rules' values, flagged, and the failure is counted.
+ */
+export function createBatchRunner(options: {
+  config: NormalizationConfig;
+  model: ModelClient | undefined;
+  cache: ValueCache;
+  retry?: RetryPolicy;
+}): BatchRunner {
+  const { config, model, cache } = options;
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const usage: ModelUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+  const modelFailures: RunTotals['modelFailures'] = {};
+
+  async function callModel(batch: Awaited<ReturnType<typeof prepareBatch>>, client: ModelClient): Promise<ModelOutcome> {
+    let invalidResponses = 0;
+    try {
+      const result = await withRetry(
+        async () => {
+          usage.modelCalls += 1;
+          return askModel(batch, client, config);
+        },
+        {
+          ...retry,
+          // An invalid answer is worth one more try, not a back-off series.
+          retryOn: (error) =>
+            error instanceof ModelError &&
+            (error.name === 'Model.Throttled' ||
+              error.name === 'Model.Timeout' ||
+              (error.name === 'Model.InvalidResponse' && ++invalidResponses <= 1)),
+        },
+      );
+      usage.inputTokens += result.usage.inputTokens;
+      usage.outputTokens += result.usage.outputTokens;
+      usage.costUSD += result.usage.costUSD;
+      return { kind: 'answered', answers: result.answers };
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      modelFailures[error.name] = (modelFailures[error.name] ?? 0) + 1;
+      return { kind: 'unavailable' };
+    }
+  }
+
+  return {
+    async normalize(records) {
+      const batch = await prepareBatch(records, config, cache, model?.modelId);
+      const outcome: ModelOutcome =
+        model && batch.questions.length > 0 ? await callModel(batch, model) : { kind: 'not-asked' };
+      const { records: normalized, newResolutions } = finishBatch(batch, outcome, config);
+      await cache.store(newResolutions);
+      return normalized;
+    },
+    totals: () => ({ ...usage, cacheHits: cache.hits, modelFailures: { ...modelFailures } }),
+  };
+}

@@ -1,0 +1,54 @@
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { assessChangeRates, type FieldAnomaly } from '#shared/eval/anomaly-levels.ts';
+import type { Flag } from '#shared/rules/rule-result.ts';
+import type { NormalizedRecord, ValueSource } from './batch-normalizer.ts';
+
+export interface FieldTally {
+  /** Fields present with a non-null original value. */
+  total: number;
+  changed: number;
+  bySource: Record<ValueSource, number>;
+  flags: Partial<Record<Flag, number>>;
+}
+
+/** Counts per field over a run: what changed, where values came from, which flags were raised. */
+export class RunTally {
+  records = 0;
+  readonly fields: Record<string, FieldTally> = {};
+  private readonly config: NormalizationConfig;
+
+  constructor(config: NormalizationConfig) {
+    this.config = config;
+    for (const field of Object.keys(config.fields)) {
+      this.fields[field] = { total: 0, changed: 0, bySource: { rules: 0, cache: 0, llm: 0 }, flags: {} };
+    }
+  }
+
+  add(original: Readonly<Record<string, unknown>>, normalized: NormalizedRecord): void {
+    this.records += 1;
+    for (const [field, meta] of Object.entries(normalized.normalizationMeta)) {
+      const tally = this.fields[field];
+      if (!tally || original[field] === null || original[field] === undefined) continue;
+      tally.total += 1;
+      if (meta.changed) tally.changed += 1;
+      tally.bySource[meta.source] += 1;
+      for (const flag of meta.flags) tally.flags[flag] = (tally.flags[flag] ?? 0) + 1;
+    }
+  }
+
+  /** Total of changed fields over the run. */
+  fieldsChanged(): number {
+    return Object.values(this.fields).reduce((sum, tally) => sum + tally.changed, 0);
+  }
+
+  anomalies(): FieldAnomaly[] {
+    return assessChangeRates(
+      Object.entries(this.fields).map(([field, tally]) => ({
+        field,
+        kind: this.config.fields[field] ?? 'text',
+        total: tally.total,
+        changed: tally.changed,
+      })),
+    );
+  }
+}

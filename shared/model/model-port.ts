@@ -1,0 +1,21 @@
+/** What the engine needs from any LLM: one chat completion per call, with token usage. */
+export interface ModelRequest {
+  system: string;
+  user: string;
+  temperature: number;
+  maxTokens: number;
+}
+
+export interface ModelResponse {
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ModelClient {
+  /** `bedrock` or `openai`: which adapter answered. */
+  readonly provider: string;
+  readonly modelId: string;
+  /** Throws a ModelError (never returns an error-shaped response). */
+  complete(request: ModelRequest): Promise<ModelResponse>;
+}

@@ -1,0 +1,47 @@
+import { ModelError } from './model-errors.ts';
+
+/** Model answers by record id, then field; a missing entry means "no answer". */
+export type ModelAnswers = Map<string, Map<string, string | null>>;
+
+/**
+ * Reads the model's JSON answer. Accepts markdown fences and prose around the JSON; keeps only
+ * string or null values of the asked (id, field) pairs, so unknown ids and fields are ignored.
+ * Throws `Model.InvalidResponse` when no JSON object can be read at all.
+ */
+export function parseModelAnswers(text: string, asked: ReadonlyMap<string, ReadonlySet<string>>): ModelAnswers {
+  const document = extractJsonObject(text);
+  const answers: ModelAnswers = new Map();
+  for (const [recordId, fields] of asked) {
+    const entry = document[recordId];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+    const recordAnswers = new Map<string, string | null>();
+    for (const field of fields) {
+      const value = (entry as Record<string, unknown>)[field];
+      if (typeof value === 'string' || value === null) recordAnswers.set(field, value);
+    }
+    if (recordAnswers.size > 0) answers.set(recordId, recordAnswers);
+  }
+  return answers;
+}
+
+function extractJsonObject(text: string): Record<string, unknown> {
+  const candidates = [...fencedBlocks(text), text];
+  for (const candidate of candidates) {
+    const start = candidate.indexOf('{');
+    const end = candidate.lastIndexOf('}');
+    if (start < 0 || end <= start) continue;
+    try {
+      const parsed: unknown = JSON.parse(candidate.slice(start, end + 1));
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        return parsed as Record<string, unknown>;
+      }
+    } catch {
+      // Try the next candidate; the whole response is the last resort.
+    }
+  }
+  throw new ModelError('Model.InvalidResponse', `model answer is not a JSON object (${text.length} characters)`);
+}
+
+function fencedBlocks(text: string): string[] {
+  return [...text.matchAll(/```(?:json)?\s*([\s\S]*?)```/gi)].map((match) => match[1] ?? '');
+}
