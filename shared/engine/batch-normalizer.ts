@@ -143,7 +143,10 @@ export async function askModel(
       modelCalls: 1,
       inputTokens: response.inputTokens,
       outputTokens: response.outputTokens,
-      costUSD: estimateCost(model.modelId, response.inputTokens, response.outputTokens, config.model.prices).costUSD,
+      costUSD: estimateCost(model.modelId, response.inputTokens, response.outputTokens, config.model.prices, {
+        provider: model.provider,
+        ...(config.model.baseUrl ? { baseUrl: config.model.baseUrl } : {}),
+      }).costUSD,
     },
   };
 }

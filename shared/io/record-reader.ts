@@ -53,19 +53,33 @@ async function* readJsonLines(stream: NodeJS.ReadableStream, idFields: readonly 
 
 async function* readCsv(stream: NodeJS.ReadableStream, idFields: readonly string[]): AsyncGenerator<ReadItem> {
   const parser = stream.pipe(
-    parse({ columns: true, bom: true, info: true, relax_column_count: true, skip_empty_lines: true }),
+    parse({ columns: true, bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{
+  // csv-parse counts invalid rows over the whole file, so a row is invalid when the count grows.
+  let invalidRowsSoFar = 0;
+  // csv-parse counts a CRLF inside a quoted value as two lines; its raw text shows how many to take back.
+  let doubleCountedLineBreaks = 0;
+  for await (const { record, info, raw: rawText } of parser as AsyncIterable<{
     record: Record<string, string>;
     info: { lines: number; invalid_field_length: number; columns: unknown[] | boolean };
+    raw: string;
   }>) {
+    doubleCountedLineBreaks += countCrlf(rawText);
+    const line = info.lines - doubleCountedLineBreaks;
     const raw = JSON.stringify(record);
-    if (info.invalid_field_length > 0) {
-      yield { kind: 'rejected', line: info.lines, reason: 'wrong number of columns', raw };
+    if (info.invalid_field_length > invalidRowsSoFar) {
+      invalidRowsSoFar = info.invalid_field_length;
+      yield { kind: 'rejected', line, reason: 'wrong number of columns', raw };
       continue;
     }
-    yield withId(record, info.lines, idFields, raw);
+    yield withId(record, line, idFields, raw);
   }
+}
+
+function countCrlf(text: string): number {
+  let count = 0;
+  for (let index = text.indexOf('\r\n'); index >= 0; index = text.indexOf('\r\n', index + 2)) count += 1;
+  return count;
 }
 
 function withId(record: Record<string, unknown>, line: number, idFields: readonly string[], raw: string): ReadItem {

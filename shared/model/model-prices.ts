@@ -89,7 +89,7 @@ export function lookupModelPrice(modelId: string, overrides?: PriceOverrides, co
   if (context?.provider === 'openai' && context.baseUrl !== undefined && isLocalBaseUrl(context.baseUrl)) {
     return { priced: true, source: 'local', price: FREE };
   }
-  const listed = BEDROCK_ON_DEMAND_PRICES[base];
+  const listed = Object.hasOwn(BEDROCK_ON_DEMAND_PRICES, base) ? BEDROCK_ON_DEMAND_PRICES[base] : undefined;
   if (listed) return { priced: true, source: 'table', price: listed };
   return { priced: false, source: 'unpriced', price: FREE };
 }

@@ -12,11 +12,11 @@ export function parseModelAnswers(text: string, asked: ReadonlyMap<string, Reado
   const document = extractJsonObject(text);
   const answers: ModelAnswers = new Map();
   for (const [recordId, fields] of asked) {
-    const entry = document[recordId];
+    const entry = Object.hasOwn(document, recordId) ? document[recordId] : undefined;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
     const recordAnswers = new Map<string, string | null>();
     for (const field of fields) {
-      const value = (entry as Record<string, unknown>)[field];
+      const value = Object.hasOwn(entry, field) ? (entry as Record<string, unknown>)[field] : undefined;
       if (typeof value === 'string' || value === null) recordAnswers.set(field, value);
     }
     if (recordAnswers.size > 0) answers.set(recordId, recordAnswers);
@@ -25,7 +25,8 @@ export function parseModelAnswers(text: string, asked: ReadonlyMap<string, Reado
 }
 
 function extractJsonObject(text: string): Record<string, unknown> {
-  const candidates = [...fencedBlocks(text), text];
+  // The whole response first: fences inside a string value must not cut a valid answer short.
+  const candidates = [text, ...fencedBlocks(text)];
   for (const candidate of candidates) {
     const start = candidate.indexOf('{');
     const end = candidate.lastIndexOf('}');
@@ -36,7 +37,7 @@ function extractJsonObject(text: string): Record<string, unknown> {
         return parsed as Record<string, unknown>;
       }
     } catch {
-      // Try the next candidate; the whole response is the last resort.
+      // Try the next candidate.
     }
   }
   throw new ModelError('Model.InvalidResponse', `model answer is not a JSON object (${text.length} characters)`);

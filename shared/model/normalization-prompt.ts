@@ -57,9 +57,10 @@ export function buildNormalizationPrompt(questions: readonly ModelQuestion[]): N
     `Campos: ${fieldLegend.join(', ')}.`,
   ].join('\n');
 
-  const payload: Record<string, Record<string, string>> = {};
+  // Prototype-free objects: a record id such as `__proto__` or `toString` is data like any other.
+  const payload: Record<string, Record<string, string>> = Object.create(null);
   for (const question of questions) {
-    (payload[question.recordId] ??= {})[question.field] = question.value;
+    (payload[question.recordId] ??= Object.create(null))[question.field] = question.value;
   }
   return { system, user: JSON.stringify(payload) };
 }

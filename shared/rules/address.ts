@@ -1,8 +1,325 @@
-import { decided, type RuleResult } from './rule-result.ts';
-import { cleanText, isNullLike } from './text-basics.ts';
+/**
+ * `address` kind (contract §4): Colombian urban nomenclature
+ * `<via> <number><letters> # <number><letters> - <plate> <complements>`.
+ * Decisions where the contract is silent are in docs/normalization/address.md.
+ */
+import { casePhraseWord, type PreviousWord } from './address-casing.ts';
+import {
+  AVENIDA,
+  BARRIO_INITIAL,
+  BIS,
+  CALLE,
+  CARDINALS,
+  CARRERA,
+  COMPLEMENT_WORDS,
+  KILOMETRE,
+  KILOMETRE_WORDS,
+  NUMBER_SIGN,
+  NUMBER_SIGN_WORDS,
+  OTHER_VIA_WORDS,
+  RURAL_WORDS,
+  VIA_WORDS,
+} from './address-vocabulary.ts';
+import { decided, undecided, type RuleResult } from './rule-result.ts';
+import { cleanText, isNullLike, stripDiacritics } from './text-basics.ts';
 
-// PLACEHOLDER until the real rules land: trims only.
+interface Token {
+  /** As typed. */
+  text: string;
+  /** Lower case, no diacritics: for matching. */
+  key: string;
+  /** Typed right after the previous token, with no space, comma or period between. */
+  glued: boolean;
+  /** Typed with a period right after it (`B.` is barrio, `b` is a letter). */
+  period: boolean;
+}
+
+interface OutputWord {
+  text: string;
+  /** Free words get their casing at assembly, from the word before them. */
+  isPhrase: boolean;
+}
+
+interface Reading<T> {
+  value: T;
+  next: number;
+}
+
+const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
+const NUMBER_SIGNS = /[\uFF03\u2116]/g;
+// Decimal numbers stay one token (`Km 5.5`, `Km 5,5`); other `.`, `,` and `;` separate words.
+const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;.]+|[.,;]/gu;
+const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
+const ONLY_DIGITS = /^\p{N}+$/u;
+const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;
+const ASCII_LETTER = /^[a-z]$/;
+const NON_ASCII = /[^\x00-\x7F]/;
+
+/** Matching key; skips the costly diacritic folding for plain ASCII, the common case. */
+const foldWord = (text: string): string =>
+  (NON_ASCII.test(text) ? stripDiacritics(text) : text).toLowerCase();
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  const prepared = text.replace(DASHES, '-').replace(NUMBER_SIGNS, '#');
+  let previousEnd = 0;
+  let separated = true;
+  for (const match of prepared.matchAll(TOKEN_PATTERN)) {
+    const piece = match[0];
+    const touching = match.index === previousEnd;
+    previousEnd = match.index + piece.length;
+    if (piece === '.' || piece === ',' || piece === ';') {
+      const last = tokens.at(-1);
+      if (piece === '.' && touching && !separated && last) last.period = true;
+      separated = true;
+      continue;
+    }
+    const glued = touching && !separated;
+    separated = false;
+    // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
+    const runs = DECIMAL.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
+    runs.forEach((run, index) => {
+      tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
+    });
+  }
+  return tokens;
+}
+
+const isDigits = (token: Token | undefined): token is Token => token !== undefined && ONLY_DIGITS.test(token.text);
+const isSymbol = (token: Token): boolean => token.text === NUMBER_SIGN || token.text === '-';
+
+const fixed = (text: string): OutputWord => ({ text, isPhrase: false });
+
+/** Glued tokens form one free word (`301-B`, `Apto301` after its complement word). */
+function phraseWords(tokens: readonly Token[]): OutputWord[] {
+  const words: OutputWord[] = [];
+  for (const [index, token] of tokens.entries()) {
+    const last = words.at(-1);
+    if (last && index > 0 && token.glued) last.text += token.text;
+    else words.push({ text: token.text, isPhrase: true });
+  }
+  return words;
+}
+
+function readVia(tokens: readonly Token[]): Reading<OutputWord> | undefined {
+  const first = tokens[0];
+  if (!first) return undefined;
+  const canonical = VIA_WORDS.get(first.key);
+  if (canonical === AVENIDA) {
+    const second = VIA_WORDS.get(tokens[1]?.key ?? '');
+    if (second === CARRERA || second === CALLE) return { value: fixed(`${AVENIDA} ${second}`), next: 2 };
+  }
+  if (canonical) return { value: fixed(canonical), next: 1 };
+  if (OTHER_VIA_WORDS.has(first.key)) return { value: { text: first.text, isPhrase: true }, next: 1 };
+  return undefined;
+}
+
+/** `80`, `80 A`, `80 Bis`, `80 Bis A`, `16 A Bis`, each optionally followed by a cardinal. */
+function readNumberBlock(tokens: readonly Token[], start: number): Reading<string[]> | undefined {
+  const number = tokens[start];
+  if (!isDigits(number)) return undefined;
+  const words = [number.text];
+  let index = start + 1;
+  const readLetter = (): void => {
+    const token = tokens[index];
+    // A lone `n` before the cross number is the number sign, not a letter.
+    if (!token || !ASCII_LETTER.test(token.key) || (token.key === 'n' && isDigits(tokens[index + 1]))) return;
+    words.push(token.key.toUpperCase());
+    index += 1;
+  };
+  readLetter();
+  if (tokens[index]?.key === 'bis') {
+    words.push(BIS);
+    index += 1;
+    readLetter();
+  }
+  const cardinal = CARDINALS.get(tokens[index]?.key ?? '');
+  if (cardinal) {
+    words.push(cardinal);
+    index += 1;
+  }
+  return { value: words, next: index };
+}
+
+const SIGN_FAILED = -1;
+
+/** Index of the cross number after a run of number signs; SIGN_FAILED for a `#` that leads nowhere. */
+function readNumberSign(tokens: readonly Token[], start: number): number | undefined {
+  let index = start;
+  let hasHash = false;
+  for (let token = tokens[index]; token; token = tokens[index]) {
+    if (token.text === NUMBER_SIGN) hasHash = true;
+    else if (!NUMBER_SIGN_WORDS.has(token.key)) break;
+    index += 1;
+  }
+  if (index === start) return undefined;
+  if (isDigits(tokens[index])) return index;
+  return hasHash ? SIGN_FAILED : undefined;
+}
+
+/** Needs a value after it; `casa-lote` is a word of its own, `apto301` is `Apto 301`. */
+const isComplementWord = (token: Token, next: Token | undefined): boolean =>
+  next !== undefined &&
+  (!next.glued || isDigits(next)) &&
+  COMPLEMENT_WORDS.has(token.key) &&
+  (token.key !== BARRIO_INITIAL || token.period);
+
+/** Words of a named via (`Av. Boyacá`, `Autopista Norte`): up to a number, a sign or a complement. */
+function readViaName(tokens: readonly Token[], start: number): Reading<OutputWord[]> | undefined {
+  let index = start;
+  for (let token = tokens[index]; token; token = tokens[index]) {
+    if (ONLY_DIGITS.test(token.text) || isSymbol(token) || isComplementWord(token, tokens[index + 1])) break;
+    if (NUMBER_SIGN_WORDS.has(token.key) && readNumberSign(tokens, index) !== undefined) break;
+    index += 1;
+  }
+  if (index === start) return undefined;
+  return { value: phraseWords(tokens.slice(start, index)), next: index };
+}
+
+const PLATE_FAILED = -1;
+
+function readPlate(tokens: readonly Token[], start: number): Reading<string> | typeof PLATE_FAILED | undefined {
+  const token = tokens[start];
+  if (token?.text === '-') {
+    const plate = tokens[start + 1];
+    return isDigits(plate) ? { value: plate.text, next: start + 2 } : PLATE_FAILED;
+  }
+  return isDigits(token) ? { value: token.text, next: start + 1 } : undefined;
+}
+
+interface Complements {
+  words: OutputWord[];
+  hasComplement: boolean;
+  hasFreeWords: boolean;
+}
+
+/** Complement words with their values; words before the first complement word are free words. */
+function readComplements(tokens: readonly Token[]): Complements | undefined {
+  const first = tokens[0];
+  if (!first) return { words: [], hasComplement: false, hasFreeWords: false };
+  if (first.text === '-' || tokens.some((token) => token.text === NUMBER_SIGN)) return undefined;
+  const words: OutputWord[] = [];
+  let hasComplement = false;
+  let hasFreeWords = false;
+  let expectingValue = false;
+  let previousWasComplement = false;
+  for (const [index, token] of tokens.entries()) {
+    const startsWord = index === 0 || !token.glued || previousWasComplement;
+    previousWasComplement = false;
+    if (!expectingValue && startsWord && isComplementWord(token, tokens[index + 1])) {
+      words.push(fixed(COMPLEMENT_WORDS.get(token.key) ?? token.text));
+      hasComplement = true;
+      expectingValue = true;
+      previousWasComplement = true;
+      continue;
+    }
+    expectingValue = false;
+    if (!hasComplement) hasFreeWords = true;
+    const last = words.at(-1);
+    if (!startsWord && last?.isPhrase) last.text += token.text;
+    else words.push({ text: token.text, isPhrase: true });
+  }
+  return { words, hasComplement, hasFreeWords };
+}
+
+interface UrbanAddress {
+  words: OutputWord[];
+  confident: boolean;
+}
+
+function parseUrban(tokens: readonly Token[]): UrbanAddress | undefined {
+  if (tokens.some((token) => RURAL_WORDS.has(token.key))) return undefined;
+  const via = readVia(tokens);
+  if (!via) return undefined;
+  const words: OutputWord[] = [via.value];
+  let index = via.next;
+
+  const viaNumber = readNumberBlock(tokens, index);
+  const viaName = viaNumber ? undefined : readViaName(tokens, index);
+  if (viaNumber) words.push(...viaNumber.value.map(fixed));
+  else if (viaName) words.push(...viaName.value);
+  else return undefined;
+  index = (viaNumber ?? viaName)?.next ?? index;
+
+  let crossStart = readNumberSign(tokens, index);
+  if (crossStart === SIGN_FAILED) return undefined;
+  if (crossStart === undefined && isDigits(tokens[index])) {
+    // No sign typed: `Calle 45 12-30` still reads as a cross number when a plate follows.
+    const cross = readNumberBlock(tokens, index);
+    const plate = cross && readPlate(tokens, cross.next);
+    if (plate && plate !== PLATE_FAILED) crossStart = index;
+  }
+
+  let hasCross = false;
+  let hasPlate = false;
+  if (crossStart !== undefined) {
+    const cross = readNumberBlock(tokens, crossStart);
+    if (!cross) return undefined;
+    hasCross = true;
+    words.push(fixed(NUMBER_SIGN), ...cross.value.map(fixed));
+    index = cross.next;
+    const plate = readPlate(tokens, index);
+    if (plate === PLATE_FAILED) return undefined;
+    if (plate) {
+      hasPlate = true;
+      words.push(fixed('-'), fixed(plate.value));
+      index = plate.next;
+      const cardinal = CARDINALS.get(tokens[index]?.key ?? '');
+      if (cardinal) {
+        words.push(fixed(cardinal));
+        index += 1;
+      }
+    }
+  }
+
+  const complements = readComplements(tokens.slice(index));
+  if (!complements) return undefined;
+  words.push(...complements.words);
+  const confident =
+    !complements.hasFreeWords && (hasCross ? hasPlate : viaNumber !== undefined && !complements.hasComplement);
+  return { words, confident };
+}
+
+/** Words as typed in title case, `Km` for kilometre; commas and periods dropped. */
+function unparsedWords(tokens: readonly Token[]): OutputWord[] {
+  const words: OutputWord[] = [];
+  let previousWasKilometre = false;
+  for (const token of tokens) {
+    const isKilometre = KILOMETRE_WORDS.has(token.key);
+    const last = words.at(-1);
+    if (last && token.glued && !isKilometre && !previousWasKilometre) last.text += token.text;
+    else words.push(isKilometre ? fixed(KILOMETRE) : { text: token.text, isPhrase: true });
+    previousWasKilometre = isKilometre;
+  }
+  return words;
+}
+
+/** A complement word is followed by its value (`Manzana A`, `Torre B`), also in unparsed text. */
+const isComplementText = (text: string): boolean => {
+  const key = foldWord(text);
+  // `t` and `b` typed alone are more often letters than words.
+  return key.length > 1 && COMPLEMENT_WORDS.has(key);
+};
+
+function assemble(words: readonly OutputWord[]): string {
+  const texts: string[] = [];
+  let previous: PreviousWord | undefined;
+  for (const word of words) {
+    const text = word.isPhrase ? casePhraseWord(word.text, previous) : word.text;
+    texts.push(text);
+    previous = { text, isPhrase: word.isPhrase && !isComplementText(text) };
+  }
+  return texts.join(' ');
+}
+
 export function normalizeAddress(input: string): RuleResult {
   const cleaned = cleanText(input);
-  return decided(isNullLike(cleaned) ? null : cleaned);
+  if (isNullLike(cleaned)) return decided(null);
+  const tokens = tokenize(cleaned);
+  const urban = parseUrban(tokens);
+  const value = assemble(urban ? urban.words : unparsedWords(tokens));
+  // Dropping punctuation can leave a null-like (`0.` → `0`); null keeps the rule idempotent.
+  if (isNullLike(value)) return decided(null);
+  if (!urban) return undecided(value, ['unparsed-address']);
+  return urban.confident ? decided(value) : undecided(value, []);
 }

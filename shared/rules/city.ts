@@ -175,7 +175,7 @@ function lookupMisspelling(span: Span, hintDepartmentCode: string | undefined): 
     if (Math.abs(length - typed.length) > limit) continue;
     for (const candidate of candidatesByLength[length] ?? []) {
       const distance = boundedEditDistance(typed, candidate, limit);
-      if (distance > limit || distance > bestDistance) continue;
+      if (distance > limit) continue;
       if (distance < bestDistance) {
         bestDistance = distance;
         nearest = [];
@@ -233,6 +233,15 @@ function lookup(cleaned: string): Outcome {
   return NONE;
 }
 
+/** A letter at the start of the value or after anything but a letter, mark or digit (`B/Quilla`, `(Antioquia)`). */
+const WORD_START_LETTER = /(^|[^\p{L}\p{M}\p{N}])(\p{L})/gu;
+
+/** A letter whose upper case is several letters (`ß`, `ᾀ`) stays as it is, or a second pass would change it. */
+function upperCaseLetter(letter: string): string {
+  const upper = letter.toUpperCase();
+  return upper.length === letter.length ? upper : letter;
+}
+
 /**
  * The typed value kept for an unresolved city: title case with the data's particles, accents as
  * typed; runs of periods (`..`, `. .`) become one.
@@ -244,9 +253,11 @@ function titleCaseTyped(cleaned: string): string {
     .map((word, index) => {
       const lower = word.toLowerCase();
       if (index > 0 && CITY_PARTICLES.has(lower)) return lower;
-      return lower.replace(/(^|[^\p{L}\p{M}\p{N}])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase());
+      return lower.replace(WORD_START_LETTER, (_, before: string, letter: string) => before + upperCaseLetter(letter));
     })
-    .join(' ');
+    .join(' ')
+    // cleanText composes before it drops zero-width characters, which can leave a letter and its accent apart.
+    .normalize('NFC');
 }
 
 export function normalizeCity(input: string): RuleResult {

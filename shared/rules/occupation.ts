@@ -1,8 +1,95 @@
-import { decided, type RuleResult } from './rule-result.ts';
-import { cleanText, isNullLike } from './text-basics.ts';
+import { casePhraseWord, isShouting, splitToken } from './organization.ts';
+import { decided, undecided, type RuleResult } from './rule-result.ts';
+import { cleanText, foldKey, isNullLike, PHRASE_PARTICLES } from './text-basics.ts';
 
-// PLACEHOLDER until the real rules land: trims only.
+/** Kind `occupation` (contract §5); see docs/normalization/occupation.md. Keys are folded. */
+
+/** The first word is the title. */
+const TITLE_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+  ['ing', 'Ingeniero'],
+  ['lic', 'Licenciado'],
+  ['adm', 'Administrador'],
+  ['admin', 'Administrador'],
+  ['aux', 'Auxiliar'],
+  ['asist', 'Asistente'],
+  ['tec', 'Técnico'],
+  ['prof', 'Profesor'],
+  ['cont', 'Contador'],
+]);
+
+/** Words after the first are the area. */
+const AREA_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+  ['adm', 'Administrativo'],
+  ['admin', 'Administrativo'],
+  ['cont', 'Contable'],
+  ['sist', 'Sistemas'],
+]);
+
+const ENGINEER_TITLES: ReadonlySet<string> = new Set(['ingeniero', 'ingeniera']);
+
+/** Fields that are nouns: `Ingeniero de Sistemas`. Adjectives (`Civil`, `Industrial`) take no `de`. */
+const ENGINEERING_NOUN_FIELDS: ReadonlySet<string> = new Set([
+  'sistemas', 'software', 'alimentos', 'minas', 'petroleos', 'petroleo', 'telecomunicaciones',
+  'produccion', 'materiales', 'redes', 'datos', 'procesos', 'sonido',
+]);
+
+const ENDS_SEPARATORS = /^[\s,;:\-/&+]+|[\s,;:\-/&+]+$/g;
+const JOINING_SYMBOLS: ReadonlySet<string> = new Set(['&', '-', '/', '+']);
+
+const DIGIT = /\p{N}/u;
+const UNUSUAL_SYMBOL = /[^\p{L}\p{M}\p{N}\s.,&'\-()/]/u;
+const EMAIL_OR_URL = /\S@\S|https?:|www\./i;
+const MAX_CONFIDENT_CONTENT_WORDS = 5;
+
+interface Word {
+  lead: string;
+  core: string;
+  trail: string;
+  expansion: string | null;
+}
+
+function readWords(cleaned: string): Word[] {
+  // Periods only ever end abbreviations here (`Aux.Adm.`): they separate words and are dropped.
+  const tokens = cleaned.replace(/\./g, ' ').replace(ENDS_SEPARATORS, '').split(' ').filter(Boolean).map(splitToken);
+  const words: Word[] = [];
+  tokens.forEach((token, index) => {
+    const isInner = index > 0 && index < tokens.length - 1;
+    if (token.core === '' && !(isInner && JOINING_SYMBOLS.has(token.lead))) return;
+    const abbreviations = words.length === 0 ? TITLE_ABBREVIATIONS : AREA_ABBREVIATIONS;
+    words.push({ ...token, expansion: token.core === '' ? null : (abbreviations.get(foldKey(token.core)) ?? null) });
+  });
+  return words;
+}
+
+function withEngineeringDe(words: Word[]): Word[] {
+  const [title, field] = words;
+  if (!title || !field) return words;
+  const isEngineer = ENGINEER_TITLES.has(foldKey(title.expansion ?? title.core));
+  const isNounField = field.lead === '' && ENGINEERING_NOUN_FIELDS.has(foldKey(field.expansion ?? field.core));
+  if (!isEngineer || !isNounField) return words;
+  return [title, { lead: '', core: 'de', trail: '', expansion: null }, ...words.slice(1)];
+}
+
 export function normalizeOccupation(input: string): RuleResult {
   const cleaned = cleanText(input);
-  return decided(isNullLike(cleaned) ? null : cleaned);
+  if (isNullLike(cleaned)) return decided(null);
+
+  const typedWords = readWords(cleaned);
+  const shouting = isShouting(typedWords.map((word) => word.core));
+  const value = withEngineeringDe(typedWords)
+    .map(({ lead, core, trail, expansion }, index) => {
+      if (core === '') return lead;
+      return lead + (expansion ?? casePhraseWord(core, index === 0, !shouting)) + trail;
+    })
+    .join(' ')
+    .replace(ENDS_SEPARATORS, '');
+  if (value === '') return decided(null);
+
+  const contentWords = typedWords.filter((word) => word.core !== '' && !PHRASE_PARTICLES.has(word.core.toLowerCase()));
+  const confident =
+    !DIGIT.test(cleaned) &&
+    !UNUSUAL_SYMBOL.test(cleaned) &&
+    !EMAIL_OR_URL.test(cleaned) &&
+    contentWords.length <= MAX_CONFIDENT_CONTENT_WORDS;
+  return confident ? decided(value) : undecided(value, []);
 }

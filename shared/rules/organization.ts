@@ -1,8 +1,141 @@
-import { decided, type RuleResult } from './rule-result.ts';
-import { cleanText, isNullLike } from './text-basics.ts';
+import { KNOWN_ACRONYMS, KNOWN_ORGANIZATIONS } from './known-organizations.ts';
+import { decided, undecided, type RuleResult } from './rule-result.ts';
+import { capitalizeWord, cleanText, foldKey, isNullLike, PHRASE_PARTICLES, stripDiacritics } from './text-basics.ts';
 
-// PLACEHOLDER until the real rules land: trims only.
+/** Kind `organization` (contract §6); see docs/normalization/organization.md. */
+
+const CANONICAL_BY_ALIAS: ReadonlyMap<string, string> = new Map(
+  KNOWN_ORGANIZATIONS.flatMap(({ canonical, aliases }) =>
+    [canonical, ...aliases].map((alias) => [foldKey(alias), canonical] as const),
+  ),
+);
+
+const KNOWN_ACRONYM_SET: ReadonlySet<string> = new Set(KNOWN_ACRONYMS);
+
+/** Typed all-caps abbreviations that are ordinary words, never acronyms (`& CIA` → `& Cia`). */
+const ABBREVIATIONS_NOT_ACRONYMS: ReadonlySet<string> = new Set(['cia', 'hnos']);
+
+// Trailing legal form, separated from the name by spaces, commas or a hyphen.
+const LEGAL_FORM_AT_END =
+  /[\s,;\-]+(s\.?\s*a\.?\s*s|s\.?\s*a|ltda|e\.?\s*u|s(?:\.\s*|\s+)en\s+c)\.?$/iu;
+
+const LEGAL_FORM_CANONICAL: ReadonlyMap<string, string> = new Map([
+  ['sas', 'S.A.S.'],
+  ['sa', 'S.A.'],
+  ['ltda', 'Ltda.'],
+  ['eu', 'E.U.'],
+  ['senc', 'S. en C.'],
+]);
+
+const SPACE_BEFORE_PUNCTUATION = /\s+([.,;:])/g;
+const PUNCTUATION_RUN = /([.,;:])[.,;:]+/g;
+const LEADING_SEPARATORS = /^[\s.,;:\-/&+]+/;
+const TRAILING_SEPARATORS = /[\s,;:\-/&+]+$/;
+/** Tokens without letters or digits that still join words inside a name (`Pérez & Cía`). */
+const JOINING_SYMBOLS: ReadonlySet<string> = new Set(['&', '-', '/', '+']);
+
+const LEADING_NON_WORD = /^[^\p{L}\p{N}]+/u;
+const TRAILING_NON_WORD = /[^\p{L}\p{N}]+$/u;
+const DOTTED_ACRONYM = /^(?:\p{L}\.)+\p{L}$/u;
+const TYPED_ACRONYM = /^\p{Lu}{2,4}$/u;
+const LOWER_CASE_LETTER = /\p{Ll}/u;
+const TWO_LETTERS = /\p{L}.*\p{L}/u;
+
+const UNUSUAL_SYMBOL = /[^\p{L}\p{M}\p{N}\s.,&'\-()/+]/u;
+const EMAIL_OR_URL = /\S@\S|https?:|www\./i;
+const MAX_CONFIDENT_WORDS = 8;
+
+interface Token {
+  lead: string;
+  core: string;
+  trail: string;
+}
+
+/** Splits a space-free token into leading punctuation, the word, and trailing punctuation. */
+export function splitToken(token: string): Token {
+  const lead = LEADING_NON_WORD.exec(token)?.[0] ?? '';
+  if (lead.length === token.length) return { lead: token, core: '', trail: '' };
+  const trail = TRAILING_NON_WORD.exec(token)?.[0] ?? '';
+  return { lead, core: token.slice(lead.length, token.length - trail.length), trail };
+}
+
+export function isKnownAcronym(core: string): boolean {
+  return KNOWN_ACRONYM_SET.has(stripDiacritics(core).toUpperCase());
+}
+
+/**
+ * Contract §6: typed 2–4 letter all-caps tokens are kept as acronyms unless the whole value is
+ * written in capitals. Only words whose case the rules may change count as evidence (known acronyms
+ * always end upper case), which keeps the decision the same when a normalized value is normalized again.
+ */
+export function isShouting(cores: readonly string[]): boolean {
+  const evidence = cores.filter((core) => TWO_LETTERS.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core));
+  return evidence.length > 0 && evidence.every((core) => !LOWER_CASE_LETTER.test(core));
+}
+
+/** Phrase casing shared by occupations and organizations: acronyms, particles, title case. */
+export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms: boolean): string {
+  if (isKnownAcronym(core)) return stripDiacritics(core).toUpperCase();
+  const lower = core.toLowerCase();
+  if (
+    keepTypedAcronyms &&
+    TYPED_ACRONYM.test(core) &&
+    !PHRASE_PARTICLES.has(lower) &&
+    !ABBREVIATIONS_NOT_ACRONYMS.has(foldKey(core))
+  ) {
+    return core;
+  }
+  // `Import/Export`: each part of a slash compound is cased on its own.
+  return core
+    .split('/')
+    .map((part, index) => (!(isFirst && index === 0) && PHRASE_PARTICLES.has(part.toLowerCase()) ? part.toLowerCase() : capitalizeWord(part)))
+    .join('/');
+}
+
+function formatNameWord({ lead, core, trail }: Token, isFirst: boolean, shouting: boolean): string {
+  if (DOTTED_ACRONYM.test(core)) return `${lead}${core.toUpperCase()}.${trail.replace(/^\./, '')}`;
+  return lead + casePhraseWord(core, isFirst, !shouting) + trail;
+}
+
+function formatName(name: string): string {
+  const tokens = name
+    .split(' ')
+    .map(splitToken)
+    .filter((token, index, all) => token.core !== '' || (index > 0 && index < all.length - 1 && JOINING_SYMBOLS.has(token.lead)));
+  const shouting = isShouting(tokens.map((token) => token.core));
+  return tokens
+    .map((token, index) => (token.core === '' ? token.lead : formatNameWord(token, index === 0, shouting)))
+    .join(' ')
+    .replace(TRAILING_SEPARATORS, '');
+}
+
+function splitLegalForm(text: string): { name: string; legalForm: string | null } {
+  const match = LEGAL_FORM_AT_END.exec(text);
+  if (!match?.[1]) return { name: text, legalForm: null };
+  const name = text.slice(0, match.index).replace(TRAILING_SEPARATORS, '');
+  if (!/[\p{L}\p{N}]/u.test(name)) return { name: text, legalForm: null };
+  return { name, legalForm: LEGAL_FORM_CANONICAL.get(foldKey(match[1]).replace(/ /g, '')) ?? null };
+}
+
 export function normalizeOrganization(input: string): RuleResult {
   const cleaned = cleanText(input);
-  return decided(isNullLike(cleaned) ? null : cleaned);
+  if (isNullLike(cleaned)) return decided(null);
+
+  const tidied = cleaned
+    .replace(SPACE_BEFORE_PUNCTUATION, '$1')
+    .replace(PUNCTUATION_RUN, '$1')
+    .replace(LEADING_SEPARATORS, '')
+    .replace(TRAILING_SEPARATORS, '');
+  const { name, legalForm } = splitLegalForm(tidied);
+
+  const known = CANONICAL_BY_ALIAS.get(foldKey(name));
+  if (known) return decided(known);
+
+  const formattedName = formatName(name);
+  if (formattedName === '') return decided(null);
+  const value = legalForm ? `${formattedName} ${legalForm}` : formattedName;
+
+  const confident =
+    !UNUSUAL_SYMBOL.test(cleaned) && !EMAIL_OR_URL.test(cleaned) && value.split(' ').length <= MAX_CONFIDENT_WORDS;
+  return confident ? decided(value) : undecided(value, []);
 }

@@ -9,13 +9,14 @@ const UNICODE_SPACES = /[\s\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g;
 
 /** NFC, control and zero-width characters removed, typographic apostrophes as `'`, whitespace trimmed and collapsed. */
 export function cleanText(raw: string): string {
+  // NFC last: removing a zero-width character can bring a letter and its combining accent together.
   return raw
-    .normalize('NFC')
     .replace(TYPOGRAPHIC_APOSTROPHES, "'")
     .replace(/[\t\n\r\v\f]/g, ' ')
     .replace(ZERO_WIDTH_AND_CONTROL, '')
     .replace(UNICODE_SPACES, ' ')
-    .trim();
+    .trim()
+    .normalize('NFC');
 }
 
 const NULL_LIKE = new Set([

@@ -22,6 +22,8 @@ export const FAKE_FAULTS = [
   'malformed-body',
   /** Headers and half the body sent, then the socket is destroyed. */
   'connection-reset',
+  /** Headers and half the body sent, the rest held like `timeout` (a stalled stream). */
+  'slow-body',
 ] as const;
 
 export type FakeFault = (typeof FAKE_FAULTS)[number];
@@ -30,7 +32,7 @@ export type FakeFault = (typeof FAKE_FAULTS)[number];
 export interface FakeFaultStep {
   kind: FakeFault;
   status?: number;
-  /** For `timeout`: how long the response is held before it is sent anyway. */
+  /** For `timeout` and `slow-body`: how long the (rest of the) response is held before it is sent anyway. */
   holdMs?: number;
 }
 
@@ -267,6 +269,16 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
         response.writeHead(200, { 'content-type': 'text/html' });
         response.end('<html><body>502 Bad Gateway</body></html>');
         return;
+      case 'slow-body': {
+        const end = response.end.bind(response);
+        response.end = ((payload: string) => {
+          const half = Math.floor(payload.length / 2);
+          response.write(payload.slice(0, half));
+          later(response, step.holdMs ?? timeoutHoldMs, () => end(payload.slice(half)));
+          return response;
+        }) as typeof response.end;
+        return answerWith(modelAnswer());
+      }
       case 'connection-reset': {
         const body = JSON.stringify({ partial: modelAnswer() });
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length * 2) });
@@ -331,6 +343,8 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
+    // A client that gives up mid-upload is simply dropped.
+    request.on('error', () => {});
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => handle(request, response, Buffer.concat(chunks).toString('utf8')));
   });

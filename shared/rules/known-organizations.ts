@@ -1,0 +1,155 @@
+/**
+ * Reference data for kind `organization` (contract §6). Extend freely:
+ * - an alias is matched against the WHOLE folded input (case, accents and punctuation folded,
+ *   trailing legal form removed), never as a substring, so only add aliases that name this
+ *   organization and nothing else when written alone (no `andes`, `rosario`, `nacional`);
+ * - the canonical name is itself an alias, so canonical values map to themselves;
+ * - an alias must not end with a legal form (`sa`, `sas`, `ltda`, `eu`, `s en c`): it is removed before lookup.
+ */
+
+export interface KnownOrganization {
+  canonical: string;
+  aliases: readonly string[];
+}
+
+export const KNOWN_ORGANIZATIONS: readonly KnownOrganization[] = [
+  // Public bodies
+  { canonical: 'SENA', aliases: ['sena', 'servicio nacional de aprendizaje', 'servicio nacional de aprendizaje sena'] },
+  { canonical: 'ICBF', aliases: ['icbf', 'instituto colombiano de bienestar familiar', 'bienestar familiar'] },
+  { canonical: 'DIAN', aliases: ['dian', 'dirección de impuestos y aduanas nacionales'] },
+  { canonical: 'DANE', aliases: ['dane', 'departamento administrativo nacional de estadística'] },
+  { canonical: 'Colpensiones', aliases: ['colpensiones', 'administradora colombiana de pensiones'] },
+  { canonical: 'ICETEX', aliases: ['icetex'] },
+  { canonical: 'ICFES', aliases: ['icfes'] },
+  { canonical: 'INVIMA', aliases: ['invima'] },
+  { canonical: 'INPEC', aliases: ['inpec'] },
+  { canonical: 'IGAC', aliases: ['igac', 'instituto geográfico agustín codazzi'] },
+  { canonical: 'Policía Nacional de Colombia', aliases: ['policía nacional', 'policía', 'ponal'] },
+  { canonical: 'Ejército Nacional de Colombia', aliases: ['ejército nacional', 'ejército', 'ejército de colombia'] },
+  { canonical: 'Armada de Colombia', aliases: ['armada nacional', 'armada'] },
+  { canonical: 'Fuerza Aérea Colombiana', aliases: ['fuerza aérea', 'fac'] },
+  { canonical: 'Fiscalía General de la Nación', aliases: ['fiscalía', 'fiscalía general'] },
+  { canonical: 'Registraduría Nacional del Estado Civil', aliases: ['registraduría', 'registraduría nacional'] },
+  { canonical: 'Migración Colombia', aliases: ['migración colombia'] },
+  { canonical: 'Alcaldía Mayor de Bogotá', aliases: ['alcaldía de bogotá', 'alcaldía bogotá'] },
+  { canonical: 'Alcaldía de Medellín', aliases: ['alcaldía medellín'] },
+  { canonical: 'Banco de la República', aliases: ['banrep', 'banrepública'] },
+
+  // Universities and institutions of higher education
+  { canonical: 'Universidad Nacional de Colombia', aliases: ['unal', 'universidad nacional', 'u nacional', 'u nal'] },
+  { canonical: 'Universidad de los Andes', aliases: ['uniandes', 'universidad los andes', 'u de los andes', 'u andes'] },
+  { canonical: 'Universidad de Antioquia', aliases: ['udea', 'u de a', 'u de antioquia', 'universidad antioquia'] },
+  {
+    canonical: 'Pontificia Universidad Javeriana',
+    aliases: ['javeriana', 'puj', 'universidad javeriana', 'u javeriana', 'pontificia javeriana'],
+  },
+  { canonical: 'Universidad Nacional Abierta y a Distancia', aliases: ['unad'] },
+  { canonical: 'Universidad del Valle', aliases: ['univalle', 'u del valle'] },
+  { canonical: 'Universidad Industrial de Santander', aliases: ['uis'] },
+  { canonical: 'Universidad EAFIT', aliases: ['eafit', 'u eafit'] },
+  { canonical: 'Universidad Pontificia Bolivariana', aliases: ['upb', 'pontificia bolivariana'] },
+  { canonical: 'Universidad del Rosario', aliases: ['urosario', 'u del rosario'] },
+  { canonical: 'Universidad Externado de Colombia', aliases: ['externado', 'uexternado', 'universidad externado'] },
+  { canonical: 'Universidad de La Sabana', aliases: ['unisabana', 'u de la sabana'] },
+  { canonical: 'Corporación Universitaria Minuto de Dios', aliases: ['uniminuto'] },
+  { canonical: 'Universidad del Norte', aliases: ['uninorte'] },
+  { canonical: 'Universidad de Cartagena', aliases: ['unicartagena'] },
+  { canonical: 'Universidad del Cauca', aliases: ['unicauca'] },
+  { canonical: 'Universidad Tecnológica de Pereira', aliases: ['utp'] },
+  { canonical: 'Universidad Pedagógica Nacional', aliases: ['upn', 'universidad pedagógica', 'pedagógica nacional'] },
+  {
+    canonical: 'Universidad Distrital Francisco José de Caldas',
+    aliases: ['udistrital', 'universidad distrital', 'u distrital'],
+  },
+  { canonical: 'Universidad Pedagógica y Tecnológica de Colombia', aliases: ['uptc'] },
+  { canonical: 'Universidad de Caldas', aliases: ['ucaldas'] },
+  { canonical: 'Universidad del Magdalena', aliases: ['unimagdalena'] },
+  { canonical: 'Universidad de Nariño', aliases: ['udenar'] },
+  { canonical: 'Universidad del Quindío', aliases: ['uniquindío'] },
+  { canonical: 'Universidad del Atlántico', aliases: ['uniatlántico'] },
+  { canonical: 'Universidad de Córdoba', aliases: ['unicórdoba'] },
+  { canonical: 'Universidad Surcolombiana', aliases: ['usco'] },
+  { canonical: 'Universidad de los Llanos', aliases: ['unillanos'] },
+  { canonical: 'Universidad del Tolima', aliases: ['unitolima'] },
+  { canonical: 'Universidad Francisco de Paula Santander', aliases: ['ufps'] },
+  { canonical: 'Universidad Santo Tomás', aliases: ['usta', 'santo tomás'] },
+  { canonical: 'Universidad de La Salle', aliases: ['unisalle', 'u de la salle'] },
+  { canonical: 'Universidad Autónoma de Occidente', aliases: ['uao'] },
+  { canonical: 'Universidad Icesi', aliases: ['icesi'] },
+  { canonical: 'Universidad Militar Nueva Granada', aliases: ['umng', 'unimilitar', 'universidad militar'] },
+  { canonical: 'Universidad Cooperativa de Colombia', aliases: ['ucc', 'universidad cooperativa'] },
+  { canonical: 'Universidad Libre', aliases: ['unilibre'] },
+  { canonical: 'Universidad de Medellín', aliases: ['udem'] },
+  { canonical: 'Universidad Autónoma de Bucaramanga', aliases: ['unab'] },
+  { canonical: 'Universidad Sergio Arboleda', aliases: ['usergioarboleda', 'sergio arboleda'] },
+  { canonical: 'Universidad Católica de Colombia', aliases: ['ucatólica'] },
+  { canonical: 'Universidad EAN', aliases: ['ean'] },
+  { canonical: 'Universidad ECCI', aliases: ['ecci'] },
+  { canonical: 'Universidad CES', aliases: ['ces'] },
+  { canonical: 'Universidad de San Buenaventura', aliases: ['usb', 'san buenaventura'] },
+  { canonical: 'Universidad Central', aliases: ['ucentral'] },
+  { canonical: 'Universidad Piloto de Colombia', aliases: ['unipiloto'] },
+  { canonical: 'Universidad de Manizales', aliases: ['umanizales'] },
+  { canonical: 'Universidad Tecnológica de Bolívar', aliases: ['utb'] },
+  { canonical: 'Universidad Simón Bolívar', aliases: ['unisimón'] },
+  { canonical: 'Politécnico Grancolombiano', aliases: ['poligran'] },
+  { canonical: 'Instituto Tecnológico Metropolitano', aliases: ['itm'] },
+  { canonical: 'Escuela Superior de Administración Pública', aliases: ['esap'] },
+  { canonical: 'Corporación Unificada Nacional de Educación Superior', aliases: ['cun'] },
+  { canonical: 'Fundación Universitaria del Área Andina', aliases: ['areandina'] },
+
+  // Companies
+  { canonical: 'EPM', aliases: ['epm', 'empresas públicas de medellín'] },
+  { canonical: 'ETB', aliases: ['etb', 'empresa de telecomunicaciones de bogotá'] },
+  { canonical: 'EMCALI', aliases: ['emcali'] },
+  { canonical: 'Ecopetrol', aliases: ['ecopetrol'] },
+  { canonical: 'Bancolombia', aliases: ['bancolombia'] },
+  { canonical: 'BBVA', aliases: ['bbva', 'bbva colombia'] },
+  { canonical: 'Banco de Bogotá', aliases: ['banco bogotá'] },
+  { canonical: 'Davivienda', aliases: ['davivienda', 'banco davivienda'] },
+  { canonical: 'Banco de Occidente', aliases: ['banco occidente'] },
+  { canonical: 'Banco Popular', aliases: [] },
+  { canonical: 'Banco Agrario de Colombia', aliases: ['banco agrario'] },
+  { canonical: 'Banco AV Villas', aliases: ['av villas'] },
+  { canonical: 'Banco Caja Social', aliases: ['caja social'] },
+  { canonical: 'Scotiabank Colpatria', aliases: ['colpatria', 'banco colpatria'] },
+  { canonical: 'Banco Itaú', aliases: ['itaú'] },
+  { canonical: 'IBM', aliases: ['ibm', 'ibm colombia'] },
+  { canonical: 'Claro', aliases: ['claro', 'claro colombia', 'comcel'] },
+  { canonical: 'Movistar', aliases: ['movistar', 'telefónica movistar'] },
+  { canonical: 'Tigo', aliases: ['tigo', 'tigo une'] },
+  { canonical: 'Almacenes Éxito', aliases: ['éxito', 'almacenes éxito'] },
+  { canonical: 'Olímpica', aliases: ['olímpica', 'supertiendas olímpica'] },
+  { canonical: 'Tiendas D1', aliases: ['d1'] },
+  { canonical: 'Falabella', aliases: ['falabella'] },
+  { canonical: 'Homecenter', aliases: ['homecenter'] },
+  { canonical: 'Avianca', aliases: ['avianca'] },
+  { canonical: 'Alpina', aliases: ['alpina'] },
+  { canonical: 'Postobón', aliases: ['postobón'] },
+  { canonical: 'Grupo Nutresa', aliases: ['nutresa'] },
+  { canonical: 'Terpel', aliases: ['terpel'] },
+  { canonical: 'Rappi', aliases: ['rappi'] },
+  { canonical: 'Servientrega', aliases: ['servientrega'] },
+  { canonical: 'Inter Rapidísimo', aliases: ['interrapidísimo'] },
+  { canonical: 'Teleperformance', aliases: ['teleperformance'] },
+  { canonical: 'Konecta', aliases: ['konecta'] },
+  { canonical: 'Colsubsidio', aliases: ['colsubsidio'] },
+  { canonical: 'Compensar', aliases: ['compensar'] },
+  { canonical: 'Comfama', aliases: ['comfama'] },
+  { canonical: 'Comfandi', aliases: ['comfandi'] },
+  { canonical: 'Cafam', aliases: ['cafam'] },
+  { canonical: 'Nueva EPS', aliases: [] },
+];
+
+/**
+ * Acronyms kept upper case wherever they appear as a whole word, even in all-caps input
+ * (`BANCO BBVA` → `Banco BBVA`). Leave out acronyms that are also common Spanish words
+ * (`UNE`, `ESE`, `ISA`), which would otherwise be upper-cased inside ordinary names.
+ */
+export const KNOWN_ACRONYMS: readonly string[] = [
+  'SENA', 'ICBF', 'DIAN', 'DANE', 'ICETEX', 'ICFES', 'INVIMA', 'INPEC', 'IGAC', 'ESAP',
+  'UNAL', 'UNAD', 'EAFIT', 'UIS', 'UPB', 'UPTC', 'UTP', 'UPN', 'UAO', 'USTA', 'UMNG', 'UFPS',
+  'USCO', 'UNAB', 'ECCI', 'EAN', 'ITM', 'CES', 'CUN', 'PUJ', 'UTB',
+  'EPM', 'ETB', 'EMCALI', 'BBVA', 'IBM', 'EPS', 'IPS', 'ARL', 'DHL', 'RCN', 'TCC', 'GNB',
+  'ONU', 'OEA', 'OIM', 'UNICEF', 'USAID', 'BID',
+];

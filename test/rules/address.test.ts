@@ -1,0 +1,528 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeAddress } from '#shared/rules/address.ts';
+import type { RuleResult } from '#shared/rules/rule-result.ts';
+
+const parsed = (value: string): RuleResult => ({ value, confident: true, flags: [] });
+const parsedNotConfident = (value: string): RuleResult => ({ value, confident: false, flags: [] });
+const unparsed = (value: string): RuleResult => ({ value, confident: false, flags: ['unparsed-address'] });
+
+function expectWellFormed(value: string | null): void {
+  if (value === null) return;
+  expect(value).not.toBe('');
+  expect(value).not.toMatch(/\.\.|\. \.|\s{2}|^\s|\s$/);
+}
+
+function expectIdempotent(input: string): void {
+  const first = normalizeAddress(input);
+  if (first.value === null) return;
+  expect(normalizeAddress(first.value)).toEqual(first);
+}
+
+describe('contract §4 examples', () => {
+  it.each([
+    ['CRA 15 NO 100 25', 'Cra. 15 # 100 - 25'],
+    ['calle 80 bis a n 45-12 apto 301', 'Cl. 80 Bis A # 45 - 12 Apto 301'],
+    ['Cll 100', 'Cl. 100'],
+    ['Avda 68', 'Av. 68'],
+    ['Calle 53', 'Cl. 53'],
+    ['Calle 80a # 45-12', 'Cl. 80 A # 45 - 12'],
+    ['Cra 43a # 1 sur - 20', 'Cra. 43 A # 1 Sur - 20'],
+    ['diagonal 61c # 24-35', 'Dg. 61 C # 24 - 35'],
+    ['Calle 80 # 45-12', 'Cl. 80 # 45 - 12'],
+    ['Calle 80 # 45 12', 'Cl. 80 # 45 - 12'],
+    ['Calle 80 # 45 - 12', 'Cl. 80 # 45 - 12'],
+    ['Cra 15 # 88-64 torre b', 'Cra. 15 # 88 - 64 Torre B'],
+    ['Cra 11 # 93-07 piso 4', 'Cra. 11 # 93 - 07 Piso 4'],
+    ['Calle 40 # 20-10, apto. 201', 'Cl. 40 # 20 - 10 Apto 201'],
+    ['Calle 40 # 20-10 sur', 'Cl. 40 # 20 - 10 Sur'],
+    ['Cl 10 sur # 22 15', 'Cl. 10 Sur # 22 - 15'],
+    ['CRA 117 #139 A-18 SUR', 'Cra. 117 # 139 A - 18 Sur'],
+    ['Calle 5 Norte # 3-20', 'Cl. 5 Norte # 3 - 20'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+
+  it.each([
+    ['Cl. 80 Bis A # 45 - 12 Apto 301'],
+    ['Av. Cra. 68 # 13 - 20'],
+    ['Cra. 7 # 71 - 21 Of. 602'],
+    ['Cra. 15 # 100 - 25'],
+    ['Cl. 100'],
+  ])('already canonical %s comes back unchanged', (canonical) => {
+    expect(normalizeAddress(canonical)).toEqual(parsed(canonical));
+  });
+
+  it.each([
+    ['Crisanto Luque', 'Crisanto Luque'],
+    ['Norte', 'Norte'],
+  ])('%s is not a via abbreviation (whole words only)', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(unparsed(expected));
+  });
+
+  it('keeps `Tres` in `Calle Tres` as a word, not `Tr.`', () => {
+    expect(normalizeAddress('Calle Tres')).toEqual(parsedNotConfident('Cl. Tres'));
+  });
+
+  it('does not repeat the letters of `Cll` (`Cl. l 100` in the original system)', () => {
+    expect(normalizeAddress('Cll 100').value).toBe('Cl. 100');
+  });
+
+  it.each([
+    ['Autopista Norte # 120-45', 'Autopista Norte # 120 - 45'],
+    ['circular 1 # 66b-155', 'Circular 1 # 66 B - 155'],
+    ['VÍA 40 # 73-290', 'Vía 40 # 73 - 290'],
+    ['avenida boyacá # 72-30', 'Av. Boyacá # 72 - 30'],
+  ])('other via words and named avenues keep their words in title case: %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+
+  it.each([
+    ['Vereda El Rosal, finca La Esperanza', 'Vereda El Rosal Finca La Esperanza'],
+    ['km 5 via la calera', 'Km 5 Via La Calera'],
+    ['FINCA LA PALMA', 'Finca La Palma'],
+  ])('rural %s is unparsed, in title case with Km', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(unparsed(expected));
+  });
+
+  it.each([[''], ['-'], ['.'], ['N/A'], ['NA'], ['n.a.'], ['no aplica'], ['NINGUNO'], ['ninguna'], ['null'], ['none'], ['xxx'], ['0'], ['   ']])(
+    'null-like %j → null',
+    (input) => {
+      expect(normalizeAddress(input)).toEqual({ value: null, confident: true, flags: [] });
+    },
+  );
+});
+
+const VIA_TABLE: readonly (readonly [string, string])[] = [
+  ['carrera', 'Cra.'],
+  ['cra', 'Cra.'],
+  ['cr', 'Cra.'],
+  ['kra', 'Cra.'],
+  ['kr', 'Cra.'],
+  ['k', 'Cra.'],
+  ['calle', 'Cl.'],
+  ['cl', 'Cl.'],
+  ['cll', 'Cl.'],
+  ['clle', 'Cl.'],
+  ['avenida', 'Av.'],
+  ['av', 'Av.'],
+  ['avda', 'Av.'],
+  ['avenida carrera', 'Av. Cra.'],
+  ['ak', 'Av. Cra.'],
+  ['avenida calle', 'Av. Cl.'],
+  ['ac', 'Av. Cl.'],
+  ['transversal', 'Tr.'],
+  ['tr', 'Tr.'],
+  ['tv', 'Tr.'],
+  ['trans', 'Tr.'],
+  ['transv', 'Tr.'],
+  ['diagonal', 'Dg.'],
+  ['dg', 'Dg.'],
+  ['diag', 'Dg.'],
+];
+
+const SIGN_VARIANTS = ['no', 'No.', 'nro', 'NRO.', 'núm', 'num', 'número', 'numero', 'n°', 'Nº', '#', 'n'];
+
+const COMPLEMENT_TABLE: readonly (readonly [string, string])[] = [
+  ['apartamento', 'Apto'],
+  ['apto', 'Apto'],
+  ['apt', 'Apto'],
+  ['ap', 'Apto'],
+  ['oficina', 'Of.'],
+  ['of', 'Of.'],
+  ['ofi', 'Of.'],
+  ['interior', 'Int.'],
+  ['int', 'Int.'],
+  ['torre', 'Torre'],
+  ['t', 'Torre'],
+  ['bloque', 'Bloque'],
+  ['bl', 'Bloque'],
+  ['casa', 'Casa'],
+  ['cs', 'Casa'],
+  ['local', 'Local'],
+  ['loc', 'Local'],
+  ['piso', 'Piso'],
+  ['manzana', 'Manzana'],
+  ['mz', 'Manzana'],
+  ['lote', 'Lote'],
+  ['lt', 'Lote'],
+  ['etapa', 'Etapa'],
+  ['conjunto', 'Conjunto'],
+  ['conj', 'Conjunto'],
+  ['edificio', 'Edificio'],
+  ['edif', 'Edificio'],
+  ['ed', 'Edificio'],
+  ['urbanización', 'Urbanización'],
+  ['urbanizacion', 'Urbanización'],
+  ['urb', 'Urbanización'],
+  ['barrio', 'Barrio'],
+  ['b.', 'Barrio'],
+];
+
+describe('via table', () => {
+  const rows = VIA_TABLE.flatMap(([written, canonical]) => [
+    [written, canonical],
+    [written.toUpperCase(), canonical],
+    [written.split(' ').map((word) => `${word}.`).join(' '), canonical],
+  ]);
+  it.each(rows)('%s 12 # 34-56 → %s 12 # 34 - 56', (written, canonical) => {
+    expect(normalizeAddress(`${written} 12 # 34-56`)).toEqual(parsed(`${canonical} 12 # 34 - 56`));
+  });
+
+  it.each([
+    ['Av. Cra. 68 # 13 - 20', 'Av. Cra. 68 # 13 - 20'],
+    ['av kr 68 # 13-20', 'Av. Cra. 68 # 13 - 20'],
+    ['Av Cl 26 # 68-10', 'Av. Cl. 26 # 68 - 10'],
+    ['Cra.7#71-21', 'Cra. 7 # 71 - 21'],
+    ['CRA7 No71-21 APTO301', 'Cra. 7 # 71 - 21 Apto 301'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+});
+
+describe('number sign', () => {
+  it.each(SIGN_VARIANTS)('Cra 15 %s 100-25 → Cra. 15 # 100 - 25', (sign) => {
+    expect(normalizeAddress(`Cra 15 ${sign} 100-25`)).toEqual(parsed('Cra. 15 # 100 - 25'));
+  });
+
+  it.each([
+    ['Cra 5 № 3-20', 'Cra. 5 # 3 - 20'],
+    ['carrera 7 n°11-43', 'Cra. 7 # 11 - 43'],
+    ['calle 5 n 3-20', 'Cl. 5 # 3 - 20'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+
+  it('reads an `N` that is not before the cross number as a letter', () => {
+    expect(normalizeAddress('Calle 5 N # 3-20')).toEqual(parsed('Cl. 5 N # 3 - 20'));
+  });
+
+  it.each([
+    ['Calle 45 12-30', 'Cl. 45 # 12 - 30'],
+    ['Cra 15 100 25', 'Cra. 15 # 100 - 25'],
+  ])('reads a missing sign when a cross number and a plate follow: %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+});
+
+describe('number letters, bis and cardinals', () => {
+  it.each([
+    ['CRA. 48A #136 BIS-27', 'Cra. 48 A # 136 Bis - 27'],
+    ['Cra 16 A Bis #13-23', 'Cra. 16 A Bis # 13 - 23'],
+    ['TRANSVERSAL 158 BIS A # 86-99 BL 2', 'Tr. 158 Bis A # 86 - 99 Bloque 2'],
+    ['carrera 31 BIS # 4 Bis - 10', 'Cra. 31 Bis # 4 Bis - 10'],
+    ['Calle 80bis # 45-12', 'Cl. 80 Bis # 45 - 12'],
+    ['Cll 24 Este número 16-85', 'Cl. 24 Este # 16 - 85'],
+    ['AV 66 NO 60 A - 25 SUR', 'Av. 66 # 60 A - 25 Sur'],
+    ['cra 17 sur #59-70 Sur apartamento 1303', 'Cra. 17 Sur # 59 - 70 Sur Apto 1303'],
+    ['DIAGONAL 106A SUR NO 6B-93', 'Dg. 106 A Sur # 6 B - 93'],
+    ['Cl. 167 #124a - 22 Sur Oficina 35', 'Cl. 167 # 124 A - 22 Sur Of. 35'],
+    ['Carrera 4 # 107 12 Sur APTO 903', 'Cra. 4 # 107 - 12 Sur Apto 903'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+});
+
+describe('complements', () => {
+  it.each(COMPLEMENT_TABLE)('Cra 5 # 3-20 %s 12 → … %s 12', (written, canonical) => {
+    expect(normalizeAddress(`Cra 5 # 3-20 ${written} 12`)).toEqual(parsed(`Cra. 5 # 3 - 20 ${canonical} 12`));
+  });
+
+  it.each([
+    ['Cra 12 # 34-56 mz 5 cs 12', 'Cra. 12 # 34 - 56 Manzana 5 Casa 12'],
+    ['carrera 55 #135-62 B. Bocagrande', 'Cra. 55 # 135 - 62 Barrio Bocagrande'],
+    ['Kr 54 Nro 141-44 sur, Interior A', 'Cra. 54 # 141 - 44 Sur Int. A'],
+    ['calle 5 # 3 - 20 apto. 201, torre 2, barrio la esperanza', 'Cl. 5 # 3 - 20 Apto 201 Torre 2 Barrio La Esperanza'],
+    ['CARRERA 55 sur No 28-54 Sur barrio USAQUÉN', 'Cra. 55 Sur # 28 - 54 Sur Barrio Usaquén'],
+    ['av 1 #108-23 sur barrio usaquen', 'Av. 1 # 108 - 23 Sur Barrio Usaquen'],
+    ['Cll 39 # 150 -38 Conjunto Reservas del Norte', 'Cl. 39 # 150 - 38 Conjunto Reservas del Norte'],
+    ['Cll. 100 # 15 - 20 urb. villa del rio', 'Cl. 100 # 15 - 20 Urbanización Villa del Rio'],
+    ['cra 5 # 3 - 20 ed. el tesoro', 'Cra. 5 # 3 - 20 Edificio El Tesoro'],
+    ['Cra 5 # 3-20 Barrio de la Candelaria', 'Cra. 5 # 3 - 20 Barrio de la Candelaria'],
+    ['Cra 5 # 3-20 Conjunto Pinos y Cedros', 'Cra. 5 # 3 - 20 Conjunto Pinos y Cedros'],
+    ['Cra 5 # 3-20 torre t apto 301b', 'Cra. 5 # 3 - 20 Torre T Apto 301B'],
+    ['Cra 5 # 3-20 etapa ii', 'Cra. 5 # 3 - 20 Etapa II'],
+    ['Cra 5 # 3-20 Int. B', 'Cra. 5 # 3 - 20 Int. B'],
+    ['Calle 10 # 5-20 Edificio Torre Central piso 3', 'Cl. 10 # 5 - 20 Edificio Torre Central Piso 3'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+
+  it('reads `b` without a period as a word, not as barrio', () => {
+    expect(normalizeAddress('Cra 5 # 3-20 b 2')).toEqual(parsedNotConfident('Cra. 5 # 3 - 20 B 2'));
+  });
+});
+
+describe('decisions (docs/normalization/address.md)', () => {
+  it.each([
+    ['Av. Boyacá', 'Av. Boyacá'],
+    ['Autopista Norte', 'Autopista Norte'],
+    ['Calle 5 Barrio Centro', 'Cl. 5 Barrio Centro'],
+    ['Calle 5 # 20', 'Cl. 5 # 20'],
+    ['Cra 5 # 3-20 frente al parque', 'Cra. 5 # 3 - 20 Frente al Parque'],
+    ['Calle 5 # 3-20 Bogotá D.C.', 'Cl. 5 # 3 - 20 Bogotá D C'],
+    ['Cra 5 # 3-20 apto', 'Cra. 5 # 3 - 20 Apto'],
+    ['Cra 5 # 3-20 casa-lote 4', 'Cra. 5 # 3 - 20 Casa-Lote 4'],
+  ])('%s parses, not confident, no flag: %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsedNotConfident(expected));
+  });
+
+  it.each([
+    ['Manzana 25 Casa 27 Barrio Bosa', 'Manzana 25 Casa 27 Barrio Bosa'],
+    ['Mz 21 Cs 23', 'Mz 21 Cs 23'],
+    ['Conjunto Residencial Los Naranjos Casa 22', 'Conjunto Residencial Los Naranjos Casa 22'],
+    ['Corregimiento El Poblado', 'Corregimiento El Poblado'],
+    ['Km 1 vía el Mar', 'Km 1 Vía El Mar'],
+    ['KM. 5,5 vía a la Calera', 'Km 5,5 Vía a la Calera'],
+    ['kilómetro 3 vía Cota', 'Km 3 Vía Cota'],
+    ['Autopista Norte km 21', 'Autopista Norte Km 21'],
+    ['Cra 5 # 3-20 finca El Roble', 'Cra 5 # 3-20 Finca El Roble'],
+    ['Barrio Kennedy Calle 5 # 3-20', 'Barrio Kennedy Calle 5 # 3-20'],
+    ['Calle 5 # 3-20 # 4-10', 'Calle 5 # 3-20 # 4-10'],
+    ['Cra 5 # 3-20-5', 'Cra 5 # 3-20-5'],
+    ['Calle 5 #', 'Calle 5 #'],
+    ['Cra # 5-20', 'Cra # 5-20'],
+    ['# 45-12', '# 45-12'],
+    ['Calle', 'Calle'],
+    ['Calle 24 AA # 5-20', 'Calle 24 Aa # 5-20'],
+    ['Cra 5 Sur Bis # 3-20', 'Cra 5 Sur Bis # 3-20'],
+    ['Cra 5 # 3.20', 'Cra 5 # 3.20'],
+    ['bogotá', 'Bogotá'],
+    ['123', '123'],
+  ])('%s is unparsed: %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(unparsed(expected));
+  });
+
+  it.each([['0.'], ['N.A'], ['Ninguna.'], ['NONE.']])('%s, null-like once its periods are dropped, is null', (input) => {
+    expect(normalizeAddress(input).value).toBeNull();
+  });
+});
+
+describe('cleaning', () => {
+  it.each([
+    ['  cra\u00A05\u200B #\t3-20  ', 'Cra. 5 # 3 - 20'],
+    ['Cra 5 # 3 — 20', 'Cra. 5 # 3 - 20'],
+    ['Calle 10 # 5 – 20', 'Cl. 10 # 5 - 20'],
+    ['Calle 10 ＃ 5-20', 'Cl. 10 # 5 - 20'],
+  ])('%j → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+});
+
+interface LabeledRecord {
+  id: string;
+  input: Record<string, unknown>;
+  expected: Record<string, unknown>;
+  expectedFlags?: Record<string, string>;
+}
+
+const labeledRecords: LabeledRecord[] = readFileSync(path.resolve(process.cwd(), 'data/eval/leads.labeled.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as LabeledRecord);
+
+const labeledAddresses = labeledRecords.filter(
+  (record) => 'direccion' in record.expected || record.expectedFlags?.direccion !== undefined,
+);
+
+describe('labeled set (data/eval/leads.labeled.jsonl)', () => {
+  it('has address records', () => {
+    expect(labeledAddresses.length).toBeGreaterThan(40);
+  });
+
+  it.each(labeledAddresses.map((record) => [record.id, record] as const))('%s', (_id, record) => {
+    const result = normalizeAddress(String(record.input.direccion));
+    if ('direccion' in record.expected) expect(result.value).toBe(record.expected.direccion);
+    const expectedFlag = record.expectedFlags?.direccion;
+    if (expectedFlag !== undefined) expect(result.flags).toContain(expectedFlag);
+    else expect(result.flags).toEqual([]);
+  });
+});
+
+const samples = readFileSync(path.resolve(process.cwd(), 'data/samples/leads.sample.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => (JSON.parse(line) as { direccion?: unknown }).direccion)
+  .filter((value): value is string => typeof value === 'string');
+
+describe('sample leads (data/samples/leads.sample.jsonl)', () => {
+  it('are all well formed and idempotent', () => {
+    expect(samples.length).toBeGreaterThan(800);
+    for (const input of samples) {
+      expectWellFormed(normalizeAddress(input).value);
+      expectIdempotent(input);
+    }
+  });
+
+  it('parse whenever they start with a via word and carry a number sign', () => {
+    const urbanLooking = samples.filter(
+      (input) => /^(?:c|k|a|t|d)[a-z.]*\s*\d.*(?:#|\bn)/i.test(input.trim()) && !/vereda|finca|km/i.test(input),
+    );
+    expect(urbanLooking.length).toBeGreaterThan(700);
+    for (const input of urbanLooking) expect(normalizeAddress(input)).toMatchObject({ confident: true, flags: [] });
+  });
+});
+
+// ---- property tests -------------------------------------------------------------------------
+
+const randomCase = (text: string, upper: readonly boolean[]): string =>
+  [...text].map((char, index) => (upper[index % upper.length] ? char.toUpperCase() : char.toLowerCase())).join('');
+
+const caseFlips = fc.array(fc.boolean(), { minLength: 1, maxLength: 6 });
+const gap = fc.constantFrom(' ', '  ', '\t', '\u00A0', ' \u200B', '\u200B ');
+const letter = fc.constantFrom(...'abcdefghijklmopqrstuvwxyz'.split(''));
+const cardinal = fc.constantFrom('sur', 'este', 'norte', 'oeste');
+
+interface NumberBlock {
+  typed: string[];
+  canonical: string[];
+}
+
+const numberBlock: fc.Arbitrary<NumberBlock> = fc
+  .record({
+    number: fc.integer({ min: 1, max: 199 }),
+    firstLetter: fc.option(letter),
+    bis: fc.boolean(),
+    secondLetter: fc.option(letter),
+    cardinal: fc.option(cardinal),
+    glueFirstLetter: fc.boolean(),
+  })
+  .map(({ number, firstLetter, bis, secondLetter, cardinal: suffix, glueFirstLetter }) => {
+    const typed = [String(number)];
+    const canonical = [String(number)];
+    if (firstLetter) {
+      if (glueFirstLetter) typed[0] += firstLetter;
+      else typed.push(firstLetter);
+      canonical.push(firstLetter.toUpperCase());
+    }
+    if (bis) {
+      typed.push('bis');
+      canonical.push('Bis');
+      if (secondLetter) {
+        typed.push(secondLetter);
+        canonical.push(secondLetter.toUpperCase());
+      }
+    }
+    if (suffix) {
+      typed.push(suffix);
+      canonical.push(suffix[0]?.toUpperCase() + suffix.slice(1));
+    }
+    return { typed, canonical };
+  });
+
+const COMPLEMENT_VALUES: readonly (readonly [string, string])[] = [
+  ['301', '301'],
+  ['07', '07'],
+  ['b', 'B'],
+  ['301b', '301B'],
+  ['el prado', 'El Prado'],
+  ['los pinos', 'Los Pinos'],
+  ['villa del río', 'Villa del Río'],
+  ['san antonio', 'San Antonio'],
+];
+
+const complement = fc
+  .record({
+    word: fc.constantFrom(...COMPLEMENT_TABLE),
+    value: fc.constantFrom(...COMPLEMENT_VALUES),
+    comma: fc.boolean(),
+  })
+  .map(({ word: [written, canonical], value: [typedValue, canonicalValue], comma }) => ({
+    typed: `${comma ? ',' : ''} ${written} ${typedValue}`,
+    canonical: `${canonical} ${canonicalValue}`,
+  }));
+
+const structuredAddress = fc
+  .record({
+    via: fc.constantFrom(...VIA_TABLE),
+    viaPeriod: fc.boolean(),
+    viaNumber: numberBlock,
+    sign: fc.constantFrom(...SIGN_VARIANTS),
+    cross: numberBlock,
+    plate: fc.constantFrom('12', '07', '5', '130'),
+    plateSeparator: fc.constantFrom('-', ' - ', ' -', '- ', ' ', '–'),
+    plateCardinal: fc.option(cardinal),
+    complements: fc.array(complement, { maxLength: 2 }),
+    flips: caseFlips,
+    gaps: fc.array(gap, { minLength: 1, maxLength: 5 }),
+  })
+  .map((parts) => {
+    const via = parts.viaPeriod ? parts.via[0].replace(/(\w+)/g, '$1.') : parts.via[0];
+    const plateTail = parts.plateCardinal ? [parts.plateCardinal] : [];
+    const words = [via, ...parts.viaNumber.typed, parts.sign, ...parts.cross.typed];
+    const spaced = words.map((word, index) => (index === 0 ? word : `${parts.gaps[index % parts.gaps.length]}${word}`)).join('');
+    const typed = `${spaced}${parts.plateSeparator}${parts.plate}${plateTail.map((word) => ` ${word}`).join('')}${parts.complements
+      .map((part) => part.typed)
+      .join('')}`;
+    const canonical = [
+      parts.via[1],
+      ...parts.viaNumber.canonical,
+      '#',
+      ...parts.cross.canonical,
+      '-',
+      parts.plate,
+      ...plateTail.map((word) => word[0]?.toUpperCase() + word.slice(1)),
+      ...parts.complements.map((part) => part.canonical),
+    ].join(' ');
+    return { typed: randomCase(typed, parts.flips), canonical };
+  });
+
+describe('properties', () => {
+  it('a messy urban address normalizes to its canonical form, confidently, and stays there', () => {
+    fc.assert(
+      fc.property(structuredAddress, ({ typed, canonical }) => {
+        expect(normalizeAddress(typed)).toEqual(parsed(canonical));
+        expect(normalizeAddress(canonical)).toEqual(parsed(canonical));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  const ADDRESS_FRAGMENTS = [
+    'cra', 'Cl.', 'calle', 'AV', 'ak', 'tv', 'Diag', 'autopista', 'vía', 'no', 'N°', 'nº', 'n', '#', '-', '–', 'bis', 'sur', 'NORTE',
+    'a', 'B', 'b.', 'apto', 'of.', 'int', 't', 'torre', 'barrio', 'el', 'la', 'de', 'los', 'y', 'vereda', 'finca', 'km', 'Peñón',
+    'José', 'ii', '12', '07', '4', '130', '5.5', '3,2', ',', '.', '..', ' . ', ' ', '  ', '\t', '\u00A0', '\u200B', "'", '/', '(',
+    'ß', 'ﬁ',
+  ];
+  const messyText = fc
+    .array(fc.constantFrom(...ADDRESS_FRAGMENTS), { maxLength: 14 })
+    .chain((parts) => fc.constantFrom(' ', '').map((joiner) => parts.join(joiner)));
+
+  it('any address-like text: idempotent, well formed, never empty', () => {
+    fc.assert(
+      fc.property(fc.oneof(messyText, fc.string({ maxLength: 40 })), (input) => {
+        expectWellFormed(normalizeAddress(input).value);
+        expectIdempotent(input);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('a value without the unparsed flag starts with a via (reliable guardrail)', () => {
+    const via = /^(?:Cra\.|Cl\.|Av\.|Tr\.|Dg\.|Autopista|Circular|V[ií]a)(?: |$)/u;
+    fc.assert(
+      fc.property(messyText, (input) => {
+        const result = normalizeAddress(input);
+        if (result.value !== null && !result.flags.includes('unparsed-address')) expect(result.value).toMatch(via);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('a rural word anywhere makes the address unparsed', () => {
+    fc.assert(
+      fc.property(
+        structuredAddress,
+        fc.constantFrom('vereda', 'Finca', 'KM', 'kilómetro', 'corregimiento'),
+        fc.boolean(),
+        ({ typed }, rural, atStart) => {
+          const input = atStart ? `${rural} 3 ${typed}` : `${typed} ${rural} 3`;
+          expect(normalizeAddress(input)).toMatchObject({ confident: false, flags: ['unparsed-address'] });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
