@@ -33,8 +33,10 @@ export async function* readRecords(path: string, options: ReadOptions): AsyncGen
 
 async function* readJsonLines(stream: NodeJS.ReadableStream, idFields: readonly string[]): AsyncGenerator<ReadItem> {
   let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+  for await (const rawText of createInterface({ input: stream, crlfDelay: Infinity })) {
     line += 1;
+    // Editors on Windows often start UTF-8 files with a byte-order mark.
+    const text = line === 1 ? rawText.replace(/^\uFEFF/, '') : rawText;
     if (text.trim() === '') continue;
     let parsed: unknown;
     try {

@@ -64,6 +64,8 @@ export const CARDINALS: ReadonlyMap<string, string> = new Map([
 
 export const BIS = 'Bis';
 
+export const BARRIO_INITIAL = 'b';
+
 /** Complement words → canonical form. `b` means barrio only when typed with its period (`B.`). */
 export const COMPLEMENT_WORDS: ReadonlyMap<string, string> = new Map([
   ...['apartamento', 'apto', 'apt', 'ap'].map((key): [string, string] => [key, 'Apto']),
@@ -83,4 +85,3 @@ export const COMPLEMENT_WORDS: ReadonlyMap<string, string> = new Map([
   ...['barrio', 'b'].map((key): [string, string] => [key, 'Barrio']),
 ]);
 
-export const BARRIO_INITIAL = 'b';

@@ -157,18 +157,22 @@ function readNumberSign(tokens: readonly Token[], start: number): number | undef
   return hasHash ? SIGN_FAILED : undefined;
 }
 
-/** Needs a value after it; `casa-lote` is a word of its own, `apto301` is `Apto 301`. */
-const isComplementWord = (token: Token, next: Token | undefined): boolean =>
-  next !== undefined &&
-  (!next.glued || isDigits(next)) &&
-  COMPLEMENT_WORDS.has(token.key) &&
-  (token.key !== BARRIO_INITIAL || token.period);
+/** Needs a value after it; `casa-lote` is a word of its own. */
+function isComplementWord(tokens: readonly Token[], index: number): boolean {
+  const token = tokens[index];
+  const next = tokens[index + 1];
+  if (!token || !next || !COMPLEMENT_WORDS.has(token.key)) return false;
+  if (token.key === BARRIO_INITIAL && !token.period) return false;
+  const afterNext = tokens[index + 2];
+  const isHyphenated = next.text === '-' && next.glued && afterNext?.glued === true && !isDigits(afterNext);
+  return !isHyphenated;
+}
 
 /** Words of a named via (`Av. Boyacá`, `Autopista Norte`): up to a number, a sign or a complement. */
 function readViaName(tokens: readonly Token[], start: number): Reading<OutputWord[]> | undefined {
   let index = start;
   for (let token = tokens[index]; token; token = tokens[index]) {
-    if (ONLY_DIGITS.test(token.text) || isSymbol(token) || isComplementWord(token, tokens[index + 1])) break;
+    if (ONLY_DIGITS.test(token.text) || isSymbol(token) || isComplementWord(tokens, index)) break;
     if (NUMBER_SIGN_WORDS.has(token.key) && readNumberSign(tokens, index) !== undefined) break;
     index += 1;
   }
@@ -206,7 +210,7 @@ function readComplements(tokens: readonly Token[]): Complements | undefined {
   for (const [index, token] of tokens.entries()) {
     const startsWord = index === 0 || !token.glued || previousWasComplement;
     previousWasComplement = false;
-    if (!expectingValue && startsWord && isComplementWord(token, tokens[index + 1])) {
+    if (!expectingValue && startsWord && isComplementWord(tokens, index)) {
       words.push(fixed(COMPLEMENT_WORDS.get(token.key) ?? token.text));
       hasComplement = true;
       expectingValue = true;
@@ -280,15 +284,19 @@ function parseUrban(tokens: readonly Token[]): UrbanAddress | undefined {
   return { words, confident };
 }
 
-/** Words as typed in title case, `Km` for kilometre; commas and periods dropped. */
+/**
+ * Words as typed in title case, `Km` for kilometre; commas and periods dropped, except the period
+ * of `B.` (barrio): without it the text would read differently the next time (not idempotent).
+ */
 function unparsedWords(tokens: readonly Token[]): OutputWord[] {
   const words: OutputWord[] = [];
   let previousWasKilometre = false;
   for (const token of tokens) {
     const isKilometre = KILOMETRE_WORDS.has(token.key);
+    const text = token.key === BARRIO_INITIAL && token.period ? `${token.text}.` : token.text;
     const last = words.at(-1);
-    if (last && token.glued && !isKilometre && !previousWasKilometre) last.text += token.text;
-    else words.push(isKilometre ? fixed(KILOMETRE) : { text: token.text, isPhrase: true });
+    if (last && token.glued && !isKilometre && !previousWasKilometre) last.text += text;
+    else words.push(isKilometre ? fixed(KILOMETRE) : { text, isPhrase: true });
     previousWasKilometre = isKilometre;
   }
   return words;

@@ -1,4 +1,4 @@
-import { casePhraseWord, isShouting, splitToken } from './organization.ts';
+import { casePhraseWord, isShouting, readPhraseTokens, type Token } from './organization.ts';
 import { decided, undecided, type RuleResult } from './rule-result.ts';
 import { cleanText, foldKey, isNullLike, PHRASE_PARTICLES } from './text-basics.ts';
 
@@ -34,31 +34,22 @@ const ENGINEERING_NOUN_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 const ENDS_SEPARATORS = /^[\s,;:\-/&+]+|[\s,;:\-/&+]+$/g;
-const JOINING_SYMBOLS: ReadonlySet<string> = new Set(['&', '-', '/', '+']);
 
 const DIGIT = /\p{N}/u;
 const UNUSUAL_SYMBOL = /[^\p{L}\p{M}\p{N}\s.,&'\-()/]/u;
 const EMAIL_OR_URL = /\S@\S|https?:|www\./i;
 const MAX_CONFIDENT_CONTENT_WORDS = 5;
 
-interface Word {
-  lead: string;
-  core: string;
-  trail: string;
+interface Word extends Token {
   expansion: string | null;
 }
 
 function readWords(cleaned: string): Word[] {
   // Periods only ever end abbreviations here (`Aux.Adm.`): they separate words and are dropped.
-  const tokens = cleaned.replace(/\./g, ' ').replace(ENDS_SEPARATORS, '').split(' ').filter(Boolean).map(splitToken);
-  const words: Word[] = [];
-  tokens.forEach((token, index) => {
-    const isInner = index > 0 && index < tokens.length - 1;
-    if (token.core === '' && !(isInner && JOINING_SYMBOLS.has(token.lead))) return;
-    const abbreviations = words.length === 0 ? TITLE_ABBREVIATIONS : AREA_ABBREVIATIONS;
-    words.push({ ...token, expansion: token.core === '' ? null : (abbreviations.get(foldKey(token.core)) ?? null) });
+  return readPhraseTokens(cleaned.replace(/\./g, ' ')).map((token, index) => {
+    const abbreviations = index === 0 ? TITLE_ABBREVIATIONS : AREA_ABBREVIATIONS;
+    return { ...token, expansion: token.core === '' ? null : (abbreviations.get(foldKey(token.core)) ?? null) };
   });
-  return words;
 }
 
 function withEngineeringDe(words: Word[]): Word[] {
@@ -83,7 +74,7 @@ export function normalizeOccupation(input: string): RuleResult {
     })
     .join(' ')
     .replace(ENDS_SEPARATORS, '');
-  if (value === '') return decided(null);
+  if (isNullLike(value)) return decided(null);
 
   const contentWords = typedWords.filter((word) => word.core !== '' && !PHRASE_PARTICLES.has(word.core.toLowerCase()));
   const confident =

@@ -45,18 +45,33 @@ const UNUSUAL_SYMBOL = /[^\p{L}\p{M}\p{N}\s.,&'\-()/+]/u;
 const EMAIL_OR_URL = /\S@\S|https?:|www\./i;
 const MAX_CONFIDENT_WORDS = 8;
 
-interface Token {
+export interface Token {
   lead: string;
   core: string;
   trail: string;
 }
 
 /** Splits a space-free token into leading punctuation, the word, and trailing punctuation. */
-export function splitToken(token: string): Token {
+function splitToken(token: string): Token {
   const lead = LEADING_NON_WORD.exec(token)?.[0] ?? '';
   if (lead.length === token.length) return { lead: token, core: '', trail: '' };
   const trail = TRAILING_NON_WORD.exec(token)?.[0] ?? '';
   return { lead, core: token.slice(lead.length, token.length - trail.length), trail };
+}
+
+/**
+ * Words of a phrase with their punctuation. Tokens without letters or digits survive only as
+ * joining symbols between two words (`Pérez & Cía`), so the first token is always a word.
+ */
+export function readPhraseTokens(text: string): Token[] {
+  const tokens = text
+    .split(' ')
+    .filter(Boolean)
+    .map(splitToken)
+    .filter((token) => token.core !== '' || JOINING_SYMBOLS.has(token.lead));
+  while (tokens[0]?.core === '') tokens.shift();
+  while (tokens.at(-1)?.core === '') tokens.pop();
+  return tokens;
 }
 
 export function isKnownAcronym(core: string): boolean {
@@ -98,14 +113,12 @@ function formatNameWord({ lead, core, trail }: Token, isFirst: boolean, shouting
 }
 
 function formatName(name: string): string {
-  const tokens = name
-    .split(' ')
-    .map(splitToken)
-    .filter((token, index, all) => token.core !== '' || (index > 0 && index < all.length - 1 && JOINING_SYMBOLS.has(token.lead)));
+  const tokens = readPhraseTokens(name);
   const shouting = isShouting(tokens.map((token) => token.core));
   return tokens
     .map((token, index) => (token.core === '' ? token.lead : formatNameWord(token, index === 0, shouting)))
     .join(' ')
+    .replace(LEADING_SEPARATORS, '')
     .replace(TRAILING_SEPARATORS, '');
 }
 
@@ -132,8 +145,8 @@ export function normalizeOrganization(input: string): RuleResult {
   if (known) return decided(known);
 
   const formattedName = formatName(name);
-  if (formattedName === '') return decided(null);
   const value = legalForm ? `${formattedName} ${legalForm}` : formattedName;
+  if (isNullLike(value)) return decided(null);
 
   const confident =
     !UNUSUAL_SYMBOL.test(cleaned) && !EMAIL_OR_URL.test(cleaned) && value.split(' ').length <= MAX_CONFIDENT_WORDS;

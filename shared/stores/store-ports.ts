@@ -1,0 +1,87 @@
+/**
+ * Ports of the normalize-leads pipeline's storage. DynamoDB adapters implement them on AWS and
+ * against the embedded DynamoDB-compatible server locally; domain code only sees these shapes.
+ */
+
+export type LeadItem = Record<string, unknown>;
+
+export interface DueLeadsQuery {
+  /** A lead is due when it has no `normalizedAt`, or one strictly older than this ISO instant. */
+  normalizedBefore: string;
+  /** Exact number of ids wanted at most. */
+  limit: number;
+  /** Resume after this lead id (the `cursor` of a previous page). */
+  cursor?: string;
+}
+
+export interface DueLeadsPage {
+  leadIds: string[];
+  /** Set when the scan stopped before the end of the table: pass it back to continue. */
+  cursor?: string;
+}
+
+export interface NormalizationWrite {
+  leadId: string;
+  /** Original values as read, per configured field; `undefined` means the attribute was absent. */
+  expectedOriginals: Record<string, unknown>;
+  normalizedData: Record<string, string | null>;
+  normalizationMeta: Record<string, unknown>;
+  normalizedAt: string;
+  normalizationVersion: string;
+  /** Hash of the originals the normalization was computed from (kept on the lead for audit). */
+  sourceHash: string;
+}
+
+/** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
+export type WriteOutcome = 'written' | 'changed' | 'deleted';
+
+export interface LeadStore {
+  findDue(query: DueLeadsQuery): Promise<DueLeadsPage>;
+  getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
+  /** Conditional update: only if the lead exists and every original field still equals what was read. Never writes originals. */
+  writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
+  /** Seeding (local only): plain puts. */
+  putMany(items: readonly LeadItem[]): Promise<void>;
+  /** Export: every lead, page by page. */
+  scanAll(): AsyncIterable<LeadItem>;
+  count(): Promise<number>;
+}
+
+export interface ConfigStore {
+  /** The config item without its key, or undefined when the table or the item does not exist. */
+  getConfig(configId: string): Promise<Record<string, unknown> | undefined>;
+  putConfig(configId: string, config: Record<string, unknown>): Promise<void>;
+}
+
+export interface RunLock {
+  name: string;
+  /** Who holds it: the execution id (and, locally, the process). */
+  holder: string;
+  acquiredAt: string;
+  /** After this ISO instant the lock is void whoever holds it. */
+  expiresAt: string;
+  /** Local runs: process id and host of the holder, so a crashed holder can be detected at once. */
+  pid?: number;
+  host?: string;
+}
+
+export type LockAttempt = { acquired: true; lock: RunLock } | { acquired: false; heldBy: RunLock };
+
+export interface RunStore {
+  /**
+   * Conditional put: succeeds when no lock exists, the existing one expired (`now` ≥ expiresAt), it
+   * is already ours (same holder), or `isStale(existing)` says its holder is gone.
+   */
+  acquireLock(lock: RunLock, now: string, isStale?: (existing: RunLock) => boolean): Promise<LockAttempt>;
+  /** Deletes the lock only if `holder` still holds it. */
+  releaseLock(name: string, holder: string): Promise<void>;
+  saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void>;
+  loadBatch(runId: string, batchIndex: number): Promise<string[]>;
+  saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void>;
+  /** Every saved batch result of the run, in batch order. */
+  listBatchResults(runId: string): Promise<Array<Record<string, unknown>>>;
+  putRun(runId: string, run: Record<string, unknown>): Promise<void>;
+  getRun(runId: string): Promise<Record<string, unknown> | undefined>;
+  /** Latest runs first. */
+  listRuns(limit: number): Promise<Array<Record<string, unknown>>>;
+}
