@@ -53,9 +53,9 @@ const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
 const ONLY_DIGITS = /^\p{N}+$/u;
 const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;
 const ASCII_LETTER = /^[a-z]$/;
-const NON_ASCII = /[^\x00-\x7F]/;
+const NON_ASCII = /[^ -~]/;
 
-/** Matching key; skips the costly diacritic folding for plain ASCII, the common case. */
+/** Matching key; skips the costly diacritic folding for printable ASCII, the common case. */
 const foldWord = (text: string): string =>
   (NON_ASCII.test(text) ? stripDiacritics(text) : text).toLowerCase();
 
@@ -90,7 +90,7 @@ const isSymbol = (token: Token): boolean => token.text === NUMBER_SIGN || token.
 
 const fixed = (text: string): OutputWord => ({ text, isPhrase: false });
 
-/** Glued tokens form one free word (`301-B`, `Apto301` after its complement word). */
+/** Glued tokens form one free word (`301-B`, `Casa-Lote`). */
 function phraseWords(tokens: readonly Token[]): OutputWord[] {
   const words: OutputWord[] = [];
   for (const [index, token] of tokens.entries()) {
@@ -236,14 +236,17 @@ function parseUrban(tokens: readonly Token[]): UrbanAddress | undefined {
   const via = readVia(tokens);
   if (!via) return undefined;
   const words: OutputWord[] = [via.value];
-  let index = via.next;
-
-  const viaNumber = readNumberBlock(tokens, index);
-  const viaName = viaNumber ? undefined : readViaName(tokens, index);
-  if (viaNumber) words.push(...viaNumber.value.map(fixed));
-  else if (viaName) words.push(...viaName.value);
-  else return undefined;
-  index = (viaNumber ?? viaName)?.next ?? index;
+  let index: number;
+  const viaNumber = readNumberBlock(tokens, via.next);
+  if (viaNumber) {
+    words.push(...viaNumber.value.map(fixed));
+    index = viaNumber.next;
+  } else {
+    const viaName = readViaName(tokens, via.next);
+    if (!viaName) return undefined;
+    words.push(...viaName.value);
+    index = viaName.next;
+  }
 
   let crossStart = readNumberSign(tokens, index);
   if (crossStart === SIGN_FAILED) return undefined;

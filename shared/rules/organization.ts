@@ -39,7 +39,7 @@ const TRAILING_NON_WORD = /[^\p{L}\p{N}]+$/u;
 const DOTTED_ACRONYM = /^(?:\p{L}\.)+\p{L}$/u;
 const TYPED_ACRONYM = /^\p{Lu}{2,4}$/u;
 const LOWER_CASE_LETTER = /\p{Ll}/u;
-const TWO_LETTERS = /\p{L}.*\p{L}/u;
+const TWO_LETTERS_IN_A_ROW = /\p{L}\p{M}*\p{L}/u;
 
 const UNUSUAL_SYMBOL = /[^\p{L}\p{M}\p{N}\s.,&'\-()/+]/u;
 const EMAIL_OR_URL = /\S@\S|https?:|www\./i;
@@ -80,11 +80,11 @@ export function isKnownAcronym(core: string): boolean {
 
 /**
  * Contract §6: typed 2–4 letter all-caps tokens are kept as acronyms unless the whole value is
- * written in capitals. Only words whose case the rules may change count as evidence (known acronyms
- * always end upper case), which keeps the decision the same when a normalized value is normalized again.
+ * written in capitals. Only words that still show lower case once normalized count as evidence (not
+ * known or dotted acronyms, not `A'a` → `A'A`), so normalizing a normalized value decides the same way.
  */
 export function isShouting(cores: readonly string[]): boolean {
-  const evidence = cores.filter((core) => TWO_LETTERS.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core));
+  const evidence = cores.filter((core) => TWO_LETTERS_IN_A_ROW.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core));
   return evidence.length > 0 && evidence.every((core) => !LOWER_CASE_LETTER.test(core));
 }
 
@@ -108,7 +108,8 @@ export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms
 }
 
 function formatNameWord({ lead, core, trail }: Token, isFirst: boolean, shouting: boolean): string {
-  if (DOTTED_ACRONYM.test(core)) return `${lead}${core.toUpperCase()}.${trail.replace(/^\./, '')}`;
+  // Its final period absorbs punctuation right after it, as PUNCTUATION_RUN would on the next run.
+  if (DOTTED_ACRONYM.test(core)) return `${lead}${core.toUpperCase()}.${trail.replace(/^[.,;:]+/, '')}`;
   return lead + casePhraseWord(core, isFirst, !shouting) + trail;
 }
 
@@ -134,9 +135,10 @@ export function normalizeOrganization(input: string): RuleResult {
   const cleaned = cleanText(input);
   if (isNullLike(cleaned)) return decided(null);
 
-  const tidied = cleaned
-    .replace(SPACE_BEFORE_PUNCTUATION, '$1')
-    .replace(PUNCTUATION_RUN, '$1')
+  // Stray symbols go before the legal form is looked for, so a normalized value splits the same way.
+  const tidied = readPhraseTokens(cleaned.replace(SPACE_BEFORE_PUNCTUATION, '$1').replace(PUNCTUATION_RUN, '$1'))
+    .map(({ lead, core, trail }) => lead + core + trail)
+    .join(' ')
     .replace(LEADING_SEPARATORS, '')
     .replace(TRAILING_SEPARATORS, '');
   const { name, legalForm } = splitLegalForm(tidied);

@@ -62,8 +62,8 @@ export function normalizePersonName(input: string): RuleResult {
   if (isNullLike(cleaned)) return decided(null);
 
   const tokens = readTokens(cleaned);
-  if (tokens.length === 0) return decided(null);
   const value = tokens.map(formatToken).join(' ');
+  if (isNullLike(value)) return decided(null);
 
   const nameWords = tokens.filter((token) => !NAME_PARTICLES.has(token.word.toLowerCase()));
   const confident =

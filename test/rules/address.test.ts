@@ -265,8 +265,17 @@ describe('decisions (docs/normalization/address.md)', () => {
     ['Calle 5 # 3-20 Bogotá D.C.', 'Cl. 5 # 3 - 20 Bogotá D C'],
     ['Cra 5 # 3-20 apto', 'Cra. 5 # 3 - 20 Apto'],
     ['Cra 5 # 3-20 casa-lote 4', 'Cra. 5 # 3 - 20 Casa-Lote 4'],
+    ['calle 5 b. centro', 'Cl. 5 B Centro'],
   ])('%s parses, not confident, no flag: %s', (input, expected) => {
     expect(normalizeAddress(input)).toEqual(parsedNotConfident(expected));
+  });
+
+  it.each([
+    ['via 40', 'Via 40'],
+    ['Av 6N # 23-45', 'Av. 6 N # 23 - 45'],
+    ['Avenida de las Américas # 50-20', 'Av. de las Américas # 50 - 20'],
+  ])('%s parses confidently: %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
   });
 
   it.each([
@@ -291,6 +300,8 @@ describe('decisions (docs/normalization/address.md)', () => {
     ['Cra 5 # 3.20', 'Cra 5 # 3.20'],
     ['bogotá', 'Bogotá'],
     ['123', '123'],
+    ['Mz 3 Cs 4 B. la esperanza', 'Mz 3 Cs 4 B. La Esperanza'],
+    ['km5 vía Cota', 'Km 5 Vía Cota'],
   ])('%s is unparsed: %s', (input, expected) => {
     expect(normalizeAddress(input)).toEqual(unparsed(expected));
   });

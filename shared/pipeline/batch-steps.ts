@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import {
+  askModel,
+  finishBatch,
+  prepareBatch,
+  type InputRecord,
+  type ModelAnswerSet,
+  type ModelOutcome,
+  type NormalizedRecord,
+} from '#shared/engine/batch-normalizer.ts';
+import { ValueCache } from '#shared/engine/value-cache.ts';
+import { RULES_VERSION } from '#shared/rules/index.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
+import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
+
+const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+
+export interface ModelStepResult {
+  outcome: 'answered' | 'not-asked';
+  questions: number;
+  usage: BatchUsage;
+}
+
+/** A lead to write: what was computed, from which originals. */
+export interface PendingWrite extends NormalizedRecord {
+  expectedOriginals: Record<string, unknown>;
+  sourceHash: string;
+}
+
+interface PostProcessOutput {
+  writes: PendingWrite[];
+  missing: number;
+  cacheHits: number;
+}
+
+async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
+  const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  const items = await deps.leads.getMany(ids);
+  const records = ids.flatMap((id) => {
+    const item = items.get(id);
+    return item ? [{ id, attributes: item }] : [];
+  });
+  return { ids, records, items };
+}
+
+/**
+ * InvokeModel: rules and cache first, then one model call for what is left. Throws ModelError
+ * (the state machine retries on its name). Answers are kept in the runs table, not the payload.
+ */
+export async function invokeModelStep(deps: PipelineDeps, task: BatchTask): Promise<ModelStepResult> {
+  const model = deps.modelFor(task.config);
+  const { records } = await loadRecords(deps, task);
+  const cache = new ValueCache({ persistent: deps.valueCacheStore });
+  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  if (!model || batch.questions.length === 0) return { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
+  const { answers, usage } = await askModel(batch, model, task.config);
+  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers);
+  return { outcome: 'answered', questions: batch.questions.length, usage };
+}
+
+/**
+ * PostProcess: every model answer through the guardrails, merged with the rules' values. When the
+ * model stayed unavailable (`modelFailure`), the batch keeps the rules' values, flagged.
+ */
+export async function postProcessStep(
+  deps: PipelineDeps,
+  task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
+): Promise<{ records: number; missing: number; modelFailure: string | null }> {
+  const model = deps.modelFor(task.config);
+  const { ids, records } = await loadRecords(deps, task);
+  const cache = new ValueCache({ persistent: deps.valueCacheStore });
+  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+
+  let outcome: ModelOutcome = { kind: 'not-asked' };
+  if (task.modelFailure) outcome = { kind: 'unavailable' };
+  else if (task.model?.value.outcome === 'answered') {
+    const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers')) as ModelAnswerSet | undefined;
+    outcome = { kind: 'answered', answers: answers ?? {} };
+  }
+  const { records: normalized, newResolutions } = finishBatch(batch, outcome, task.config);
+  await cache.store(newResolutions);
+
+  const byId = new Map(records.map((record) => [record.id, record.attributes]));
+  const writes: PendingWrite[] = normalized.map((record) => {
+    const expectedOriginals = originalsOf(byId.get(record.id) ?? {}, task.config);
+    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals) };
+  });
+  const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
+  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output);
+  return { records: writes.length, missing: output.missing, modelFailure: task.modelFailure?.Error ?? null };
+}
+
+/**
+ * WriteResults: one conditional update per lead (skipped when edited or deleted since read);
+ * in a dry run nothing is written and the result says what would change.
+ */
+export async function writeResultsStep(
+  deps: PipelineDeps,
+  task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
+): Promise<BatchResult> {
+  const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  const output = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized')) as PostProcessOutput | undefined;
+  if (!output) throw new Error(`batch ${task.batchIndex} of run ${task.runId} has no post-processed records`);
+
+  const result: BatchResult = {
+    batchIndex: task.batchIndex,
+    status: 'ok',
+    error: null,
+    selected: ids.length,
+    normalized: 0,
+    unchanged: 0,
+    skipped: { edited: 0, deleted: 0, missing: output.missing },
+    fields: {},
+    flags: {},
+    usage: task.model?.value.usage ?? NO_USAGE,
+    cacheHits: output.cacheHits,
+    modelFailure: task.modelFailure?.Error ?? null,
+  };
+  const normalizedAt = deps.now().toISOString();
+  for (const write of output.writes) {
+    const outcome = task.dryRun
+      ? 'written'
+      : await deps.leads.writeNormalization({
+          leadId: write.id,
+          // Rebuilt per configured field: attributes absent when read must still be absent.
+          expectedOriginals: originalsOf(write.expectedOriginals, task.config),
+          normalizedData: write.normalizedData,
+          normalizationMeta: write.normalizationMeta,
+          normalizedAt,
+          normalizationVersion: RULES_VERSION,
+          sourceHash: write.sourceHash,
+        });
+    if (outcome === 'changed') result.skipped.edited += 1;
+    else if (outcome === 'deleted') result.skipped.deleted += 1;
+    else countWritten(result, write);
+  }
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
+  return result;
+}
+
+function countWritten(result: BatchResult, write: PendingWrite): void {
+  let anyChange = false;
+  for (const [field, meta] of Object.entries(write.normalizationMeta)) {
+    if (write.expectedOriginals[field] === null || write.expectedOriginals[field] === undefined) continue;
+    const tally = (result.fields[field] ??= { total: 0, changed: 0 });
+    tally.total += 1;
+    if (meta.changed) {
+      tally.changed += 1;
+      anyChange = true;
+    }
+    for (const flag of meta.flags) result.flags[flag] = (result.flags[flag] ?? 0) + 1;
+  }
+  if (anyChange) result.normalized += 1;
+  else result.unchanged += 1;
+}
+
+/** RecordBatchFailure: the batch is recorded as failed by error name; the other batches go on. */
+export async function recordBatchFailureStep(
+  deps: PipelineDeps,
+  task: { runId: string; batchIndex: number; failure: { Error?: string; Cause?: string } },
+): Promise<BatchResult> {
+  const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  const result: BatchResult = {
+    batchIndex: task.batchIndex,
+    status: 'failed',
+    error: task.failure.Error ?? 'States.ALL',
+    selected: ids.length,
+    normalized: 0,
+    unchanged: 0,
+    skipped: { edited: 0, deleted: 0, missing: 0 },
+    fields: {},
+    flags: {},
+    usage: NO_USAGE,
+    cacheHits: 0,
+    modelFailure: null,
+  };
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
+  return result;
+}
+
+/** The configured fields' original values as read (absent ones as undefined). */
+export function originalsOf(item: LeadItem, config: NormalizationConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, item[field]]));
+}
+
+/** Stable hash of the originals a normalization was computed from. */
+export function hashOriginals(originals: Record<string, unknown>): string {
+  const canonical = JSON.stringify(Object.keys(originals).sort().map((field) => [field, originals[field] ?? null]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}

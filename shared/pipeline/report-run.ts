@@ -1,0 +1,145 @@
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { assessChangeRates, type FieldAnomaly } from '#shared/eval/anomaly-levels.ts';
+import { RULES_VERSION } from '#shared/rules/index.ts';
+import type { RunRequest } from './run-request.ts';
+import { RUN_LOCK_NAME, type BatchResult, type PipelineDeps, type RunContext, type RunProgress, type Selection } from './pipeline-types.ts';
+
+export interface RunSummary {
+  runId: string;
+  status: 'completed' | 'completed-with-failures' | 'nothing-due';
+  dryRun: boolean;
+  forceAll: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  counts: {
+    selected: number;
+    normalized: number;
+    unchanged: number;
+    skipped: number;
+    skippedEdited: number;
+    skippedDeleted: number;
+    skippedMissing: number;
+    failed: number;
+    failedBatches: number;
+    batches: number;
+  };
+  fields: Record<string, { total: number; changed: number; changeRate: number }>;
+  flags: Record<string, number>;
+  anomalies: Array<Pick<FieldAnomaly, 'field' | 'changeRate' | 'level'>>;
+  model: { provider: string; modelId: string | null; calls: number; inputTokens: number; outputTokens: number; estimatedCostUSD: number; failedBatches: Record<string, number> };
+  cacheHits: number;
+  rulesVersion: string;
+  reason: string | null;
+}
+
+export interface ReportResult {
+  continue: boolean;
+  progress: RunProgress;
+  summary: RunSummary;
+}
+
+/** Adds up every batch result of the run so far. */
+export function summarizeRun(options: {
+  run: RunContext;
+  request: RunRequest;
+  config: NormalizationConfig;
+  results: readonly BatchResult[];
+  provider: string;
+  modelId: string | null;
+  finishedAt: Date;
+}): RunSummary {
+  const { run, request, config, results } = options;
+  const counts = { selected: 0, normalized: 0, unchanged: 0, skipped: 0, skippedEdited: 0, skippedDeleted: 0, skippedMissing: 0, failed: 0, failedBatches: 0, batches: results.length };
+  const fieldTotals: Record<string, { total: number; changed: number }> = {};
+  const flags: Record<string, number> = {};
+  const failedBatches: Record<string, number> = {};
+  const usage = { calls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUSD: 0 };
+  let cacheHits = 0;
+
+  for (const result of results) {
+    counts.selected += result.selected;
+    if (result.status === 'failed') {
+      counts.failed += result.selected;
+      counts.failedBatches += 1;
+      failedBatches[result.error ?? 'unknown'] = (failedBatches[result.error ?? 'unknown'] ?? 0) + 1;
+      continue;
+    }
+    counts.normalized += result.normalized;
+    counts.unchanged += result.unchanged;
+    counts.skippedEdited += result.skipped.edited;
+    counts.skippedDeleted += result.skipped.deleted;
+    counts.skippedMissing += result.skipped.missing;
+    for (const [field, tally] of Object.entries(result.fields)) {
+      const total = (fieldTotals[field] ??= { total: 0, changed: 0 });
+      total.total += tally.total;
+      total.changed += tally.changed;
+    }
+    for (const [flag, count] of Object.entries(result.flags)) flags[flag] = (flags[flag] ?? 0) + count;
+    if (result.modelFailure) failedBatches[result.modelFailure] = (failedBatches[result.modelFailure] ?? 0) + 1;
+    usage.calls += result.usage.modelCalls;
+    usage.inputTokens += result.usage.inputTokens;
+    usage.outputTokens += result.usage.outputTokens;
+    usage.estimatedCostUSD += result.usage.costUSD;
+    cacheHits += result.cacheHits;
+  }
+  counts.skipped = counts.skippedEdited + counts.skippedDeleted + counts.skippedMissing;
+
+  const anomalies = assessChangeRates(
+    Object.keys(config.fields).map((field) => ({
+      field,
+      kind: config.fields[field] ?? 'text',
+      total: fieldTotals[field]?.total ?? 0,
+      changed: fieldTotals[field]?.changed ?? 0,
+    })),
+  );
+  const finishedAt = options.finishedAt.toISOString();
+  return {
+    runId: run.runId,
+    status: counts.selected === 0 ? 'nothing-due' : counts.failedBatches > 0 ? 'completed-with-failures' : 'completed',
+    dryRun: request.dryRun,
+    forceAll: request.forceAll,
+    startedAt: run.startedAt,
+    finishedAt,
+    durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
+    counts,
+    fields: Object.fromEntries(
+      Object.entries(fieldTotals).map(([field, tally]) => [field, { ...tally, changeRate: tally.total ? tally.changed / tally.total : 0 }]),
+    ),
+    flags,
+    anomalies: anomalies.map(({ field, changeRate, level }) => ({ field, changeRate, level })),
+    model: { provider: options.provider, modelId: options.modelId, ...usage, failedBatches },
+    cacheHits,
+    rulesVersion: RULES_VERSION,
+    reason: counts.selected === 0 ? 'No lead was due for normalization.' : null,
+  };
+}
+
+/**
+ * Report: writes the run record (every call, so a crash still leaves the latest totals), and for a
+ * forceAll execution that stopped at a full page says to go on from the cursor. Releases the lock when done.
+ */
+export async function reportRun(
+  deps: PipelineDeps,
+  args: { run: RunContext; request: RunRequest; config: NormalizationConfig; selection: Selection; provider: string },
+): Promise<ReportResult> {
+  const { run, request, config, selection } = args;
+  const results = (await deps.runs.listBatchResults(run.runId)) as unknown as BatchResult[];
+  const summary = summarizeRun({
+    run,
+    request,
+    config,
+    results,
+    provider: args.provider,
+    modelId: deps.modelFor(config)?.modelId ?? null,
+    finishedAt: deps.now(),
+  });
+  const goOn = request.forceAll && selection.cursor !== null && selection.selected > 0;
+  await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });
+  if (!goOn) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+  return {
+    continue: goOn,
+    progress: { iteration: selection.iteration + 1, batchOffset: (selection.batches.at(-1) ?? -1) + 1, cursor: selection.cursor },
+    summary,
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** What a `StartExecution` input may say: `{}` (the schedule), `forceAll`, `maxLeads`, `dryRun`, `leadIds`. */
+export const runRequestSchema = z.strictObject({
+  forceAll: z.boolean().optional(),
+  maxLeads: z.number().int().min(1).max(100_000).optional(),
+  dryRun: z.boolean().optional(),
+  leadIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
+});
+
+export interface RunRequest {
+  forceAll: boolean;
+  maxLeads: number | null;
+  dryRun: boolean;
+  leadIds: string[] | null;
+}
+
+/** Error name is the contract: the execution fails fast with `Input.Invalid`. */
+export class InputError extends Error {
+  override readonly name = 'Input.Invalid';
+}
+
+export function parseRunRequest(input: unknown): RunRequest {
+  const result = runRequestSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')} (allowed: forceAll, maxLeads, dryRun, leadIds)`
+        : `"${issue.path.join('.') || '(input)'}": ${issue.message}`,
+    );
+    throw new InputError(`Invalid execution input: ${problems.join('; ')}`);
+  }
+  const { forceAll = false, maxLeads, dryRun = false, leadIds } = result.data;
+  if (forceAll && leadIds) throw new InputError('Invalid execution input: "forceAll" and "leadIds" cannot be used together');
+  return { forceAll, maxLeads: maxLeads ?? null, dryRun, leadIds: leadIds ? [...new Set(leadIds)] : null };
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { PROVIDERS } from '#shared/config/normalization-config.ts';
+
+/** Environment of every normalize-leads Lambda; the local runtime sets the same names. */
+export const pipelineEnvironmentSchema = z.object({
+  LEADS_TABLE: z.string().min(1),
+  CONFIG_TABLE: z.string().min(1),
+  RUNS_TABLE: z.string().min(1),
+  VALUE_CACHE_TABLE: z.string().min(1),
+  /** Model provider when the config does not name one: `bedrock` on AWS. */
+  NORMFLOW_PROVIDER: z.enum(PROVIDERS).default('bedrock'),
+  /** The state machine's TimeoutSeconds: the run lock expires with the execution. */
+  RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(60).default(3600),
+  /** Local runtime only: the embedded DynamoDB-compatible endpoint. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  /** Local runtime only: JSON config layer merged over the config table's (`normflow run --config`). */
+  NORMFLOW_CONFIG_OVERRIDE: z.string().optional(),
+  /** Local runtime only: a lock whose holder process is gone is taken over at once. */
+  NORMFLOW_LOCK_CHECKS_PROCESS: z.enum(['true', 'false']).default('false'),
+  AWS_REGION: z.string().optional(),
+});
+
+export type PipelineEnvironment = z.output<typeof pipelineEnvironmentSchema>;
+
+export class EnvironmentError extends Error {
+  override readonly name = 'Environment.Invalid';
+}
+
+export function parsePipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment {
+  const result = pipelineEnvironmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new EnvironmentError(
+      `Invalid Lambda environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  return result.data;
+}
