@@ -16,7 +16,8 @@ export function cleanText(raw: string): string {
     .replace(ZERO_WIDTH_AND_CONTROL, '')
     .replace(UNICODE_SPACES, ' ')
     .trim()
-    .normalize('NFC');
+    .normalize('NFC')
+    .replace(TYPOGRAPHIC_APOSTROPHES, "'");
 }
 
 const NULL_LIKE = new Set([
@@ -78,7 +79,9 @@ export function capitalizeWord(word: string): string {
   let upperNext = true;
   for (const char of word.toLowerCase()) {
     if (/\p{L}/u.test(char)) {
-      result += upperNext ? char.toUpperCase() : char;
+      // Letters whose capital is several characters (ß → SS) stay as typed, or casing would not be idempotent.
+      const upper = char.toUpperCase();
+      result += upperNext && upper.length === 1 ? upper : char;
       upperNext = false;
     } else {
       result += char;

@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { logger } from './observability.ts';
+
+export class PayloadError extends Error {
+  override readonly name = 'Payload.Invalid';
+}
+
+/**
+ * A thin Task handler: the payload is parsed at the boundary (zod), the work is a function of
+ * `shared/`, errors are thrown as they are (their `name` is what the state machine's Retry and
+ * Catch match). The logger gets the Lambda context; it never sees payload values.
+ */
+export function taskHandler<Schema extends z.ZodType, Output>(
+  schema: Schema,
+  work: (input: z.output<Schema>) => Promise<Output>,
+) {
+  return middy<unknown, Output, Error, Context>(async (event) => {
+    const parsed = schema.safeParse(event);
+    if (!parsed.success) {
+      throw new PayloadError(`task payload: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    return work(parsed.data);
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
