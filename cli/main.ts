@@ -3,7 +3,10 @@ import { ConfigError } from '#shared/config/normalization-config.ts';
 import { ModelError } from '#shared/model/model-errors.ts';
 import { UsageError } from './cli-config.ts';
 import { registerEvalCommand } from './eval-command.ts';
+import { registerLeadsCommand } from './leads-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
+import { registerRunCommand } from './run-command.ts';
+import { registerSeedCommand } from './seed-command.ts';
 
 const program = new Command()
   .name('normflow')
@@ -13,6 +16,9 @@ const program = new Command()
 
 registerNormalizeCommand(program);
 registerEvalCommand(program);
+registerSeedCommand(program);
+registerRunCommand(program);
+registerLeadsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,7 +36,7 @@ const JOINING_SYMBOLS: ReadonlySet<string> = new Set(['&', '-', '/', '+']);
 
 const LEADING_NON_WORD = /^[^\p{L}\p{N}]+/u;
 const TRAILING_NON_WORD = /[^\p{L}\p{N}]+$/u;
-const DOTTED_ACRONYM = /^(?:\p{L}\.)+\p{L}$/u;
+const DOTTED_ACRONYM = /^(?:\p{L}\p{M}*\.)+\p{L}\p{M}*$/u;
 const TYPED_ACRONYM = /^\p{Lu}{2,4}$/u;
 const LOWER_CASE_LETTER = /\p{Ll}/u;
 const TWO_LETTERS_IN_A_ROW = /\p{L}\p{M}*\p{L}/u;

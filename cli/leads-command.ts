@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
+import { createRecordWriter } from '#shared/io/record-writer.ts';
+import { UsageError } from './cli-config.ts';
+import { localStores } from './local-stores.ts';
+
+const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);
+
+export function registerLeadsCommand(program: Command): void {
+  const leads = program.command('leads').description('look at the local leads table');
+
+  leads
+    .command('show <id>')
+    .description('original and normalized values of one lead, side by side')
+    .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
+    .action(async (id: string, options: { dataDir: string }) => {
+      const local = await startLocalEnvironment({ dataDir: options.dataDir });
+      try {
+        const item = (await localStores(local).leads.getMany([id])).get(id);
+        if (!item) throw new UsageError(`no lead "${id}" in the local table`);
+        const normalized = (item.normalizedData ?? {}) as Record<string, unknown>;
+        const meta = (item.normalizationMeta ?? {}) as Record<string, { source?: string; flags?: string[] }>;
+        const fields = [...new Set([...Object.keys(item).filter((key) => !NORMALIZATION_ATTRIBUTES.has(key)), ...Object.keys(normalized)])];
+        const width = Math.max(...fields.map((field) => field.length), 5);
+        console.log(`${'field'.padEnd(width)}  ${'original'.padEnd(40)}  normalized`);
+        for (const field of fields) {
+          const original = field in item ? JSON.stringify(item[field]) : '';
+          const after = field in normalized ? JSON.stringify(normalized[field]) : '';
+          const info = meta[field] ? `  (${meta[field].source}${meta[field].flags?.length ? `; ${meta[field].flags.join(', ')}` : ''})` : '';
+          console.log(`${field.padEnd(width)}  ${original.padEnd(40)}  ${after}${info}`);
+        }
+        console.log(`normalizedAt: ${String(item.normalizedAt ?? 'never')}`);
+      } finally {
+        await local.close();
+      }
+    });
+
+  leads
+    .command('export')
+    .description('write every lead (originals, normalizedData, normalizationMeta, normalizedAt) to a file')
+    .requiredOption('--output <file>', 'where to write')
+    .option('--format <format>', 'jsonl | csv (default: from the file name)')
+    .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
+    .action(async (options: { output: string; format?: string; dataDir: string }) => {
+      const format = options.format ?? (options.output.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+      if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`);
+      const local = await startLocalEnvironment({ dataDir: options.dataDir });
+      const writer = createRecordWriter(options.output, format);
+      let count = 0;
+      try {
+        for await (const item of localStores(local).leads.scanAll()) {
+          await writer.write(item);
+          count += 1;
+        }
+      } finally {
+        await writer.close();
+        await local.close();
+      }
+      console.log(`exported ${count} leads to ${options.output}`);
+    });
+}

@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
+import type { RunSummary } from '#shared/pipeline/report-run.ts';
+import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
+import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
+import { seedLeads } from './seed-command.ts';
+import { runOnAws } from './run-on-aws.ts';
+
+interface RunOptions extends ModelOptions {
+  forceAll?: boolean;
+  maxLeads?: string;
+  dryRun?: boolean;
+  dataDir: string;
+  seedIfEmpty?: string;
+  verbose?: boolean;
+  aws?: boolean;
+  stateMachineArn?: string;
+}
+
+/** The execution input the flags ask for: exactly what StartExecution would get on AWS. */
+export function executionInput(options: RunOptions): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  if (options.forceAll) input.forceAll = true;
+  if (options.dryRun) input.dryRun = true;
+  if (options.maxLeads !== undefined) {
+    const maxLeads = Number(options.maxLeads);
+    if (!Number.isInteger(maxLeads) || maxLeads < 1) throw new UsageError(`--max-leads must be a whole number ≥ 1 (got "${options.maxLeads}")`);
+    input.maxLeads = maxLeads;
+  }
+  return input;
+}
+
+const percent = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);
+
+export function formatPipelineSummary(summary: RunSummary): string {
+  const { counts, model } = summary;
+  const lines = [
+    `run ${summary.runId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''}${summary.forceAll ? ' (forceAll)' : ''}`,
+    ...(summary.reason ? [summary.reason] : []),
+    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
+  ];
+  const anomalies = new Map(summary.anomalies.map((anomaly) => [anomaly.field, anomaly.level]));
+  if (Object.keys(summary.fields).length > 0) {
+    lines.push('', `${'field'.padEnd(18)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  level`);
+    for (const [field, tally] of Object.entries(summary.fields)) {
+      lines.push(`${field.padEnd(18)} ${String(tally.total).padStart(7)} ${percent(tally.changed, tally.total).padStart(8)}  ${anomalies.get(field) ?? ''}`);
+    }
+  }
+  const flags = Object.entries(summary.flags).map(([flag, count]) => `${flag}=${count}`).join(' ');
+  if (flags) lines.push(`flags: ${flags}`);
+  const failures = Object.entries(model.failedBatches).map(([name, count]) => `${name}=${count}`).join(' ');
+  lines.push(
+    '',
+    `model: ${model.provider}${model.modelId && model.provider !== 'rules' ? ` (${model.modelId})` : ''}   calls: ${model.calls}   tokens in/out: ${model.inputTokens}/${model.outputTokens}   cost: $${model.estimatedCostUSD.toFixed(4)}   cache hits: ${summary.cacheHits}${failures ? `   model failures: ${failures}` : ''}`,
+    `duration: ${(summary.durationMs / 1000).toFixed(2)} s`,
+  );
+  return lines.join('\n');
+}
+
+async function runLocally(options: RunOptions): Promise<void> {
+  const input = executionInput(options);
+  const provider = parseProviderFlag(options.provider);
+  const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
+  const override = mergeConfigLayers(fileLayer, modelFlagsLayer(options));
+
+  const local = await startLocalEnvironment({ dataDir: options.dataDir });
+  try {
+    Object.assign(process.env, local.env, {
+      ...(provider ? { NORMFLOW_PROVIDER: provider } : {}),
+      ...(Object.keys(override).length > 0 ? { NORMFLOW_CONFIG_OVERRIDE: JSON.stringify(override) } : {}),
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    if (options.seedIfEmpty) {
+      const { leads } = await import('./local-stores.ts').then((module) => module.localStores(local));
+      if ((await leads.count()) === 0) {
+        const seeded = await seedLeads(local, options.seedIfEmpty);
+        console.log(`seeded ${seeded.loaded} leads from ${options.seedIfEmpty} into the empty local table`);
+      }
+    }
+    let batchesDone = 0;
+    let batchesTotal = 0;
+    const showProgress = process.stderr.isTTY;
+    const result = await runStateMachineLocally('normalize-leads', {
+      input,
+      onEvent: (event) => {
+        if (event.type === 'StateEntered' && event.state.name === 'NormalizeBatches') {
+          batchesTotal += ((event.state.input as { selection?: { batchCount?: number } }).selection?.batchCount ?? 0);
+        }
+        if (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
+          batchesDone += 1;
+          if (showProgress) process.stderr.write(`\rbatches ${batchesDone}/${batchesTotal}`);
+        }
+      },
+    });
+    if (showProgress && batchesDone > 0) process.stderr.write('\n');
+    if (result.status === 'FAILED') {
+      console.error(`execution failed: ${result.error?.name}: ${result.error?.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    const output = result.output as Partial<RunSummary> & { status?: string; reason?: string };
+    console.log('counts' in output ? formatPipelineSummary(output as RunSummary) : `${output.status}: ${output.reason}`);
+  } finally {
+    await local.close();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws')
+    .option('--force-all', 're-normalize every lead, however recently normalized')
+    .option('--max-leads <n>', 'normalize at most n leads this run')
+    .option('--dry-run', 'write nothing; report what would change')
+    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
+    .option('--model <id>', 'model id')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--config <file>', 'JSON config merged over the config table item')
+    .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
+    .option('--seed-if-empty <file>', 'seed the local leads table from this file first if it is empty')
+    .option('--verbose', 'show the Lambdas\' structured logs (ids and counts only)')
+    .option('--aws', 'start the deployed state machine instead (StartExecution) and follow it')
+    .option('--state-machine-arn <arn>', 'with --aws: the state machine to start')
+    .action(async (options: RunOptions) => {
+      if (options.aws) {
+        if (!options.stateMachineArn) throw new UsageError('--aws needs --state-machine-arn ARN');
+        await runOnAws(options.stateMachineArn, executionInput(options));
+        return;
+      }
+      await runLocally(options);
+    });
+}

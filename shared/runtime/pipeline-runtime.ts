@@ -1,0 +1,89 @@
+import { hostname } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
+import type { ModelClient } from '#shared/model/model-port.ts';
+import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
+import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
+import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
+import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
+import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
+import { parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
+
+export interface PipelineRuntime {
+  deps: PipelineDeps;
+  configStore: ConfigStore;
+  /** Local `--config` layer, merged over the config table's item. */
+  configOverride: Record<string, unknown> | undefined;
+  providerFor(config: NormalizationConfig): ProviderName;
+}
+
+/** Executions of this process that are still running (local runtime): their locks are not stale. */
+export const activeLocalExecutions = new Set<string>();
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Locally a lock is stale when its holder process is gone, or it is this process and the execution is over. */
+function isStaleLocalLock(lock: RunLock): boolean {
+  if (lock.pid === undefined || lock.host !== hostname()) return false;
+  if (lock.pid === process.pid) return !activeLocalExecutions.has(lock.holder);
+  return !isProcessAlive(lock.pid);
+}
+
+function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(env.DYNAMODB_ENDPOINT
+        ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } },
+  );
+  const models = new Map<string, ModelClient | undefined>();
+  const providerFor = (config: NormalizationConfig) => resolveProvider(config, undefined, env.NORMFLOW_PROVIDER);
+  const deps: PipelineDeps = {
+    leads: createDynamoDbLeadStore({ client, tableName: env.LEADS_TABLE }),
+    runs: createDynamoDbRunStore({ client, tableName: env.RUNS_TABLE }),
+    valueCacheStore: createDynamoDbValueCache({ client, tableName: env.VALUE_CACHE_TABLE }),
+    modelFor(config) {
+      const provider = providerFor(config);
+      const key = JSON.stringify([provider, config.model]);
+      if (!models.has(key)) models.set(key, createModelClient(provider, config, process.env));
+      return models.get(key);
+    },
+    now: () => new Date(),
+    lockTtlSeconds: env.RUN_TIMEOUT_SECONDS,
+    ...(env.NORMFLOW_LOCK_CHECKS_PROCESS === 'true'
+      ? { processLock: { pid: process.pid, host: hostname(), isStale: isStaleLocalLock } }
+      : {}),
+  };
+  return {
+    deps,
+    configStore: createDynamoDbConfigStore({ client, tableName: env.CONFIG_TABLE }),
+    configOverride: env.NORMFLOW_CONFIG_OVERRIDE ? (JSON.parse(env.NORMFLOW_CONFIG_OVERRIDE) as Record<string, unknown>) : undefined,
+    providerFor,
+  };
+}
+
+let current: { key: string; runtime: PipelineRuntime } | undefined;
+
+/**
+ * Clients, stores and settings from the environment, built at cold start and reused while the
+ * environment stays the same (the local runtime and tests point it at other tables between runs).
+ */
+export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): PipelineRuntime {
+  const environment = parsePipelineEnvironment(env);
+  const key = JSON.stringify(environment);
+  if (current?.key !== key) current = { key, runtime: buildRuntime(environment) };
+  return current.runtime;
+}
