@@ -6,6 +6,7 @@ import {
   type NormalizationConfig,
   type ProviderName,
 } from '#shared/config/normalization-config.ts';
+import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 
@@ -68,5 +69,7 @@ export function cliModelClient(options: ModelOptions, config: NormalizationConfi
   client: ModelClient | undefined;
 } {
   const provider = resolveProvider(config, parseProviderFlag(options.provider), 'rules');
-  return { provider, client: createModelClient(provider, config, process.env) };
+  const client = createModelClient(provider, config, process.env);
+  const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
+  return { provider, client: client && withAdaptiveConcurrency(client, limiter) };
 }

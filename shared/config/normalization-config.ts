@@ -54,8 +54,10 @@ export const normalizationConfigSchema = z
     maxLeadsPerRun: z.number().int().min(1).max(1_000_000).default(50),
     normalizationTTLDays: z.number().min(0).max(3650).default(7),
     /** Batches in flight at once (the state machine's Map MaxConcurrency). */
-    maxConcurrency: z.number().int().min(1).max(40).default(4),
+    maxConcurrency: z.number().int().min(1).max(40).default(8),
     llmMode: z.enum(LLM_MODES).default('fallback'),
+    /** Reuse model resolutions of equal values (memory per run, plus the persistent cache table). */
+    cacheEnabled: z.boolean().default(true),
     model: modelSchema.prefault({}),
   })
   .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {

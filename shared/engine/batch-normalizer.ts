@@ -95,7 +95,7 @@ export async function prepareBatch(
   }));
 
   const wanted = planned.flatMap((record) => record.fields.flatMap((field) => (field.cacheKey ? [field.cacheKey] : [])));
-  const cached = wanted.length > 0 ? await cache.lookup(wanted) : new Map<string, CachedResolution>();
+  const cached = wanted.length > 0 && config.cacheEnabled ? await cache.lookup(wanted) : new Map<string, CachedResolution>();
 
   const questions: ModelQuestion[] = [];
   const questionKeys: string[] = [];

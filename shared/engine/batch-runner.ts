@@ -86,7 +86,7 @@ export function createBatchRunner(options: {
       const outcome: ModelOutcome =
         model && batch.questions.length > 0 ? await callModel(batch, model) : { kind: 'not-asked' };
       const { records: normalized, newResolutions } = finishBatch(batch, outcome, config);
-      await cache.store(newResolutions);
+      if (config.cacheEnabled) await cache.store(newResolutions);
       return normalized;
     },
     totals: () => ({ ...usage, cacheHits: cache.hits, modelFailures: { ...modelFailures } }),

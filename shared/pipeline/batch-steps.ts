@@ -79,7 +79,7 @@ export async function postProcessStep(
     outcome = { kind: 'answered', answers: answers ?? {} };
   }
   const { records: normalized, newResolutions } = finishBatch(batch, outcome, task.config);
-  await cache.store(newResolutions);
+  if (task.config.cacheEnabled) await cache.store(newResolutions);
 
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
   const writes: PendingWrite[] = normalized.map((record) => {

@@ -2,9 +2,9 @@ import { casePhraseWord, isShouting, readPhraseTokens, type Token } from './orga
 import { decided, undecided, type RuleResult } from './rule-result.ts';
 import { cleanText, foldKey, isNullLike, PHRASE_PARTICLES } from './text-basics.ts';
 
-/** Kind `occupation` (contract §5); see docs/normalization/occupation.md. Keys are folded. */
+/** Kind `occupation` (contract §5); see docs/normalization/occupation.md. */
 
-/** The first word is the title. */
+/** Abbreviations of the first word, the title. Keys here and below are folded (`téc` → `tec`). */
 const TITLE_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
   ['ing', 'Ingeniero'],
   ['lic', 'Licenciado'],
@@ -17,7 +17,7 @@ const TITLE_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
   ['cont', 'Contador'],
 ]);
 
-/** Words after the first are the area. */
+/** Abbreviations of the words after the first, the area. */
 const AREA_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
   ['adm', 'Administrativo'],
   ['admin', 'Administrativo'],
@@ -44,12 +44,21 @@ interface Word extends Token {
   expansion: string | null;
 }
 
+const LONGEST_ABBREVIATION = Math.max(
+  ...[...TITLE_ABBREVIATIONS.keys(), ...AREA_ABBREVIATIONS.keys()].map((key) => key.length),
+);
+
+function expand(core: string, abbreviations: ReadonlyMap<string, string>): string | null {
+  if (core === '' || core.length > LONGEST_ABBREVIATION) return null;
+  return abbreviations.get(foldKey(core)) ?? null;
+}
+
 function readWords(cleaned: string): Word[] {
   // Periods only ever end abbreviations here (`Aux.Adm.`): they separate words and are dropped.
-  return readPhraseTokens(cleaned.replace(/\./g, ' ')).map((token, index) => {
-    const abbreviations = index === 0 ? TITLE_ABBREVIATIONS : AREA_ABBREVIATIONS;
-    return { ...token, expansion: token.core === '' ? null : (abbreviations.get(foldKey(token.core)) ?? null) };
-  });
+  return readPhraseTokens(cleaned.replace(/\./g, ' ')).map((token, index) => ({
+    ...token,
+    expansion: expand(token.core, index === 0 ? TITLE_ABBREVIATIONS : AREA_ABBREVIATIONS),
+  }));
 }
 
 function withEngineeringDe(words: Word[]): Word[] {
@@ -76,7 +85,9 @@ export function normalizeOccupation(input: string): RuleResult {
     .replace(ENDS_SEPARATORS, '');
   if (isNullLike(value)) return decided(null);
 
-  const contentWords = typedWords.filter((word) => word.core !== '' && !PHRASE_PARTICLES.has(word.core.toLowerCase()));
+  const contentWords = typedWords.filter(
+    (word) => word.core !== '' && !PHRASE_PARTICLES.has(word.core.toLowerCase()),
+  );
   const confident =
     !DIGIT.test(cleaned) &&
     !UNUSUAL_SYMBOL.test(cleaned) &&

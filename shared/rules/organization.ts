@@ -1,6 +1,6 @@
 import { KNOWN_ACRONYMS, KNOWN_ORGANIZATIONS } from './known-organizations.ts';
 import { decided, undecided, type RuleResult } from './rule-result.ts';
-import { capitalizeWord, cleanText, foldKey, isNullLike, PHRASE_PARTICLES, stripDiacritics } from './text-basics.ts';
+import { capitalizeWord, cleanText, foldKey, isNullLike, PHRASE_PARTICLES } from './text-basics.ts';
 
 /** Kind `organization` (contract §6); see docs/normalization/organization.md. */
 
@@ -11,13 +11,13 @@ const CANONICAL_BY_ALIAS: ReadonlyMap<string, string> = new Map(
 );
 
 const KNOWN_ACRONYM_SET: ReadonlySet<string> = new Set(KNOWN_ACRONYMS);
+const MAX_KNOWN_ACRONYM_LENGTH = Math.max(...KNOWN_ACRONYMS.map((acronym) => acronym.length));
 
 /** Typed all-caps abbreviations that are ordinary words, never acronyms (`& CIA` → `& Cia`). */
-const ABBREVIATIONS_NOT_ACRONYMS: ReadonlySet<string> = new Set(['cia', 'hnos']);
+const ABBREVIATIONS_NOT_ACRONYMS: ReadonlySet<string> = new Set(['cia', 'cía', 'hnos']);
 
 // Trailing legal form, separated from the name by spaces, commas or a hyphen.
-const LEGAL_FORM_AT_END =
-  /[\s,;\-]+(s\.?\s*a\.?\s*s|s\.?\s*a|ltda|e\.?\s*u|s(?:\.\s*|\s+)en\s+c)\.?$/iu;
+const LEGAL_FORM_AT_END = /[\s,;-]+(s\.?\s*a\.?\s*s|s\.?\s*a|ltda|e\.?\s*u|s(?:\.\s*|\s+)en\s+c)\.?$/iu;
 
 const LEGAL_FORM_CANONICAL: ReadonlyMap<string, string> = new Map([
   ['sas', 'S.A.S.'],
@@ -74,8 +74,9 @@ export function readPhraseTokens(text: string): Token[] {
   return tokens;
 }
 
-export function isKnownAcronym(core: string): boolean {
-  return KNOWN_ACRONYM_SET.has(stripDiacritics(core).toUpperCase());
+/** Known acronyms are plain ASCII, so no accent folding is needed (it would cost more than the rest). */
+function isKnownAcronym(core: string): boolean {
+  return core.length <= MAX_KNOWN_ACRONYM_LENGTH && KNOWN_ACRONYM_SET.has(core.toUpperCase());
 }
 
 /**
@@ -84,26 +85,31 @@ export function isKnownAcronym(core: string): boolean {
  * known or dotted acronyms, not `A'a` → `A'A`), so normalizing a normalized value decides the same way.
  */
 export function isShouting(cores: readonly string[]): boolean {
-  const evidence = cores.filter((core) => TWO_LETTERS_IN_A_ROW.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core));
+  const evidence = cores.filter(
+    (core) => TWO_LETTERS_IN_A_ROW.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core),
+  );
   return evidence.length > 0 && evidence.every((core) => !LOWER_CASE_LETTER.test(core));
 }
 
 /** Phrase casing shared by occupations and organizations: acronyms, particles, title case. */
 export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms: boolean): string {
-  if (isKnownAcronym(core)) return stripDiacritics(core).toUpperCase();
+  if (isKnownAcronym(core)) return core.toUpperCase();
   const lower = core.toLowerCase();
   if (
     keepTypedAcronyms &&
     TYPED_ACRONYM.test(core) &&
     !PHRASE_PARTICLES.has(lower) &&
-    !ABBREVIATIONS_NOT_ACRONYMS.has(foldKey(core))
+    !ABBREVIATIONS_NOT_ACRONYMS.has(lower)
   ) {
     return core;
   }
-  // `Import/Export`: each part of a slash compound is cased on its own.
+  // `Import/Export`, `y/o`: each part of a slash compound is cased on its own.
   return core
     .split('/')
-    .map((part, index) => (!(isFirst && index === 0) && PHRASE_PARTICLES.has(part.toLowerCase()) ? part.toLowerCase() : capitalizeWord(part)))
+    .map((part, index) => {
+      const lowerPart = part.toLowerCase();
+      return !(isFirst && index === 0) && PHRASE_PARTICLES.has(lowerPart) ? lowerPart : capitalizeWord(part);
+    })
     .join('/');
 }
 

@@ -31,7 +31,11 @@ function readTokens(cleaned: string): NameToken[] {
     .replace(/\./g, '. ')
     .split(/\s+/)
     .map((raw) => ({
-      word: raw.replace(/\./g, '').replace(LEADING_NON_LETTERS, '').replace(TRAILING_NON_LETTERS, '').replace(JOINER_RUN, '$1'),
+      word: raw
+        .replace(/\./g, '')
+        .replace(LEADING_NON_LETTERS, '')
+        .replace(TRAILING_NON_LETTERS, '')
+        .replace(JOINER_RUN, '$1'),
       endsWithPeriod: raw.endsWith('.'),
     }))
     .filter((token) => token.word !== '');

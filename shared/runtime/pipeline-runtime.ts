@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
+import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
@@ -58,7 +59,11 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
     modelFor(config) {
       const provider = providerFor(config);
       const key = JSON.stringify([provider, config.model]);
-      if (!models.has(key)) models.set(key, createModelClient(provider, config, process.env));
+      if (!models.has(key)) {
+        const client = createModelClient(provider, config, process.env);
+        const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
+        models.set(key, client && withAdaptiveConcurrency(client, limiter));
+      }
       return models.get(key);
     },
     now: () => new Date(),

@@ -1,0 +1,129 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  type BatchGetCommandOutput,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { backoffDelayMs } from '../model/retry.ts';
+
+/** DynamoDB's own limits per request. */
+export const BATCH_GET_LIMIT = 100;
+export const BATCH_WRITE_LIMIT = 25;
+
+export type StoreItem = Record<string, unknown>;
+
+/** How long to keep re-sending what DynamoDB left unprocessed (it does so when throttled). */
+export interface UnprocessedRetry {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 2_000 };
+
+/** The document client every store expects: attributes left `undefined` are dropped, not rejected. */
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function chunk<T>(values: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < values.length; start += size) chunks.push(values.slice(start, start + size));
+  return chunks;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function untilProcessed<T>(
+  initial: T,
+  send: (pending: T) => Promise<T | undefined>,
+  retry: UnprocessedRetry,
+  describe: string,
+): Promise<void> {
+  const sleep = retry.sleep ?? defaultSleep;
+  const random = retry.random ?? Math.random;
+  let pending: T | undefined = initial;
+  for (let attempt = 0; pending !== undefined; attempt += 1) {
+    if (attempt > 0) {
+      if (attempt >= retry.maxAttempts) throw new Error(`${describe}: items still unprocessed after ${attempt} attempts`);
+      await sleep(backoffDelayMs(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, random));
+    }
+    pending = await send(pending);
+  }
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+/** Every item found for `keys` (in no particular order), 100 keys per request, unprocessed keys re-sent. */
+export async function batchGetAll(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly StoreItem[],
+  options: { consistentRead?: boolean; retry?: UnprocessedRetry } = {},
+): Promise<StoreItem[]> {
+  const found: StoreItem[] = [];
+  for (const keyChunk of chunk(keys, BATCH_GET_LIMIT)) {
+    await untilProcessed<StoreItem[]>(
+      keyChunk,
+      async (pending) => {
+        const output: BatchGetCommandOutput = await documentClient.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead ?? false } },
+          }),
+        );
+        found.push(...(output.Responses?.[tableName] ?? []));
+        const unprocessed = output.UnprocessedKeys?.[tableName]?.Keys;
+        return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
+      },
+      options.retry ?? DEFAULT_UNPROCESSED_RETRY,
+      `BatchGetItem on ${tableName}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Puts every item, 25 per request, unprocessed items re-sent. A request may not name one key
+ * twice, so callers pass each key once (see `lastPerKey`).
+ */
+export async function batchPutAll(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly StoreItem[],
+  options: { retry?: UnprocessedRetry } = {},
+): Promise<void> {
+  for (const itemChunk of chunk(items, BATCH_WRITE_LIMIT)) {
+    await untilProcessed<WriteRequests>(
+      itemChunk.map((item) => ({ PutRequest: { Item: item } })),
+      async (pending) => {
+        const output: BatchWriteCommandOutput = await documentClient.send(
+          new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
+        );
+        const unprocessed = output.UnprocessedItems?.[tableName];
+        return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
+      },
+      options.retry ?? DEFAULT_UNPROCESSED_RETRY,
+      `BatchWriteItem on ${tableName}`,
+    );
+  }
+}
+
+/** One item per key value, the last one given winning (as sequential puts would). */
+export function lastPerKey(items: readonly StoreItem[], keyName: string): StoreItem[] {
+  const byKey = new Map<unknown, StoreItem>();
+  for (const item of items) {
+    byKey.set(item[keyName], item);
+  }
+  return [...byKey.values()];
+}
+
+export const isConditionalCheckFailed = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+export const isResourceNotFound = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ResourceNotFoundException';

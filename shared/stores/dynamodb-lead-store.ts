@@ -1,0 +1,164 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+  UpdateCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  batchGetAll,
+  batchPutAll,
+  isConditionalCheckFailed,
+  lastPerKey,
+  type UnprocessedRetry,
+} from './dynamodb-batches.ts';
+import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+
+const LEAD_KEY = 'leadId';
+
+/** What `writeNormalization` sets; an original field of the same name would be overwritten, so it is refused. */
+const NORMALIZATION_ATTRIBUTES = [
+  'normalizedData',
+  'normalizationMeta',
+  'normalizedAt',
+  'updatedAt',
+  'normalizationVersion',
+  'normalizationSourceHash',
+] as const;
+
+export interface DynamoDbLeadStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /**
+   * Items evaluated per Scan request (DynamoDB's `Limit`); unset, each request reads up to 1 MB.
+   * A run asking for a few ids from a big table reads less with a smaller page.
+   */
+  scanPageSize?: number;
+  unprocessedRetry?: UnprocessedRetry;
+}
+
+export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): LeadStore {
+  const { client, tableName, scanPageSize, unprocessedRetry } = options;
+
+  async function* scanPages(input: Omit<ScanCommandInput, 'TableName' | 'ExclusiveStartKey'>, startAfter?: string) {
+    let exclusiveStartKey: Record<string, unknown> | undefined = startAfter === undefined ? undefined : { [LEAD_KEY]: startAfter };
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          ...input,
+          TableName: tableName,
+          ...(scanPageSize === undefined ? {} : { Limit: scanPageSize }),
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      exclusiveStartKey = page.LastEvaluatedKey;
+      yield page;
+    } while (exclusiveStartKey);
+  }
+
+  return {
+    async findDue(query: DueLeadsQuery): Promise<DueLeadsPage> {
+      if (!Number.isInteger(query.limit) || query.limit < 1) {
+        throw new RangeError(`limit must be a whole number ≥ 1, got ${query.limit}`);
+      }
+      const leadIds: string[] = [];
+      const pages = scanPages(
+        {
+          FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before',
+          ProjectionExpression: '#leadId',
+          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', '#leadId': LEAD_KEY },
+          ExpressionAttributeValues: { ':before': query.normalizedBefore },
+        },
+        query.cursor,
+      );
+      for await (const page of pages) {
+        const ids = (page.Items ?? []).map((item) => String(item[LEAD_KEY]));
+        const wanted = query.limit - leadIds.length;
+        leadIds.push(...ids.slice(0, wanted));
+        // Stopping inside a page: resume right after the last id taken, so nothing is skipped.
+        if (ids.length > wanted) return { leadIds, cursor: leadIds.at(-1) };
+        if (leadIds.length === query.limit) {
+          const next = page.LastEvaluatedKey?.[LEAD_KEY];
+          return next === undefined ? { leadIds } : { leadIds, cursor: String(next) };
+        }
+      }
+      return { leadIds };
+    },
+
+    async getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>> {
+      const keys = [...new Set(leadIds)].map((leadId) => ({ [LEAD_KEY]: leadId }));
+      // Consistent reads: the originals read here become the write's conditions, and a stale read would only fail it.
+      const items = await batchGetAll(client, tableName, keys, {
+        consistentRead: true,
+        ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
+      });
+      return new Map(items.map((item) => [String(item[LEAD_KEY]), item]));
+    },
+
+    async writeNormalization(write: NormalizationWrite): Promise<WriteOutcome> {
+      const names: Record<string, string> = { '#leadId': LEAD_KEY };
+      const values: Record<string, unknown> = {
+        ':normalizedData': write.normalizedData,
+        ':normalizationMeta': write.normalizationMeta,
+        ':normalizedAt': write.normalizedAt,
+        ':normalizationVersion': write.normalizationVersion,
+        ':sourceHash': write.sourceHash,
+      };
+      const conditions = ['attribute_exists(#leadId)'];
+      Object.entries(write.expectedOriginals).forEach(([field, expected], index) => {
+        if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
+          throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
+        }
+        names[`#o${index}`] = field;
+        if (expected === undefined) {
+          conditions.push(`attribute_not_exists(#o${index})`);
+        } else {
+          values[`:o${index}`] = expected;
+          conditions.push(`#o${index} = :o${index}`);
+        }
+      });
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { [LEAD_KEY]: write.leadId },
+            UpdateExpression:
+              'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
+              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash',
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 'written';
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
+        const current = await client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { [LEAD_KEY]: write.leadId },
+            ProjectionExpression: '#leadId',
+            ExpressionAttributeNames: { '#leadId': LEAD_KEY },
+            ConsistentRead: true,
+          }),
+        );
+        return current.Item ? 'changed' : 'deleted';
+      }
+    },
+
+    async putMany(items: readonly LeadItem[]): Promise<void> {
+      await batchPutAll(client, tableName, lastPerKey(items, LEAD_KEY), unprocessedRetry ? { retry: unprocessedRetry } : {});
+    },
+
+    async *scanAll(): AsyncIterable<LeadItem> {
+      for await (const page of scanPages({})) yield* page.Items ?? [];
+    },
+
+    async count(): Promise<number> {
+      let total = 0;
+      for await (const page of scanPages({ Select: 'COUNT' })) total += page.Count ?? 0;
+      return total;
+    },
+  };
+}

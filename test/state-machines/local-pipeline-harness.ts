@@ -1,0 +1,65 @@
+import { localStores } from '#cli/local-stores.ts';
+import { runStateMachineLocally, startLocalEnvironment, type LocalEnvironment, type LocalRunOptions } from '#infra/local/local-runtime.ts';
+import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
+import type { RunSummary } from '#shared/pipeline/report-run.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
+
+/** Every Task state retries at once in tests: the ASL's real backoff is asserted elsewhere. */
+export const NO_RETRY_WAIT = {
+  LoadConfig: 0,
+  SelectLeads: 0,
+  InvokeModel: 0,
+  PostProcess: 0,
+  WriteResults: 0,
+  RecordBatchFailure: 0,
+  Report: 0,
+};
+
+export interface Harness {
+  local: LocalEnvironment;
+  stores: ReturnType<typeof localStores>;
+  seed(leads: LeadItem[]): Promise<void>;
+  setConfig(config: Record<string, unknown>): Promise<void>;
+  run(input?: Record<string, unknown>, options?: Omit<LocalRunOptions, 'input'>): ReturnType<typeof runStateMachineLocally>;
+  lead(id: string): Promise<LeadItem | undefined>;
+  allLeads(): Promise<LeadItem[]>;
+  close(): Promise<void>;
+}
+
+/** An in-memory local runtime: embedded store, tables, the process environment the handlers read. */
+export async function startHarness(): Promise<Harness> {
+  const local = await startLocalEnvironment({ inMemory: true });
+  Object.assign(process.env, local.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  delete process.env.NORMFLOW_CONFIG_OVERRIDE;
+  const stores = localStores(local);
+  return {
+    local,
+    stores,
+    seed: (leads) => stores.leads.putMany(leads),
+    setConfig: (config) => stores.config.putConfig(CONFIG_ID, config),
+    run: (input = {}, options = {}) =>
+      runStateMachineLocally('normalize-leads', { retryIntervalOverrides: NO_RETRY_WAIT, ...options, input }),
+    lead: async (id) => (await stores.leads.getMany([id])).get(id),
+    allLeads: async () => {
+      const items: LeadItem[] = [];
+      for await (const item of stores.leads.scanAll()) items.push(item);
+      return items.sort((a, b) => String(a.leadId).localeCompare(String(b.leadId)));
+    },
+    close: () => local.close(),
+  };
+}
+
+export const summaryOf = (output: unknown): RunSummary => output as RunSummary;
+
+/** `count` leads L-000… with messy values the rules decide on their own. */
+export function decidedLeads(count: number, prefix = 'L'): LeadItem[] {
+  return Array.from({ length: count }, (_, index) => ({
+    leadId: `${prefix}-${String(index).padStart(3, '0')}`,
+    nombres: 'JUAN CARLOS',
+    apellidos: 'PEREZ GOMEZ',
+    direccion: 'CRA 15 NO 100 25',
+    ciudad: 'medellin',
+    nivelEducativo: 'BACHILLERATO COMPLETO',
+    email: `person${index}@example.com`,
+  }));
+}
