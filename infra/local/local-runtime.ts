@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { StateMachine, type EventLog } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import type { Context } from 'aws-lambda';
+
+/** The interpreter's execution events (its type is not exported by name). */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
 import { renderStateMachine, STATE_MACHINES, type StateMachineDefinition } from '#state-machines/render-state-machine.ts';
-import { TABLES } from '#shared/stores/table-definitions.ts';
+import { TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
 import { activeLocalExecutions } from '#shared/runtime/pipeline-runtime.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { ensureTables } from './local-tables.ts';
@@ -16,7 +19,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Physical table names of the local runtime, by the env var each Lambda reads. */
 export function localTableNames(): Record<string, string> {
-  return Object.fromEntries(Object.values(TABLES).map((table) => [table.envVar, `normflow-${table.logicalName}`]));
+  return Object.fromEntries(Object.values(TABLE_DEFINITIONS).map((table) => [table.tableNameEnvVar, `normflow-${table.logicalName}`]));
 }
 
 export interface LocalEnvironment {

@@ -88,7 +88,7 @@ export function capitalizeWord(word: string): string {
       upperNext = char === '-' || char === "'";
     }
   }
-  return result;
+  return result.normalize('NFC');
 }
 
 /** Title case word by word; `particles` stay lower case unless first. Expects cleaned text. */

@@ -17,7 +17,7 @@ export function taskHandler<Schema extends z.ZodType, Output>(
   schema: Schema,
   work: (input: z.output<Schema>) => Promise<Output>,
 ) {
-  return middy<unknown, Output, Error, Context>(async (event) => {
+  return middy<unknown, Output, Error, Context>(async (event: unknown) => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
       throw new PayloadError(`task payload: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);

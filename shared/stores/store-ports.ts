@@ -77,6 +77,9 @@ export interface RunStore {
   releaseLock(name: string, holder: string): Promise<void>;
   saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void>;
   loadBatch(runId: string, batchIndex: number): Promise<string[]>;
+  /** Per-batch working data (model answers, post-processed records) kept out of the state payloads. */
+  saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown): Promise<void>;
+  loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized'): Promise<unknown>;
   saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void>;
   /** Every saved batch result of the run, in batch order. */
   listBatchResults(runId: string): Promise<Array<Record<string, unknown>>>;

@@ -53,6 +53,7 @@ export const RUNS_BY_START_INDEX = 'runsByStart';
  * - run record:    pk `RUN#<runId>`   sk `RUN`         (+ runIndexPk `RUNS`, runIndexSk `<startedAt>#<runId>`)
  * - batch lead ids pk `RUN#<runId>`   sk `BATCH#<index, zero-padded>`
  * - batch result:  pk `RUN#<runId>`   sk `RESULT#<index, zero-padded>`
+ * - batch data:    pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#<answers|normalized>` (gzipped JSON)
  * A run's results come back in batch order from one Query on its partition; only run records
  * carry the index attributes, so the index lists runs latest first without scanning batches.
  */

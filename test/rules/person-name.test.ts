@@ -48,7 +48,7 @@ describe('normalizePersonName — contract §0 and §1 examples', () => {
     expect(valueOf(input)).toBe(expected);
   });
 
-  it.each(['', '   ', '-', '.', 'N/A', 'NA', 'n.a.', 'no aplica', 'ninguno', 'ninguna', 'null', 'none', 'xxx', '0', '123', '*** 45'])(
+  it.each(['', '   ', '-', '.', 'N/A', 'NA', 'n.a.', 'no aplica', 'ninguno', 'ninguna', 'null', 'none', 'xxx', '0', '123', '*** 45', 'NA!'])(
     'null-like or symbols only %j → null',
     (input) => {
       expect(normalizePersonName(input)).toEqual({ value: null, confident: true, flags: [] });

@@ -1,0 +1,259 @@
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { isConditionalCheckFailed } from './dynamodb-batches.ts';
+import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
+import { RUNS_BY_START_INDEX } from './table-definitions.ts';
+
+// Item layout: see RUNS_TABLE in table-definitions.ts.
+const LOCK_SORT_KEY = 'LOCK';
+const RUN_SORT_KEY = 'RUN';
+const BATCH_PREFIX = 'BATCH#';
+const RESULT_PREFIX = 'RESULT#';
+const DATA_PREFIX = 'DATA#';
+const RUN_INDEX_PARTITION = 'RUNS';
+const BATCH_INDEX_DIGITS = 8;
+const MAX_BATCH_INDEX = 10 ** BATCH_INDEX_DIGITS - 1;
+/** DynamoDB items are at most 400 KB; the rest of the item needs a little room. */
+const MAX_BATCH_DATA_BYTES = 390_000;
+/** Rounds of put / read / take-over when the lock keeps changing hands under us. */
+const LOCK_ROUNDS = 3;
+
+const lockKey = (name: string) => ({ pk: `LOCK#${name}`, sk: LOCK_SORT_KEY });
+const runPartition = (runId: string) => `RUN#${runId}`;
+
+function batchSortKey(prefix: string, batchIndex: number): string {
+  if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex > MAX_BATCH_INDEX) {
+    throw new RangeError(`batchIndex must be a whole number in [0, ${MAX_BATCH_INDEX}], got ${batchIndex}`);
+  }
+  return prefix + String(batchIndex).padStart(BATCH_INDEX_DIGITS, '0');
+}
+
+/** Lock times are compared as strings in DynamoDB, so they are stored in one ISO format. */
+function isoInstant(value: string, what: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RangeError(`${what} is not an ISO instant: ${value}`);
+  return new Date(time).toISOString();
+}
+
+function lockItem(lock: RunLock): Record<string, unknown> {
+  const { pid, host, ...required } = lock;
+  return { ...lockKey(lock.name), ...required, ...(pid === undefined ? {} : { pid }), ...(host === undefined ? {} : { host }) };
+}
+
+function lockFromItem(item: Record<string, unknown>): RunLock {
+  return {
+    name: String(item.name),
+    holder: String(item.holder),
+    acquiredAt: String(item.acquiredAt),
+    expiresAt: String(item.expiresAt),
+    ...(typeof item.pid === 'number' ? { pid: item.pid } : {}),
+    ...(typeof item.host === 'string' ? { host: item.host } : {}),
+  };
+}
+
+export interface DynamoDbRunStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Start time of a run record that has no `startedAt`; injectable for tests. */
+  now?: () => Date;
+}
+
+export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunStore {
+  const { client, tableName } = options;
+  const now = options.now ?? (() => new Date());
+
+  /** Conditional put of the lock item; false when the condition failed. */
+  async function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: lockItem(lock),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async function readLock(name: string): Promise<RunLock | undefined> {
+    const output = await client.send(new GetCommand({ TableName: tableName, Key: lockKey(name), ConsistentRead: true }));
+    return output.Item ? lockFromItem(output.Item) : undefined;
+  }
+
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, limit = Infinity) {
+    const items: Record<string, unknown>[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          ...input,
+          TableName: tableName,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey && items.length < limit);
+    return items.slice(0, limit);
+  }
+
+  async function getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const output = await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }));
+    return output.Item;
+  }
+
+  return {
+    async acquireLock(requested: RunLock, nowIso: string, isStale?: (existing: RunLock) => boolean): Promise<LockAttempt> {
+      const lock: RunLock = {
+        ...requested,
+        acquiredAt: isoInstant(requested.acquiredAt, 'acquiredAt'),
+        expiresAt: isoInstant(requested.expiresAt, 'expiresAt'),
+      };
+      const nowInstant = isoInstant(nowIso, 'now');
+      let heldBy: RunLock | undefined;
+      for (let round = 0; round < LOCK_ROUNDS; round += 1) {
+        const free = await putLock(lock, 'attribute_not_exists(pk) OR expiresAt <= :now OR holder = :holder', {
+          ':now': nowInstant,
+          ':holder': lock.holder,
+        });
+        if (free) return { acquired: true, lock };
+        heldBy = await readLock(lock.name);
+        // Released, expired or became ours between the put and the read: just try again.
+        if (!heldBy || heldBy.expiresAt <= nowInstant || heldBy.holder === lock.holder) continue;
+        if (!isStale?.(heldBy)) return { acquired: false, heldBy };
+        // Take over exactly the lock judged stale: of two takers, only the first put matches.
+        const takenOver = await putLock(lock, 'holder = :staleHolder AND acquiredAt = :staleAcquiredAt', {
+          ':staleHolder': heldBy.holder,
+          ':staleAcquiredAt': heldBy.acquiredAt,
+        });
+        if (takenOver) return { acquired: true, lock };
+      }
+      heldBy = (await readLock(lock.name)) ?? heldBy;
+      if (heldBy) return { acquired: false, heldBy };
+      throw new Error(`lock "${lock.name}" kept changing hands; gave up after ${LOCK_ROUNDS} rounds`);
+    },
+
+    async releaseLock(name: string, holder: string): Promise<void> {
+      try {
+        await client.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: lockKey(name),
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: { ':holder': holder },
+          }),
+        );
+      } catch (error) {
+        // Not ours (any more), or already gone: nothing to release.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    },
+
+    async saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void> {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds] },
+        }),
+      );
+    },
+
+    async loadBatch(runId: string, batchIndex: number): Promise<string[]> {
+      const item = await getItem(runPartition(runId), batchSortKey(BATCH_PREFIX, batchIndex));
+      if (!item) throw new Error(`run ${runId} has no batch ${batchIndex}`);
+      return (item.leadIds as unknown[]).map(String);
+    },
+
+    async saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown): Promise<void> {
+      // Gzipped JSON: a 200-lead batch of normalized records can pass 400 KB as a plain map, and compresses ~10×.
+      const payload = gzipSync(JSON.stringify(data ?? null));
+      if (payload.byteLength > MAX_BATCH_DATA_BYTES) {
+        throw new Error(`batch ${batchIndex} ${name} data of run ${runId} is ${payload.byteLength} bytes gzipped; lower batchSize`);
+      }
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`, runId, batchIndex, payload },
+        }),
+      );
+    },
+
+    async loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized'): Promise<unknown> {
+      const item = await getItem(runPartition(runId), `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`);
+      if (!item) return undefined;
+      return JSON.parse(gunzipSync(item.payload as Uint8Array).toString('utf8')) as unknown;
+    },
+
+    async saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void> {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: runPartition(runId), sk: batchSortKey(RESULT_PREFIX, batchIndex), runId, batchIndex, result },
+        }),
+      );
+    },
+
+    async listBatchResults(runId: string): Promise<Array<Record<string, unknown>>> {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': RESULT_PREFIX },
+        ConsistentRead: true,
+      });
+      return items.map((item) => item.result as Record<string, unknown>);
+    },
+
+    async putRun(runId: string, run: Record<string, unknown>): Promise<void> {
+      const startedAt = typeof run.startedAt === 'string' && !Number.isNaN(Date.parse(run.startedAt))
+        ? new Date(run.startedAt).toISOString()
+        : now().toISOString();
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: runPartition(runId), sk: RUN_SORT_KEY },
+          // The listing position is fixed by the first put, so updating a run never reorders it.
+          UpdateExpression: 'SET runId = :runId, #run = :run, runIndexPk = :partition, runIndexSk = if_not_exists(runIndexSk, :sortKey)',
+          ExpressionAttributeNames: { '#run': 'run' },
+          ExpressionAttributeValues: {
+            ':runId': runId,
+            ':run': run,
+            ':partition': RUN_INDEX_PARTITION,
+            ':sortKey': `${startedAt}#${runId}`,
+          },
+        }),
+      );
+    },
+
+    async getRun(runId: string): Promise<Record<string, unknown> | undefined> {
+      const item = await getItem(runPartition(runId), RUN_SORT_KEY);
+      return item?.run as Record<string, unknown> | undefined;
+    },
+
+    async listRuns(limit: number): Promise<Array<Record<string, unknown>>> {
+      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number ≥ 1, got ${limit}`);
+      const items = await queryAll(
+        {
+          IndexName: RUNS_BY_START_INDEX,
+          KeyConditionExpression: 'runIndexPk = :partition',
+          ExpressionAttributeValues: { ':partition': RUN_INDEX_PARTITION },
+          ScanIndexForward: false,
+          Limit: limit,
+        },
+        limit,
+      );
+      return items.map((item) => item.run as Record<string, unknown>);
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { ensureTables } from '#infra/local/local-tables.ts';
+import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
+import type { LeadItem, NormalizationWrite } from '#shared/stores/store-ports.ts';
+import { useEmbeddedDb } from './embedded-test-db.ts';
+
+const embedded = useEmbeddedDb();
+let tableCount = 0;
+
+/** A lead store on a table of its own, so each test sees only its leads. */
+async function freshLeadStore(options: Partial<Pick<DynamoDbLeadStoreOptions, 'scanPageSize'>> = {}) {
+  const tableName = `leads-${++tableCount}`;
+  await ensureTables(embedded().client, { leads: tableName });
+  const client = embedded().documentClient;
+  return { tableName, store: createDynamoDbLeadStore({ client, tableName, ...options }) };
+}
+
+const BEFORE = '2025-06-01T00:00:00.000Z';
+const OLD = '2025-05-31T23:59:59.999Z';
+const RECENT = '2025-06-02T10:00:00.000Z';
+const NORMALIZATION_ATTRIBUTES = [
+  'normalizedData',
+  'normalizationMeta',
+  'normalizedAt',
+  'updatedAt',
+  'normalizationVersion',
+  'normalizationSourceHash',
+];
+
+/** 57 leads: 20 never normalized, 20 normalized before the cut, 17 at or after it. */
+function mixedLeads(): { leads: LeadItem[]; due: Set<string> } {
+  const leads: LeadItem[] = [];
+  const due = new Set<string>();
+  for (let i = 0; i < 57; i += 1) {
+    const leadId = `lead-${String(i).padStart(3, '0')}`;
+    if (i < 20) {
+      leads.push({ leadId, nombres: `persona ${i}` });
+      due.add(leadId);
+    } else if (i < 40) {
+      leads.push({ leadId, nombres: `persona ${i}`, normalizedAt: OLD });
+      due.add(leadId);
+    } else {
+      leads.push({ leadId, nombres: `persona ${i}`, normalizedAt: i % 2 === 0 ? RECENT : BEFORE });
+    }
+  }
+  return { leads, due };
+}
+
+describe('findDue', () => {
+  it.each([
+    { scanPageSize: undefined },
+    { scanPageSize: 1 },
+    { scanPageSize: 7 },
+    { scanPageSize: 10 },
+    { scanPageSize: 57 },
+  ])('returns every due lead exactly once, at most 10 per page (scan page size $scanPageSize)', async ({ scanPageSize }) => {
+    const { store } = await freshLeadStore(scanPageSize === undefined ? {} : { scanPageSize });
+    const { leads, due } = mixedLeads();
+    await store.putMany(leads);
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.findDue({ normalizedBefore: BEFORE, limit: 10, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.leadIds);
+      pageSizes.push(page.leadIds.length);
+      cursor = page.cursor;
+      pages += 1;
+      expect(pages).toBeLessThan(20);
+    } while (cursor);
+
+    expect(seen).toHaveLength(due.size);
+    expect(new Set(seen)).toEqual(due);
+    // Every page but the last is full: the cap is exact, not approximate.
+    expect(pageSizes.slice(0, -1).every((size) => size === 10)).toBe(true);
+    expect(pageSizes.at(-1)).toBeLessThanOrEqual(10);
+  });
+
+  it('sets a cursor when it stops inside the table and none once the end is reached', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany(Array.from({ length: 12 }, (_, i) => ({ leadId: `l${i}` })));
+    const first = await store.findDue({ normalizedBefore: BEFORE, limit: 5 });
+    expect(first.leadIds).toHaveLength(5);
+    expect(first.cursor).toBe(first.leadIds.at(-1));
+    const all = await store.findDue({ normalizedBefore: BEFORE, limit: 100 });
+    expect(all.leadIds).toHaveLength(12);
+    expect(all.cursor).toBeUndefined();
+  });
+
+  it('counts a lead normalized exactly at the cut as not due, and one a millisecond earlier as due', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([
+      { leadId: 'at-cut', normalizedAt: BEFORE },
+      { leadId: 'just-before', normalizedAt: OLD },
+      { leadId: 'after', normalizedAt: RECENT },
+      { leadId: 'never' },
+    ]);
+    const page = await store.findDue({ normalizedBefore: BEFORE, limit: 10 });
+    expect(page.leadIds.sort()).toEqual(['just-before', 'never']);
+    expect(page.cursor).toBeUndefined();
+  });
+
+  it('returns an empty page without cursor on an empty table', async () => {
+    const { store } = await freshLeadStore();
+    expect(await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).toEqual({ leadIds: [] });
+  });
+
+  it.each([0, -1, 2.5])('refuses limit %s', async (limit) => {
+    const { store } = await freshLeadStore();
+    await expect(store.findDue({ normalizedBefore: BEFORE, limit })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('writeNormalization', () => {
+  const lead: LeadItem = {
+    leadId: 'L1',
+    nombres: 'JUAN  perez',
+    ciudad: 'medellin',
+    telefono: 3001234567,
+    consentimiento: true,
+    etiquetas: ['web', 'feria'],
+    origen: { canal: 'web', campana: 'x' },
+    vacio: null,
+  };
+
+  const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
+    leadId: 'L1',
+    expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
+    normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
+    normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
+    normalizedAt: '2025-06-02T12:00:00.000Z',
+    normalizationVersion: 'rules-1',
+    sourceHash: 'abc123',
+    ...overrides,
+  });
+
+  async function readItem(tableName: string, leadId = 'L1') {
+    const output = await embedded().documentClient.send(new GetCommand({ TableName: tableName, Key: { leadId }, ConsistentRead: true }));
+    return output.Item;
+  }
+
+  const withoutNormalization = (item: LeadItem | undefined) =>
+    Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !NORMALIZATION_ATTRIBUTES.includes(name)));
+
+  it('writes the normalization attributes and leaves every other attribute exactly as it was', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    const before = await readItem(tableName);
+
+    expect(await store.writeNormalization(write())).toBe('written');
+
+    const after = await readItem(tableName);
+    expect(withoutNormalization(after)).toEqual(before);
+    expect(after).toMatchObject({
+      normalizedData: write().normalizedData,
+      normalizationMeta: write().normalizationMeta,
+      normalizedAt: '2025-06-02T12:00:00.000Z',
+      updatedAt: '2025-06-02T12:00:00.000Z',
+      normalizationVersion: 'rules-1',
+      normalizationSourceHash: 'abc123',
+    });
+  });
+
+  it('writes again over an earlier normalization (a re-run)', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    await store.writeNormalization(write());
+    expect(await store.writeNormalization(write({ normalizedAt: '2025-07-01T00:00:00.000Z', sourceHash: 'def' }))).toBe('written');
+    expect(await readItem(tableName)).toMatchObject({ normalizedAt: '2025-07-01T00:00:00.000Z', normalizationSourceHash: 'def' });
+  });
+
+  it('reports `changed` and writes nothing when an original was edited after it was read', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    await embedded().documentClient.send(
+      new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'SET ciudad = :c', ExpressionAttributeValues: { ':c': 'Bello' } }),
+    );
+    const before = await readItem(tableName);
+    expect(await store.writeNormalization(write())).toBe('changed');
+    expect(await readItem(tableName)).toEqual(before);
+  });
+
+  it('reports `changed` when an attribute absent at read time was added since', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    await embedded().documentClient.send(
+      new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'SET direccion = :d', ExpressionAttributeValues: { ':d': 'cl 1 # 2-3' } }),
+    );
+    expect(await store.writeNormalization(write())).toBe('changed');
+    expect((await readItem(tableName))?.normalizedAt).toBeUndefined();
+  });
+
+  it('reports `changed` when an original present at read time was removed since', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    await embedded().documentClient.send(new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'REMOVE nombres' }));
+    expect(await store.writeNormalization(write())).toBe('changed');
+  });
+
+  it('reports `deleted` when the lead is gone, and does not create it', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([lead]);
+    await embedded().documentClient.send(new DeleteCommand({ TableName: tableName, Key: { leadId: 'L1' } }));
+    expect(await store.writeNormalization(write())).toBe('deleted');
+    expect(await readItem(tableName)).toBeUndefined();
+  });
+
+  it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
+    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: 'by the CRM' } }))).rejects.toThrow(/updatedAt/);
+  });
+});
+
+describe('putMany, getMany, scanAll, count', () => {
+  const leads = Array.from({ length: 250 }, (_, i) => ({ leadId: `lead-${i}`, nombres: `nombre ${i}`, orden: i }));
+
+  it('puts and reads back 250 leads across several batch requests', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany(leads);
+    expect(await store.count()).toBe(250);
+
+    const ids = [...leads.map((lead) => lead.leadId), 'lead-0', 'missing-1', 'missing-2'];
+    const found = await store.getMany(ids);
+    expect(found.size).toBe(250);
+    expect(found.get('lead-249')).toEqual({ leadId: 'lead-249', nombres: 'nombre 249', orden: 249 });
+    expect(found.has('missing-1')).toBe(false);
+
+    const scanned: LeadItem[] = [];
+    for await (const item of store.scanAll()) scanned.push(item);
+    expect(scanned.sort((a, b) => Number(a.orden) - Number(b.orden))).toEqual(leads);
+  });
+
+  it('pages scanAll and count through many scan pages', async () => {
+    const { store } = await freshLeadStore({ scanPageSize: 7 });
+    await store.putMany(leads.slice(0, 50));
+    let scanned = 0;
+    for await (const _item of store.scanAll()) scanned += 1;
+    expect(scanned).toBe(50);
+    expect(await store.count()).toBe(50);
+  });
+
+  it('keeps the last of repeated lead ids, as sequential puts would', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([{ leadId: 'x', v: 1 }, { leadId: 'y', v: 1 }, { leadId: 'x', v: 2 }]);
+    expect(await store.count()).toBe(2);
+    expect((await store.getMany(['x'])).get('x')).toEqual({ leadId: 'x', v: 2 });
+  });
+
+  it('reads nothing for no ids and an empty table', async () => {
+    const { store } = await freshLeadStore();
+    expect((await store.getMany([])).size).toBe(0);
+    expect(await store.count()).toBe(0);
+  });
+});
