@@ -1,9 +1,5 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type TableStatus } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isResourceNotFound } from '#shared/stores/dynamodb-batches.ts';
 import { createTableInput, TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
 
@@ -11,13 +7,25 @@ export type TableNames = Partial<Record<TableLogicalName, string>>;
 
 const isResourceInUse = (error: unknown): boolean => error instanceof Error && error.name === 'ResourceInUseException';
 
-async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+const ACTIVE_POLL_MS = 20;
+const ACTIVE_TIMEOUT_MS = 30_000;
+
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<TableStatus | 'MISSING'> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return true;
+    const output = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return output.Table?.TableStatus ?? 'MISSING';
   } catch (error) {
-    if (isResourceNotFound(error)) return false;
+    if (isResourceNotFound(error)) return 'MISSING';
     throw error;
+  }
+}
+
+/** dynalite turns a new table ACTIVE on its next tick, so a short poll beats the SDK waiter's 1 s+ delays. */
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
+  while ((await tableStatus(client, tableName)) !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within ${ACTIVE_TIMEOUT_MS} ms`);
+    await sleep(ACTIVE_POLL_MS);
   }
 }
 
@@ -30,15 +38,18 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
 export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<string[]> {
   const created: string[] = [];
   for (const [logicalName, tableName] of Object.entries(names) as Array<[TableLogicalName, string | undefined]>) {
-    if (tableName === undefined || (await tableExists(client, tableName))) continue;
-    try {
-      await client.send(new CreateTableCommand(createTableInput(TABLE_DEFINITIONS[logicalName], tableName)));
-      created.push(tableName);
-    } catch (error) {
-      // Another process created it in the meantime.
-      if (!isResourceInUse(error)) throw error;
+    if (tableName === undefined) continue;
+    const status = await tableStatus(client, tableName);
+    if (status === 'MISSING') {
+      try {
+        await client.send(new CreateTableCommand(createTableInput(TABLE_DEFINITIONS[logicalName], tableName)));
+        created.push(tableName);
+      } catch (error) {
+        // Another process created it in the meantime.
+        if (!isResourceInUse(error)) throw error;
+      }
     }
-    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+    if (status !== 'ACTIVE') await waitUntilActive(client, tableName);
   }
   return created;
 }
