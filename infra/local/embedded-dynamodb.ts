@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createDocumentClient } from '#shared/stores/dynamodb-batches.ts';
+import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;

@@ -39,7 +39,10 @@ export async function startLocalEnvironment(options: { dataDir?: string; inMemor
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const db = await startEmbeddedDynamoDb(dataDir ? { dataDir: resolve(dataDir, 'dynamodb') } : {});
   const tableNames = localTableNames();
-  await ensureTables(db.documentClient, tableNames);
+  await ensureTables(
+    db.client,
+    Object.fromEntries(Object.values(TABLE_DEFINITIONS).map((table) => [table.logicalName, tableNames[table.tableNameEnvVar]])),
+  );
   const env = {
     ...tableNames,
     DYNAMODB_ENDPOINT: db.endpoint,

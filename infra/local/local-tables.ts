@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type TableStatus } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isResourceNotFound } from '#shared/stores/dynamodb-batches.ts';
+import { isResourceNotFound } from '#shared/stores/dynamodb-client.ts';
 import { createTableInput, TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
 
 export type TableNames = Partial<Record<TableLogicalName, string>>;

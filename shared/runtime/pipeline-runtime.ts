@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
+import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
@@ -41,14 +41,13 @@ function isStaleLocalLock(lock: RunLock): boolean {
 }
 
 function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
-  const client = DynamoDBDocumentClient.from(
+  const client = createDocumentClient(
     new DynamoDBClient({
       ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
       ...(env.DYNAMODB_ENDPOINT
         ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
         : {}),
     }),
-    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } },
   );
   const models = new Map<string, ModelClient | undefined>();
   const providerFor = (config: NormalizationConfig) => resolveProvider(config, undefined, env.NORMFLOW_PROVIDER);

@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   type BatchGetCommandOutput,
   type BatchWriteCommandInput,
   type BatchWriteCommandOutput,
@@ -25,11 +24,6 @@ export interface UnprocessedRetry {
 }
 
 export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 2_000 };
-
-/** The document client every store expects: attributes left `undefined` are dropped, not rejected. */
-export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
 
 export function chunk<T>(values: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -121,9 +115,3 @@ export function lastPerKey(items: readonly StoreItem[], keyName: string): StoreI
   }
   return [...byKey.values()];
 }
-
-export const isConditionalCheckFailed = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
-
-export const isResourceNotFound = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ResourceNotFoundException';

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isResourceNotFound } from './dynamodb-batches.ts';
+import { isResourceNotFound } from './dynamodb-client.ts';
 import type { ConfigStore } from './store-ports.ts';
 
 export interface DynamoDbConfigStoreOptions {

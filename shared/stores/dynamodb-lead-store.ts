@@ -5,13 +5,8 @@ import {
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  batchGetAll,
-  batchPutAll,
-  isConditionalCheckFailed,
-  lastPerKey,
-  type UnprocessedRetry,
-} from './dynamodb-batches.ts';
+import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { isConditionalCheckFailed } from './dynamodb-client.ts';
 import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
 
 const LEAD_KEY = 'leadId';

@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isConditionalCheckFailed } from './dynamodb-batches.ts';
+import { isConditionalCheckFailed } from './dynamodb-client.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
 

@@ -243,6 +243,12 @@ describe('putMany, getMany, scanAll, count', () => {
     expect(await store.count()).toBe(50);
   });
 
+  it('drops attributes left undefined instead of failing the write', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([{ leadId: 'u', nombres: 'Ana', ciudad: undefined }]);
+    expect((await store.getMany(['u'])).get('u')).toEqual({ leadId: 'u', nombres: 'Ana' });
+  });
+
   it('keeps the last of repeated lead ids, as sequential puts would', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ leadId: 'x', v: 1 }, { leadId: 'y', v: 1 }, { leadId: 'x', v: 2 }]);

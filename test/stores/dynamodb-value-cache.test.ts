@@ -26,7 +26,7 @@ describe('DynamoDB value cache', () => {
   it('round-trips accepted answers, rejections, null values and city codes', async () => {
     const entries = new Map<string, CachedResolution>([
       ['v1|m|city|medellin', { accepted: true, value: 'Medellín', flags: [], city: { departamento: 'Antioquia', codigoDane: '05001' } }],
-      ['v1|m|organization|xyz', { accepted: false, value: null, flags: ['llm-rejected'] as CachedResolution['flags'] }],
+      ['v1|m|organization|xyz', { accepted: false, value: null, flags: ['llm-rejected'] }],
       ['v1|m|person-name|juan', { accepted: true, value: 'Juan', flags: [] }],
     ]);
     await valueCache().putMany(entries);
