@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { placeholdersOf, renderStateMachine, STATE_MACHINES } from '#state-machines/render-state-machine.ts';
+import { taskFunctions } from '#infra/local/local-runtime.ts';
+
+const arns = Object.fromEntries(
+  Object.keys(STATE_MACHINES['normalize-leads'].functions).map((placeholder) => [placeholder, `arn:aws:lambda:us-east-1:000000000000:function:normflow-local-${placeholder}`]),
+);
+const definition = renderStateMachine('normalize-leads', arns);
+type State = Record<string, unknown> & { Retry?: Array<Record<string, unknown>>; Catch?: Array<Record<string, unknown>> };
+const states = definition.States as Record<string, State>;
+const iterator = (states.NormalizeBatches as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
+
+describe('normalize-leads definition', () => {
+  it('wires every placeholder to a Lambda and runs each Task through the lambda:invoke integration', () => {
+    expect(placeholdersOf('normalize-leads')).toEqual(Object.keys(STATE_MACHINES['normalize-leads'].functions).sort());
+    expect(() => renderStateMachine('normalize-leads', {})).toThrow(/no value for/);
+    const tasks = taskFunctions(
+      renderStateMachine(
+        'normalize-leads',
+        Object.fromEntries(Object.entries(STATE_MACHINES['normalize-leads'].functions).map(([placeholder, fn]) => [placeholder, `arn:aws:lambda:us-east-1:000000000000:function:normflow-local-${fn}`])),
+      ),
+    );
+    expect(Object.fromEntries(tasks)).toEqual({
+      LoadConfig: 'load-config',
+      SelectLeads: 'select-leads',
+      InvokeModel: 'invoke-model',
+      PostProcess: 'post-process',
+      WriteResults: 'write-results',
+      RecordBatchFailure: 'record-batch-failure',
+      Report: 'report-run',
+    });
+  });
+
+  it('uses JSONPath only: no JSONata, Assign or ItemReader', () => {
+    const text = JSON.stringify(definition);
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(text).not.toMatch(/"Assign"|"ItemReader"|\{%/);
+  });
+
+  it('orders the model retry policy: non-retryable first, throttling with capped full-jitter backoff, then States.ALL', () => {
+    const retry = iterator.InvokeModel?.Retry ?? [];
+    expect(retry[0]).toEqual({ ErrorEquals: ['Model.Fatal'], MaxAttempts: 0 });
+    expect(retry[1]).toMatchObject({ ErrorEquals: ['Model.Throttled'], BackoffRate: 2, JitterStrategy: 'FULL' });
+    expect(retry[1]?.MaxDelaySeconds).toBeGreaterThan(0);
+    expect(retry[2]).toMatchObject({ ErrorEquals: ['Model.Timeout', 'Model.InvalidResponse'], MaxAttempts: 1 });
+    expect(retry[3]?.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+    expect(retry.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
+  });
+
+  it('catches a model that stayed unavailable into the rules fallback, and anything else into a recorded batch failure', () => {
+    const catches = iterator.InvokeModel?.Catch ?? [];
+    expect(catches[0]).toMatchObject({ ErrorEquals: ['Model.Throttled', 'Model.Timeout', 'Model.InvalidResponse'], Next: 'PostProcess' });
+    expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' });
+    for (const name of ['PostProcess', 'WriteResults']) {
+      expect(iterator[name]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' });
+    }
+  });
+
+  it('retries Lambda service errors on every Task as AWS recommends', () => {
+    const everyTask = [...Object.values(states), ...Object.values(iterator)].filter((state) => state.Type === 'Task');
+    for (const state of everyTask) {
+      const lambdaRetry = state.Retry?.find((retrier) => (retrier.ErrorEquals as string[]).includes('Lambda.ServiceException'));
+      expect(lambdaRetry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+    }
+  });
+
+  it('passes batch numbers, not records, into the Map, with MaxConcurrency from the config', () => {
+    expect(states.NormalizeBatches).toMatchObject({ ItemsPath: '$.selection.batches', MaxConcurrencyPath: '$.config.maxConcurrency', ResultPath: null });
+  });
+});
