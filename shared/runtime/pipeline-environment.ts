@@ -13,6 +13,8 @@ export const pipelineEnvironmentSchema = z.object({
   RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(60).default(3600),
   /** Local runtime only: the embedded DynamoDB-compatible endpoint. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** Deployment's JSON config layer under the config table item (e.g. the model id chosen at deploy time). */
+  NORMFLOW_CONFIG_DEFAULTS: z.string().optional(),
   /** Local runtime only: JSON config layer merged over the config table's (`normflow run --config`). */
   NORMFLOW_CONFIG_OVERRIDE: z.string().optional(),
   /** Local runtime only: a lock whose holder process is gone is taken over at once. */

@@ -1,5 +1,4 @@
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -11,6 +10,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
+
+/** `expiresAt` of a released lock: long past, so anyone may take it. */
+const RELEASED_AT = new Date(0).toISOString();
 
 // Item layout: see RUNS_TABLE in table-definitions.ts.
 const LOCK_SORT_KEY = 'LOCK';
@@ -148,12 +150,14 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
 
     async releaseLock(name: string, holder: string): Promise<void> {
       try {
+        // Expired rather than deleted: no role of the pipeline needs dynamodb:DeleteItem.
         await client.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName: tableName,
             Key: lockKey(name),
+            UpdateExpression: 'SET expiresAt = :released, releasedAt = :now',
             ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: { ':holder': holder },
+            ExpressionAttributeValues: { ':holder': holder, ':released': RELEASED_AT, ':now': new Date().toISOString() },
           }),
         );
       } catch (error) {
