@@ -3,6 +3,8 @@
  * folding for lookups, and title casing with particles.
  */
 
+// Control characters are exactly what this pattern is for.
+// eslint-disable-next-line no-control-regex
 const ZERO_WIDTH_AND_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const TYPOGRAPHIC_APOSTROPHES = /[\u2018\u2019\u201B\u02BC\u00B4\u0060\u2032]/g;
 const UNICODE_SPACES = /[\s\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g;
