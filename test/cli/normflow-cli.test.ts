@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/normflow.mjs', import.meta.url).pathname;
+let dir: string;
+
+/** Runs the real `normflow` command; resolves with its exit code instead of throwing. */
+async function normflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, FORCE_COLOR: '0' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'normflow-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const GOOD = { leadId: 'L1', nombres: 'JUAN CARLOS', ciudad: 'medellin', direccion: 'CRA 15 NO 100 25', extra: 'kept' };
+
+describe('normflow normalize', () => {
+  it('writes every good record with the originals untouched, the bad lines beside, and exits 1', async () => {
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, [JSON.stringify(GOOD), '{not json', '[1,2]', JSON.stringify({ nombres: 'sin id' }), JSON.stringify({ ...GOOD, leadId: 'L2' })].join('\n'));
+    const output = join(dir, 'out.jsonl');
+    const result = await normflow('normalize', '--input', input, '--output', output);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/3 line\(s\) rejected/);
+    const written = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatchObject({ ...GOOD, normalizedData: { nombres: 'Juan Carlos', ciudad: 'Medellín', ciudadCodigoDane: '05001' } });
+    const rejected = (await readFile(`${output}.rejected.jsonl`, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { line: number; reason: string });
+    expect(rejected.map(({ line, reason }) => [line, reason])).toEqual([
+      [2, 'not valid JSON'],
+      [3, 'not a JSON object'],
+      [4, 'no id (expected "leadId" or "id")'],
+    ]);
+    // The summary names fields and counts, never values.
+    expect(result.stdout).toContain('nombres');
+    expect(result.stdout).not.toContain('Juan');
+  });
+
+  it('reads and writes CSV', async () => {
+    const input = join(dir, 'in.csv');
+    await writeFile(input, 'leadId,nombres,ciudad,nota\nL1,"PEREZ, ANA",cucuta,"dice ""hola"""\n');
+    const output = join(dir, 'out.csv');
+    const result = await normflow('normalize', '--input', input, '--output', output);
+    expect(result.code).toBe(0);
+    const csv = await readFile(output, 'utf8');
+    expect(csv.split('\n')[0]).toBe('leadId,nombres,ciudad,nota,normalizedData.nombres,normalizedData.ciudad,normalizedData.ciudadDepartamento,normalizedData.ciudadCodigoDane,normalizationMeta,_extra');
+    expect(csv).toContain('"PEREZ, ANA",cucuta,"dice ""hola""",Perez Ana,San José de Cúcuta,Norte de Santander,54001');
+  });
+
+  it('rejects an unknown config key with its name and exit code 2', async () => {
+    const config = join(dir, 'bad-config.json');
+    await writeFile(config, JSON.stringify({ batchSise: 5 }));
+    const result = await normflow('normalize', '--input', join(dir, 'in.csv'), '--output', join(dir, 'x.jsonl'), '--config', config);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown key "batchSise"');
+  });
+});
+
+describe('normflow eval', () => {
+  it('scores the bundled labeled set offline and prints JSON', async () => {
+    const result = await run(process.execPath, [BIN, 'eval', '--json'], { cwd: new URL('../..', import.meta.url).pathname });
+    const report = JSON.parse(result.stdout) as { records: number; accuracy: { rate: number; low: number }; idempotence: { rate: number }; anomalies: unknown[] };
+    expect(report.records).toBeGreaterThanOrEqual(60);
+    expect(report.accuracy.rate).toBeGreaterThan(0.9);
+    expect(report.accuracy.low).toBeLessThanOrEqual(report.accuracy.rate);
+    expect(report.idempotence.rate).toBe(1);
+    expect(report.anomalies.length).toBe(7);
+  });
+});
+
+describe('local pipeline commands', () => {
+  it('seed rejects bad lines by number and loads the rest; run normalizes, then finds nothing due; show and export', async () => {
+    const dataDir = join(dir, 'data');
+    const input = join(dir, 'leads.jsonl');
+    await writeFile(input, [JSON.stringify(GOOD), 'oops', JSON.stringify({ id: 'L2', nombres: 'maria e' })].join('\n'));
+    const seeded = await normflow('seed', '--input', input, '--data-dir', dataDir);
+    expect(seeded.code).toBe(1);
+    expect(seeded.stdout).toContain('loaded 2 leads');
+    expect(seeded.stderr).toContain('line 2: not valid JSON');
+
+    const first = await normflow('run', '--data-dir', dataDir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/selected 2, normalized 2/);
+    const second = await normflow('run', '--data-dir', dataDir);
+    expect(second.stdout).toContain('No lead was due');
+
+    const shown = await normflow('leads', 'show', 'L2', '--data-dir', dataDir);
+    expect(shown.stdout).toMatch(/nombres\s+"maria e"\s+"Maria E\."/);
+
+    const exported = join(dir, 'export.jsonl');
+    await normflow('leads', 'export', '--output', exported, '--data-dir', dataDir);
+    const leads = (await readFile(exported, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(leads.map((lead) => lead.leadId).sort()).toEqual(['L1', 'L2']);
+    expect(leads.find((lead) => lead.leadId === 'L1')).toMatchObject({ ...GOOD, normalizedData: { nombres: 'Juan Carlos' } });
+    expect(leads.every((lead) => typeof lead.normalizedAt === 'string' && typeof lead.normalizationMeta === 'object')).toBe(true);
+  }, 60_000);
+
+  it('run fails fast on a bad flag value', async () => {
+    const result = await normflow('run', '--max-leads', 'lots', '--data-dir', join(dir, 'data'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--max-leads');
+  });
+});
