@@ -97,9 +97,16 @@ function maxEdits(letters: number): number {
 }
 
 /**
- * Misspelling candidates by first letter, then by length. A misspelling must keep the first letter:
- * people rarely get it wrong, and without it `Otro` would be `Toro` and `Juan` `Suan`.
+ * Misspelling candidates by first letter, then by length. A misspelling must keep the first letter,
+ * or swap it for one that sounds the same in Spanish (`Sipaquira` → Zipaquirá, `Vogotá`): people
+ * rarely get it wrong otherwise, and without the rule `Otro` would be `Toro` and `Juan` `Suan`.
  */
+const SOUND_ALIKE_INITIALS: readonly string[] = ['szc', 'ckq', 'bv', 'gj', 'iy'];
+
+const initialsLike = (initial: string): string[] => [
+  ...new Set([initial, ...SOUND_ALIKE_INITIALS.filter((group) => group.includes(initial)).flatMap((group) => [...group])]),
+];
+
 const LETTER_KEYS_BY_INITIAL_AND_LENGTH: ReadonlyMap<string, readonly (readonly string[])[]> = (() => {
   const buckets = new Map<string, string[][]>();
   for (const key of NAMES_BY_LETTER_KEY.keys()) {
@@ -164,8 +171,7 @@ function lookupMisspelling(span: Span, hintDepartmentCode: string | undefined): 
   const typed = letterKey(span.folded);
   // Digits mean an address or a code, not a misspelt name.
   if (/\d/.test(typed) || maxEdits(typed.length) === 0) return NONE;
-  const candidatesByLength = LETTER_KEYS_BY_INITIAL_AND_LENGTH.get(typed.charAt(0));
-  if (!candidatesByLength) return NONE;
+  const buckets = initialsLike(typed.charAt(0)).map((initial) => LETTER_KEYS_BY_INITIAL_AND_LENGTH.get(initial) ?? []);
   let bestDistance = Infinity;
   let nearest: string[] = [];
   const shortest = Math.max(4, typed.length - MAX_LENGTH_DIFFERENCE);
@@ -173,7 +179,7 @@ function lookupMisspelling(span: Span, hintDepartmentCode: string | undefined): 
   for (let length = shortest; length <= longest; length++) {
     const limit = Math.min(maxEdits(Math.min(length, typed.length)), bestDistance);
     if (Math.abs(length - typed.length) > limit) continue;
-    for (const candidate of candidatesByLength[length] ?? []) {
+    for (const candidate of buckets.flatMap((byLength) => byLength[length] ?? [])) {
       const distance = boundedEditDistance(typed, candidate, limit);
       if (distance > limit) continue;
       if (distance < bestDistance) {

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isResourceNotFound } from './dynamodb-client.ts';
 import type { ConfigStore } from './store-ports.ts';
 
@@ -25,6 +25,19 @@ export function createDynamoDbConfigStore(options: DynamoDbConfigStoreOptions): 
 
     async putConfig(configId: string, config: Record<string, unknown>): Promise<void> {
       await client.send(new PutCommand({ TableName: tableName, Item: { ...config, configId } }));
+    },
+
+    async disable(configId: string): Promise<void> {
+      // An UpdateItem, not a put: it creates the item when missing and leaves every other key as it is.
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { configId },
+          UpdateExpression: 'SET #enabled = :disabled',
+          ExpressionAttributeNames: { '#enabled': 'enabled' },
+          ExpressionAttributeValues: { ':disabled': false },
+        }),
+      );
     },
   };
 }

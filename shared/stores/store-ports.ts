@@ -51,6 +51,8 @@ export interface ConfigStore {
   /** The config item without its key, or undefined when the table or the item does not exist. */
   getConfig(configId: string): Promise<Record<string, unknown> | undefined>;
   putConfig(configId: string, config: Record<string, unknown>): Promise<void>;
+  /** Sets `enabled = false` on the item, creating it when missing; every other key is kept (cost kill switch). */
+  disable(configId: string): Promise<void>;
 }
 
 export interface RunLock {

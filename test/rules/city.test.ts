@@ -406,3 +406,19 @@ describe('labeled set (data/eval/leads.labeled.jsonl)', () => {
     if (expectedFlag !== undefined) expect(result.flags).toContain(expectedFlag);
   });
 });
+
+describe('misspelt first letters that sound the same', () => {
+  it.each([
+    ['Sipaquira', 'Zipaquirá', '25899'],
+    ['Vucaramanga', 'Bucaramanga', '68001'],
+    ['Kali', 'Santiago de Cali', '76001'],
+    ['Sartagena', 'Cartagena de Indias', '13001'],
+  ])('%s → %s (the nearest name wins, never a farther one)', (input, name, code) => {
+    expect(normalizeCity(input)).toMatchObject({ value: name, confident: true, city: { codigoDane: code } });
+  });
+
+  it('still keeps other first letters apart', () => {
+    expect(normalizeCity('Otro').flags).toEqual(['unknown-city']);
+    expect(normalizeCity('Juan').flags).toEqual(['unknown-city']);
+  });
+});

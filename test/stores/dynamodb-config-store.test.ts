@@ -32,3 +32,30 @@ describe('DynamoDB config store', () => {
     expect(await configStore().getConfig('other')).toBeUndefined();
   });
 });
+
+describe('DynamoDB config store: disable (cost kill switch)', () => {
+  it('sets enabled = false and keeps every other key', async () => {
+    const config = { enabled: true, batchSize: 20, fields: { ciudad: 'city' }, model: { modelId: 'some-model', prices: {} } };
+    await configStore().putConfig('to-disable', config);
+    await configStore().disable('to-disable');
+    expect(await configStore().getConfig('to-disable')).toEqual({ ...config, enabled: false });
+  });
+
+  it('creates the item with only enabled = false when it is missing', async () => {
+    await configStore().disable('never-configured');
+    expect(await configStore().getConfig('never-configured')).toEqual({ enabled: false });
+  });
+
+  it('is idempotent: a second disable leaves the item as the first one did', async () => {
+    await configStore().putConfig('twice', { llmMode: 'never' });
+    await configStore().disable('twice');
+    await configStore().disable('twice');
+    expect(await configStore().getConfig('twice')).toEqual({ llmMode: 'never', enabled: false });
+  });
+
+  it('touches no other config item', async () => {
+    await configStore().putConfig('neighbour', { batchSize: 3 });
+    await configStore().disable('target-only');
+    expect(await configStore().getConfig('neighbour')).toEqual({ batchSize: 3 });
+  });
+});

@@ -1,0 +1,60 @@
+import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
+
+export type DynamoDbAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:BatchWriteItem';
+
+export interface FunctionAccess {
+  /** Exactly the DynamoDB calls the handler's code makes, per table (tables only: no index is read). */
+  readonly tables: Partial<Record<TableLogicalName, readonly DynamoDbAction[]>>;
+  /** Calls Bedrock Converse (`bedrock:InvokeModel` on the configured model only). */
+  readonly invokesModel?: boolean;
+}
+
+/**
+ * What each Lambda's code does, traced from the handler through `shared/pipeline/*` to the store
+ * methods and their SDK commands. `test/infra/iam-observed-calls.test.ts` runs the handlers and
+ * checks every call they make is in here, and every action in here is made.
+ */
+export const FUNCTION_ACCESS = {
+  // configStore.getConfig → GetCommand.
+  'load-config': { tables: { config: ['dynamodb:GetItem'] } },
+  // runs.acquireLock → conditional PutCommand, GetCommand (who holds it); leads.findDue → ScanCommand; runs.saveBatch → PutCommand.
+  'select-leads': {
+    tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  },
+  // runs.loadBatch → GetCommand; leads.getMany and valueCache.getMany → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
+  'invoke-model': {
+    tables: {
+      leads: ['dynamodb:BatchGetItem'],
+      runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      valueCache: ['dynamodb:BatchGetItem'],
+    },
+    invokesModel: true,
+  },
+  // As invoke-model without the model, plus runs.loadBatchData → GetCommand and valueCache.putMany → BatchWriteCommand.
+  'post-process': {
+    tables: {
+      leads: ['dynamodb:BatchGetItem'],
+      runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      valueCache: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+    },
+  },
+  // runs.loadBatch/loadBatchData → GetCommand; leads.writeNormalization → conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
+  'write-results': {
+    tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  },
+  // runs.loadBatch → GetCommand; runs.saveBatchResult → PutCommand.
+  'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
+  // runs.listBatchResults → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand.
+  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem'] } },
+  // configStore.disable → UpdateCommand.
+  'cost-kill-switch': { tables: { config: ['dynamodb:UpdateItem'] } },
+} as const satisfies Record<string, FunctionAccess>;
+
+export type FunctionName = keyof typeof FUNCTION_ACCESS;

@@ -1,0 +1,156 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
+import { FUNCTION_ACCESS, type FunctionName } from './function-access.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Source file of a handler: exactly the modules the local runtime imports (`#functions/<name>.ts`). */
+export const handlerEntry = (name: FunctionName): string => fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
+
+/**
+ * How every handler is bundled: local esbuild (no Docker), ESM for Node.js 22, everything bundled
+ * (the AWS SDK too, so Lambda runs the versions the tests ran) including the DIVIPOLA JSON data.
+ * esbuild resolves the `#shared/…` subpath imports and the `.ts` extensions itself.
+ */
+export const BUNDLING: nodejs.BundlingOptions = {
+  forceDockerBundling: false,
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  externalModules: [],
+  minify: true,
+  sourceMap: true,
+  // Some bundled CommonJS dependencies call require() on Node built-ins, which ESM lacks.
+  banner: "import { createRequire as __normflowCreateRequire } from 'node:module'; const require = __normflowCreateRequire(import.meta.url);",
+};
+
+export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+export interface NormflowFunctionProps {
+  readonly name: FunctionName;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly environment: Record<string, string>;
+  readonly tables: Readonly<Record<TableLogicalName, dynamodb.ITable>>;
+  /** Resources `bedrock:InvokeModel` is allowed on; required when the function invokes the model. */
+  readonly modelGrant?: ModelGrant;
+}
+
+export interface ModelGrant {
+  readonly statements: readonly iam.PolicyStatement[];
+  /** cdk-nag findings the statements raise, each with its reason. */
+  readonly acknowledgements: ReadonlyArray<{ id: string; reason: string }>;
+}
+
+/**
+ * One Lambda of the pipeline: its handler file bundled, Node.js 22 on arm64, X-Ray tracing, its own
+ * log group with retention, and a role that allows exactly the calls FUNCTION_ACCESS lists.
+ */
+export class NormflowFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NormflowFunctionProps) {
+    super(scope, id);
+    const access = FUNCTION_ACCESS[props.name];
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `normflow ${props.name}: ${Object.keys(access.tables).join(', ')} tables${'invokesModel' in access ? ' and the model' : ''}`,
+    });
+    // The managed AWSLambdaBasicExecutionRole would allow writing to every log group; this is the function's own.
+    this.logGroup.grantWrite(this.role);
+    for (const [logicalName, actions] of Object.entries(access.tables) as Array<[TableLogicalName, readonly string[]]>) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...actions], resources: [props.tables[logicalName].tableArn] }),
+      );
+    }
+    if ('invokesModel' in access) {
+      if (!props.modelGrant) throw new Error(`${props.name} invokes the model: pass modelGrant`);
+      for (const statement of props.modelGrant.statements) this.role.addToPrincipalPolicy(statement);
+      for (const acknowledgement of props.modelGrant.acknowledgements) Validations.of(this.role).acknowledge(acknowledgement);
+    }
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      bundling: BUNDLING,
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they need Resource "*".',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is deliberate: the project builds and tests on Node 22 (its `node` devDependency), so Lambda runs what the tests ran.',
+    });
+  }
+}
+
+/** A geographic or global cross-region inference profile id, e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`. */
+const INFERENCE_PROFILE_PREFIX = /^(us|us-gov|eu|apac|jp|au|ca|global)\./;
+
+/**
+ * `bedrock:InvokeModel` (Converse needs it) on the configured model only. A plain model id is a
+ * foundation model in the stack's region. An inference profile routes to the same model in several
+ * regions, so the foundation model is allowed in any region but only when called through that profile.
+ */
+export function modelGrantFor(scope: Construct, modelId: string): ModelGrant {
+  const { partition, region, account } = Stack.of(scope);
+  const profile = INFERENCE_PROFILE_PREFIX.exec(modelId);
+  if (!profile) {
+    return {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['bedrock:InvokeModel'],
+          resources: [`arn:${partition}:bedrock:${region}::foundation-model/${modelId}`],
+        }),
+      ],
+      acknowledgements: [],
+    };
+  }
+  const profileArn = `arn:${partition}:bedrock:${region}:${account}:inference-profile/${modelId}`;
+  const foundationModel = modelId.slice(profile[0].length);
+  const anyRegionModelArn = `arn:${partition}:bedrock:*::foundation-model/${foundationModel}`;
+  return {
+    statements: [
+      new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [profileArn] }),
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: [anyRegionModelArn],
+        conditions: { StringEquals: { 'bedrock:InferenceProfileArn': profileArn } },
+      }),
+    ],
+    acknowledgements: [
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModel}]`,
+        reason: `The inference profile ${modelId} serves ${foundationModel} from several regions; the any-region grant holds only through that profile (condition bedrock:InferenceProfileArn).`,
+      },
+    ],
+  };
+}
