@@ -8,7 +8,8 @@
  * The seed-equivalent's throughput does not depend on the number of leads (one call after
  * another), so it is measured on `--seed-leads` of them to keep the benchmark short.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
@@ -85,8 +86,9 @@ async function measureInThisProcess(baseUrl: string, profile: 'normflow' | 'seed
   }
 }
 
-function measureInChild(baseUrl: string, profile: 'normflow' | 'seed', leads: number): Measurement {
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', baseUrl, profile, String(leads)], {
+/** Asynchronous on purpose: the fake model answers from this process's event loop. */
+async function measureInChild(baseUrl: string, profile: 'normflow' | 'seed', leads: number): Promise<Measurement> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', baseUrl, profile, String(leads)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -116,9 +118,9 @@ async function main(): Promise<void> {
     recordRequests: false,
   });
   try {
-    const normflow = measureInChild(fake.url, 'normflow', leads);
+    const normflow = await measureInChild(fake.url, 'normflow', leads);
     const normflowRequests = fake.requestCount;
-    const seed = measureInChild(fake.url, 'seed', seedLeads);
+    const seed = await measureInChild(fake.url, 'seed', seedLeads);
     const throughputRatio = normflow.leadsPerSecond / seed.leadsPerSecond;
     const inputTokensRatio = seed.inputTokensPerLead / Math.max(normflow.inputTokensPerLead, Number.EPSILON);
     const settings = {

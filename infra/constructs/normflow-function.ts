@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
-import { FUNCTION_ACCESS, type FunctionName } from './function-access.ts';
+import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
+import { acknowledgeNagFinding } from './nag-acknowledgement.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,7 +48,7 @@ export interface NormflowFunctionProps {
 export interface ModelGrant {
   readonly statements: readonly iam.PolicyStatement[];
   /** cdk-nag findings the statements raise, each with its reason. */
-  readonly acknowledgements: ReadonlyArray<{ id: string; reason: string }>;
+  readonly acknowledgements: ReadonlyArray<{ finding: string; reason: string }>;
 }
 
 /**
@@ -55,6 +56,9 @@ export interface ModelGrant {
  * log group with retention, and a role that allows exactly the calls FUNCTION_ACCESS lists.
  */
 export class NormflowFunction extends Construct {
+  readonly name: FunctionName;
+  /** The handler file bundled into the function. */
+  readonly entry: string;
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -62,6 +66,8 @@ export class NormflowFunction extends Construct {
   constructor(scope: Construct, id: string, props: NormflowFunctionProps) {
     super(scope, id);
     const access = FUNCTION_ACCESS[props.name];
+    this.name = props.name;
+    this.entry = handlerEntry(props.name);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: LOG_RETENTION,
@@ -69,7 +75,7 @@ export class NormflowFunction extends Construct {
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `normflow ${props.name}: ${Object.keys(access.tables).join(', ')} tables${'invokesModel' in access ? ' and the model' : ''}`,
+      description: `normflow ${props.name}: ${describeAccess(access)}`,
     });
     // The managed AWSLambdaBasicExecutionRole would allow writing to every log group; this is the function's own.
     this.logGroup.grantWrite(this.role);
@@ -78,14 +84,14 @@ export class NormflowFunction extends Construct {
         new iam.PolicyStatement({ actions: [...actions], resources: [props.tables[logicalName].tableArn] }),
       );
     }
-    if ('invokesModel' in access) {
+    if ((access as FunctionAccess).invokesModel) {
       if (!props.modelGrant) throw new Error(`${props.name} invokes the model: pass modelGrant`);
       for (const statement of props.modelGrant.statements) this.role.addToPrincipalPolicy(statement);
-      for (const acknowledgement of props.modelGrant.acknowledgements) Validations.of(this.role).acknowledge(acknowledgement);
+      for (const { finding, reason } of props.modelGrant.acknowledgements) acknowledgeNagFinding(this.role, finding, reason);
     }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.name),
+      entry: this.entry,
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -101,15 +107,22 @@ export class NormflowFunction extends Construct {
       bundling: BUNDLING,
     });
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they need Resource "*".',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is deliberate: the project builds and tests on Node 22 (its `node` devDependency), so Lambda runs what the tests ran.',
-    });
+    acknowledgeNagFinding(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they need Resource "*".',
+    );
+    acknowledgeNagFinding(
+      this.function,
+      'AwsSolutions-L1',
+      'Node.js 22 is deliberate: the project builds and tests on Node 22 (its `node` devDependency), so Lambda runs what the tests ran.',
+    );
   }
+}
+
+function describeAccess(access: FunctionAccess): string {
+  const tables = Object.keys(access.tables);
+  return `${tables.join(', ')} table${tables.length === 1 ? '' : 's'}${access.invokesModel ? ' and the model' : ''}`;
 }
 
 /** A geographic or global cross-region inference profile id, e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`. */
@@ -148,7 +161,7 @@ export function modelGrantFor(scope: Construct, modelId: string): ModelGrant {
     ],
     acknowledgements: [
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModel}]`,
+        finding: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModel}]`,
         reason: `The inference profile ${modelId} serves ${foundationModel} from several regions; the any-region grant holds only through that profile (condition bedrock:InferenceProfileArn).`,
       },
     ],

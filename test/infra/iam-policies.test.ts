@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { FUNCTION_ACCESS, type FunctionName } from '#infra/constructs/function-access.ts';
+import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
+import { getAtt, logicalIdOf, ref, synthesize, type SynthesizedStack } from './synth-stack.ts';
+
+interface Statement {
+  Action: string | string[];
+  Effect: string;
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const XRAY_WRITE: Statement = { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' };
+
+/** The one actions that may carry Resource "*": none of them supports resource-level permissions. */
+const ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
+const PARTITION = { Ref: 'AWS::Partition' };
+const REGION = { Ref: 'AWS::Region' };
+const ACCOUNT = { Ref: 'AWS::AccountId' };
+
+function policyOf({ json, stack }: SynthesizedStack, roleLogicalId: string): Statement[] {
+  const policies = Object.values(json.Resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === JSON.stringify([ref(roleLogicalId)]),
+  );
+  expect(policies, `${stack.stackName}: one policy for ${roleLogicalId}`).toHaveLength(1);
+  return (policies[0]?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+function allStatements({ json }: SynthesizedStack): Statement[] {
+  return Object.values(json.Resources).flatMap((resource) => {
+    if (resource.Type === 'AWS::IAM::Policy') return (resource.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    if (resource.Type === 'AWS::IAM::Role') {
+      return ((resource.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
+    }
+    return [];
+  });
+}
+
+const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+describe('IAM: exact statements per role (default deployment: leads table created)', () => {
+  const synthesized = synthesize();
+  const { stack } = synthesized;
+  const table = (logicalName: TableLogicalName) => getAtt(logicalIdOf(stack, stack.tables.tables[logicalName]));
+  const logs = (name: FunctionName): Statement => ({
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Effect: 'Allow',
+    Resource: getAtt(logicalIdOf(stack, stack.functions[name].logGroup)),
+  });
+  const allow = (Action: string | string[], Resource: unknown): Statement => ({ Action, Effect: 'Allow', Resource });
+  const haikuArn = join('arn:', PARTITION, ':bedrock:', REGION, '::foundation-model/anthropic.claude-3-haiku-20240307-v1:0');
+
+  const expected: Record<FunctionName, Statement[]> = {
+    'load-config': [logs('load-config'), allow('dynamodb:GetItem', table('config')), XRAY_WRITE],
+    'select-leads': [
+      logs('select-leads'),
+      allow('dynamodb:Scan', table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      XRAY_WRITE,
+    ],
+    'invoke-model': [
+      logs('invoke-model'),
+      allow('dynamodb:BatchGetItem', table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      allow('dynamodb:BatchGetItem', table('valueCache')),
+      allow('bedrock:InvokeModel', haikuArn),
+      XRAY_WRITE,
+    ],
+    'post-process': [
+      logs('post-process'),
+      allow('dynamodb:BatchGetItem', table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      allow(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], table('valueCache')),
+      XRAY_WRITE,
+    ],
+    'write-results': [
+      logs('write-results'),
+      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      XRAY_WRITE,
+    ],
+    'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
+    'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
+    'cost-kill-switch': [logs('cost-kill-switch'), allow('dynamodb:UpdateItem', table('config')), XRAY_WRITE],
+  };
+
+  it.each(Object.keys(expected) as FunctionName[])('%s: exactly its log group, its table actions, and X-Ray', (name) => {
+    expect(policyOf(synthesized, logicalIdOf(stack, stack.functions[name].role))).toEqual(expected[name]);
+  });
+
+  it.each(Object.keys(expected) as FunctionName[])('%s: a role of its own, assumed by Lambda only, with no managed policy', (name) => {
+    const role = synthesized.json.Resources[logicalIdOf(stack, stack.functions[name].role)]?.Properties ?? {};
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      Version: '2012-10-17',
+    });
+    expect(role).not.toHaveProperty('ManagedPolicyArns');
+    expect(role).not.toHaveProperty('Policies');
+  });
+
+  it('lets the state machine invoke only its own seven Lambdas, unqualified, plus log delivery and X-Ray', () => {
+    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'record-batch-failure', 'report-run'] as const).map(
+      (name) => getAtt(logicalIdOf(stack, stack.functions[name].function)),
+    );
+    expect(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role))).toEqual([
+      allow(
+        [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+        '*',
+      ),
+      allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], '*'),
+      allow('lambda:InvokeFunction', taskFunctionArns),
+    ]);
+  });
+
+  it('lets the scheduler start only this state machine and write only to its dead-letter queue', () => {
+    const [scheduleRole] = Object.entries(synthesized.json.Resources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::IAM::Role' && JSON.stringify(resource.Properties?.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    );
+    expect(scheduleRole).toBeDefined();
+    expect(policyOf(synthesized, scheduleRole?.[0] ?? '')).toEqual([
+      allow('states:StartExecution', ref(logicalIdOf(stack, stack.stateMachine))),
+      allow('sqs:SendMessage', getAtt(logicalIdOf(stack, stack.scheduleDeadLetterQueue))),
+    ]);
+  });
+
+  it('grants no DeleteItem, no wildcard action, and Resource "*" only to actions that require it', () => {
+    const statements = allStatements(synthesized);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        expect(action).not.toMatch(/\*/);
+        expect(action).not.toBe('dynamodb:DeleteItem');
+      }
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      if (resources.includes('*')) {
+        for (const action of actionsOf(statement)) expect(ACTIONS_WITHOUT_RESOURCE_LEVEL, action).toContain(action);
+      }
+    }
+    expect(Object.values(FUNCTION_ACCESS).flatMap((access) => Object.values(access.tables).flat())).not.toContain('dynamodb:DeleteItem');
+  });
+});
+
+describe('IAM with an imported leads table and an inference profile', () => {
+  const profileId = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
+  const synthesized = synthesize({ leadsTableName: 'CrmLeads', modelId: profileId, alarmEmail: 'ops@example.com' });
+  const { stack } = synthesized;
+  const importedLeadsArn = join('arn:', PARTITION, ':dynamodb:', REGION, ':', ACCOUNT, ':table/CrmLeads');
+
+  it('grants the leads actions on the named table in the deploying account and region', () => {
+    const statements = policyOf(synthesized, logicalIdOf(stack, stack.functions['write-results'].role));
+    expect(statements).toContainEqual({ Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: importedLeadsArn });
+    expect(policyOf(synthesized, logicalIdOf(stack, stack.functions['select-leads'].role))).toContainEqual({
+      Action: 'dynamodb:Scan',
+      Effect: 'Allow',
+      Resource: importedLeadsArn,
+    });
+  });
+
+  it('allows InvokeModel on the profile, and on its model in any region only through that profile', () => {
+    const profileArn = join('arn:', PARTITION, ':bedrock:', REGION, ':', ACCOUNT, ':inference-profile/', profileId);
+    const bedrock = policyOf(synthesized, logicalIdOf(stack, stack.functions['invoke-model'].role)).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('bedrock:')),
+    );
+    expect(bedrock).toEqual([
+      { Action: 'bedrock:InvokeModel', Effect: 'Allow', Resource: profileArn },
+      {
+        Action: 'bedrock:InvokeModel',
+        Effect: 'Allow',
+        Resource: join('arn:', PARTITION, ':bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0'),
+        Condition: { StringEquals: { 'bedrock:InferenceProfileArn': profileArn } },
+      },
+    ]);
+  });
+
+  it('gives no other role any Bedrock action', () => {
+    const others = Object.entries(stack.functions).filter(([name]) => name !== 'invoke-model');
+    for (const [name, fn] of others) {
+      const actions = policyOf(synthesized, logicalIdOf(stack, fn.role)).flatMap(actionsOf);
+      expect(actions.filter((action) => action.startsWith('bedrock:')), name).toEqual([]);
+    }
+  });
+});
