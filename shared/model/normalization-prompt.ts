@@ -1,4 +1,4 @@
-import type { FieldKind } from '#shared/rules/rule-result.ts';
+import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
 
 /** One value the rules could not decide (or, in `always` mode, any value), asked of the model. */
 export interface ModelQuestion {
@@ -24,15 +24,6 @@ const KIND_RULES: Record<FieldKind, string> = {
   text: 'texto: sin cambios de contenido, solo espacios.',
 };
 
-const KIND_ORDER: readonly FieldKind[] = [
-  'personName',
-  'city',
-  'educationLevel',
-  'address',
-  'occupation',
-  'organization',
-  'text',
-];
 
 export interface NormalizationPrompt {
   system: string;
@@ -46,7 +37,7 @@ export interface NormalizationPrompt {
 export function buildNormalizationPrompt(questions: readonly ModelQuestion[]): NormalizationPrompt {
   const kindsAsked = new Set(questions.map((question) => question.kind));
   const fieldKinds = new Map(questions.map((question) => [question.field, question.kind]));
-  const rules = KIND_ORDER.filter((kind) => kindsAsked.has(kind)).map((kind) => `- ${KIND_RULES[kind]}`);
+  const rules = FIELD_KINDS.filter((kind) => kindsAsked.has(kind)).map((kind) => `- ${KIND_RULES[kind]}`);
   const fieldLegend = [...fieldKinds].map(([field, kind]) => `${field}=${KIND_RULES[kind].split(':')[0]}`);
 
   const system = [

@@ -183,7 +183,7 @@ describe('IAM with an imported leads table and an inference profile', () => {
   });
 
   it('allows InvokeModel on the profile, and on its model in any region only through that profile', () => {
-    const profileArn = join('arn:', PARTITION, ':bedrock:', REGION, ':', ACCOUNT, ':inference-profile/', profileId);
+    const profileArn = join('arn:', PARTITION, ':bedrock:', REGION, ':', ACCOUNT, `:inference-profile/${profileId}`);
     const bedrock = policyOf(synthesized, logicalIdOf(stack, stack.functions['invoke-model'].role)).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('bedrock:')),
     );

@@ -4,16 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeAddress } from '#shared/rules/address.ts';
 import type { RuleResult } from '#shared/rules/rule-result.ts';
+import { expectWellFormed } from './messy-input.ts';
 
 const parsed = (value: string): RuleResult => ({ value, confident: true, flags: [] });
 const parsedNotConfident = (value: string): RuleResult => ({ value, confident: false, flags: [] });
 const unparsed = (value: string): RuleResult => ({ value, confident: false, flags: ['unparsed-address'] });
 
-function expectWellFormed(value: string | null): void {
-  if (value === null) return;
-  expect(value).not.toBe('');
-  expect(value).not.toMatch(/\.\.|\. \.|\s{2}|^\s|\s$/);
-}
 
 function expectIdempotent(input: string): void {
   const first = normalizeAddress(input);

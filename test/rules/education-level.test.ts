@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EDUCATION_LEVELS, normalizeEducationLevel } from '#shared/rules/education-level.ts';
+import { expectWellFormed, messyText } from './messy-input.ts';
 
 interface LabeledRecord {
   id: string;
@@ -167,19 +168,8 @@ const EDUCATION_PIECES = [
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', ',', '/'];
 
-const messyEducation = fc
-  .array(fc.tuple(fc.constantFrom(...EDUCATION_PIECES), fc.constantFrom(...SEPARATORS), fc.boolean()), {
-    minLength: 1,
-    maxLength: 6,
-  })
-  .map((parts) => parts.map(([piece, separator, upper]) => (upper ? piece.toUpperCase() : piece) + separator).join(''));
+const messyEducation = messyText(EDUCATION_PIECES, SEPARATORS, 6);
 
-function expectWellFormed(value: string | null): void {
-  if (value === null) return;
-  expect(value).not.toBe('');
-  expect(value).toBe(value.trim());
-  expect(value).not.toMatch(/ {2}|\.\.|\. \./);
-}
 
 describe('normalizeEducationLevel — properties', () => {
   it.each([

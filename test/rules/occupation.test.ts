@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeOccupation } from '#shared/rules/occupation.ts';
+import { expectWellFormed, messyText } from './messy-input.ts';
 
 interface LabeledRecord {
   id: string;
@@ -140,25 +141,8 @@ const OCCUPATION_PIECES = [
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', '.', ',', '/', '-'];
 
-const messyOccupation = fc
-  .array(fc.tuple(fc.constantFrom(...OCCUPATION_PIECES), fc.constantFrom(...SEPARATORS), fc.constantFrom('keep', 'upper', 'lower')), {
-    minLength: 1,
-    maxLength: 6,
-  })
-  .map((parts) =>
-    parts
-      .map(([piece, separator, casing]) =>
-        (casing === 'upper' ? piece.toUpperCase() : casing === 'lower' ? piece.toLowerCase() : piece) + separator,
-      )
-      .join(''),
-  );
+const messyOccupation = messyText(OCCUPATION_PIECES, SEPARATORS, 6);
 
-function expectWellFormed(value: string | null): void {
-  if (value === null) return;
-  expect(value).not.toBe('');
-  expect(value).toBe(value.trim());
-  expect(value).not.toMatch(/ {2}|\.\.|\. \./);
-}
 
 describe('normalizeOccupation — properties', () => {
   it.each([

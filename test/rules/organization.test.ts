@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KNOWN_ACRONYMS, KNOWN_ORGANIZATIONS } from '#shared/rules/known-organizations.ts';
 import { normalizeOrganization } from '#shared/rules/organization.ts';
 import { foldKey } from '#shared/rules/text-basics.ts';
+import { expectWellFormed, messyText } from './messy-input.ts';
 
 interface LabeledRecord {
   id: string;
@@ -175,25 +176,8 @@ const ORGANIZATION_PIECES = [
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', '.', ',', '-', ' - '];
 
-const messyOrganization = fc
-  .array(fc.tuple(fc.constantFrom(...ORGANIZATION_PIECES), fc.constantFrom(...SEPARATORS), fc.constantFrom('keep', 'upper', 'lower')), {
-    minLength: 1,
-    maxLength: 6,
-  })
-  .map((parts) =>
-    parts
-      .map(([piece, separator, casing]) =>
-        (casing === 'upper' ? piece.toUpperCase() : casing === 'lower' ? piece.toLowerCase() : piece) + separator,
-      )
-      .join(''),
-  );
+const messyOrganization = messyText(ORGANIZATION_PIECES, SEPARATORS, 6);
 
-function expectWellFormed(value: string | null): void {
-  if (value === null) return;
-  expect(value).not.toBe('');
-  expect(value).toBe(value.trim());
-  expect(value).not.toMatch(/ {2}|\.\.|\. \./);
-}
 
 describe('normalizeOrganization — properties', () => {
   it.each([

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizePersonName } from '#shared/rules/person-name.ts';
+import { expectWellFormed, messyText } from './messy-input.ts';
 
 interface LabeledRecord {
   id: string;
@@ -128,25 +129,8 @@ const NAME_PIECES = [
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '\u200B', '', ' . ', '.', '-', ' - ', ','];
 
-const messyName = fc
-  .array(fc.tuple(fc.constantFrom(...NAME_PIECES), fc.constantFrom(...SEPARATORS), fc.constantFrom('keep', 'upper', 'lower')), {
-    minLength: 1,
-    maxLength: 7,
-  })
-  .map((parts) =>
-    parts
-      .map(([piece, separator, casing]) =>
-        (casing === 'upper' ? piece.toUpperCase() : casing === 'lower' ? piece.toLowerCase() : piece) + separator,
-      )
-      .join(''),
-  );
+const messyName = messyText(NAME_PIECES, SEPARATORS, 7);
 
-function expectWellFormed(value: string | null): void {
-  if (value === null) return;
-  expect(value).not.toBe('');
-  expect(value).toBe(value.trim());
-  expect(value).not.toMatch(/ {2}|\.\.|\. \./);
-}
 
 describe('normalizePersonName — properties', () => {
   it('is idempotent and well-formed on messy names', () => {
