@@ -1,0 +1,209 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as costKillSwitch } from '#functions/cost-kill-switch.ts';
+import type { FunctionName } from '#infra/constructs/function-access.ts';
+import { RUN_LOCK_NAME } from '#shared/pipeline/pipeline-types.ts';
+import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
+import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
+import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
+import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
+import { startHarness, summaryOf, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
+import { logicalIdOf, synthesize } from './synth-stack.ts';
+
+/**
+ * The IAM policies are derived by reading the code; this runs the very handlers through the local
+ * runtime and records, per Lambda, every DynamoDB call (at the wire, through a recording proxy in
+ * front of the embedded store) and every Bedrock call (a wire-level fake Converse endpoint). What
+ * each Lambda did must be exactly what its role in the synthesized template allows.
+ */
+
+const MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
+const STATE_TO_FUNCTION: Record<string, FunctionName> = {
+  LoadConfig: 'load-config',
+  SelectLeads: 'select-leads',
+  InvokeModel: 'invoke-model',
+  PostProcess: 'post-process',
+  WriteResults: 'write-results',
+  RecordBatchFailure: 'record-batch-failure',
+  Report: 'report-run',
+};
+
+let harness: Harness;
+let proxy: Server;
+let bedrock: FakeLlmServer;
+let current: FunctionName | undefined;
+const observed = new Map<FunctionName, Set<string>>();
+const unattributed: string[] = [];
+const savedEnv = { ...process.env };
+
+function record(call: string): void {
+  if (!current) {
+    unattributed.push(call);
+    return;
+  }
+  observed.set(current, (observed.get(current) ?? new Set()).add(call));
+}
+
+/** Forwards every request to the embedded store, noting `<table>:dynamodb:<Operation>` for the Lambda running. */
+function startRecordingProxy(target: URL, tableByName: Map<string, TableLogicalName>): Promise<Server> {
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const operation = String(incoming.headers['x-amz-target'] ?? '').split('.').at(-1) ?? '';
+      const parsed = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string; RequestItems?: Record<string, unknown> };
+      const tableNames = parsed.TableName ? [parsed.TableName] : Object.keys(parsed.RequestItems ?? {});
+      for (const name of tableNames) record(`${tableByName.get(name) ?? name}:dynamodb:${operation}`);
+      const forwarded = request(
+        { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+        (response) => {
+          outgoing.writeHead(response.statusCode ?? 500, response.headers);
+          response.pipe(outgoing);
+        },
+      );
+      forwarded.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const undecidedLead = (leadId: string) => ({ leadId, nombres: 'ANA', nivelEducativo: 'Posgrado', ciudad: 'medellin' });
+const answerSpecialist = (user: string) => {
+  const asked = JSON.parse(user) as Record<string, Record<string, string>>;
+  return JSON.stringify(Object.fromEntries(Object.keys(asked).map((id) => [id, { nivelEducativo: 'Especialista' }])));
+};
+
+/** Wraps every Task so the proxy knows which Lambda is running (maxConcurrency 1: one at a time). */
+function attributed(extra: Record<string, (payload: unknown, next: (payload: unknown) => Promise<unknown>) => Promise<unknown>> = {}) {
+  return Object.fromEntries(
+    Object.entries(STATE_TO_FUNCTION).map(([state, fn]) => [
+      state,
+      async (payload: unknown, next: (payload: unknown) => Promise<unknown>) => {
+        current = fn;
+        try {
+          return await (extra[state] ? extra[state](payload, next) : next(payload));
+        } finally {
+          current = undefined;
+        }
+      },
+    ]),
+  );
+}
+
+beforeAll(async () => {
+  harness = await startHarness();
+  const tableByName = new Map(
+    Object.values(TABLE_DEFINITIONS).map((definition) => [harness.local.env[definition.tableNameEnvVar] ?? '', definition.logicalName]),
+  );
+  proxy = await startRecordingProxy(new URL(harness.local.db.endpoint), tableByName);
+  bedrock = await startFakeBedrockServer({
+    answer: (user, context) => {
+      record(`bedrock:InvokeModel:${context.modelId}`);
+      return answerSpecialist(user);
+    },
+  });
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  await harness.setConfig({ maxConcurrency: 1, batchSize: 2, model: { provider: 'bedrock', modelId: MODEL_ID, requestTimeoutMs: 2_000 } });
+}, 60_000);
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await new Promise((resolve) => proxy?.close(resolve));
+  await bedrock?.close();
+  await harness?.close();
+});
+
+describe('IAM policies match what the handlers do', () => {
+  it('runs the scenarios that reach every call: lock held, model answers, edited lead, failed batch, kill switch', async () => {
+    // Another execution holds the lock: SelectLeads reads who holds it and stops.
+    const now = new Date();
+    await harness.stores.runs.acquireLock(
+      { name: RUN_LOCK_NAME, holder: 'other-execution', acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString() },
+      now.toISOString(),
+    );
+    const locked = await harness.run({}, { handlerOverrides: attributed() });
+    expect(locked).toMatchObject({ status: 'SUCCEEDED', output: { status: 'skipped' } });
+    await harness.stores.runs.releaseLock(RUN_LOCK_NAME, 'other-execution');
+
+    // Six leads in three batches: batch 0 has a lead edited before WriteResults, batch 1 fails in PostProcess.
+    await harness.seed(['A', 'B', 'C', 'D', 'E', 'F'].map(undecidedLead));
+    let edited = false;
+    const result = await harness.run(
+      {},
+      {
+        handlerOverrides: attributed({
+          PostProcess: async (payload, next) => {
+            if ((payload as { batchIndex: number }).batchIndex === 1) throw new Error('injected PostProcess crash');
+            return next(payload);
+          },
+          WriteResults: async (payload, next) => {
+            if (!edited) {
+              edited = true;
+              await harness.stores.leads.putMany([{ ...undecidedLead('A'), nombres: 'ANA MARIA' }]);
+            }
+            return next(payload);
+          },
+        }),
+      },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(summaryOf(result.output).counts).toMatchObject({ selected: 6, skippedEdited: 1, failedBatches: 1 });
+
+    const killSwitchEvent = {
+      source: 'aws.cloudwatch',
+      alarmArn: 'arn:aws:cloudwatch:local:000000000000:alarm:normflow-dev-daily-cost',
+      alarmData: { alarmName: 'normflow-dev-daily-cost', state: { value: 'ALARM' } },
+    };
+    current = 'cost-kill-switch';
+    try {
+      await costKillSwitch(killSwitchEvent, { awsRequestId: 'test', functionName: 'cost-kill-switch' } as Context);
+    } finally {
+      current = undefined;
+    }
+    expect(unattributed).toEqual([]);
+  });
+
+  it('has every Lambda make exactly the DynamoDB calls its role allows, on the tables it allows them on', () => {
+    const { stack, json } = synthesize();
+    const tableByLogicalId = new Map(
+      (Object.keys(stack.tables.tables) as TableLogicalName[]).map((name) => [logicalIdOf(stack, stack.tables.tables[name]), name]),
+    );
+    for (const [name, fn] of Object.entries(stack.functions) as Array<[FunctionName, (typeof stack.functions)[FunctionName]]>) {
+      const roleRef = JSON.stringify([{ Ref: logicalIdOf(stack, fn.role) }]);
+      const policy = Object.values(json.Resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === roleRef);
+      const statements = (policy?.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement;
+      const granted = new Set(
+        statements.flatMap((statement) => {
+          const table = tableByLogicalId.get((statement.Resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '');
+          const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+          return table ? actions.map((action) => `${table}:${action}`) : [];
+        }),
+      );
+      const made = new Set([...(observed.get(name) ?? [])].filter((call) => !call.startsWith('bedrock:')));
+      expect([...made].sort(), name).toEqual([...granted].sort());
+    }
+  });
+
+  it('calls Bedrock only from InvokeModel, only for the configured model, which is the one its role allows', () => {
+    const callers = [...observed].filter(([, calls]) => [...calls].some((call) => call.startsWith('bedrock:')));
+    expect(callers.map(([name]) => name)).toEqual(['invoke-model']);
+    expect([...(observed.get('invoke-model') ?? [])].filter((call) => call.startsWith('bedrock:'))).toEqual([`bedrock:InvokeModel:${MODEL_ID}`]);
+    const { stack, json } = synthesize();
+    const roleRef = JSON.stringify([{ Ref: logicalIdOf(stack, stack.functions['invoke-model'].role) }]);
+    const policy = Object.values(json.Resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === roleRef);
+    expect(JSON.stringify(policy?.Properties?.PolicyDocument)).toContain(`:foundation-model/${MODEL_ID}`);
+  });
+
+  it('maps every Task state of the ASL to a function it observed', () => {
+    expect(Object.values(STATE_MACHINES['normalize-leads'].functions).sort()).toEqual(Object.values(STATE_TO_FUNCTION).sort());
+    for (const name of Object.values(STATE_TO_FUNCTION)) expect(observed.get(name)?.size ?? 0, name).toBeGreaterThan(0);
+  });
+});
