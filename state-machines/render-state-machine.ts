@@ -15,6 +15,23 @@ export const STATE_MACHINES = {
       ReportFunctionArn: 'report-run',
     },
   },
+  'conversation-export': {
+    file: 'conversation-export.asl.json',
+    functions: {
+      ExportConversationsFunctionArn: 'export-conversations',
+      ConvertToParquetFunctionArn: 'convert-to-parquet',
+    },
+  },
+  'token-costs': {
+    file: 'token-costs.asl.json',
+    functions: {
+      AggregateTokenCostsFunctionArn: 'aggregate-token-costs',
+    },
+  },
+  analytics: {
+    file: 'analytics.asl.json',
+    functions: {},
+  },
 } as const;
 
 export type StateMachineName = keyof typeof STATE_MACHINES;

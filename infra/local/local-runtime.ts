@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 
 /** The interpreter's execution events (its type is not exported by name). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
-import { renderStateMachine, STATE_MACHINES, type StateMachineDefinition } from '#state-machines/render-state-machine.ts';
+import { renderStateMachine, STATE_MACHINES, type StateMachineDefinition, type StateMachineName } from '#state-machines/render-state-machine.ts';
 import { TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
 import { activeLocalExecutions } from '#shared/runtime/pipeline-runtime.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.ts';
@@ -16,6 +16,9 @@ export const DEFAULT_DATA_DIR = '.normflow';
 const LOCAL_ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:normflow-local-';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The ARN a local state machine goes by (child executions are started by it). */
+export const localStateMachineArn = (name: StateMachineName): string => `arn:aws:states:local:000000000000:stateMachine:normflow-${name}`;
 
 /** Physical table names of the local runtime, by the env var each Lambda reads. */
 export function localTableNames(): Record<string, string> {
@@ -91,6 +94,12 @@ function lambdaContext(functionName: string): Context {
 
 export interface LocalRunOptions {
   input: Record<string, unknown>;
+  /** Values of the definition's other placeholders (crawler names, child state machine ARNs). */
+  resources?: Record<string, string>;
+  /** Local stand-ins for Tasks that call other AWS services (Glue, Step Functions), by state name. */
+  integrations?: Record<string, (input: unknown) => Promise<unknown>>;
+  /** Wait states' pauses in ms (locally a crawler is never waited for long). */
+  waitTimeOverrides?: Record<string, number>;
   /** Retry waits per Task state, in ms (tests use 0); real backoff when absent. */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Replace a Task's handler (tests inject crashes); receives and returns the Lambda payload. */
@@ -110,12 +119,12 @@ export interface LocalRunResult {
  * Runs a state machine's ASL file with the local interpreter, every Task mapped to the very
  * handler module that is deployed. The caller sets the environment (`startLocalEnvironment().env`).
  */
-export async function runStateMachineLocally(name: 'normalize-leads', options: LocalRunOptions): Promise<LocalRunResult> {
+export async function runStateMachineLocally(name: StateMachineName, options: LocalRunOptions): Promise<LocalRunResult> {
   const functionNames = Object.fromEntries(
-    Object.entries(STATE_MACHINES[name].functions).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
+    Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
   );
-  const definition = renderStateMachine(name, functionNames);
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const definition = renderStateMachine(name, { ...functionNames, ...options.resources });
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = { ...options.integrations };
   for (const [stateName, fn] of taskFunctions(definition)) {
     const module = (await import(`#functions/${fn}.ts`)) as { handler: Handler };
     const invoke = (payload: unknown) => module.handler(payload, lambdaContext(fn));
@@ -128,7 +137,7 @@ export async function runStateMachineLocally(name: 'normalize-leads', options: L
   }
 
   const executionName = options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  const executionId = `arn:aws:states:local:000000000000:execution:normflow-${name}:${executionName}`;
+  const executionId = `${localStateMachineArn(name).replace(':stateMachine:', ':execution:')}:${executionName}`;
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   activeLocalExecutions.add(executionId);
   try {
@@ -136,6 +145,7 @@ export async function runStateMachineLocally(name: 'normalize-leads', options: L
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+        ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
       },
       context: { Execution: { Id: executionId, Name: executionName } } as never,
     });

@@ -12,6 +12,7 @@ import { ensureTables } from '#infra/local/local-tables.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
+import { CDK_JSON_CONTEXT } from './synth-stack.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -23,7 +24,7 @@ const BUNDLED: FunctionName[] = ['load-config', 'post-process'];
  */
 function bundle(): { outdir: string; bundles: Map<FunctionName, string> } {
   const outdir = mkdtempSync(join(tmpdir(), 'normflow-bundle-'));
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'BundleTest');
   const tables = new PipelineTables(stack, 'Tables', {});
   const functions = BUNDLED.map(

@@ -2,7 +2,6 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as costKillSwitch } from '#functions/cost-kill-switch.ts';
 import type { FunctionName } from '#infra/constructs/function-access.ts';
 import { RUN_LOCK_NAME } from '#shared/pipeline/pipeline-types.ts';
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
@@ -162,6 +161,8 @@ describe('IAM policies match what the handlers do', () => {
       alarmArn: 'arn:aws:cloudwatch:local:000000000000:alarm:normflow-dev-daily-cost',
       alarmData: { alarmName: 'normflow-dev-daily-cost', state: { value: 'ALARM' } },
     };
+    // Imported here, after the harness silenced Powertools: the module builds its logger on load.
+    const { handler: costKillSwitch } = await import('#functions/cost-kill-switch.ts');
     current = 'cost-kill-switch';
     try {
       await costKillSwitch(killSwitchEvent, { awsRequestId: 'test', functionName: 'cost-kill-switch' } as Context);
@@ -182,9 +183,12 @@ describe('IAM policies match what the handlers do', () => {
       const statements = (policy?.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement;
       const granted = new Set(
         statements.flatMap((statement) => {
-          const table = tableByLogicalId.get((statement.Resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? '');
+          const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{ 'Fn::GetAtt'?: [string, string] }>;
           const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-          return table ? actions.map((action) => `${table}:${action}`) : [];
+          return resources.flatMap((resource) => {
+            const table = tableByLogicalId.get(resource['Fn::GetAtt']?.[0] ?? '');
+            return table ? actions.map((action) => `${table}:${action}`) : [];
+          });
         }),
       );
       const made = new Set([...(observed.get(name) ?? [])].filter((call) => !call.startsWith('bedrock:')));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { deploymentParametersFrom, type DeploymentParametersInput } from '#infra/deployment-parameters.ts';
@@ -14,6 +15,9 @@ export interface SynthesizedStack {
 
 const cache = new Map<string, SynthesizedStack>();
 
+/** The context `cdk synth` gets from cdk.json (the recommended feature flags), so tests synthesize the same app. */
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+
 /**
  * The app as `infra/app.ts` builds it (cdk-nag included) from context values, synthesized once per
  * set of values. Bundling is skipped (`aws:cdk:bundling-stacks` = []): only the bundle test runs esbuild.
@@ -22,7 +26,7 @@ export function synthesize(context: Partial<Record<keyof DeploymentParametersInp
   const key = JSON.stringify(context);
   const cached = cache.get(key);
   if (cached) return cached;
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   const stack = addNormflowStack(app, deploymentParametersFrom((name) => context[name as keyof DeploymentParametersInput]));
   // Synthesizing the app runs the cdk-nag validation; it throws on an unacknowledged finding.
   const assembly = app.synth();
