@@ -3,6 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DeploymentParameters } from './deployment-parameters.ts';
 import { NormalizationStack } from './normalization-stack.ts';
 
+const appsWithNag = new WeakSet<App>();
+
 /**
  * Adds the normflow stack of a stage to an app, with cdk-nag's AwsSolutions pack as a synthesis
  * validation: an unacknowledged finding fails `cdk synth` and `cdk deploy`.
@@ -16,6 +18,9 @@ export function addNormflowStack(app: App, parameters: DeploymentParameters, env
   });
   Tags.of(stack).add('project', 'normflow');
   Tags.of(stack).add('stage', parameters.stage);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (!appsWithNag.has(app)) {
+    appsWithNag.add(app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
   return stack;
 }
