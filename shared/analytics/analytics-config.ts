@@ -8,7 +8,8 @@ const bucketPrefix = (defaultPrefix: string) =>
     .regex(/^(?:[A-Za-z0-9_.=-]+\/)*$/, 'a bucket prefix is empty or folder names each ending with "/"')
     .default(defaultPrefix);
 
-const isoDay = z
+/** A calendar day as `YYYY-MM-DD` (run dates, the start-date filter). */
+export const isoDaySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
   .refine((day) => isCalendarDay(day), 'not a calendar date');
@@ -34,8 +35,8 @@ const filtersSchema = z.strictObject({
   excludeCityPatterns: z.array(nonBlank).default([]),
   /** Test-user names to exclude, compared as whole values ignoring case, accents and repeated spaces. */
   excludeUserNames: z.array(nonBlank).default([]),
-  /** Exchanges before this day (UTC) are left out; a user with none left is left out entirely. */
-  startDate: isoDay.nullable().default(null),
+  /** Exchanges before this day (UTC) are left out with their feedback; a user with none left gets no row. */
+  startDate: isoDaySchema.nullable().default(null),
 });
 
 export const analyticsConfigSchema = z.strictObject({
