@@ -75,22 +75,32 @@ export const PHRASE_PARTICLES: ReadonlySet<string> = new Set([
   ...NAME_PARTICLES, 'en', 'el', 'a', 'al', 'para', 'con', 'o', 'u', 'por', 'sin',
 ]);
 
+const LETTER = /\p{L}/u;
+const ASCII_LOWER_A = 97;
+const ASCII_LOWER_Z = 122;
+
 /** Upper-cases the first letter, lower-cases the rest; the letter after a hyphen or apostrophe is upper case too. */
 export function capitalizeWord(word: string): string {
+  const lower = word.toLowerCase();
   let result = '';
   let upperNext = true;
-  for (const char of word.toLowerCase()) {
-    if (/\p{L}/u.test(char)) {
+  let changed = false;
+  for (const char of lower) {
+    const code = char.charCodeAt(0);
+    // ASCII letters skip the Unicode test: most of what people type.
+    if ((code >= ASCII_LOWER_A && code <= ASCII_LOWER_Z) || (code > 127 && LETTER.test(char))) {
       // Letters whose capital is several characters (ß → SS) stay as typed, or casing would not be idempotent.
-      const upper = char.toUpperCase();
-      result += upperNext && upper.length === 1 ? upper : char;
+      const upper = upperNext ? char.toUpperCase() : char;
+      result += upper.length === 1 ? upper : char;
       upperNext = false;
+      changed ||= code > 127;
     } else {
       result += char;
       upperNext = char === '-' || char === "'";
     }
   }
-  return result.normalize('NFC');
+  // Casing a decomposed accent can leave text that is not NFC; only non-ASCII text can.
+  return changed ? result.normalize('NFC') : result;
 }
 
 /** Title case word by word; `particles` stay lower case unless first. Expects cleaned text. */
