@@ -12,7 +12,7 @@ interface Statement {
 
 const XRAY_WRITE: Statement = { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' };
 
-/** The one actions that may carry Resource "*": none of them supports resource-level permissions. */
+/** The only actions that may carry Resource "*": none of them supports resource-level permissions. */
 const ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',

@@ -1,0 +1,117 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { isoDaySchema, parseAnalyticsConfig, type AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
+import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
+import type { ObjectStore } from '#shared/stores/object-store.ts';
+import { createS3ObjectStore } from '#shared/stores/s3-object-store.ts';
+import { EnvironmentError } from './pipeline-environment.ts';
+
+/** Environment of the analytics Lambdas; the local runtime sets the same names. */
+export const analyticsEnvironmentSchema = z
+  .object({
+    /** The chatbot's conversations table (export). */
+    CONVERSATIONS_TABLE: z.string().min(1).optional(),
+    /** The Bedrock chat table (token costs). */
+    CHAT_TABLE: z.string().min(1).optional(),
+    /** On AWS: the analytics bucket. */
+    ANALYTICS_BUCKET: z.string().min(1).optional(),
+    /** Locally: the folder standing in for the bucket. */
+    ANALYTICS_FOLDER: z.string().min(1).optional(),
+    /** Local runtime only: the embedded DynamoDB-compatible endpoint. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    /** Deployment's JSON analytics config, used when a payload brings none. */
+    ANALYTICS_CONFIG: z.string().optional(),
+    AWS_REGION: z.string().optional(),
+  })
+  .refine((env) => (env.ANALYTICS_BUCKET === undefined) !== (env.ANALYTICS_FOLDER === undefined), {
+    message: 'set exactly one of ANALYTICS_BUCKET (AWS) and ANALYTICS_FOLDER (local)',
+    path: ['ANALYTICS_BUCKET'],
+  });
+
+export type AnalyticsEnvironment = z.output<typeof analyticsEnvironmentSchema>;
+
+export interface AnalyticsRuntime {
+  documentClient: DynamoDBDocumentClient;
+  objectStore: ObjectStore;
+  /** The deployment's config layer (`ANALYTICS_CONFIG`), or undefined. */
+  configDefaults: Record<string, unknown> | undefined;
+  /** A table name from the environment; throws `Environment.Invalid` naming the variable when unset. */
+  tableName(variable: 'CONVERSATIONS_TABLE' | 'CHAT_TABLE'): string;
+}
+
+export function parseAnalyticsEnvironment(env: NodeJS.ProcessEnv): AnalyticsEnvironment {
+  const result = analyticsEnvironmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new EnvironmentError(
+      `Invalid analytics environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+function parseConfigDefaults(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Reported below with the variable's name.
+  }
+  throw new EnvironmentError('ANALYTICS_CONFIG must be a JSON object');
+}
+
+function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
+  const documentClient = createDocumentClient(
+    new DynamoDBClient({
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(env.DYNAMODB_ENDPOINT
+        ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+  );
+  const objectStore = env.ANALYTICS_BUCKET
+    ? createS3ObjectStore({ client: new S3Client(env.AWS_REGION ? { region: env.AWS_REGION } : {}), bucket: env.ANALYTICS_BUCKET })
+    : createFolderObjectStore(env.ANALYTICS_FOLDER ?? '');
+  const configDefaults = parseConfigDefaults(env.ANALYTICS_CONFIG);
+  return {
+    documentClient,
+    objectStore,
+    configDefaults,
+    tableName(variable) {
+      const name = env[variable];
+      if (name === undefined) throw new EnvironmentError(`Invalid analytics environment: ${variable} is not set`);
+      return name;
+    },
+  };
+}
+
+let current: { key: string; runtime: AnalyticsRuntime } | undefined;
+
+/** Clients and the bucket from the environment, built once and reused while the environment stays the same. */
+export function getAnalyticsRuntime(env: NodeJS.ProcessEnv = process.env): AnalyticsRuntime {
+  const environment = parseAnalyticsEnvironment(env);
+  const key = JSON.stringify(environment);
+  if (current?.key !== key) current = { key, runtime: buildRuntime(environment) };
+  return current.runtime;
+}
+
+/** Input of the export and conversion tasks: the run date (today, UTC, by default) and an optional config. */
+export const analyticsRunPayload = z.object({
+  runDate: isoDaySchema.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The run's date and validated config: the payload's config, else the deployment's, else the defaults. */
+export function resolveAnalyticsRun(
+  payload: z.output<typeof analyticsRunPayload>,
+  runtime: AnalyticsRuntime,
+  now: Date = new Date(),
+): { runDate: string; config: AnalyticsConfig } {
+  return {
+    runDate: payload.runDate ?? now.toISOString().slice(0, 10),
+    config: parseAnalyticsConfig(payload.config ?? runtime.configDefaults),
+  };
+}
