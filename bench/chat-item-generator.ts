@@ -1,4 +1,4 @@
-import type { ChatItem, ChatItemSource } from '#shared/analytics/token-costs.ts';
+import { itemTimeOf, type ChatItem, type ChatItemSource } from '#shared/analytics/token-costs.ts';
 import { seededRandom } from './lead-generator.ts';
 
 /**
@@ -75,14 +75,16 @@ export function generateChatItems(count: number, seed: number, options: ChatItem
   const text = (pool: readonly string[], maxRepeats: number) =>
     Array.from({ length: 1 + Math.floor(random() * maxRepeats) }, () => pick(pool)).join(' ');
 
-  function messageMap(model: string, createTime: number, offloaded: boolean): Record<string, Record<string, unknown>> {
+  /** The nodes, and the create_time (epoch ms) of the last one (the item's LastUpdateTime). */
+  function messageMap(model: string, createTime: number, offloaded: boolean): { nodes: Record<string, Record<string, unknown>>; lastTime: number } {
+    let time = createTime;
     const node = (role: string, content: unknown[], parent: string | null, extra: Record<string, unknown> = {}) => ({
       role,
       content,
       model,
       children: [] as string[],
       parent,
-      create_time: createTime / 1000,
+      create_time: (time += Math.floor(random() * 120_000)),
       feedback: null,
       used_chunks: null,
       thinking_log: null,
@@ -90,7 +92,7 @@ export function generateChatItems(count: number, seed: number, options: ChatItem
     });
     const textPart = (body: string) => ({ content_type: 'text', media_type: null, body });
     const map: Record<string, ReturnType<typeof node>> = { system: node('system', [textPart('')], null) };
-    if (offloaded) return map;
+    if (offloaded) return { nodes: map, lastTime: time };
     let parent = 'system';
     if (chance(0.4)) {
       map.instruction = node('instruction', [textPart(pick(INSTRUCTIONS))], 'system');
@@ -129,7 +131,7 @@ export function generateChatItems(count: number, seed: number, options: ChatItem
       map[userId]?.children.push(assistantId);
       parent = assistantId;
     }
-    return map;
+    return { nodes: map, lastTime: time };
   }
 
   return Array.from({ length: count }, () => {
@@ -151,21 +153,22 @@ export function generateChatItems(count: number, seed: number, options: ChatItem
     };
     if (!chance(0.03)) item.TotalPrice = Math.round(random() * 0.05 * 1e6) / 1e6;
     if (kind < 0.07) return item;
-    if (kind < 0.09) item.MessageMap = JSON.stringify(messageMap(model, createTime, false)).slice(0, 40);
+    if (kind < 0.09) item.MessageMap = JSON.stringify(messageMap(model, createTime, false).nodes).slice(0, 40);
     else if (kind < 0.1) item.MessageMap = '';
-    else if (kind < 0.11) {
-      item.MessageMap = JSON.stringify(messageMap(model, createTime, true));
-      item.IsLargeMessage = true;
-      item.LargeMessagePath = `${user}/${String(item.SK).split('#CONV#')[1]}/message_map.json`;
-    } else {
-      item.MessageMap = JSON.stringify(messageMap(model, createTime, false));
-      item.IsLargeMessage = false;
+    else {
+      const offloaded = kind < 0.11;
+      const { nodes, lastTime } = messageMap(model, createTime, offloaded);
+      item.MessageMap = JSON.stringify(nodes);
+      item.IsLargeMessage = offloaded;
+      if (offloaded) item.LargeMessagePath = `${user}/${String(item.SK).split('#CONV#')[1]}/message_map.json`;
+      // Older Bedrock Chat versions did not store LastUpdateTime.
+      if (chance(0.7)) item.LastUpdateTime = lastTime;
     }
     return item;
   });
 }
 
-/** An in-memory chat table: pages of `pageSize` items with `CreateTime > after`, like the DynamoDB source's Scan filter. */
+/** An in-memory chat table: pages of `pageSize` items changed after `after`, like the DynamoDB source's Scan filter. */
 export function inMemoryChatSource(items: readonly ChatItem[], pageSize = 500): ChatItemSource & { pagesRead: number; itemsRead: number } {
   const source = {
     pagesRead: 0,
@@ -173,7 +176,7 @@ export function inMemoryChatSource(items: readonly ChatItem[], pageSize = 500): 
     async *pages(after: number | undefined) {
       let page: ChatItem[] = [];
       for (const item of items) {
-        if (after !== undefined && !(typeof item.CreateTime === 'number' && item.CreateTime > after)) continue;
+        if (after !== undefined && !((itemTimeOf(item) ?? 0) > after)) continue;
         page.push(item);
         if (page.length === pageSize) {
           source.pagesRead += 1;

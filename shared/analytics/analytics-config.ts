@@ -29,11 +29,16 @@ const priceSchema = z.strictObject({
 const filtersSchema = z.strictObject({
   /**
    * Cities to exclude. Each pattern is a glob (`*` any run of characters, `?` one character) matched
-   * against the WHOLE city value, ignoring case and accents: `prueba*` excludes `Prueba Piloto` but not
-   * `Zona de prueba`; `bogota` excludes `Bogotá` only, never `Bogotá Norte`.
+   * against the WHOLE city value (its `(…)` suffix already dropped), ignoring case, accents and
+   * repeated spaces: `prueba*` excludes `Prueba Piloto` but not `Zona de prueba`; `bogota` excludes
+   * `Bogotá` and `Bogotá (QA)`, never `Bogotá Norte`. Globs rather than regexes: a config editor
+   * cannot write one that matches substrings by accident or runs away.
    */
   excludeCityPatterns: z.array(nonBlank).default([]),
-  /** Test-user names to exclude, compared as whole values ignoring case, accents and repeated spaces. */
+  /**
+   * Test-user names to exclude, compared as whole values ignoring case, accents, punctuation and
+   * spacing: `usuario prueba` excludes `Usuario  Prueba`, never `Usuario de Prueba Real`.
+   */
   excludeUserNames: z.array(nonBlank).default([]),
   /** Exchanges before this day (UTC) are left out with their feedback; a user with none left gets no row. */
   startDate: isoDaySchema.nullable().default(null),

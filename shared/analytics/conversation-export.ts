@@ -282,8 +282,9 @@ export function exportUser({ userId, items }: UserItems, filters: CompiledFilter
       if (feedback) feedbackByStamp.set(sortKey.stamp, feedback);
     }
   }
-  const startsAt = filters.startsAt;
-  const kept = (startsAt === undefined ? exchanges : exchanges.filter((exchange) => exchange.time && exchange.time >= startsAt)).sort(byTime);
+  const { startsAt } = filters;
+  const inWindow = (exchange: Exchange) => startsAt === undefined || (exchange.time !== undefined && exchange.time >= startsAt);
+  const kept = exchanges.filter(inWindow).sort(byTime);
   if (kept.length === 0) return { excluded: true, reason: 'no-exchanges' };
 
   const exchangeRows: ExchangeRow[] = [];
@@ -317,7 +318,12 @@ export function exportUser({ userId, items }: UserItems, filters: CompiledFilter
       .flatMap((exchange) => exchange.messages.map((message) => `${message.role === 'user' ? 'Usuario' : 'Bot'}: ${message.text}`))
       .join('\n'),
     feedback_total: JSON.stringify(
-      joined.map(({ time, feedback: entry }) => ({ timestamp: time, type: entry.type, option: entry.option, comment: entry.comment || null })),
+      joined.map(({ time, feedback: entry }) => ({
+        timestamp: time,
+        type: entry.type,
+        option: entry.option,
+        comment: entry.comment || null,
+      })),
     ),
     numero_feedback: feedback.length,
     pregunta_conversacion: uniqueIgnoringCase(kept.flatMap((exchange) => textsBy(exchange.messages, 'user'))).join('\n'),
@@ -337,8 +343,9 @@ export class PartitionSplitError extends Error {
 }
 
 /**
- * Groups a paged Scan into users, holding one user's items at a time. Items that are not in a
- * `USER#` partition are passed to `onSkipped` (the caller counts them).
+ * Groups a paged Scan into users, holding one user's items at a time (plus the ids of the users
+ * already yielded, to detect a split partition). Items that are not in a `USER#` partition are
+ * passed to `onSkipped` (the caller counts them).
  */
 export async function* groupByUser(
   pages: AsyncIterable<readonly ConversationItem[]>,

@@ -30,10 +30,14 @@ import { tokenCounter, type TokenCounter } from './token-counter.ts';
  * default (the chatbot's users are in Colombia: 2025-03-02T03:00Z is still 2025-03-01 there).
  * Normalization runs are dated by their `startedAt` the same way.
  *
- * Incremental and idempotent: `<tokenCostsPrefix>_watermark.json` holds the largest `CreateTime`
- * read (and the last normalization run's `finishedAt`). A run scans only items with `CreateTime`
+ * Incremental and idempotent: `<tokenCostsPrefix>_watermark.json` holds the largest item time read
+ * (and the last normalization run's `finishedAt`). An item's time is its `CreateTime`, or its
+ * `LastUpdateTime` when later: Bedrock Chat writes the whole item again on every new message while
+ * `CreateTime` stays, so a CreateTime-only watermark would never see the later turns of a
+ * conversation it had read once. A run scans only items whose `CreateTime` or `LastUpdateTime` is
  * greater than the watermark minus `lateArrivalMs` (default 15 minutes: Bedrock Chat writes an item
- * after its first answer, so an item can land after a later-created one was read). Rows are keyed
+ * after its answer, so an item can land after a later one was read). Items without
+ * `LastUpdateTime` are read by `CreateTime` alone. Rows are keyed
  * by (PK, SK): every day a run touches is rebuilt from that day's stored rows with the new rows
  * replacing those of the same key, so reading an item twice never counts it twice. The watermark
  * is written last: a run that fails before it is simply repeated.
@@ -237,10 +241,20 @@ function finiteNumber(value: unknown): number | undefined {
   return Number.isFinite(number) ? number : undefined;
 }
 
-/** `CreateTime` as epoch ms, when it is a positive number. */
-export function createTimeOf(item: ChatItem): number | undefined {
-  const time = finiteNumber(item.CreateTime);
+const epochMs = (value: unknown): number | undefined => {
+  const time = finiteNumber(value);
   return time !== undefined && time > 0 ? Math.trunc(time) : undefined;
+};
+
+/** `CreateTime` as epoch ms, when it is a positive number. */
+export const createTimeOf = (item: ChatItem): number | undefined => epochMs(item.CreateTime);
+
+/** When the item last changed: `LastUpdateTime` when later than `CreateTime`, else `CreateTime` (what the watermark tracks). */
+export function itemTimeOf(item: ChatItem): number | undefined {
+  const created = createTimeOf(item);
+  const updated = epochMs(item.LastUpdateTime);
+  if (updated === undefined) return created;
+  return created === undefined ? updated : Math.max(created, updated);
 }
 
 const sumTokens = (fragments: readonly string[], countTokens: TokenCounter): number =>
@@ -398,11 +412,11 @@ export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>
 }
 
 export interface ChatItemSource {
-  /** Every item whose `CreateTime` is greater than `after` (every item when undefined), page by page. */
+  /** Every item whose `CreateTime` or `LastUpdateTime` is greater than `after` (every item when undefined), page by page. */
   pages(after: number | undefined): AsyncIterable<readonly ChatItem[]>;
 }
 
-/** The Bedrock Chat table, scanned page by page; after a watermark only `CreateTime > after` is read (a Scan filter). */
+/** The Bedrock Chat table, scanned page by page; after a watermark only items changed since are read (a Scan filter). */
 export function createDynamoDbChatSource(options: { client: DynamoDBDocumentClient; tableName: string; pageSize?: number }): ChatItemSource {
   return {
     pages: (after) =>
@@ -412,14 +426,20 @@ export function createDynamoDbChatSource(options: { client: DynamoDBDocumentClie
         ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
         ...(after === undefined
           ? {}
-          : { filter: { expression: '#createTime > :after', names: { '#createTime': 'CreateTime' }, values: { ':after': after } } }),
+          : {
+              filter: {
+                expression: '#createTime > :after OR #lastUpdateTime > :after',
+                names: { '#createTime': 'CreateTime', '#lastUpdateTime': 'LastUpdateTime' },
+                values: { ':after': after },
+              },
+            }),
       }),
   };
 }
 
 export interface TokenCostsWatermark {
-  /** Largest `CreateTime` read so far; null before the first run. */
-  chatCreateTime: number | null;
+  /** Largest item time (`CreateTime`, or `LastUpdateTime` when later) read so far; null before the first run. */
+  chatItemTime: number | null;
   /** Latest `finishedAt` of the normalization runs read so far. */
   normalizationFinishedAt: string | null;
   updatedAt: string;
@@ -466,7 +486,7 @@ async function readWatermark(bucket: ObjectStore, key: string): Promise<TokenCos
   try {
     const parsed = JSON.parse(text) as Partial<TokenCostsWatermark>;
     return {
-      chatCreateTime: typeof parsed.chatCreateTime === 'number' && Number.isFinite(parsed.chatCreateTime) ? parsed.chatCreateTime : null,
+      chatItemTime: typeof parsed.chatItemTime === 'number' && Number.isFinite(parsed.chatItemTime) ? parsed.chatItemTime : null,
       normalizationFinishedAt: typeof parsed.normalizationFinishedAt === 'string' ? parsed.normalizationFinishedAt : null,
       updatedAt: typeof parsed.updatedAt === 'string' ? parsed.updatedAt : '',
     };
@@ -503,7 +523,7 @@ export async function aggregateTokenCosts(options: AggregateTokenCostsOptions): 
   const now = options.now ?? (() => new Date());
   const watermarkKey = `${prefix}${WATERMARK_FILE}`;
   const watermark = await readWatermark(bucket, watermarkKey);
-  const before = watermark?.chatCreateTime ?? null;
+  const before = watermark?.chatItemTime ?? null;
   const readAfter = before === null ? null : before - lateArrivalMs;
 
   const workDir = await mkdtemp(join(tmpdir(), 'token-costs-'));
@@ -521,12 +541,12 @@ export async function aggregateTokenCosts(options: AggregateTokenCostsOptions): 
   try {
     const spool = new DaySpool(join(workDir, 'spool'), flushRows);
     await mkdir(join(workDir, 'spool'));
-    let maxCreateTime = before;
+    let maxItemTime = before;
     for await (const page of options.chat.pages(readAfter ?? undefined)) {
       for (const item of page) {
         report.itemsRead += 1;
-        const createdAt = createTimeOf(item);
-        if (createdAt !== undefined && (maxCreateTime === null || createdAt > maxCreateTime)) maxCreateTime = createdAt;
+        const itemTime = itemTimeOf(item);
+        if (itemTime !== undefined && (maxItemTime === null || itemTime > maxItemTime)) maxItemTime = itemTime;
         const outcome = conversationCostRow(item, settings);
         if (outcome.kind === 'ignored') {
           if (outcome.reason === 'not-a-conversation') report.ignored.notConversation += 1;
@@ -577,10 +597,10 @@ export async function aggregateTokenCosts(options: AggregateTokenCostsOptions): 
     }
     report.days = days;
     report.filesWritten = partitions.written;
-    report.watermark.after = maxCreateTime;
+    report.watermark.after = maxItemTime;
 
     const next: TokenCostsWatermark = {
-      chatCreateTime: maxCreateTime,
+      chatItemTime: maxItemTime,
       normalizationFinishedAt: runRows.latestFinishedAt ?? watermark?.normalizationFinishedAt ?? null,
       updatedAt: now().toISOString(),
     };

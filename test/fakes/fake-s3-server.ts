@@ -1,7 +1,7 @@
 /**
  * A tiny S3 on 127.0.0.1 for the real `@aws-sdk/client-s3` (path-style, `forcePathStyle: true`):
- * PutObject, GetObject, HeadObject, ListObjectsV2 (paged) and multipart upload. Bodies the SDK
- * sends `aws-chunked` (streamed checksums) are decoded. Objects live in memory.
+ * PutObject, GetObject, HeadObject, ListObjectsV2 (paged) and multipart upload, objects in memory.
+ * Bodies arrive whole (`Upload` sends buffered parts), so `aws-chunked` streaming is not decoded.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,19 +25,6 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** `<hex size>[;ext]\r\n<data>\r\n … 0\r\n<trailers>\r\n\r\n` → the data. */
-function decodeAwsChunked(raw: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  for (;;) {
-    const lineEnd = raw.indexOf('\r\n', offset);
-    const size = Number.parseInt(raw.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
-    if (!(size > 0)) return Buffer.concat(parts);
-    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
-    offset = lineEnd + 2 + size + 2;
-  }
 }
 
 const escapeXml = (value: string) =>
@@ -71,8 +58,7 @@ export async function startFakeS3Server(options: { buckets: string[]; listPageSi
     const query = url.searchParams;
     const method = request.method;
     if (!buckets.has(bucket)) return sendError(response, 404, 'NoSuchBucket', method);
-    const raw = await readBody(request);
-    const body = String(request.headers['content-encoding'] ?? '').includes('aws-chunked') ? decodeAwsChunked(raw) : raw;
+    const body = await readBody(request);
     const objectId = `${bucket}/${key}`;
 
     if (method === 'GET' && key === '' && query.get('list-type') === '2') {
