@@ -3,6 +3,7 @@ import { ConfigError } from '#shared/config/normalization-config.ts';
 import { ModelError } from '#shared/model/model-errors.ts';
 import { AthenaQueryError } from '#shared/stores/athena-query-runner.ts';
 import { UsageError } from './cli-config.ts';
+import { registerAnalyticsCommand } from './analytics-command.ts';
 import { registerEvalCommand } from './eval-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
@@ -22,6 +23,7 @@ registerSeedCommand(program);
 registerRunCommand(program);
 registerLeadsCommand(program);
 registerSqlCommand(program);
+registerAnalyticsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

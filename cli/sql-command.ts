@@ -9,7 +9,6 @@ import { UsageError } from './cli-config.ts';
 
 /** Where the local analytics live under a data folder: the bucket folder and the DuckDB catalog. */
 export const analyticsPaths = (dataDir: string) => ({
-  bucket: resolve(dataDir, 'bucket'),
   catalog: resolve(dataDir, 'analytics', 'catalog.duckdb'),
 });
 
@@ -34,8 +33,9 @@ export function formatTable(result: QueryResult): string {
   const widths = result.columns.map((column, index) =>
     Math.min(60, Math.max(column.length, ...result.rows.map((row) => (row[index] ?? 'NULL').length))),
   );
-  const line = (cells: Array<string | null>) =>
-    cells.map((cell, index) => (cell ?? 'NULL').slice(0, 60).padEnd(widths[index] ?? 0)).join(' | ');
+  // One row per line: line breaks inside a value show as ⏎.
+  const shown = (cell: string | null) => (cell ?? 'NULL').replace(/\r?\n/g, '⏎').slice(0, 60);
+  const line = (cells: Array<string | null>) => cells.map((cell, index) => shown(cell).padEnd(widths[index] ?? 0)).join(' | ');
   return [line(result.columns), widths.map((width) => '-'.repeat(width)).join('-+-'), ...result.rows.map(line), `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`].join('\n');
 }
 
