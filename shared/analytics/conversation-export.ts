@@ -5,6 +5,7 @@ import { stripDiacritics } from '#shared/rules/text-basics.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import type { AnalyticsConfig, AnalyticsFilters } from './analytics-config.ts';
 import { createCsvTableWriter } from './csv-table.ts';
+import { dayInTimeZone, startOfDayInTimeZone } from './time-zone-days.ts';
 
 /**
  * ETL-1: the chatbot's conversations table → `exchanges` and `users` CSV files (ANALYTICS.md §1–§2).
@@ -12,7 +13,9 @@ import { createCsvTableWriter } from './csv-table.ts';
  * Decisions where the contract is silent:
  * - Exchange time: the SK timestamp; else `CreatedAt`; else the earliest message timestamp. An
  *   exchange with none is kept (empty timestamp, sorted last) unless a start date is set.
- *   Timestamps without an offset are UTC; days (start date, `fecha_primera_conversacion`) are UTC days.
+ *   Timestamps without an offset are UTC instants; the `timestamp` column is the UTC instant. Days
+ *   (the start date, `fecha_primera_conversacion`) are calendar days in the config's `timeZone`
+ *   (America/Bogota by default): 2026-11-22T03:00:00Z is the 21/11/2026.
  * - Feedback joins its exchange when the SK timestamps are the identical string. A feedback with no
  *   such exchange (or whose exchange is filtered out) is on no row and counted as orphaned, so
  *   `numero_feedback` always equals the user's exchange rows that carry feedback.
@@ -216,26 +219,26 @@ export function cityPatternToRegExp(pattern: string): RegExp {
 export interface CompiledFilters {
   excludedCity(city: string): boolean;
   excludedName(name: string): boolean;
-  /** Start of the start date (UTC), or undefined. */
+  /** Start of the start date in the time zone, or undefined. */
   startsAt: Date | undefined;
 }
 
-export function compileFilters(filters: AnalyticsFilters): CompiledFilters {
+export function compileFilters(filters: AnalyticsFilters, timeZone: string): CompiledFilters {
   const cityPatterns = filters.excludeCityPatterns.map(cityPatternToRegExp);
   const names = new Set(filters.excludeUserNames.map(foldName));
   return {
     excludedCity: (city) => city !== '' && cityPatterns.some((pattern) => pattern.test(foldForMatch(city))),
     excludedName: (name) => names.has(foldName(name)),
-    startsAt: filters.startDate === null ? undefined : new Date(`${filters.startDate}T00:00:00Z`),
+    startsAt: filters.startDate === null ? undefined : startOfDayInTimeZone(filters.startDate, timeZone),
   };
 }
 
 // ---- one user ------------------------------------------------------------------------------------
 
-/** `DD/MM/YYYY` of a UTC day. */
-export function formatDay(time: Date): string {
-  const iso = time.toISOString();
-  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+/** `DD/MM/YYYY` of the day an instant falls on in a time zone. */
+export function formatDay(time: Date, timeZone: string): string {
+  const day = dayInTimeZone(time.getTime(), timeZone);
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
 }
 
 const uniqueIgnoringCase = (values: readonly string[]): string[] => {
@@ -265,9 +268,10 @@ const byTime = (a: Exchange, b: Exchange): number => {
 };
 
 /**
- * One user's rows from all of their items (filters first, then the joins), or why they have none.
+ * One user's rows from all of their items (filters first, then the joins), or why they have none;
+ * `timeZone` dates `fecha_primera_conversacion`.
  */
-export function exportUser({ userId, items }: UserItems, filters: CompiledFilters): UserExport {
+export function exportUser({ userId, items }: UserItems, filters: CompiledFilters, timeZone: string): UserExport {
   const attributes = attributesOf(items);
   if (filters.excludedName(attributes.nombre)) return { excluded: true, reason: 'name' };
   if (filters.excludedCity(attributes.ciudad)) return { excluded: true, reason: 'city' };
@@ -312,7 +316,7 @@ export function exportUser({ userId, items }: UserItems, filters: CompiledFilter
     nombre: attributes.nombre,
     gerencia: attributes.gerencia,
     ciudad: attributes.ciudad,
-    fecha_primera_conversacion: earliest ? formatDay(earliest) : '',
+    fecha_primera_conversacion: earliest ? formatDay(earliest, timeZone) : '',
     numero_conversaciones: kept.length,
     conversacion_completa: kept
       .flatMap((exchange) => exchange.messages.map((message) => `${message.role === 'user' ? 'Usuario' : 'Bot'}: ${message.text}`))
@@ -412,7 +416,8 @@ const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
  * failed scan uploads nothing; re-running a date replaces that date's two files only.
  */
 export async function exportConversations(options: ExportOptions): Promise<ExportSummary> {
-  const filters = compileFilters(options.config.filters);
+  const { timeZone } = options.config;
+  const filters = compileFilters(options.config.filters, timeZone);
   const keys = exportKeys(options.config.exportPrefix, options.runDate);
   const folder = await mkdtemp(join(options.workDir ?? tmpdir(), 'conversation-export-'));
   try {
@@ -430,7 +435,7 @@ export async function exportConversations(options: ExportOptions): Promise<Expor
     };
     try {
       for await (const group of groupByUser(options.pages, () => (summary.skippedItems += 1))) {
-        const result = exportUser(group, filters);
+        const result = exportUser(group, filters, timeZone);
         if (result.excluded) {
           summary.excludedUsers[result.reason] += 1;
           continue;

@@ -11,6 +11,7 @@ import type { RunStore } from '../stores/store-ports.ts';
 import type { AnalyticsConfig } from './analytics-config.ts';
 import { conversationModel, readMessageMap, type MessageMapStatus, type ModelSource } from './message-map.ts';
 import { ParquetTableWriter, type ParquetColumn } from './parquet-table-writer.ts';
+import { dayInTimeZone } from './time-zone-days.ts';
 import { tokenCounter, type TokenCounter } from './token-counter.ts';
 
 /**
@@ -26,9 +27,15 @@ import { tokenCounter, type TokenCounter } from './token-counter.ts';
  * The day is a `day` DATE column in the files and the `dt` folder (Hive partition), never a `dt`
  * column in the files, which would clash with the partition column in Glue and DuckDB.
  *
- * Day: `CreateTime` (epoch ms) as a calendar day in the configured time zone, America/Bogota by
+ * Day: `CreateTime` (epoch ms) as a calendar day in the config's `timeZone`, America/Bogota by
  * default (the chatbot's users are in Colombia: 2025-03-02T03:00Z is still 2025-03-01 there).
  * Normalization runs are dated by their `startedAt` the same way.
+ *
+ * Tokens: each text fragment counted with `costTokenizer` (chars/4 by default, §6). Model: Bedrock
+ * Chat stores short names (`claude-v3-haiku`); `modelAliases` resolves them to Bedrock ids for
+ * pricing. `model` keeps the stored name, `model_id` the resolved id (the name itself when it has
+ * no alias). A price configured under the stored name wins over the id's; a model priced nowhere
+ * costs 0 with `priced` false, its tokens kept.
  *
  * Incremental and idempotent: `<tokenCostsPrefix>_watermark.json` holds the largest item time read
  * (and the last normalization run's `finishedAt`). An item's time is its `CreateTime`, or its
@@ -48,7 +55,6 @@ import { tokenCounter, type TokenCounter } from './token-counter.ts';
  * rows, never the table: 100,000 items over a few weeks need a few megabytes.
  */
 
-export const DEFAULT_TIME_ZONE = 'America/Bogota';
 export const DEFAULT_LATE_ARRIVAL_MS = 15 * 60 * 1000;
 export const DEFAULT_NORMALIZATION_RUN_LIMIT = 1000;
 const DEFAULT_STAGING_FLUSH_ROWS = 5000;
@@ -71,6 +77,7 @@ export const CONVERSATION_COLUMNS: readonly ParquetColumn[] = [
   { name: 'user_id', type: 'STRING' },
   { name: 'conversation_id', type: 'STRING' },
   { name: 'model', type: 'STRING' },
+  { name: 'model_id', type: 'STRING' },
   { name: 'model_source', type: 'STRING' },
   { name: 'input_tokens', type: 'INT64' },
   { name: 'output_tokens', type: 'INT64' },
@@ -96,6 +103,7 @@ export const BY_MODEL_DAY_COLUMNS: readonly ParquetColumn[] = [
   { name: 'day', type: 'DATE' },
   { name: 'source', type: 'STRING' },
   { name: 'model', type: 'STRING' },
+  { name: 'model_id', type: 'STRING' },
   { name: 'items', type: 'INT64' },
   { name: 'users', type: 'INT64' },
   { name: 'input_tokens', type: 'INT64' },
@@ -129,7 +137,10 @@ export interface ConversationCostRow {
   created_at: number;
   user_id: string;
   conversation_id: string;
+  /** The model name as the chat stored it (or the configured default). */
   model: string;
+  /** The Bedrock model id it resolves to through `modelAliases`; the name itself when it has no alias. */
+  model_id: string;
   model_source: ModelSource;
   input_tokens: number;
   output_tokens: number;
@@ -161,6 +172,8 @@ export interface ModelDayRow {
   source: CostSource;
   /** Null for normalization runs that used no model. */
   model: string | null;
+  /** Resolved id (chat); the run's model id (normalization). Group by it to total a model across sources. */
+  model_id: string | null;
   /** Conversations (chat) or runs (normalization). */
   items: number;
   /** Distinct users (chat); null for normalization. */
@@ -190,38 +203,29 @@ export interface NormalizationCostRow {
   in_progress: boolean;
 }
 
+export type TokenCostConfig = Pick<AnalyticsConfig, 'prices' | 'defaultModel' | 'modelAliases' | 'costTokenizer' | 'timeZone'>;
+
 export interface TokenCostSettings {
   prices: PriceOverrides;
   defaultModel: string;
+  modelAliases: Readonly<Record<string, string>>;
   countTokens: TokenCounter;
   timeZone: string;
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-function dayFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
-  }
-  return format;
+export function tokenCostSettings(config: TokenCostConfig): TokenCostSettings {
+  return {
+    prices: config.prices,
+    defaultModel: config.defaultModel,
+    modelAliases: config.modelAliases,
+    countTokens: tokenCounter(config.costTokenizer),
+    timeZone: config.timeZone,
+  };
 }
 
-/** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
-export function dayInTimeZone(epochMs: number, timeZone: string): string {
-  const parts = dayFormat(timeZone).formatToParts(new Date(epochMs));
-  const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
-
-/** Settings from the analytics config; an unknown time zone throws a RangeError here, before any work. */
-export function tokenCostSettings(
-  config: Pick<AnalyticsConfig, 'prices' | 'defaultModel' | 'tokenizer'>,
-  timeZone: string = DEFAULT_TIME_ZONE,
-): TokenCostSettings {
-  dayFormat(timeZone);
-  return { prices: config.prices, defaultModel: config.defaultModel, countTokens: tokenCounter(config.tokenizer), timeZone };
+/** The Bedrock model id of a stored model name: its alias, else the name itself. */
+export function resolveModelId(model: string, aliases: Readonly<Record<string, string>>): string {
+  return Object.hasOwn(aliases, model) ? (aliases[model] ?? model) : model;
 }
 
 const CONVERSATION_MARK = '#CONV#';
@@ -276,9 +280,10 @@ export function conversationCostRow(item: ChatItem, settings: TokenCostSettings)
 
   const text = readMessageMap(item.MessageMap);
   const { model, source } = conversationModel(text, settings.defaultModel);
+  const modelId = resolveModelId(model, settings.modelAliases);
   const inputTokens = sumTokens(text.input, settings.countTokens);
   const outputTokens = sumTokens(text.output, settings.countTokens);
-  const cost = estimateCost(model, inputTokens, outputTokens, settings.prices);
+  const cost = estimateCost(Object.hasOwn(settings.prices, model) ? model : modelId, inputTokens, outputTokens, settings.prices);
   return {
     kind: 'conversation',
     row: {
@@ -287,6 +292,7 @@ export function conversationCostRow(item: ChatItem, settings: TokenCostSettings)
       user_id: key.userId,
       conversation_id: key.conversationId,
       model,
+      model_id: modelId,
       model_source: source,
       input_tokens: inputTokens,
       output_tokens: outputTokens,
@@ -365,8 +371,8 @@ export function aggregateByUserDay(rows: Iterable<ConversationCostRow>): UserDay
 /** Totals per model of conversation rows (source `chat`) and normalization runs (source `normalization`). */
 export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>, runs: Iterable<NormalizationCostRow> = []): ModelDayRow[] {
   const totals = new Map<string, { row: ModelDayRow; users: Set<string> }>();
-  const totalFor = (day: string, source: CostSource, model: string | null) => {
-    const key = JSON.stringify([day, source, model]);
+  const totalFor = (day: string, source: CostSource, model: string | null, modelId: string | null) => {
+    const key = JSON.stringify([day, source, model, modelId]);
     let total = totals.get(key);
     if (!total) {
       total = {
@@ -374,6 +380,7 @@ export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>
           day,
           source,
           model,
+          model_id: modelId,
           items: 0,
           users: source === 'chat' ? 0 : null,
           input_tokens: 0,
@@ -389,7 +396,7 @@ export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>
     return total;
   };
   for (const conversation of conversations) {
-    const { row, users } = totalFor(conversation.day, 'chat', conversation.model);
+    const { row, users } = totalFor(conversation.day, 'chat', conversation.model, conversation.model_id);
     row.items += 1;
     users.add(conversation.user_id);
     row.users = users.size;
@@ -400,7 +407,7 @@ export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>
     if (!conversation.priced) row.unpriced_items = (row.unpriced_items ?? 0) + 1;
   }
   for (const run of runs) {
-    const { row } = totalFor(run.day, 'normalization', run.model);
+    const { row } = totalFor(run.day, 'normalization', run.model, run.model);
     row.items += 1;
     row.input_tokens += run.input_tokens;
     row.output_tokens += run.output_tokens;
@@ -408,7 +415,13 @@ export function aggregateByModelDay(conversations: Iterable<ConversationCostRow>
   }
   return [...totals.values()]
     .map((total) => total.row)
-    .sort((left, right) => byText(left.day, right.day) || byText(left.source, right.source) || byText(left.model ?? '', right.model ?? ''));
+    .sort(
+      (left, right) =>
+        byText(left.day, right.day) ||
+        byText(left.source, right.source) ||
+        byText(left.model ?? '', right.model ?? '') ||
+        byText(left.model_id ?? '', right.model_id ?? ''),
+    );
 }
 
 export interface ChatItemSource {
@@ -450,8 +463,7 @@ export interface AggregateTokenCostsOptions {
   /** The normalize-leads runs table; normalization costs are left out when absent. */
   runs?: Pick<RunStore, 'listRuns'>;
   bucket: ObjectStore;
-  config: Pick<AnalyticsConfig, 'prices' | 'defaultModel' | 'tokenizer' | 'tokenCostsPrefix'>;
-  timeZone?: string;
+  config: TokenCostConfig & Pick<AnalyticsConfig, 'tokenCostsPrefix'>;
   /** How far before the watermark a run reads again, for items written late. */
   lateArrivalMs?: number;
   /** Latest normalization runs looked at per run. */
@@ -516,7 +528,7 @@ function rowFromParquet(columns: readonly ParquetColumn[], record: Record<string
  */
 export async function aggregateTokenCosts(options: AggregateTokenCostsOptions): Promise<TokenCostsReport> {
   const { bucket, config } = options;
-  const settings = tokenCostSettings(config, options.timeZone);
+  const settings = tokenCostSettings(config);
   const prefix = config.tokenCostsPrefix;
   const lateArrivalMs = Math.max(0, options.lateArrivalMs ?? DEFAULT_LATE_ARRIVAL_MS);
   const flushRows = Math.max(1, options.stagingFlushRows ?? DEFAULT_STAGING_FLUSH_ROWS);

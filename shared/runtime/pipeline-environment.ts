@@ -37,3 +37,15 @@ export function parsePipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnviro
   }
   return result.data;
 }
+
+/** A JSON-object environment variable (a config layer); undefined when unset, `Environment.Invalid` naming it otherwise. */
+export function parseJsonObjectEnv(name: string, text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Reported below with the variable's name.
+  }
+  throw new EnvironmentError(`${name} must be a JSON object`);
+}

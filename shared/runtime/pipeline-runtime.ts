@@ -11,7 +11,7 @@ import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
-import { EnvironmentError, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
+import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
 
 export interface PipelineRuntime {
   deps: PipelineDeps;
@@ -76,21 +76,10 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   return {
     deps,
     configStore: createDynamoDbConfigStore({ client, tableName: env.CONFIG_TABLE }),
-    configDefaults: parseJsonLayer('NORMFLOW_CONFIG_DEFAULTS', env.NORMFLOW_CONFIG_DEFAULTS),
-    configOverride: parseJsonLayer('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE),
+    configDefaults: parseJsonObjectEnv('NORMFLOW_CONFIG_DEFAULTS', env.NORMFLOW_CONFIG_DEFAULTS),
+    configOverride: parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE),
     providerFor,
   };
-}
-
-function parseJsonLayer(name: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // Reported below with the variable's name.
-  }
-  throw new EnvironmentError(`${name} must be a JSON object`);
 }
 
 let current: { key: string; runtime: PipelineRuntime } | undefined;

@@ -48,13 +48,14 @@ export async function* inPages<T>(items: readonly T[], pageSize: number): AsyncG
 
 /** Every user's rows in memory (the domain without files): exchanges, users and exclusions. */
 export async function exportInMemory(items: readonly ConversationItem[], config: AnalyticsConfigInput = {}, pageSize = 1_000) {
-  const filters = compileFilters(parseAnalyticsConfig(config).filters);
+  const { filters: filterConfig, timeZone } = parseAnalyticsConfig(config);
+  const filters = compileFilters(filterConfig, timeZone);
   const exchanges: ExchangeRow[] = [];
   const users: UserRow[] = [];
   const excluded: Record<string, string> = {};
   let orphanedFeedback = 0;
   for await (const group of groupByUser(inPages(items, pageSize))) {
-    const result = exportUser(group, filters);
+    const result = exportUser(group, filters, timeZone);
     if (result.excluded) {
       excluded[group.userId] = result.reason;
       continue;

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:analytics [-- --conversations 100000 --chat-items 100000]`
+ *
+ * Export + Parquet conversion of N generated conversations, and token-cost aggregation of N
+ * generated Bedrock chat items, on the local runtime (embedded DynamoDB on disk, a folder as the
+ * bucket). Each measured step runs in its own process, after seeding in another, so its peak RSS
+ * is the step's own: the scan is paged and files are written as streams or row groups, so memory
+ * stays bounded whatever N is.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { startLocalAnalytics } from '#infra/local/local-analytics.ts';
+import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
+import { generateChatItems } from './chat-item-generator.ts';
+import { generateConversationItems } from './conversation-generator.ts';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+/** Users generated per seeding chunk (about 3.5 conversations each), so seeding never holds the whole table. */
+const SEED_CHUNK_USERS = 2_000;
+
+type Step = 'seed-conversations' | 'seed-chat' | 'export' | 'costs';
+
+async function runStep(step: Step, dataDir: string, count: number): Promise<Record<string, number | string>> {
+  const local = await startLocalAnalytics({ dataDir });
+  Object.assign(process.env, local.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  try {
+    const started = performance.now();
+    if (step === 'seed-conversations') {
+      let conversations = 0;
+      for (let chunk = 0; conversations < count; chunk += 1) {
+        const items = generateConversationItems(SEED_CHUNK_USERS, 1_000 + chunk);
+        conversations += items.filter((item) => String(item.SK).startsWith('CONVERSATION#')).length;
+        await batchPutAll(local.db.documentClient, local.env.CONVERSATIONS_TABLE ?? '', items);
+      }
+      return { conversations };
+    }
+    if (step === 'seed-chat') {
+      for (let offset = 0; offset < count; offset += 10_000) {
+        await batchPutAll(local.db.documentClient, local.env.CHAT_TABLE ?? '', generateChatItems(Math.min(10_000, count - offset), 500 + offset));
+      }
+      return { items: count };
+    }
+    const { runAnalyticsChildLocally } = await import('#infra/local/local-analytics.ts');
+    const result = await runAnalyticsChildLocally(local, step === 'export' ? 'conversation-export' : 'token-costs', step === 'export' ? { runDate: '2026-11-22' } : {});
+    if (result.status !== 'SUCCEEDED') throw new Error(`${step} failed: ${result.error?.name} ${result.error?.message}`);
+    const output = result.output as Record<string, unknown>;
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    if (step === 'export') {
+      const exported = output.export as { rows: { exchanges: number; users: number } };
+      return { seconds, peakRssMiB, exchanges: exported.rows.exchanges, users: exported.rows.users };
+    }
+    return { seconds, peakRssMiB, items: Number(output.itemsRead), conversations: Number(output.conversations) };
+  } finally {
+    await local.close();
+  }
+}
+
+async function inChild(step: Step, dataDir: string, count: number): Promise<Record<string, number | string>> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', step, dataDir, String(count)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { conversations: { type: 'string', default: '100000' }, 'chat-items': { type: 'string', default: '100000' } } });
+  const dir = await mkdtemp(join(tmpdir(), 'normflow-analytics-bench-'));
+  try {
+    console.log('normflow analytics benchmark (local runtime: embedded DynamoDB on disk, folder bucket, DuckDB-readable Parquet)\n');
+    const seeded = await inChild('seed-conversations', dir, Number(values.conversations));
+    const exported = await inChild('export', dir, 0);
+    console.log(`export + Parquet conversion: ${exported.exchanges} conversations (${exported.users} users; ${seeded.conversations} generated) in ${Number(exported.seconds).toFixed(1)} s, peak RSS ${Number(exported.peakRssMiB).toFixed(0)} MiB`);
+    await inChild('seed-chat', dir, Number(values['chat-items']));
+    const costs = await inChild('costs', dir, 0);
+    console.log(`token-cost aggregation: ${costs.items} chat items (${costs.conversations} conversations) in ${Number(costs.seconds).toFixed(1)} s, peak RSS ${Number(costs.peakRssMiB).toFixed(0)} MiB`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'child') {
+  const [, , , step = 'export', dataDir = '', count = '0'] = process.argv;
+  console.log(JSON.stringify(await runStep(step as Step, dataDir, Number(count))));
+} else {
+  await main();
+}
