@@ -4,12 +4,8 @@ import { aggregateTokenCosts, createDynamoDbChatSource } from '#shared/analytics
 import { getAnalyticsRuntime } from '#shared/runtime/analytics-runtime.ts';
 import { taskHandler } from '#shared/runtime/lambda-handler.ts';
 import { logger } from '#shared/runtime/observability.ts';
-import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 
 export const aggregateTokenCostsPayload = z.object({ config: z.record(z.string(), z.unknown()).optional() });
-
-/** The normalize-leads runs table, when this deployment has one: its runs' model usage is costed too. */
-const runsEnvironment = z.object({ RUNS_TABLE: z.string().min(1).optional() });
 
 /**
  * Token costs (ANALYTICS.md §6): Bedrock chat items newer than the watermark → conversation rows
@@ -18,10 +14,9 @@ const runsEnvironment = z.object({ RUNS_TABLE: z.string().min(1).optional() });
 export const handler = taskHandler(aggregateTokenCostsPayload, async (payload) => {
   const runtime = getAnalyticsRuntime();
   const config = parseAnalyticsConfig(payload.config ?? runtime.configDefaults);
-  const { RUNS_TABLE } = runsEnvironment.parse(process.env);
   const report = await aggregateTokenCosts({
     chat: createDynamoDbChatSource({ client: runtime.documentClient, tableName: runtime.tableName('CHAT_TABLE') }),
-    ...(RUNS_TABLE ? { runs: createDynamoDbRunStore({ client: runtime.documentClient, tableName: RUNS_TABLE }) } : {}),
+    ...(runtime.runs ? { runs: runtime.runs } : {}),
     bucket: runtime.objectStore,
     config,
   });

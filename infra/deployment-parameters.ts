@@ -1,10 +1,47 @@
 import { z } from 'zod';
-import { parseConfig } from '#shared/config/normalization-config.ts';
+import { analyticsConfigSchema } from '#shared/analytics/analytics-config.ts';
+import { describeConfigIssues, parseConfig } from '#shared/config/normalization-config.ts';
 
 /** The model the config defaults name: a deployment that says nothing uses the same one as the CLI. */
 export const DEFAULT_MODEL_ID = parseConfig({}).model.modelId;
 
 const booleanFromContext = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3–255 of A–Z a–z 0–9 _ . -');
+
+const scheduleExpression = z
+  .string()
+  .regex(/^(cron|rate|at)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...), rate(...) or at(...)');
+
+/** Athena refuses a per-query cutoff below 10 MB. */
+const ATHENA_MINIMUM_CUTOFF_BYTES = 10_000_000;
+export const BYTES_PER_GB = 1024 ** 3;
+
+/**
+ * The analytics config as a JSON object (cdk.json) or its JSON text (`-c analyticsConfig='{…}'`),
+ * checked against the analytics config schema at synth time; kept as given, so the Lambdas fill in
+ * the defaults of the code they run.
+ */
+const analyticsConfigFromContext = z.unknown().transform((value, context) => {
+  let config = value;
+  if (typeof value === 'string') {
+    try {
+      config = JSON.parse(value);
+    } catch {
+      // Not JSON: reported below as not an object.
+    }
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    context.addIssue({ code: 'custom', message: 'a JSON object' });
+    return z.NEVER;
+  }
+  const result = analyticsConfigSchema.safeParse(config);
+  if (!result.success) {
+    context.addIssue({ code: 'custom', message: `not a valid analytics config: ${describeConfigIssues(result.error)}` });
+    return z.NEVER;
+  }
+  return config as Record<string, unknown>;
+});
 
 /**
  * What a deployment may choose, read from CDK context (`-c name=value` or cdk.json `context`).
@@ -17,24 +54,37 @@ export const deploymentParametersSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,23}$/, 'lowercase letters, digits and -, starting with a letter, at most 24 characters')
     .default('dev'),
   /** An existing leads table to normalize (imported, never modified by CloudFormation); unset creates a new one. */
-  leadsTableName: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3–255 of A–Z a–z 0–9 _ . -')
-    .optional(),
+  leadsTableName: tableName.optional(),
   /** Bedrock model (or inference profile) id; the only one the InvokeModel Lambda may call. */
   modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
   /** EventBridge Scheduler expression, read in `scheduleTimeZone`. */
-  scheduleExpression: z
-    .string()
-    .regex(/^(cron|rate|at)\(.+\)$/, 'an EventBridge Scheduler expression: cron(...), rate(...) or at(...)')
-    .default('cron(0 2 * * ? *)'),
-  /** IANA time zone of the schedule (Bogotá has no daylight saving, but the zone is named anyway). */
+  scheduleExpression: scheduleExpression.default('cron(0 2 * * ? *)'),
+  /** IANA time zone of both schedules (Bogotá has no daylight saving, but the zone is named anyway). */
   scheduleTimeZone: z.string().min(1).default('America/Bogota'),
+  /** Whether both schedules (normalization and analytics) are deployed enabled. */
   scheduleEnabled: booleanFromContext.default(true),
   /** Subscribed to the alarm topic when set (the address must confirm the subscription). */
   alarmEmail: z.email().optional(),
   /** Daily model spend (EstimatedCostUSD summed over a day) above which the kill switch disables runs. */
   dailyCostBudgetUSD: z.coerce.number().positive().default(5),
+  /** The chatbot's conversations table (read only: Scan). With `chatTableName`, adds the analytics stack. */
+  conversationsTableName: tableName.optional(),
+  /** The Bedrock chat table (read only: Scan). With `conversationsTableName`, adds the analytics stack. */
+  chatTableName: tableName.optional(),
+  /** The analytics Lambdas' config (`ANALYTICS_CONFIG`): filters, tokenizer, prices, prefixes. */
+  analyticsConfig: analyticsConfigFromContext.optional(),
+  /** EventBridge Scheduler expression of the daily analytics run, read in `scheduleTimeZone`. */
+  analyticsScheduleExpression: scheduleExpression.default('cron(30 23 * * ? *)'),
+  /** Athena's per-query scan limit in the analytics workgroup (GB of 1024³ bytes). */
+  athenaBytesScannedCutoffGB: z.coerce
+    .number()
+    .refine((gb) => gb * BYTES_PER_GB >= ATHENA_MINIMUM_CUTOFF_BYTES, 'at least 0.01 (Athena\'s minimum is 10 MB)')
+    .default(1),
+  /** Days after which exported and token-cost partitions expire from the bucket. */
+  partitionRetentionDays: z.coerce.number().int().positive().default(730),
+}).refine((parameters) => (parameters.conversationsTableName === undefined) === (parameters.chatTableName === undefined), {
+  message: 'give both conversationsTableName and chatTableName (the analytics stack reads both tables) or neither',
+  path: ['chatTableName'],
 });
 
 export type DeploymentParameters = z.output<typeof deploymentParametersSchema>;

@@ -1,18 +1,16 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { renderStateMachine, STATE_MACHINES } from '#state-machines/render-state-machine.ts';
+import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import type { DeploymentParameters } from './deployment-parameters.ts';
+import { aslDefinition, aslStateMachine } from './constructs/asl-state-machine.ts';
 import type { FunctionName } from './constructs/function-access.ts';
-import { acknowledgeNagFinding } from './constructs/nag-acknowledgement.ts';
-import { LOG_RETENTION, modelGrantFor, NormflowFunction } from './constructs/normflow-function.ts';
-import { METRICS_NAMESPACE, PipelineMonitoring, SERVICE_NAME } from './constructs/pipeline-monitoring.ts';
+import { modelGrantFor, NormflowFunction } from './constructs/normflow-function.ts';
+import { POWERTOOLS_ENVIRONMENT, PipelineMonitoring } from './constructs/pipeline-monitoring.ts';
 import { PipelineTables } from './constructs/pipeline-tables.ts';
+import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
 
 const STATE_MACHINE = 'normalize-leads';
 type TaskFunctionName = (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions'][keyof (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions']];
@@ -51,27 +49,15 @@ export class NormalizationStack extends Stack {
 
     this.tables = new PipelineTables(this, 'Tables', parameters.leadsTableName ? { leadsTableName: parameters.leadsTableName } : {});
 
-    // Kept as ${Placeholder}: CloudFormation substitutes the function ARNs (DefinitionSubstitutions).
-    const placeholders = STATE_MACHINES[STATE_MACHINE].functions;
-    const definition = renderStateMachine(
-      STATE_MACHINE,
-      Object.fromEntries(Object.keys(placeholders).map((placeholder) => [placeholder, `\${${placeholder}}`])),
-    );
-    if (typeof definition.TimeoutSeconds !== 'number') throw new Error(`${STATE_MACHINE}: the ASL file must set TimeoutSeconds`);
-    this.timeoutSeconds = definition.TimeoutSeconds;
+    this.timeoutSeconds = aslDefinition(STATE_MACHINE).timeoutSeconds;
 
-    const powertools = {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    };
     const pipelineEnvironment = {
       ...this.tables.environment(),
       NORMFLOW_PROVIDER: 'bedrock',
       // The run lock expires with the execution.
       RUN_TIMEOUT_SECONDS: String(this.timeoutSeconds),
       NORMFLOW_CONFIG_DEFAULTS: JSON.stringify({ model: { modelId: parameters.modelId } }),
-      ...powertools,
+      ...POWERTOOLS_ENVIRONMENT,
     };
     const modelGrant = modelGrantFor(this, parameters.modelId);
     const taskFunctions = Object.fromEntries(
@@ -92,35 +78,33 @@ export class NormalizationStack extends Stack {
       description: 'Cost kill switch: sets enabled = false in the config table when the daily cost alarm fires',
       timeout: Duration.seconds(30),
       memorySize: 256,
-      environment: { CONFIG_TABLE: this.tables.tables.config.tableName, ...powertools },
+      environment: { CONFIG_TABLE: this.tables.tables.config.tableName, ...POWERTOOLS_ENVIRONMENT },
       tables: this.tables.tables,
     });
     this.functions = { ...taskFunctions, 'cost-kill-switch': killSwitch };
 
-    this.stateMachine = this.buildStateMachine(parameters.stage, JSON.stringify(definition), taskFunctions);
-
-    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    // The ASL keeps its ${Placeholder}s: CloudFormation substitutes the function ARNs (DefinitionSubstitutions).
+    this.stateMachine = aslStateMachine(this, 'NormalizeLeads', {
+      name: STATE_MACHINE,
+      stage: parameters.stage,
+      logGroupId: 'StateMachineLogs',
+      substitutions: Object.fromEntries(
+        Object.entries(STATE_MACHINES[STATE_MACHINE].functions).map(([placeholder, name]) => [placeholder, taskFunctions[name].function.functionArn]),
+      ),
+      invokes: Object.values(STATE_MACHINES[STATE_MACHINE].functions).map((name) => taskFunctions[name].function),
     });
-    acknowledgeNagFinding(
-      this.scheduleDeadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the EventBridge Scheduler target; a dead-letter queue needs no dead-letter queue of its own.',
-    );
-    this.schedule = new scheduler.Schedule(this, 'NightlyRun', {
+
+    const nightly = scheduleStateMachine(this, {
+      scheduleId: 'NightlyRun',
+      deadLetterQueueId: 'ScheduleDeadLetterQueue',
       description: `normflow ${parameters.stage}: starts normalize-leads with input {} (${parameters.scheduleExpression}, ${parameters.scheduleTimeZone})`,
-      // Evaluated in the named time zone by EventBridge Scheduler, never hand-converted to UTC.
-      schedule: scheduler.ScheduleExpression.expression(parameters.scheduleExpression, TimeZone.of(parameters.scheduleTimeZone)),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-      }),
+      stateMachine: this.stateMachine,
+      expression: parameters.scheduleExpression,
+      timeZone: parameters.scheduleTimeZone,
       enabled: parameters.scheduleEnabled,
     });
+    this.schedule = nightly.schedule;
+    this.scheduleDeadLetterQueue = nightly.deadLetterQueue;
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: parameters.stage,
@@ -139,39 +123,6 @@ export class NormalizationStack extends Stack {
     new CfnOutput(this, 'RunsTableName', { value: this.tables.tables.runs.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
-  }
-
-  private buildStateMachine(stage: string, definitionString: string, taskFunctions: Record<TaskFunctionName, NormflowFunction>): sfn.StateMachine {
-    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's log resource policy.
-      logGroupName: `/aws/vendedlogs/states/normflow-${stage}-${STATE_MACHINE}`,
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const arns = Object.fromEntries(
-      Object.entries(STATE_MACHINES[STATE_MACHINE].functions).map(([placeholder, name]) => [placeholder, taskFunctions[name].function.functionArn]),
-    );
-    const stateMachine = new sfn.StateMachine(this, 'NormalizeLeads', {
-      stateMachineName: `normflow-${stage}-${STATE_MACHINE}`,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      // Inline (not an S3 asset), the ASL file as rendered for the local runner, ARNs substituted by CloudFormation.
-      definitionBody: sfn.DefinitionBody.fromString(definitionString),
-      definitionSubstitutions: arns,
-      tracingEnabled: true,
-      // Level ALL without execution data: state inputs and outputs carry lead values (personal data) and must not reach the logs.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-    stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(arns) }),
-    );
-    acknowledgeNagFinding(
-      stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Step Functions logging and X-Ray tracing: logs:CreateLogDelivery/GetLogDelivery/UpdateLogDelivery/DeleteLogDelivery/ListLogDeliveries, ' +
-        'logs:PutResourcePolicy/DescribeResourcePolicies/DescribeLogGroups and xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets ' +
-        'support no resource-level permissions, so they need Resource "*". Lambda invocation is limited to the pipeline\'s own functions.',
-    );
-    return stateMachine;
   }
 }
 

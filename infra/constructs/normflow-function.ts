@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type Size } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,13 +7,17 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
+import type { AnalyticsFunctionName } from './analytics-function-access.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from './function-access.ts';
 import { acknowledgeNagFinding } from './nag-acknowledgement.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Every handler file deployed as a Lambda: the normalize-leads pipeline's and the analytics ones. */
+export type HandlerName = FunctionName | AnalyticsFunctionName;
+
 /** Source file of a handler: exactly the modules the local runtime imports (`#functions/<name>.ts`). */
-export const handlerEntry = (name: FunctionName): string => fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
+export const handlerEntry = (name: HandlerName): string => fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
 
 /**
  * How every handler is bundled: local esbuild (no Docker), ESM for Node.js 22, everything bundled
@@ -34,15 +38,20 @@ export const BUNDLING: nodejs.BundlingOptions = {
 
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
-export interface NormflowFunctionProps {
-  readonly name: FunctionName;
+export interface NormflowFunctionProps<Name extends HandlerName = HandlerName> {
+  readonly name: Name;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
+  /** /tmp size, for handlers that stage files there (Lambda's default is 512 MB). */
+  readonly ephemeralStorageSize?: Size;
   readonly environment: Record<string, string>;
-  readonly tables: Readonly<Record<TableLogicalName, dynamodb.ITable>>;
+  /** The pipeline tables; required by a function FUNCTION_ACCESS gives table actions. */
+  readonly tables?: Readonly<Record<TableLogicalName, dynamodb.ITable>>;
   /** Resources `bedrock:InvokeModel` is allowed on; required when the function invokes the model. */
   readonly modelGrant?: ModelGrant;
+  /** Grants of a function outside FUNCTION_ACCESS (the analytics Lambdas). */
+  readonly grants?: FunctionGrants;
 }
 
 export interface ModelGrant {
@@ -51,21 +60,27 @@ export interface ModelGrant {
   readonly acknowledgements: ReadonlyArray<{ finding: string; reason: string }>;
 }
 
+export interface FunctionGrants extends ModelGrant {
+  /** What the statements allow, for the role's description. */
+  readonly description: string;
+}
+
 /**
- * One Lambda of the pipeline: its handler file bundled, Node.js 22 on arm64, X-Ray tracing, its own
- * log group with retention, and a role that allows exactly the calls FUNCTION_ACCESS lists.
+ * One normflow Lambda: its handler file bundled, Node.js 22 on arm64, X-Ray tracing, its own log
+ * group with retention, and a role that allows exactly the calls FUNCTION_ACCESS lists (or, for an
+ * analytics Lambda, the grants it is given).
  */
-export class NormflowFunction extends Construct {
-  readonly name: FunctionName;
+export class NormflowFunction<Name extends HandlerName = HandlerName> extends Construct {
+  readonly name: Name;
   /** The handler file bundled into the function. */
   readonly entry: string;
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: NormflowFunctionProps) {
+  constructor(scope: Construct, id: string, props: NormflowFunctionProps<Name>) {
     super(scope, id);
-    const access = FUNCTION_ACCESS[props.name];
+    const access: FunctionAccess = props.name in FUNCTION_ACCESS ? FUNCTION_ACCESS[props.name as FunctionName] : { tables: {} };
     this.name = props.name;
     this.entry = handlerEntry(props.name);
 
@@ -75,16 +90,18 @@ export class NormflowFunction extends Construct {
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `normflow ${props.name}: ${describeAccess(access)}`,
+      description: `normflow ${props.name}: ${props.grants?.description ?? describeAccess(access)}`,
     });
     // The managed AWSLambdaBasicExecutionRole would allow writing to every log group; this is the function's own.
     this.logGroup.grantWrite(this.role);
     for (const [logicalName, actions] of Object.entries(access.tables) as Array<[TableLogicalName, readonly string[]]>) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...actions], resources: [props.tables[logicalName].tableArn] }),
-      );
+      const table = props.tables?.[logicalName];
+      if (!table) throw new Error(`${props.name} uses the ${logicalName} table: pass tables`);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
     }
-    if ((access as FunctionAccess).invokesModel) {
+    for (const statement of props.grants?.statements ?? []) this.role.addToPrincipalPolicy(statement);
+    for (const { finding, reason } of props.grants?.acknowledgements ?? []) acknowledgeNagFinding(this.role, finding, reason);
+    if (access.invokesModel) {
       if (!props.modelGrant) throw new Error(`${props.name} invokes the model: pass modelGrant`);
       for (const statement of props.modelGrant.statements) this.role.addToPrincipalPolicy(statement);
       for (const { finding, reason } of props.modelGrant.acknowledgements) acknowledgeNagFinding(this.role, finding, reason);
@@ -97,6 +114,7 @@ export class NormflowFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,

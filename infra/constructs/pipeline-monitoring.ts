@@ -13,6 +13,13 @@ import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 export const METRICS_NAMESPACE = 'normflow';
 export const SERVICE_NAME = 'normflow';
 
+/** Powertools settings of every normflow Lambda. */
+export const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+} as const;
+
 /** What the Report Lambda emits once per run (functions/report-run.ts). */
 export const RUN_METRICS = [
   'LeadsProcessed',
@@ -38,6 +45,45 @@ export function runMetric(metricName: RunMetricName, statistic: string, period: 
     dimensionsMap: { service: SERVICE_NAME },
     statistic,
     period,
+  });
+}
+
+interface AlarmNaming {
+  readonly alarmName: string;
+  readonly alarmDescription: string;
+}
+
+/** Any failed or timed-out execution of a state machine within 5 minutes. */
+export function failedExecutionsAlarm(scope: Construct, id: string, props: AlarmNaming & { stateMachine: sfn.IStateMachine }): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmName: props.alarmName,
+    alarmDescription: props.alarmDescription,
+    metric: new cloudwatch.MathExpression({
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+      usingMetrics: {
+        failed: props.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+        timedOut: props.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      },
+      label: 'Failed or timed-out executions',
+      period: Duration.minutes(5),
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/** A schedule's dead-letter queue holding any message. */
+export function deadLettersAlarm(scope: Construct, id: string, props: AlarmNaming & { queue: sqs.IQueue }): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmName: props.alarmName,
+    alarmDescription: props.alarmDescription,
+    metric: props.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 }
 
@@ -84,22 +130,10 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const failedExecutions = new cloudwatch.Alarm(this, 'FailedExecutions', {
+    const failedExecutions = failedExecutionsAlarm(this, 'FailedExecutions', {
       alarmName: `${prefix}-failed-executions`,
       alarmDescription: 'A normalize-leads execution failed or timed out. Open the execution in the Step Functions console to see the failing state.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: {
-          failed: props.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
-          timedOut: props.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
-        },
-        label: 'Failed or timed-out executions',
-        period: Duration.minutes(5),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      stateMachine: props.stateMachine,
     });
 
     const durationThresholdMs = props.timeoutSeconds * 1000 * DURATION_ALARM_SHARE;
@@ -127,17 +161,10 @@ export class PipelineMonitoring extends Construct {
     });
     dailyCost.addAlarmAction(new actions.LambdaAction(props.killSwitch));
 
-    const scheduleDeadLetters = new cloudwatch.Alarm(this, 'ScheduleDeadLetters', {
+    const scheduleDeadLetters = deadLettersAlarm(this, 'ScheduleDeadLetters', {
       alarmName: `${prefix}-schedule-dead-letters`,
       alarmDescription: 'The scheduler could not start the nightly execution after its retries; the event is in the dead-letter queue.',
-      metric: props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.minutes(5),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      queue: props.scheduleDeadLetterQueue,
     });
 
     this.alarms = { normalizationErrors, failedExecutions, runDuration, dailyCost, scheduleDeadLetters };

@@ -29,7 +29,7 @@ ORDER BY exchanges DESC, feedback`,
   },
   {
     name: 'questions-per-day',
-    description: 'Exchanges and user questions per day (latest export)',
+    description: 'Exchanges and user questions per UTC day (latest export)',
     sql: `SELECT CAST("timestamp" AS DATE) AS day, count(*) AS exchanges, count(pregunta) AS questions
 FROM exchanges
 WHERE dt = (SELECT max(dt) FROM exchanges) AND "timestamp" IS NOT NULL

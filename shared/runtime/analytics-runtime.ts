@@ -3,11 +3,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isoDaySchema, parseAnalyticsConfig, type AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
+import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import { createS3ObjectStore } from '#shared/stores/s3-object-store.ts';
-import { EnvironmentError } from './pipeline-environment.ts';
+import type { RunStore } from '#shared/stores/store-ports.ts';
+import { EnvironmentError, parseJsonObjectEnv } from './pipeline-environment.ts';
 
 /** Environment of the analytics Lambdas; the local runtime sets the same names. */
 export const analyticsEnvironmentSchema = z
@@ -16,6 +19,8 @@ export const analyticsEnvironmentSchema = z
     CONVERSATIONS_TABLE: z.string().min(1).optional(),
     /** The Bedrock chat table (token costs). */
     CHAT_TABLE: z.string().min(1).optional(),
+    /** The normalize-leads runs table, when this deployment has one: its runs' model usage is costed too. */
+    RUNS_TABLE: z.string().min(1).optional(),
     /** On AWS: the analytics bucket. */
     ANALYTICS_BUCKET: z.string().min(1).optional(),
     /** Locally: the folder standing in for the bucket. */
@@ -38,6 +43,8 @@ export interface AnalyticsRuntime {
   objectStore: ObjectStore;
   /** The deployment's config layer (`ANALYTICS_CONFIG`), or undefined. */
   configDefaults: Record<string, unknown> | undefined;
+  /** The normalize-leads runs (`RUNS_TABLE`), or undefined when the deployment has none. */
+  runs: Pick<RunStore, 'listRuns'> | undefined;
   /** A table name from the environment; throws `Environment.Invalid` naming the variable when unset. */
   tableName(variable: 'CONVERSATIONS_TABLE' | 'CHAT_TABLE'): string;
 }
@@ -52,17 +59,6 @@ export function parseAnalyticsEnvironment(env: NodeJS.ProcessEnv): AnalyticsEnvi
   return result.data;
 }
 
-function parseConfigDefaults(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // Reported below with the variable's name.
-  }
-  throw new EnvironmentError('ANALYTICS_CONFIG must be a JSON object');
-}
-
 function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
   const documentClient = createDocumentClient(
     new DynamoDBClient({
@@ -75,11 +71,11 @@ function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
   const objectStore = env.ANALYTICS_BUCKET
     ? createS3ObjectStore({ client: new S3Client(env.AWS_REGION ? { region: env.AWS_REGION } : {}), bucket: env.ANALYTICS_BUCKET })
     : createFolderObjectStore(env.ANALYTICS_FOLDER ?? '');
-  const configDefaults = parseConfigDefaults(env.ANALYTICS_CONFIG);
   return {
     documentClient,
     objectStore,
-    configDefaults,
+    configDefaults: parseJsonObjectEnv('ANALYTICS_CONFIG', env.ANALYTICS_CONFIG),
+    runs: env.RUNS_TABLE === undefined ? undefined : createDynamoDbRunStore({ client: documentClient, tableName: env.RUNS_TABLE }),
     tableName(variable) {
       const name = env[variable];
       if (name === undefined) throw new EnvironmentError(`Invalid analytics environment: ${variable} is not set`);
@@ -98,20 +94,21 @@ export function getAnalyticsRuntime(env: NodeJS.ProcessEnv = process.env): Analy
   return current.runtime;
 }
 
-/** Input of the export and conversion tasks: the run date (today, UTC, by default) and an optional config. */
+/** Input of the export and conversion tasks: the run date (today in the config's time zone by default) and an optional config. */
 export const analyticsRunPayload = z.object({
   runDate: isoDaySchema.optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** The run's date and validated config: the payload's config, else the deployment's, else the defaults. */
+/**
+ * The run's validated config (the payload's, else the deployment's, else the defaults) and date:
+ * the payload's, else today in the config's time zone (the 23:30 Bogotá run is already tomorrow in UTC).
+ */
 export function resolveAnalyticsRun(
   payload: z.output<typeof analyticsRunPayload>,
-  runtime: AnalyticsRuntime,
+  runtime: Pick<AnalyticsRuntime, 'configDefaults'>,
   now: Date = new Date(),
 ): { runDate: string; config: AnalyticsConfig } {
-  return {
-    runDate: payload.runDate ?? now.toISOString().slice(0, 10),
-    config: parseAnalyticsConfig(payload.config ?? runtime.configDefaults),
-  };
+  const config = parseAnalyticsConfig(payload.config ?? runtime.configDefaults);
+  return { runDate: payload.runDate ?? dayInTimeZone(now.getTime(), config.timeZone), config };
 }

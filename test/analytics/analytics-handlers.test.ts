@@ -5,7 +5,9 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as convertToParquet } from '#functions/convert-to-parquet.ts';
 import { handler as exportConversations } from '#functions/export-conversations.ts';
-import { getAnalyticsRuntime, parseAnalyticsEnvironment } from '#shared/runtime/analytics-runtime.ts';
+import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
+import { getAnalyticsRuntime, parseAnalyticsEnvironment, resolveAnalyticsRun } from '#shared/runtime/analytics-runtime.ts';
+import { parseJsonObjectEnv } from '#shared/runtime/pipeline-environment.ts';
 import { logger } from '#shared/runtime/observability.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import { useEmbeddedDb } from '#test/stores/embedded-test-db.ts';
@@ -88,8 +90,8 @@ describe('export-conversations and convert-to-parquet handlers', () => {
     }
   });
 
-  it('defaults the run date to today (UTC) and the config to the defaults', async () => {
-    const today = new Date().toISOString().slice(0, 10);
+  it('defaults the run date to today in Bogotá and the config to the defaults', async () => {
+    const today = dayInTimeZone(Date.now(), 'America/Bogota');
     const exported = await exportConversations({}, context);
     expect(exported.runDate).toBe(today);
     expect(exported.rows.users).toBe(2);
@@ -116,6 +118,23 @@ describe('export-conversations and convert-to-parquet handlers', () => {
 
   it('converting a date that was never exported fails with Conversion.MissingExport', async () => {
     await expect(convertToParquet({ runDate: '2024-12-31' }, context)).rejects.toMatchObject({ name: 'Conversion.MissingExport' });
+  });
+});
+
+describe('the run date', () => {
+  const lateEvening = new Date('2026-11-23T04:30:00Z');
+
+  it('a run at 04:30Z on the 23rd (23:30 on the 22nd in Bogotá) defaults to run date 2026-11-22', () => {
+    expect(resolveAnalyticsRun({}, { configDefaults: undefined }, lateEvening).runDate).toBe('2026-11-22');
+  });
+
+  it('follows the time zone of the payload’s config, else the deployment’s', () => {
+    expect(resolveAnalyticsRun({ config: { timeZone: 'UTC' } }, { configDefaults: undefined }, lateEvening).runDate).toBe('2026-11-23');
+    expect(resolveAnalyticsRun({}, { configDefaults: { timeZone: 'UTC' } }, lateEvening).runDate).toBe('2026-11-23');
+  });
+
+  it('a run date in the payload wins', () => {
+    expect(resolveAnalyticsRun({ runDate: '2026-01-05' }, { configDefaults: undefined }, lateEvening).runDate).toBe('2026-01-05');
   });
 });
 
@@ -146,5 +165,20 @@ describe('analytics runtime environment', () => {
 
   it('refuses an ANALYTICS_CONFIG that is not a JSON object', () => {
     expect(() => getAnalyticsRuntime({ ...base, ANALYTICS_CONFIG: '[1]' })).toThrow(/ANALYTICS_CONFIG must be a JSON object/u);
+    expect(() => getAnalyticsRuntime({ ...base, ANALYTICS_CONFIG: '{oops' })).toThrow(expect.objectContaining({ name: 'Environment.Invalid' }));
+  });
+
+  it.each(['[1]', '"text"', 'null', '{oops'])('the shared JSON-object parser refuses %s naming the variable', (text) => {
+    expect(() => parseJsonObjectEnv('SOME_LAYER', text)).toThrow(expect.objectContaining({ name: 'Environment.Invalid', message: 'SOME_LAYER must be a JSON object' }));
+  });
+
+  it('the shared JSON-object parser returns the object, or undefined when the variable is unset', () => {
+    expect(parseJsonObjectEnv('SOME_LAYER', '{"timeZone":"UTC"}')).toEqual({ timeZone: 'UTC' });
+    expect(parseJsonObjectEnv('SOME_LAYER', undefined)).toBeUndefined();
+  });
+
+  it('has the normalize-leads runs only when RUNS_TABLE is set', () => {
+    expect(getAnalyticsRuntime(base).runs).toBeUndefined();
+    expect(getAnalyticsRuntime({ ...base, RUNS_TABLE: 'runs' }).runs).toBeDefined();
   });
 });

@@ -365,11 +365,11 @@ describe('§2 filters from config (whole values, before any join)', () => {
     expect(cityPatternToRegExp(pattern).test(city.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().replace(/\s+/g, ' '))).toBe(expected);
   });
 
-  it('startDate leaves out earlier exchanges and their feedback; the earliest date is taken among those left', async () => {
+  it('startDate leaves out exchanges before the start of that day in Bogotá, and their feedback; the earliest date is taken among those left', async () => {
     const items = [
-      conversation(ANA, '2025-01-31T23:59:59.999Z', [['user', 'antes']]),
-      feedback(ANA, '2025-01-31T23:59:59.999Z', 'dislike', 'Mala'),
-      conversation(ANA, '2025-02-01T00:00:00.000Z', [['user', 'después']]),
+      conversation(ANA, '2025-02-01T04:59:59.999Z', [['user', 'antes']]),
+      feedback(ANA, '2025-02-01T04:59:59.999Z', 'dislike', 'Mala'),
+      conversation(ANA, '2025-02-01T05:00:00.000Z', [['user', 'después']]),
       { PK: `USER#${ANA}`, SK: 'CONVERSATION#?', Conversation: [{ from: 'user', text: 'sin fecha' }] },
       conversation(BETO, '2025-01-15T10:00:00.000Z', [['user', 'solo antes']]),
     ];
@@ -377,6 +377,33 @@ describe('§2 filters from config (whole values, before any join)', () => {
     expect(result.exchangesOf(ANA).map((row) => row.pregunta)).toEqual(['después']);
     expect(result.user(ANA)).toMatchObject({ fecha_primera_conversacion: '01/02/2025', numero_conversaciones: 1, numero_feedback: 0 });
     expect(result.excluded).toEqual({ [BETO]: 'no-exchanges' });
+  });
+});
+
+describe('days in the configured time zone (America/Bogota by default)', () => {
+  const lateNight = [conversation(ANA, '2026-11-22T03:00:00.000Z', [['user', 'de noche']])];
+
+  it('an exchange at 2026-11-22T03:00:00Z is the 21/11/2026 in Bogotá; its timestamp stays the UTC instant', async () => {
+    const { user, exchangesOf } = await exportInMemory(lateNight);
+    expect(user(ANA)?.fecha_primera_conversacion).toBe('21/11/2026');
+    expect(exchangesOf(ANA)[0]?.timestamp).toBe('2026-11-22T03:00:00.000Z');
+  });
+
+  it('follows the config’s timeZone', async () => {
+    const { user } = await exportInMemory(lateNight, { timeZone: 'UTC' });
+    expect(user(ANA)?.fecha_primera_conversacion).toBe('22/11/2026');
+  });
+
+  it('the startDate boundary is the start of that day in the zone', async () => {
+    expect((await exportInMemory(lateNight, { filters: { startDate: '2026-11-21' } })).users).toHaveLength(1);
+    expect((await exportInMemory(lateNight, { filters: { startDate: '2026-11-22' } })).excluded).toEqual({ [ANA]: 'no-exchanges' });
+    expect((await exportInMemory(lateNight, { timeZone: 'UTC', filters: { startDate: '2026-11-22' } })).users).toHaveLength(1);
+  });
+
+  it('an offset-less timestamp is a UTC instant, then dated in the zone', async () => {
+    const { user, exchangesOf } = await exportInMemory([{ PK: `USER#${ANA}`, SK: 'CONVERSATION#2026-11-22T03:00:00', Conversation: [{ from: 'user', text: 'sin zona' }] }]);
+    expect(exchangesOf(ANA)[0]?.timestamp).toBe('2026-11-22T03:00:00.000Z');
+    expect(user(ANA)?.fecha_primera_conversacion).toBe('21/11/2026');
   });
 });
 

@@ -113,7 +113,7 @@ describe('aggregate-token-costs handler', () => {
   });
 
   it('aggregates the chat table and the normalization runs into the bucket and returns counts only', async () => {
-    const config = { prices: CHAT_MODEL_PRICES, tokenizer: 'chars/4' };
+    const config = { prices: CHAT_MODEL_PRICES, costTokenizer: 'chars/4' };
     const output = await handler({ config }, context);
     const conversations = items.filter((item) => conversationKey(item.PK, item.SK) !== undefined).length;
     expect(output).toMatchObject({
@@ -139,6 +139,6 @@ describe('aggregate-token-costs handler', () => {
   });
 
   it('refuses an invalid config before reading anything', async () => {
-    await expect(handler({ config: { tokenizer: 'words' } }, context)).rejects.toThrow(/tokenizer/);
+    await expect(handler({ config: { costTokenizer: 'words' } }, context)).rejects.toThrow(/costTokenizer/);
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHAT_MODEL_PRICES, generateChatItems, inMemoryChatSource } from '#bench/chat-item-generator.ts';
-import { parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
+import { CHAT_MODEL_PRICES, CHAT_MODELS, generateChatItems, inMemoryChatSource } from '#bench/chat-item-generator.ts';
+import { BEDROCK_CHAT_MODEL_ALIASES, parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import {
   aggregateTokenCosts,
   conversationKey,
@@ -19,7 +19,7 @@ import type { ObjectStore } from '#shared/stores/object-store.ts';
 
 const OFFLINE = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' } as const;
 const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
-const config = parseAnalyticsConfig({ prices: CHAT_MODEL_PRICES, tokenizer: 'chars/4', defaultModel: DEFAULT_MODEL, tokenCostsPrefix: 'token-costs/' });
+const config = parseAnalyticsConfig({ prices: CHAT_MODEL_PRICES, costTokenizer: 'chars/4', defaultModel: DEFAULT_MODEL, tokenCostsPrefix: 'token-costs/' });
 
 const folders: string[] = [];
 afterEach(async () => {
@@ -100,6 +100,7 @@ describe('token-cost tables in the bucket', () => {
       user_id: 'VARCHAR',
       conversation_id: 'VARCHAR',
       model: 'VARCHAR',
+      model_id: 'VARCHAR',
       model_source: 'VARCHAR',
       input_tokens: 'BIGINT',
       output_tokens: 'BIGINT',
@@ -111,7 +112,7 @@ describe('token-cost tables in the bucket', () => {
       dt: 'DATE',
     });
     expect(await types('by_user_day')).toMatchObject({ day: 'DATE', user_id: 'VARCHAR', conversations: 'BIGINT', input_tokens: 'BIGINT', estimated_cost_usd: 'DOUBLE', recorded_price_usd: 'DOUBLE' });
-    expect(await types('by_model_day')).toMatchObject({ day: 'DATE', source: 'VARCHAR', model: 'VARCHAR', items: 'BIGINT', users: 'BIGINT', output_tokens: 'BIGINT', estimated_cost_usd: 'DOUBLE' });
+    expect(await types('by_model_day')).toMatchObject({ day: 'DATE', source: 'VARCHAR', model: 'VARCHAR', model_id: 'VARCHAR', items: 'BIGINT', users: 'BIGINT', output_tokens: 'BIGINT', estimated_cost_usd: 'DOUBLE' });
     expect(await types('normalization')).toMatchObject({ day: 'DATE', run_id: 'VARCHAR', started_at: 'TIMESTAMP', input_tokens: 'BIGINT', estimated_cost_usd: 'DOUBLE', dry_run: 'BOOLEAN' });
 
     const mismatchedDays = await query(root, `SELECT count(*) AS n FROM {conversations} WHERE day <> dt`);
@@ -132,6 +133,20 @@ describe('token-cost tables in the bucket', () => {
     expect(Number(counts?.keys)).toBe(conversations);
     // The generator mixes in every kind of broken map; none of them stops the run.
     expect(report.messageMaps).toMatchObject({ ok: expect.any(Number), missing: expect.any(Number), 'invalid-json': expect.any(Number), empty: expect.any(Number), offloaded: expect.any(Number) });
+  });
+
+  it('with the default config (no prices), Bedrock Chat short names are priced through the default aliases', async () => {
+    const { root, bucket } = await newBucket();
+    await aggregateTokenCosts({ chat: inMemoryChatSource(generateChatItems(300, 13, { days: 2 }), 100), bucket, config: parseAnalyticsConfig({}) });
+    const [counts] = await query(root, `SELECT count(*) AS n, count(*) FILTER (WHERE NOT priced) AS unpriced FROM {conversations}`);
+    expect(Number(counts?.n)).toBeGreaterThan(0);
+    expect(Number(counts?.unpriced)).toBe(0);
+    const models = await query(root, `SELECT DISTINCT model, model_id FROM {conversations} WHERE model_source <> 'default' ORDER BY model`);
+    expect(models).toEqual(
+      [...CHAT_MODELS].sort().map((model) => ({ model, model_id: BEDROCK_CHAT_MODEL_ALIASES[model] })),
+    );
+    const [byModel] = await query(root, `SELECT count(*) FILTER (WHERE unpriced_items > 0) AS unpriced FROM {by_model_day}`);
+    expect(Number(byModel?.unpriced)).toBe(0);
   });
 
   it('items without a message map keep their own price and the default model after a priced item (read back from Parquet)', async () => {

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
+import { CHAT_MODELS, generateChatItems } from '#bench/chat-item-generator.ts';
+import { BEDROCK_CHAT_MODEL_ALIASES, DEFAULT_TIME_ZONE, parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
+import { readMessageMap } from '#shared/analytics/message-map.ts';
+import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
 import { charsPerFourTokens, tokenCounter } from '#shared/analytics/token-counter.ts';
 import {
   aggregateByModelDay,
   aggregateByUserDay,
   conversationCostRow,
   conversationKey,
-  dayInTimeZone,
-  DEFAULT_TIME_ZONE,
   normalizationCostRow,
+  resolveModelId,
   tokenCostSettings,
   type ChatItem,
   type ConversationCostRow,
@@ -22,7 +24,7 @@ const PRICES = {
 };
 const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 
-const settings: TokenCostSettings = tokenCostSettings(parseAnalyticsConfig({ prices: PRICES, defaultModel: DEFAULT_MODEL, tokenizer: 'chars/4' }));
+const settings: TokenCostSettings = tokenCostSettings(parseAnalyticsConfig({ prices: PRICES, defaultModel: DEFAULT_MODEL, costTokenizer: 'chars/4' }));
 
 const text = (body: string) => ({ content_type: 'text', media_type: null, body });
 /** `model` null: the node names none. */
@@ -91,13 +93,13 @@ describe('the day of a conversation', () => {
     expect(rowOf(chatItem('late', { CreateTime: Date.UTC(2025, 2, 2, 3) })).day).toBe('2025-03-01');
   });
 
-  it('follows the configured time zone', () => {
-    const utc = tokenCostSettings(parseAnalyticsConfig({}), 'UTC');
+  it('follows the config’s time zone', () => {
+    const utc = tokenCostSettings(parseAnalyticsConfig({ timeZone: 'UTC' }));
     expect(rowOf(chatItem('late', { CreateTime: Date.UTC(2025, 2, 2, 3) }), utc).day).toBe('2025-03-02');
   });
 
-  it('an unknown time zone is refused before any work', () => {
-    expect(() => tokenCostSettings(parseAnalyticsConfig({}), 'Mars/Olympus')).toThrow(RangeError);
+  it('an unknown time zone is refused with the config, before any work', () => {
+    expect(() => parseAnalyticsConfig({ timeZone: 'Mars/Olympus' })).toThrow(expect.objectContaining({ name: 'Config.Invalid', message: expect.stringContaining('timeZone:') }));
   });
 
   it('accepts a CreateTime stored as a numeric string and drops fractions of a millisecond', () => {
@@ -127,6 +129,7 @@ describe('one conversation row (§6)', () => {
       user_id: USER,
       conversation_id: '01HX3K',
       model: 'claude-v3.5-sonnet',
+      model_id: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
       model_source: 'assistant',
       input_tokens: 7 + 5 + 1 + 1,
       output_tokens: 8 + 4,
@@ -145,7 +148,7 @@ describe('one conversation row (§6)', () => {
   });
 
   it('counts with the exact tokenizer when configured (per fragment)', () => {
-    const exact = tokenCostSettings(parseAnalyticsConfig({ prices: PRICES, tokenizer: 'cl100k_base' }));
+    const exact = tokenCostSettings(parseAnalyticsConfig({ prices: PRICES, costTokenizer: 'cl100k_base' }));
     const row = rowOf(chatItem('01HX3K', { MessageMap: map }), exact);
     const cl100k = tokenCounter('cl100k_base');
     const expectedInput = ['Responde siempre en español.', '¿Cómo pido vacaciones?', 'Art. 12', 'abc'].reduce((sum, fragment) => sum + cl100k(fragment), 0);
@@ -167,7 +170,7 @@ describe('one conversation row (§6)', () => {
   });
 
   it('a configured price overrides the built-in Bedrock table', () => {
-    const override = tokenCostSettings(parseAnalyticsConfig({ tokenizer: 'chars/4', prices: { [DEFAULT_MODEL]: { inputPerMillion: 100, outputPerMillion: 0 } } }));
+    const override = tokenCostSettings(parseAnalyticsConfig({ costTokenizer: 'chars/4', prices: { [DEFAULT_MODEL]: { inputPerMillion: 100, outputPerMillion: 0 } } }));
     const row = rowOf(chatItem('o', { MessageMap: JSON.stringify({ u: node('user', [text('12345678')], null) }) }), override);
     expect(row.estimated_cost_usd).toBeCloseTo(200 / 1_000_000, 15);
   });
@@ -255,9 +258,9 @@ describe('normalization runs as cost rows', () => {
 describe('aggregates', () => {
   const base = { created_at: CREATED, model_source: 'assistant' as const, message_map_status: 'ok' as const, non_text_parts: 0 };
   const rows: ConversationCostRow[] = [
-    { ...base, day: '2025-03-01', user_id: 'u1', conversation_id: 'c1', model: 'm1', input_tokens: 10, output_tokens: 20, estimated_cost_usd: 0.1, priced: true, recorded_price_usd: 0.2 },
-    { ...base, day: '2025-03-01', user_id: 'u1', conversation_id: 'c2', model: 'm2', input_tokens: 1, output_tokens: 2, estimated_cost_usd: 0, priced: false, recorded_price_usd: null },
-    { ...base, day: '2025-03-01', user_id: 'u2', conversation_id: 'c3', model: 'm1', input_tokens: 5, output_tokens: 5, estimated_cost_usd: 0.05, priced: true, recorded_price_usd: null },
+    { ...base, day: '2025-03-01', user_id: 'u1', conversation_id: 'c1', model: 'm1', model_id: 'vendor.m1', input_tokens: 10, output_tokens: 20, estimated_cost_usd: 0.1, priced: true, recorded_price_usd: 0.2 },
+    { ...base, day: '2025-03-01', user_id: 'u1', conversation_id: 'c2', model: 'm2', model_id: 'm2', input_tokens: 1, output_tokens: 2, estimated_cost_usd: 0, priced: false, recorded_price_usd: null },
+    { ...base, day: '2025-03-01', user_id: 'u2', conversation_id: 'c3', model: 'm1', model_id: 'vendor.m1', input_tokens: 5, output_tokens: 5, estimated_cost_usd: 0.05, priced: true, recorded_price_usd: null },
   ];
 
   it('per user per day add up conversations, tokens and costs; recorded price null only when none was recorded', () => {
@@ -267,17 +270,83 @@ describe('aggregates', () => {
     ]);
   });
 
-  it('per model per day count conversations and distinct users (chat) beside normalization runs', () => {
+  it('per model per day count conversations and distinct users (chat) beside normalization runs, with the resolved model id', () => {
     const runRow = normalizationCostRow(
-      { runId: 'r', startedAt: '2025-03-01T12:00:00Z', finishedAt: '2025-03-01T12:05:00Z', model: { modelId: 'm1', inputTokens: 100, outputTokens: 10, estimatedCostUSD: 0.3 } },
+      { runId: 'r', startedAt: '2025-03-01T12:00:00Z', finishedAt: '2025-03-01T12:05:00Z', model: { modelId: 'vendor.m1', inputTokens: 100, outputTokens: 10, estimatedCostUSD: 0.3 } },
       'UTC',
     );
     expect(runRow).toBeDefined();
     const aggregated = aggregateByModelDay(rows, runRow ? [runRow] : []);
     expect(aggregated).toEqual([
-      { day: '2025-03-01', source: 'chat', model: 'm1', items: 2, users: 2, input_tokens: 15, output_tokens: 25, estimated_cost_usd: 0.15000000000000002, recorded_price_usd: 0.2, unpriced_items: 0 },
-      { day: '2025-03-01', source: 'chat', model: 'm2', items: 1, users: 1, input_tokens: 1, output_tokens: 2, estimated_cost_usd: 0, recorded_price_usd: null, unpriced_items: 1 },
-      { day: '2025-03-01', source: 'normalization', model: 'm1', items: 1, users: null, input_tokens: 100, output_tokens: 10, estimated_cost_usd: 0.3, recorded_price_usd: null, unpriced_items: null },
+      { day: '2025-03-01', source: 'chat', model: 'm1', model_id: 'vendor.m1', items: 2, users: 2, input_tokens: 15, output_tokens: 25, estimated_cost_usd: 0.15000000000000002, recorded_price_usd: 0.2, unpriced_items: 0 },
+      { day: '2025-03-01', source: 'chat', model: 'm2', model_id: 'm2', items: 1, users: 1, input_tokens: 1, output_tokens: 2, estimated_cost_usd: 0, recorded_price_usd: null, unpriced_items: 1 },
+      { day: '2025-03-01', source: 'normalization', model: 'vendor.m1', model_id: 'vendor.m1', items: 1, users: null, input_tokens: 100, output_tokens: 10, estimated_cost_usd: 0.3, recorded_price_usd: null, unpriced_items: null },
     ]);
+  });
+});
+
+describe('token estimate (§6 default)', () => {
+  it('is chars/4 per fragment unless costTokenizer names an exact tokenizer (the Parquet tokenizer does not apply)', () => {
+    const body = 'Para solicitar vacaciones ingresa al portal de autoservicio.';
+    const item = chatItem('e', { MessageMap: JSON.stringify({ a: node('assistant', [text(body)]) }) });
+    const defaults = parseAnalyticsConfig({});
+    expect(defaults).toMatchObject({ costTokenizer: 'chars/4', tokenizer: 'cl100k_base' });
+    expect(rowOf(item, tokenCostSettings(defaults)).output_tokens).toBe(Math.floor(body.length / 4));
+    expect(tokenCounter('cl100k_base')(body)).not.toBe(Math.floor(body.length / 4));
+    expect(rowOf(item, tokenCostSettings(parseAnalyticsConfig({ costTokenizer: 'cl100k_base' }))).output_tokens).toBe(tokenCounter('cl100k_base')(body));
+  });
+});
+
+describe('model aliases (Bedrock Chat short names)', () => {
+  const defaults = tokenCostSettings(parseAnalyticsConfig({}));
+  const answer = (model: string) => chatItem(model, { MessageMap: JSON.stringify({ a: node('assistant', [text('x'.repeat(400))], model) }) });
+
+  it('every default alias resolves to a Bedrock id the built-in price table prices', () => {
+    for (const [name, id] of Object.entries(BEDROCK_CHAT_MODEL_ALIASES)) {
+      expect(rowOf(answer(name), defaults), name).toMatchObject({ model: name, model_id: id, priced: true });
+    }
+  });
+
+  it('generated Bedrock Chat items with short names come out priced without any configured price, the stored name kept', () => {
+    const rows = generateChatItems(300, 17)
+      .map((item) => ({ item, outcome: conversationCostRow(item, defaults) }))
+      .filter(({ item, outcome }) => outcome.kind === 'conversation' && readMessageMap(item.MessageMap).status === 'ok');
+    expect(rows.length).toBeGreaterThan(200);
+    const models = new Set<string>();
+    for (const { outcome } of rows) {
+      if (outcome.kind !== 'conversation') continue;
+      models.add(outcome.row.model);
+      expect(outcome.row).toMatchObject({ priced: true, model_id: BEDROCK_CHAT_MODEL_ALIASES[outcome.row.model] });
+      if (outcome.row.output_tokens > 0) expect(outcome.row.estimated_cost_usd).toBeGreaterThan(0);
+    }
+    expect([...models].sort()).toEqual([...CHAT_MODELS].sort());
+  });
+
+  it('are priced at the resolved id’s price: claude-v3-haiku costs what anthropic.claude-3-haiku does', () => {
+    expect(rowOf(answer('claude-v3-haiku'), defaults).estimated_cost_usd).toBeCloseTo((100 * 1.25) / 1_000_000, 15);
+  });
+
+  it('a deployment’s aliases are merged over the defaults, an entry of its own winning', () => {
+    const config = parseAnalyticsConfig({ modelAliases: { 'claude-v3.5-sonnet': 'anthropic.claude-3-5-sonnet-20241022-v2:0', 'mi-modelo': 'amazon.nova-micro-v1:0' } });
+    expect(config.modelAliases).toMatchObject({ 'claude-v3-haiku': 'anthropic.claude-3-haiku-20240307-v1:0', 'mi-modelo': 'amazon.nova-micro-v1:0' });
+    const settings = tokenCostSettings(config);
+    expect(rowOf(answer('claude-v3.5-sonnet'), settings).model_id).toBe('anthropic.claude-3-5-sonnet-20241022-v2:0');
+    expect(rowOf(answer('mi-modelo'), settings)).toMatchObject({ model: 'mi-modelo', model_id: 'amazon.nova-micro-v1:0', priced: true });
+  });
+
+  it('a price configured under the stored name wins over the resolved id’s', () => {
+    const settings = tokenCostSettings(parseAnalyticsConfig({ prices: { 'claude-v3-haiku': { inputPerMillion: 0, outputPerMillion: 10 } } }));
+    expect(rowOf(answer('claude-v3-haiku'), settings).estimated_cost_usd).toBeCloseTo((100 * 10) / 1_000_000, 15);
+  });
+
+  it('a name with no alias is its own id; unknown to the price table it stays unpriced at 0', () => {
+    expect(resolveModelId('mistral-large', defaults.modelAliases)).toBe('mistral-large');
+    expect(resolveModelId('constructor', defaults.modelAliases)).toBe('constructor');
+    expect(rowOf(answer('claude-v4.5-opus'), defaults)).toMatchObject({ model: 'claude-v4.5-opus', model_id: 'claude-v4.5-opus', priced: false, estimated_cost_usd: 0 });
+  });
+
+  it('the configured default model may be an alias too', () => {
+    const settings = tokenCostSettings(parseAnalyticsConfig({ defaultModel: 'amazon-nova-lite' }));
+    expect(rowOf(chatItem('none'), settings)).toMatchObject({ model: 'amazon-nova-lite', model_id: 'amazon.nova-lite-v1:0', model_source: 'default', priced: true });
   });
 });
