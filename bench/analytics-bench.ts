@@ -68,19 +68,29 @@ async function inChild(step: Step, dataDir: string, count: number): Promise<Reco
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { conversations: { type: 'string', default: '100000' }, 'chat-items': { type: 'string', default: '100000' } } });
+async function measureAt(conversations: number, chatItems: number) {
   const dir = await mkdtemp(join(tmpdir(), 'normflow-analytics-bench-'));
   try {
-    console.log('normflow analytics benchmark (local runtime: embedded DynamoDB on disk, folder bucket, DuckDB-readable Parquet)\n');
-    const seeded = await inChild('seed-conversations', dir, Number(values.conversations));
+    const seeded = await inChild('seed-conversations', dir, conversations);
     const exported = await inChild('export', dir, 0);
-    console.log(`export + Parquet conversion: ${exported.exchanges} conversations (${exported.users} users; ${seeded.conversations} generated) in ${Number(exported.seconds).toFixed(1)} s, peak RSS ${Number(exported.peakRssMiB).toFixed(0)} MiB`);
-    await inChild('seed-chat', dir, Number(values['chat-items']));
+    await inChild('seed-chat', dir, chatItems);
     const costs = await inChild('costs', dir, 0);
-    console.log(`token-cost aggregation: ${costs.items} chat items (${costs.conversations} conversations) in ${Number(costs.seconds).toFixed(1)} s, peak RSS ${Number(costs.peakRssMiB).toFixed(0)} MiB`);
+    return { seeded, exported, costs };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { conversations: { type: 'string', default: '100000' }, 'chat-items': { type: 'string', default: '100000' } } });
+  const full = { conversations: Number(values.conversations), chatItems: Number(values['chat-items']) };
+  // A run at a tenth of the size beside the full one shows whether memory follows the data.
+  const scales = [{ conversations: Math.ceil(full.conversations / 10), chatItems: Math.ceil(full.chatItems / 10) }, full];
+  console.log('normflow analytics benchmark (local runtime: embedded DynamoDB on disk, folder bucket, DuckDB-readable Parquet)\n');
+  for (const scale of scales) {
+    const { exported, costs } = await measureAt(scale.conversations, scale.chatItems);
+    console.log(`export + Parquet conversion: ${exported.exchanges} conversations (${exported.users} users) in ${Number(exported.seconds).toFixed(1)} s, peak RSS ${Number(exported.peakRssMiB).toFixed(0)} MiB`);
+    console.log(`token-cost aggregation: ${costs.items} chat items (${costs.conversations} conversations) in ${Number(costs.seconds).toFixed(1)} s, peak RSS ${Number(costs.peakRssMiB).toFixed(0)} MiB`);
   }
 }
 

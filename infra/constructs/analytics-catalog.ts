@@ -128,26 +128,20 @@ export class AnalyticsCatalog extends Construct {
         const namedQuery = new athena.CfnNamedQuery(this, `Query-${query.name}`, {
           name: query.name,
           description: query.description,
-          database: this.databaseName,
+          database: this.database.ref,
           queryString: query.sql,
           workGroup: this.workgroup.ref,
         });
-        namedQuery.addDependency(this.database);
         return [query.name, namedQuery];
       }),
     );
   }
 
-  /** The S3 location of a table: its prefix in the bucket, below which the `dt=` folders are. */
-  static locationOf(bucket: s3.IBucket, table: CatalogTable): string {
-    return bucket.s3UrlForObject(table.prefix);
-  }
-
   private declareTable(table: CatalogTable, bucket: s3.IBucket): glue.CfnTable {
     const columns = CATALOG_COLUMNS[table.name] ?? [];
-    const declared = new glue.CfnTable(this, `Table-${table.name}`, {
+    return new glue.CfnTable(this, `Table-${table.name}`, {
       catalogId: Stack.of(this).account,
-      databaseName: this.databaseName,
+      databaseName: this.database.ref,
       tableInput: {
         name: table.name,
         description: table.description,
@@ -155,7 +149,8 @@ export class AnalyticsCatalog extends Construct {
         parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
         partitionKeys: [PARTITION_KEY],
         storageDescriptor: {
-          location: AnalyticsCatalog.locationOf(bucket, table),
+          // Its prefix in the bucket, below which the dt= folders are.
+          location: bucket.s3UrlForObject(table.prefix),
           inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
           outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
           serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
@@ -163,8 +158,6 @@ export class AnalyticsCatalog extends Construct {
         },
       },
     });
-    declared.addDependency(this.database);
-    return declared;
   }
 }
 
@@ -243,17 +236,15 @@ export class TableCrawler extends Construct {
       name: this.crawlerName,
       role: this.role.roleArn,
       description: `normflow ${props.stage}: adds the new dt= partitions of ${tableNames.join(', ')}`,
-      databaseName,
-      targets: { catalogTargets: [{ databaseName, tables: [...tableNames] }] },
+      databaseName: props.catalog.database.ref,
+      targets: {
+        catalogTargets: [{ databaseName: props.catalog.database.ref, tables: tableNames.map((table) => props.catalog.tables[table]?.ref ?? table) }],
+      },
       // Catalog targets require DeleteBehavior LOG; LOG on updates keeps the declared schemas.
       schemaChangePolicy: { updateBehavior: 'LOG', deleteBehavior: 'LOG' },
       recrawlPolicy: { recrawlBehavior: 'CRAWL_EVERYTHING' },
       configuration: JSON.stringify({ Version: 1.0, CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } } }),
     });
-    for (const table of tableNames) {
-      const declared = props.catalog.tables[table];
-      if (declared) this.crawler.addDependency(declared);
-    }
     acknowledgeNagFinding(
       this.crawler,
       'AwsSolutions-GL1',
