@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { startLocalAnalytics } from '#infra/local/local-analytics.ts';
 import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
-import { generateChatItems } from './chat-item-generator.ts';
-import { generateConversationItems } from './conversation-generator.ts';
+import { generateChatItems } from '#shared/samples/chat-item-generator.ts';
+import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** Users generated per seeding chunk (about 3.5 conversations each), so seeding never holds the whole table. */

@@ -16,7 +16,7 @@ import { runStateMachineLocally, startLocalEnvironment } from '#infra/local/loca
 import { localStores } from '#cli/local-stores.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
-import { generateLeads } from './lead-generator.ts';
+import { generateLeads } from '#shared/samples/lead-generator.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 

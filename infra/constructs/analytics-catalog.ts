@@ -137,6 +137,13 @@ export class AnalyticsCatalog extends Construct {
     );
   }
 
+  /** A declared table's name as a reference, so whatever uses it is created after it. */
+  tableRef(name: string): string {
+    const table = this.tables[name];
+    if (!table) throw new Error(`no catalog table ${name}`);
+    return table.ref;
+  }
+
   private declareTable(table: CatalogTable, bucket: s3.IBucket): glue.CfnTable {
     const columns = CATALOG_COLUMNS[table.name] ?? [];
     return new glue.CfnTable(this, `Table-${table.name}`, {
@@ -238,7 +245,7 @@ export class TableCrawler extends Construct {
       description: `normflow ${props.stage}: adds the new dt= partitions of ${tableNames.join(', ')}`,
       databaseName: props.catalog.database.ref,
       targets: {
-        catalogTargets: [{ databaseName: props.catalog.database.ref, tables: tableNames.map((table) => props.catalog.tables[table]?.ref ?? table) }],
+        catalogTargets: [{ databaseName: props.catalog.database.ref, tables: tableNames.map((table) => props.catalog.tableRef(table)) }],
       },
       // Catalog targets require DeleteBehavior LOG; LOG on updates keeps the declared schemas.
       schemaChangePolicy: { updateBehavior: 'LOG', deleteBehavior: 'LOG' },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateConversationItems } from '#bench/conversation-generator.ts';
+import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 import { parseAnalyticsConfig, type AnalyticsConfigInput } from '#shared/analytics/analytics-config.ts';
 import { EXCHANGE_COLUMNS, exportConversations, exportKeys, USER_COLUMNS, type ConversationItem } from '#shared/analytics/conversation-export.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateConversationItems } from '#bench/conversation-generator.ts';
+import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 import {
   ANONYMOUS_NAME,
   cityPatternToRegExp,

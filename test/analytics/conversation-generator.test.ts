@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATED_TEST_CITY, GENERATED_TEST_USER_NAMES, generateConversationItems } from '#bench/conversation-generator.ts';
+import { GENERATED_TEST_CITY, GENERATED_TEST_USER_NAMES, generateConversationItems } from '#shared/samples/conversation-generator.ts';
 
 type Item = Record<string, unknown>;
 const ITEMS = generateConversationItems(200, 7);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateConversationItems } from '#bench/conversation-generator.ts';
+import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 import { parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { exportConversations } from '#shared/analytics/conversation-export.ts';
 import { scanPages, type TableItem } from '#shared/stores/dynamodb-table-pages.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateConversationItems } from '#bench/conversation-generator.ts';
+import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 import { parseAnalyticsConfig, type AnalyticsConfigInput } from '#shared/analytics/analytics-config.ts';
 import { exportConversations, type ConversationItem } from '#shared/analytics/conversation-export.ts';
 import { convertToParquet, MissingExportError, parquetKeys } from '#shared/analytics/parquet-conversion.ts';

@@ -5,7 +5,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_MODEL_PRICES, generateChatItems } from '#bench/chat-item-generator.ts';
+import { CHAT_MODEL_PRICES, generateChatItems } from '#shared/samples/chat-item-generator.ts';
 import { handler } from '#functions/aggregate-token-costs.ts';
 import { conversationKey, createDynamoDbChatSource, createTimeOf, itemTimeOf, WATERMARK_FILE, type ChatItem } from '#shared/analytics/token-costs.ts';
 import { logger } from '#shared/runtime/observability.ts';

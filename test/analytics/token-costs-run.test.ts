@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHAT_MODEL_PRICES, CHAT_MODELS, generateChatItems, inMemoryChatSource } from '#bench/chat-item-generator.ts';
+import { CHAT_MODEL_PRICES, CHAT_MODELS, generateChatItems, inMemoryChatSource } from '#shared/samples/chat-item-generator.ts';
 import { BEDROCK_CHAT_MODEL_ALIASES, parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import {
   aggregateTokenCosts,

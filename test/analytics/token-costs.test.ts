@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAT_MODELS, generateChatItems } from '#bench/chat-item-generator.ts';
+import { CHAT_MODELS, generateChatItems } from '#shared/samples/chat-item-generator.ts';
 import { BEDROCK_CHAT_MODEL_ALIASES, DEFAULT_TIME_ZONE, parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { readMessageMap } from '#shared/analytics/message-map.ts';
 import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';

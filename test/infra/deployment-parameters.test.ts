@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_ID, deploymentParametersFrom, PARAMETER_NAMES } from '#infra/deployment-parameters.ts';
 import { parseConfig } from '#shared/config/normalization-config.ts';
-import { synthesize } from './synth-stack.ts';
+import { synthesize, synthesizeAnalytics } from './synth-stack.ts';
 
 const fromContext = (context: Record<string, unknown>) => deploymentParametersFrom((name) => context[name]);
 
 describe('deployment parameters (CDK context)', () => {
-  it('has defaults for everything but the optional leads table and alarm e-mail', () => {
+  it('has defaults for everything but the optional tables, alarm e-mail and analytics config', () => {
     expect(fromContext({})).toEqual({
       stage: 'dev',
       modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
@@ -15,6 +15,9 @@ describe('deployment parameters (CDK context)', () => {
       scheduleTimeZone: 'America/Bogota',
       scheduleEnabled: true,
       dailyCostBudgetUSD: 5,
+      analyticsScheduleExpression: 'cron(30 23 * * ? *)',
+      athenaBytesScannedCutoffGB: 1,
+      partitionRetentionDays: 730,
     });
   });
 
@@ -33,6 +36,12 @@ describe('deployment parameters (CDK context)', () => {
         scheduleEnabled: 'false',
         alarmEmail: 'ops@example.com',
         dailyCostBudgetUSD: '12.5',
+        conversationsTableName: 'chatbot-conversations',
+        chatTableName: 'bedrock-chat',
+        analyticsConfig: '{"tokenizer":"chars/4","filters":{"excludeUserNames":["usuario prueba"]}}',
+        analyticsScheduleExpression: 'cron(0 23 ? * MON-FRI *)',
+        athenaBytesScannedCutoffGB: '0.5',
+        partitionRetentionDays: '365',
       }),
     ).toEqual({
       stage: 'prod',
@@ -43,13 +52,34 @@ describe('deployment parameters (CDK context)', () => {
       scheduleEnabled: false,
       alarmEmail: 'ops@example.com',
       dailyCostBudgetUSD: 12.5,
+      conversationsTableName: 'chatbot-conversations',
+      chatTableName: 'bedrock-chat',
+      analyticsConfig: { tokenizer: 'chars/4', filters: { excludeUserNames: ['usuario prueba'] } },
+      analyticsScheduleExpression: 'cron(0 23 ? * MON-FRI *)',
+      athenaBytesScannedCutoffGB: 0.5,
+      partitionRetentionDays: 365,
     });
     expect(fromContext({ alarmEmail: '', leadsTableName: '' })).not.toHaveProperty('alarmEmail');
     expect(fromContext({ alarmEmail: '', leadsTableName: '' })).not.toHaveProperty('leadsTableName');
   });
 
+  it('takes the analytics config as a JSON object from cdk.json as well', () => {
+    expect(fromContext({ analyticsConfig: { exportPrefix: 'conversations/' } }).analyticsConfig).toEqual({ exportPrefix: 'conversations/' });
+  });
+
   it.each([
     [{ stage: 'Prod' }, 'stage'],
+    [{ conversationsTableName: 'conv' }, 'chatTableName'],
+    [{ chatTableName: 'chat' }, 'chatTableName'],
+    [{ conversationsTableName: 'a b', chatTableName: 'chat' }, 'conversationsTableName'],
+    [{ analyticsConfig: 'not json' }, 'analyticsConfig'],
+    [{ analyticsConfig: '[1]' }, 'analyticsConfig'],
+    [{ analyticsConfig: '{"tokenizer":"gpt2"}' }, 'analyticsConfig'],
+    [{ analyticsConfig: { unknownKey: true } }, 'analyticsConfig'],
+    [{ analyticsScheduleExpression: '30 23 * * *' }, 'analyticsScheduleExpression'],
+    [{ athenaBytesScannedCutoffGB: '0.001' }, 'athenaBytesScannedCutoffGB'],
+    [{ partitionRetentionDays: '1.5' }, 'partitionRetentionDays'],
+    [{ partitionRetentionDays: '0' }, 'partitionRetentionDays'],
     [{ leadsTableName: 'no spaces allowed' }, 'leadsTableName'],
     [{ alarmEmail: 'not-an-address' }, 'alarmEmail'],
     [{ dailyCostBudgetUSD: '0' }, 'dailyCostBudgetUSD'],
@@ -73,21 +103,31 @@ describe('deployment parameters (CDK context)', () => {
 });
 
 describe('no account, region or table name in the template', () => {
-  it('leaves the stack environment-agnostic', () => {
+  it('leaves both stacks environment-agnostic', () => {
     const { stack } = synthesize();
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+    expect(synthesizeAnalytics().stack.environment).toBe('aws://unknown-account/unknown-region');
+  });
+
+  it('adds the analytics stack only when both chatbot tables are named', () => {
+    expect(synthesize().analytics).toBeUndefined();
+    expect(synthesizeAnalytics().stack.stackName).toBe('normflow-dev-analytics');
   });
 
   it.each([
     ['default', {}],
     ['imported leads table', { leadsTableName: 'CrmLeads', alarmEmail: 'ops@example.com' }],
-  ])('%s: no 12-digit account id, no region name, table names left to CloudFormation', (_name, context) => {
-    const { json } = synthesize(context);
-    const text = JSON.stringify(json);
-    expect(text).not.toMatch(/\b\d{12}\b/);
-    expect(text).not.toMatch(/\b(us|eu|ap|sa|ca|me|af|il|mx)-(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b/);
-    for (const table of Object.values(json.Resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table')) {
-      expect(table.Properties).not.toHaveProperty('TableName');
+    ['with analytics', { conversationsTableName: 'conv', chatTableName: 'chat' }],
+  ])('%s: no 12-digit account id, no region name, table and bucket names left to CloudFormation', (_name, context) => {
+    const synthesized = synthesize(context);
+    for (const { json } of [synthesized, ...(synthesized.analytics ? [synthesized.analytics] : [])]) {
+      const text = JSON.stringify(json);
+      expect(text).not.toMatch(/\b\d{12}\b/);
+      expect(text).not.toMatch(/\b(us|eu|ap|sa|ca|me|af|il|mx)-(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b/);
+      for (const resource of Object.values(json.Resources)) {
+        if (resource.Type === 'AWS::DynamoDB::Table') expect(resource.Properties).not.toHaveProperty('TableName');
+        if (resource.Type === 'AWS::S3::Bucket') expect(resource.Properties).not.toHaveProperty('BucketName');
+      }
     }
   });
 });

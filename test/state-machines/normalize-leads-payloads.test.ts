@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateLeads } from '#bench/lead-generator.ts';
+import { generateLeads } from '#shared/samples/lead-generator.ts';
 import { startHarness, summaryOf, type Harness } from './local-pipeline-harness.ts';
 
 const STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 
-const SAMPLE = new URL('../data/samples/leads.sample.jsonl', import.meta.url);
+const SAMPLE = new URL('../../data/samples/leads.sample.jsonl', import.meta.url);
 const FIELDS = ['nombres', 'apellidos', 'direccion', 'ciudad', 'nivelEducativo', 'ocupacionActual', 'empresa'] as const;
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same leads on every machine. */
