@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeNagFinding } from './nag-acknowledgement.ts';
 
 /** Where the Athena workgroup writes query results, and how long they are kept. */
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
@@ -51,11 +50,6 @@ export class AnalyticsBucket extends Construct {
       ...common,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(props.retentionDays) }],
     });
-    acknowledgeNagFinding(
-      this.accessLogs,
-      'AwsSolutions-S1',
-      'This bucket receives the server access logs of the analytics bucket; logging its own accesses would write a log record for every log delivery, without end.',
-    );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...common,

@@ -2,7 +2,7 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { synthesize } from './synth-stack.ts';
+import { ANALYTICS_CONTEXT, synthesize } from './synth-stack.ts';
 
 const PREFIX = 'AwsSolutions::';
 
@@ -39,10 +39,22 @@ function rawFindings(app: App): Array<{ finding: string; path: string }> {
 const covers = (acknowledgement: Acknowledgement, finding: { finding: string; path: string }) =>
   acknowledgement.finding === finding.finding && (finding.path === acknowledgement.path || finding.path.startsWith(`${acknowledgement.path}/`));
 
+const NORMALIZATION_FINDINGS = ['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SQS3'];
+/** Beyond the normalization stack's: the crawlers' log encryption and the analytics bucket wildcards. */
+const ANALYTICS_FINDINGS = [...NORMALIZATION_FINDINGS, 'AwsSolutions-GL1'].sort();
+
+/** An acknowledged wildcard on the analytics bucket: `IAM5[Resource::<Bucket.Arn>/key*]`. */
+const BUCKET_WILDCARD = /^AwsSolutions-IAM5\[Resource::<StorageBucket[0-9A-F]{8}\.Arn>\/[^*]+\*.*\]$/;
+
 describe.each([
-  ['default deployment', {}],
-  ['imported leads table, inference profile, alarm e-mail', { leadsTableName: 'CrmLeads', modelId: 'eu.amazon.nova-lite-v1:0', alarmEmail: 'ops@example.com' }],
-])('cdk-nag AwsSolutions: %s', (_name, context) => {
+  ['default deployment', {}, NORMALIZATION_FINDINGS],
+  [
+    'imported leads table, inference profile, alarm e-mail',
+    { leadsTableName: 'CrmLeads', modelId: 'eu.amazon.nova-lite-v1:0', alarmEmail: 'ops@example.com' },
+    NORMALIZATION_FINDINGS,
+  ],
+  ['with the analytics stack', { ...ANALYTICS_CONTEXT, analyticsConfig: { tokenizer: 'chars/4' } }, ANALYTICS_FINDINGS],
+])('cdk-nag AwsSolutions: %s', (_name, context, expectedFindings) => {
   const { app } = synthesize(context);
   const acknowledgements = acknowledgementsOf(app);
   const findings = rawFindings(app);
@@ -62,11 +74,8 @@ describe.each([
   it('acknowledges only the expected findings, each with a specific reason', () => {
     const byFinding = new Map<string, Set<string>>();
     for (const { finding, reason } of acknowledgements) byFinding.set(finding, (byFinding.get(finding) ?? new Set()).add(reason));
-    expect([...byFinding.keys()].filter((finding) => !finding.startsWith('AwsSolutions-IAM5[Resource::arn:')).sort()).toEqual([
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-L1',
-      'AwsSolutions-SQS3',
-    ]);
+    const scoped = (finding: string) => finding.startsWith('AwsSolutions-IAM5[Resource::arn:') || BUCKET_WILDCARD.test(finding);
+    expect([...byFinding.keys()].filter((finding) => !scoped(finding)).sort()).toEqual(expectedFindings);
     for (const { finding, reason, path } of acknowledgements) {
       expect(reason.length, `${finding} at ${path}`).toBeGreaterThanOrEqual(80);
       expect(reason, `${finding} at ${path}`).not.toMatch(/^(n\/?a|todo|suppress|ignore|not needed|false positive)\b/i);
@@ -79,6 +88,7 @@ describe.each([
       if (finding.startsWith('AwsSolutions-IAM5')) expect(path).toMatch(/\/Role$/);
       if (finding === 'AwsSolutions-L1') expect(path).toMatch(/\/Function$/);
       if (finding === 'AwsSolutions-SQS3') expect(path).toMatch(/\/ScheduleDeadLetterQueue$/);
+      if (finding === 'AwsSolutions-GL1') expect(path).toMatch(/Crawler\/Crawler$/);
     }
   });
 });
@@ -93,5 +103,65 @@ describe('cdk-nag: an inference profile adds one scoped acknowledgement', () => 
         reason: expect.stringContaining('eu.amazon.nova-lite-v1:0') as unknown as string,
       },
     ]);
+  });
+});
+
+describe('cdk-nag: the analytics stack acknowledges exactly these scoped findings', () => {
+  const acknowledgements = acknowledgementsOf(synthesize(ANALYTICS_CONTEXT).app).filter(({ path }) => path.startsWith('NormflowAnalytics-dev/'));
+  const scopedOn = (pathSuffix: string) =>
+    acknowledgements
+      .filter(({ path, finding }) => path === `NormflowAnalytics-dev/${pathSuffix}` && finding.startsWith('AwsSolutions-IAM5') && finding !== 'AwsSolutions-IAM5[Resource::*]')
+      .map(({ finding }) => finding.replace(/<StorageBucket[0-9A-F]{8}\.Arn>/, '<Bucket>'))
+      .sort();
+
+  it('each analytics Lambda: only the dt= file patterns it reads or writes', () => {
+    expect(scopedOn('ExportConversations/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/exchanges/dt=*/exchanges.csv]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/users/dt=*/users.csv]',
+    ]);
+    expect(scopedOn('ConvertToParquet/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/exchanges/dt=*/exchanges.csv]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/parquet/exchanges/dt=*/part-0.parquet]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/parquet/users/dt=*/part-0.parquet]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/users/dt=*/users.csv]',
+    ]);
+    expect(scopedOn('AggregateTokenCosts/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/by_model_day/dt=*/part-0.parquet]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/by_user_day/dt=*/part-0.parquet]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/conversations/dt=*/part-0.parquet]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/normalization/dt=*/part-0.parquet]',
+    ]);
+  });
+
+  it('each crawler: its tables\' prefixes and the crawler log group', () => {
+    const logs = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/crawlers:*]';
+    expect(scopedOn('Catalog/ConversationsCrawler/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/parquet/exchanges/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/conversations/parquet/users/*]',
+      logs,
+    ]);
+    expect(scopedOn('Catalog/TokenCostsCrawler/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/by_model_day/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/by_user_day/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/conversations/*]',
+      'AwsSolutions-IAM5[Resource::<Bucket>/token-costs/normalization/*]',
+      logs,
+    ]);
+  });
+
+  it('the parent state machine: the executions of its two children only', () => {
+    expect(scopedOn('Analytics/Role')).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:normflow-dev-conversation-export:*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:normflow-dev-token-costs:*]',
+    ]);
+  });
+
+  it('nothing else: no other resource carries a scoped acknowledgement', () => {
+    const roles = new Set(
+      acknowledgements
+        .filter(({ finding }) => finding.startsWith('AwsSolutions-IAM5') && finding !== 'AwsSolutions-IAM5[Resource::*]')
+        .map(({ path }) => path.slice('NormflowAnalytics-dev/'.length)),
+    );
+    expect([...roles].sort()).toEqual(['AggregateTokenCosts/Role', 'Analytics/Role', 'Catalog/ConversationsCrawler/Role', 'Catalog/TokenCostsCrawler/Role', 'ConvertToParquet/Role', 'ExportConversations/Role']);
   });
 });

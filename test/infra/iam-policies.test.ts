@@ -1,73 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ACCESS, type FunctionName } from '#infra/constructs/function-access.ts';
 import type { TableLogicalName } from '#shared/stores/table-definitions.ts';
-import { getAtt, logicalIdOf, ref, synthesize, type SynthesizedStack } from './synth-stack.ts';
-
-interface Statement {
-  Action: string | string[];
-  Effect: string;
-  Resource: unknown;
-  Condition?: unknown;
-}
-
-const XRAY_WRITE: Statement = { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' };
-
-/** The only actions that may carry Resource "*": none of them supports resource-level permissions. */
-const ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set([
-  'xray:PutTraceSegments',
-  'xray:PutTelemetryRecords',
-  'xray:GetSamplingRules',
-  'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-]);
-
-const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
-const PARTITION = { Ref: 'AWS::Partition' };
-const REGION = { Ref: 'AWS::Region' };
-const ACCOUNT = { Ref: 'AWS::AccountId' };
-
-function policyOf({ json, stack }: SynthesizedStack, roleLogicalId: string): Statement[] {
-  const policies = Object.values(json.Resources).filter(
-    (resource) =>
-      resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === JSON.stringify([ref(roleLogicalId)]),
-  );
-  expect(policies, `${stack.stackName}: one policy for ${roleLogicalId}`).toHaveLength(1);
-  return (policies[0]?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
-}
-
-function allStatements({ json }: SynthesizedStack): Statement[] {
-  return Object.values(json.Resources).flatMap((resource) => {
-    if (resource.Type === 'AWS::IAM::Policy') return (resource.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
-    if (resource.Type === 'AWS::IAM::Role') {
-      return ((resource.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
-    }
-    return [];
-  });
-}
-
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const resourcesOf = (statement: Statement): unknown[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
-
-/**
- * A policy as the set of single grants it makes (effect, action, resource, condition), sorted: the
- * same permissions whether CDK merged statements (the `minimizePolicies` feature flag) or not.
- */
-function grantsOf(statements: readonly Statement[]): string[] {
-  return statements
-    .flatMap((statement) =>
-      actionsOf(statement).flatMap((action) =>
-        resourcesOf(statement).map((resource) => JSON.stringify([statement.Effect, action, resource, statement.Condition ?? null])),
-      ),
-    )
-    .sort();
-}
+import {
+  ACCOUNT,
+  actionsOf,
+  allow,
+  allStatements,
+  expectNoWildcardsBeyondNecessity,
+  grantsOf,
+  join,
+  PARTITION,
+  policyOf,
+  REGION,
+  STATE_MACHINE_LOGS_AND_TRACING,
+  XRAY_WRITE,
+  type Statement,
+} from './iam-statements.ts';
+import { getAtt, logicalIdOf, ref, synthesize } from './synth-stack.ts';
 
 describe('IAM: exact statements per role (default deployment: leads table created)', () => {
   const synthesized = synthesize();
@@ -78,7 +27,6 @@ describe('IAM: exact statements per role (default deployment: leads table create
     Effect: 'Allow',
     Resource: getAtt(logicalIdOf(stack, stack.functions[name].logGroup)),
   });
-  const allow = (Action: string | string[], Resource: unknown): Statement => ({ Action, Effect: 'Allow', Resource });
   const haikuArn = join('arn:', PARTITION, ':bedrock:', REGION, '::foundation-model/anthropic.claude-3-haiku-20240307-v1:0');
 
   const expected: Record<FunctionName, Statement[]> = {
@@ -133,23 +81,9 @@ describe('IAM: exact statements per role (default deployment: leads table create
     const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'record-batch-failure', 'report-run'] as const).map(
       (name) => getAtt(logicalIdOf(stack, stack.functions[name].function)),
     );
-    expect(grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role)))).toEqual(grantsOf([
-      allow(
-        [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-        ],
-        '*',
-      ),
-      allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], '*'),
-      allow('lambda:InvokeFunction', taskFunctionArns),
-    ]));
+    expect(grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role)))).toEqual(
+      grantsOf([...STATE_MACHINE_LOGS_AND_TRACING, allow('lambda:InvokeFunction', taskFunctionArns)]),
+    );
   });
 
   it('lets the scheduler start only this state machine and write only to its dead-letter queue', () => {
@@ -168,16 +102,8 @@ describe('IAM: exact statements per role (default deployment: leads table create
 
   it('grants no DeleteItem, no wildcard action, and Resource "*" only to actions that require it', () => {
     const statements = allStatements(synthesized);
-    expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) {
-      for (const action of actionsOf(statement)) {
-        expect(action).not.toMatch(/\*/);
-        expect(action).not.toBe('dynamodb:DeleteItem');
-      }
-      if (resourcesOf(statement).includes('*')) {
-        for (const action of actionsOf(statement)) expect(ACTIONS_WITHOUT_RESOURCE_LEVEL, action).toContain(action);
-      }
-    }
+    expectNoWildcardsBeyondNecessity(statements);
+    expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:DeleteItem');
     expect(Object.values(FUNCTION_ACCESS).flatMap((access) => Object.values(access.tables).flat())).not.toContain('dynamodb:DeleteItem');
   });
 });
