@@ -20,7 +20,8 @@ export interface LocalAnalyticsEnvironment extends LocalEnvironment {
   catalogPath: string;
 }
 
-async function ensureSourceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates a chatbot source table (`PK`/`SK` strings, as the chatbot defines it) unless it exists, and waits until it is active. */
+export async function ensureSourceTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { logger } from '#shared/runtime/observability.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import { TEST_TABLES, useEmbeddedDb } from '#test/stores/embedded-test-db.ts';
+import { ensureSourceTable } from '#infra/local/local-analytics.ts';
 
 const CHAT_TABLE = 'test-bedrock-chat';
 const embedded = useEmbeddedDb();
@@ -46,20 +46,7 @@ async function collect(pages: AsyncIterable<readonly ChatItem[]>): Promise<{ pag
 }
 
 beforeAll(async () => {
-  await embedded().client.send(
-    new CreateTableCommand({
-      TableName: CHAT_TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'PK', AttributeType: 'S' },
-        { AttributeName: 'SK', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'PK', KeyType: 'HASH' },
-        { AttributeName: 'SK', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ensureSourceTable(embedded().client, CHAT_TABLE);
   await putAll(items);
   folder = await mkdtemp(join(tmpdir(), 'token-costs-handler-'));
   logger.setLogLevel('SILENT');
