@@ -36,10 +36,14 @@ const propertiesOf = (construct: unknown) => json.Resources[id(construct)]?.Prop
 const bucketArn = () => getAtt(id(stack.storage.bucket));
 const objects = (key: string) => join(bucketArn(), `/${key}`);
 
-/** How the analytics stack reads a value of the normalization stack (the `weak` cross-stack references of cdk.json). */
-function fromNormalizationStack(value: unknown) {
-  const [outputName] = Object.entries(normalization.json.Outputs ?? {}).find(([, output]) => JSON.stringify(output.Value) === JSON.stringify(value)) ?? [];
-  expect(outputName, `the normalization stack outputs ${JSON.stringify(value)}`).toBeDefined();
+/**
+ * How the analytics stack reads a value of the normalization stack: the output CDK publishes for it,
+ * read by `Fn::GetStackOutput` (the `weak` cross-stack references of cdk.json).
+ */
+function fromNormalizationStack(value: unknown, outputs = normalization.json.Outputs ?? {}) {
+  const [outputName] =
+    Object.entries(outputs).find(([name, output]) => name.startsWith('PublishOutput') && JSON.stringify(output.Value) === JSON.stringify(value)) ?? [];
+  expect(outputName, `the normalization stack publishes ${JSON.stringify(value)}`).toBeDefined();
   return { 'Fn::GetStackOutput': { StackName: 'normflow-dev', Region: REGION, OutputName: outputName } };
 }
 const runsTableArn = () => fromNormalizationStack(getAtt(logicalIdOf(normalization.stack, normalization.stack.tables.tables.runs)));
@@ -231,15 +235,10 @@ describe('Lambdas: the three analytics handlers', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const runsTableName = {
-      'Fn::GetStackOutput': {
-        StackName: 'normflow-dev',
-        Region: REGION,
-        OutputName: Object.entries(custom.normalization.json.Outputs ?? {}).find(
-          ([, output]) => JSON.stringify(output.Value) === JSON.stringify(ref(logicalIdOf(custom.normalization.stack, custom.normalization.stack.tables.tables.runs))),
-        )?.[0],
-      },
-    };
+    const runsTableName = fromNormalizationStack(
+      ref(logicalIdOf(custom.normalization.stack, custom.normalization.stack.tables.tables.runs)),
+      custom.normalization.json.Outputs,
+    );
     expect(variables('export-conversations')).toEqual({ CONVERSATIONS_TABLE: 'conv', ...common });
     expect(variables('convert-to-parquet')).toEqual(common);
     expect(variables('aggregate-token-costs')).toEqual({ CHAT_TABLE: 'chat', RUNS_TABLE: runsTableName, ...common });
@@ -257,7 +256,7 @@ describe('Glue: one database, the declared tables, two crawlers', () => {
     template.resourceCountIs('AWS::Glue::Database', 1);
     expect(propertiesOf(stack.catalog.database)).toEqual({
       CatalogId: ACCOUNT,
-      DatabaseInput: { Name: 'normflow_dev_analytics', Description: Match.anyValue() as unknown },
+      DatabaseInput: { Name: 'normflow_dev_analytics', Description: expect.any(String) as unknown },
     });
     expect(stack.catalog.databaseName).toBe('normflow_dev_analytics');
   });
@@ -299,7 +298,7 @@ describe('Glue: one database, the declared tables, two crawlers', () => {
     expect(propertiesOf(crawler.crawler)).toEqual({
       Name: `normflow-dev-${name}`,
       Role: getAtt(id(crawler.role)),
-      Description: Match.anyValue() as unknown,
+      Description: `normflow dev: adds the new dt= partitions of ${tables.join(', ')}`,
       DatabaseName: ref(id(stack.catalog.database)),
       Targets: { CatalogTargets: [{ DatabaseName: ref(id(stack.catalog.database)), Tables: tables.map((table) => ref(id(stack.catalog.tables[table]))) }] },
       SchemaChangePolicy: { UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' },

@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/normflow.mjs', import.meta.url).pathname;
+let dir: string;
+
+async function normflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: dir });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'normflow-analytics-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('seeds plain and DynamoDB-typed JSON lines, rejecting bad lines by number; runs, queries and reports', async () => {
+  const dataDir = join(dir, 'data');
+  const user = 'USER#0b6d1c1e-5f7a-4c1e-9d7e-3a1b2c3d4e5f';
+  const conversation = { PK: user, SK: 'CONVERSATION#2026-11-20T15:00:00.000Z', CreatedAt: '2026-11-20T15:00:00.000Z', UserData: { nombre: 'Ana', ciudad: 'Cali (Valle)' }, Conversation: [{ from: 'user', text: '¿Horario | sede?', timestamp: '2026-11-20T15:00:00.000Z' }, { from: 'bot', text: 'De 8 a 5', timestamp: 1795705201000 }] };
+  const feedback = { PK: user, SK: 'FEEDBACK#2026-11-20T15:00:00.000Z', Feedback: { type: 'like', option: 'Útil' } };
+  await writeFile(join(dir, 'conv.jsonl'), [JSON.stringify(conversation), '{"PK": "USER#x"}', 'not json', JSON.stringify({ Item: marshall(feedback) })].join('\n'));
+  const seeded = await normflow('analytics', 'seed', '--conversations', join(dir, 'conv.jsonl'), '--data-dir', dataDir);
+  expect(seeded.code).toBe(1);
+  expect(seeded.stdout).toContain('loaded 2 items');
+  expect(seeded.stderr).toContain('line 2: an item needs string PK and SK');
+  expect(seeded.stderr).toContain('line 3: not valid JSON');
+
+  const analytics = await normflow('analytics', 'run', '--run-date', '2026-11-22', '--data-dir', dataDir);
+  expect(analytics.code).toBe(0);
+  // The chat table was empty: sample chat items were seeded, the conversations were not touched.
+  expect(analytics.stdout).toContain('sample Bedrock chat items');
+  expect(analytics.stdout).not.toContain('sample conversation items');
+
+  const users = await normflow('sql', 'SELECT nombre, ciudad, numero_conversaciones, numero_feedback, feedback FROM users', '--json', '--data-dir', dataDir);
+  expect(JSON.parse(users.stdout)).toEqual([{ nombre: 'Ana', ciudad: 'Cali', numero_conversaciones: '1', numero_feedback: '1', feedback: 'like' }]);
+  const exchange = await normflow('sql', 'SELECT pregunta, feedback_tipo FROM exchanges', '--data-dir', dataDir);
+  expect(exchange.stdout).toMatch(/¿Horario \| sede\?\s+\| like/);
+
+  const bad = await normflow('sql', 'SELECT * FROM nowhere', '--data-dir', dataDir);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('query failed');
+
+  const report = join(dir, 'report.html');
+  expect((await normflow('analytics', 'report', '--output', report, '--data-dir', dataDir)).code).toBe(0);
+  const html = await readFile(report, 'utf8');
+  expect(html).toContain('"like":1');
+  expect(html).toContain('new Chart(');
+}, 120_000);
