@@ -125,7 +125,8 @@ export function registerRunCommand(program: Command): void {
     .action(async (options: RunOptions) => {
       if (options.aws) {
         if (!options.stateMachineArn) throw new UsageError('--aws needs --state-machine-arn ARN');
-        await runOnAws(options.stateMachineArn, executionInput(options));
+        const result = await runOnAws(options.stateMachineArn, executionInput(options));
+        if (result.status !== 'SUCCEEDED') process.exitCode = 1;
         return;
       }
       await runLocally(options);

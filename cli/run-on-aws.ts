@@ -2,26 +2,36 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 
 const POLL_MS = [2_000, 3_000, 5_000, 10_000];
 
+export interface AwsRunResult {
+  executionArn: string;
+  status: string;
+  output: unknown;
+}
+
 /** Starts the deployed state machine and follows the execution until it ends, printing status and output. */
-export async function runOnAws(stateMachineArn: string, input: Record<string, unknown>): Promise<void> {
-  const client = new SFNClient({});
+export async function runOnAws(
+  stateMachineArn: string,
+  input: Record<string, unknown>,
+  options: { client?: SFNClient; sleep?: (ms: number) => Promise<void>; print?: (line: string) => void } = {},
+): Promise<AwsRunResult> {
+  const client = options.client ?? new SFNClient({});
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const print = options.print ?? ((line: string) => console.log(line));
   const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
   if (!executionArn) throw new Error('StartExecution returned no execution ARN');
-  console.log(`started ${executionArn}`);
+  print(`started ${executionArn}`);
   for (let poll = 0; ; poll += 1) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS[Math.min(poll, POLL_MS.length - 1)]));
+    await sleep(POLL_MS[Math.min(poll, POLL_MS.length - 1)] ?? 10_000);
     const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') {
       if (process.stderr.isTTY) process.stderr.write(`\r${execution.status} for ${Math.round((Date.now() - (execution.startDate?.getTime() ?? Date.now())) / 1000)} s`);
       continue;
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(`status: ${execution.status}`);
-    if (execution.output) console.log(JSON.stringify(JSON.parse(execution.output), null, 2));
-    if (execution.status !== 'SUCCEEDED') {
-      console.error(`${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
-      process.exitCode = 1;
-    }
-    return;
+    const output: unknown = execution.output ? JSON.parse(execution.output) : null;
+    print(`status: ${execution.status}`);
+    if (output !== null) print(JSON.stringify(output, null, 2));
+    if (execution.status !== 'SUCCEEDED') print(`${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
+    return { executionArn, status: execution.status ?? 'UNKNOWN', output };
   }
 }
