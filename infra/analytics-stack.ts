@@ -13,7 +13,7 @@ import { CATALOG_TABLES } from '#shared/analytics/catalog-tables.ts';
 import { RUNS_BY_START_INDEX } from '#shared/stores/table-definitions.ts';
 import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import { BYTES_PER_GB, type DeploymentParameters } from './deployment-parameters.ts';
-import { AnalyticsBucket } from './constructs/analytics-bucket.ts';
+import { AnalyticsBucket, bucketWildcardFinding } from './constructs/analytics-bucket.ts';
 import { AnalyticsCatalog, type CrawlerName } from './constructs/analytics-catalog.ts';
 import { analyticsFunctionAccess, type AnalyticsFunctionAccess, type AnalyticsFunctionName, type AnalyticsSourceTable } from './constructs/analytics-function-access.ts';
 import { aslStateMachine, stateMachineName } from './constructs/asl-state-machine.ts';
@@ -25,17 +25,17 @@ import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
 /** Per analytics Lambda: what it does, and room for its work (tokenizer, Parquet row groups, /tmp files). */
 const ANALYTICS_FUNCTIONS: Record<AnalyticsFunctionName, { description: string; memorySize: number; ephemeralStorageSize: Size }> = {
   'export-conversations': {
-    description: 'Export: conversations table (paged scan) → exchanges and users CSV in the run date\'s partition',
+    description: 'Export: conversations table (paged scan) to exchanges and users CSV in the run date\'s partition',
     memorySize: 1024,
     ephemeralStorageSize: Size.gibibytes(2),
   },
   'convert-to-parquet': {
-    description: 'ConvertToParquet: the run date\'s CSV → typed Parquet with token counts',
+    description: 'ConvertToParquet: the run date\'s CSV to typed Parquet with token counts',
     memorySize: 2048,
     ephemeralStorageSize: Size.gibibytes(4),
   },
   'aggregate-token-costs': {
-    description: 'Aggregate: Bedrock chat items and normalize-leads runs since the watermark → token-cost partitions',
+    description: 'Aggregate: Bedrock chat items and normalize-leads runs since the watermark to token-cost partitions',
     memorySize: 2048,
     ephemeralStorageSize: Size.gibibytes(2),
   },
@@ -58,7 +58,7 @@ const CHILD_PLACEHOLDERS: Record<ChildName, string> = {
 };
 
 /** The rule Step Functions manages for `.sync` integrations with child executions. */
-export const SYNC_EVENTS_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
+const SYNC_EVENTS_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
 
 export interface AnalyticsStackProps extends StackProps {
   readonly parameters: DeploymentParameters & { conversationsTableName: string; chatTableName: string };
@@ -208,9 +208,12 @@ export class AnalyticsStack extends Stack {
     const wildcardKeys = [...new Set(access.objects.flatMap((grant) => grant.keys).filter((key) => key.includes('*')))];
     return {
       statements,
-      description: `${Object.keys(access.tables).join(', ')} ${Object.keys(access.tables).length === 0 ? '' : 'tables, '}analytics bucket keys ${[...new Set(access.objects.flatMap((grant) => grant.keys))].join(', ')}`,
+      description: [
+        ...(Object.keys(access.tables).length > 0 ? [`source tables ${Object.keys(access.tables).join(', ')}`] : []),
+        `analytics bucket keys ${[...new Set(access.objects.flatMap((grant) => grant.keys))].join(', ')}`,
+      ].join('; '),
       acknowledgements: wildcardKeys.map((key) => ({
-        finding: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bucket.node.defaultChild as Parameters<Stack['getLogicalId']>[0])}.Arn>/${key}]`,
+        finding: bucketWildcardFinding(bucket, key),
         reason: `${name} writes or reads ${key} once per run date or day (the * is the YYYY-MM-DD of the dt= partition): the grant names the exact file of each partition, nothing else under the prefix.`,
       })),
     };

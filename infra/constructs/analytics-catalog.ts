@@ -9,7 +9,7 @@ import { NAMED_QUERIES } from '#shared/analytics/named-queries.ts';
 import { EXCHANGE_PARQUET_COLUMNS, USER_PARQUET_COLUMNS } from '#shared/analytics/parquet-conversion.ts';
 import type { ParquetColumn, ParquetColumnType } from '#shared/analytics/parquet-table-writer.ts';
 import { BY_MODEL_DAY_COLUMNS, BY_USER_DAY_COLUMNS, CONVERSATION_COLUMNS, NORMALIZATION_COLUMNS } from '#shared/analytics/token-costs.ts';
-import { ATHENA_RESULTS_PREFIX } from './analytics-bucket.ts';
+import { ATHENA_RESULTS_PREFIX, bucketWildcardFinding } from './analytics-bucket.ts';
 import { acknowledgeNagFinding } from './nag-acknowledgement.ts';
 
 /** The columns each catalog table's Parquet files are written with (the writers' own column lists). */
@@ -30,7 +30,7 @@ export const CRAWLED_TABLES = {
 export type CrawlerName = keyof typeof CRAWLED_TABLES;
 
 /** The Hive partition folder every table writes (`dt=YYYY-MM-DD/`). */
-export const PARTITION_KEY = { name: 'dt', type: 'string' } as const;
+const PARTITION_KEY = { name: 'dt', type: 'string' } as const;
 
 const GLUE_TYPES: Record<ParquetColumnType, string> = {
   STRING: 'string',
@@ -58,7 +58,7 @@ export const CRAWLER_CATALOG_ACTIONS = [
 ] as const;
 
 /** Where Glue crawlers write their logs (a log group Glue creates, shared by the account's crawlers). */
-export const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
+const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 
 export interface AnalyticsCatalogProps {
   readonly stage: string;
@@ -93,10 +93,10 @@ export class AnalyticsCatalog extends Construct {
       databaseInput: { name: this.databaseName, description: 'normflow analytics: chatbot users and exchanges, token costs' },
     });
 
-    const crawled = new Set(Object.values(CRAWLED_TABLES).flat());
-    const uncrawled = CATALOG_TABLES.filter((table) => !crawled.has(table.name as never) || !CATALOG_COLUMNS[table.name]);
-    if (uncrawled.length > 0 || crawled.size !== CATALOG_TABLES.length) {
-      throw new Error(`every catalog table needs its columns and one crawler: ${uncrawled.map((table) => table.name).join(', ') || 'a crawler names an unknown table'}`);
+    const crawled: readonly string[] = Object.values(CRAWLED_TABLES).flat().sort();
+    const names = CATALOG_TABLES.map((table) => table.name);
+    if (JSON.stringify(crawled) !== JSON.stringify([...names].sort()) || names.some((name) => !CATALOG_COLUMNS[name])) {
+      throw new Error(`every catalog table (${names.join(', ')}) needs its columns and exactly one crawler`);
     }
     this.tables = Object.fromEntries(CATALOG_TABLES.map((table) => [table.name, this.declareTable(table, props.bucket)]));
 
@@ -234,7 +234,7 @@ export class TableCrawler extends Construct {
     for (const table of tables) {
       acknowledgeNagFinding(
         this.role,
-        `AwsSolutions-IAM5[Resource::<${logicalIdOfBucket(props.bucket)}.Arn>/${table.prefix}*]`,
+        bucketWildcardFinding(props.bucket, `${table.prefix}*`),
         `The crawler reads the Parquet files of the ${table.name} table, one new dt= partition folder a day, so only the table's own prefix ${table.prefix} is granted, by wildcard.`,
       );
     }
@@ -259,5 +259,3 @@ export class TableCrawler extends Construct {
     );
   }
 }
-
-const logicalIdOfBucket = (bucket: s3.IBucket): string => Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);

@@ -1,5 +1,3 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '#infra/constructs/function-access.ts';
@@ -9,6 +7,7 @@ import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { startHarness, summaryOf, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
+import { dynamoDbCalls, startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { logicalIdOf, synthesize } from './synth-stack.ts';
 
 /**
@@ -30,7 +29,7 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
 };
 
 let harness: Harness;
-let proxy: Server;
+let proxy: RecordingProxy;
 let bedrock: FakeLlmServer;
 let current: FunctionName | undefined;
 const observed = new Map<FunctionName, Set<string>>();
@@ -43,30 +42,6 @@ function record(call: string): void {
     return;
   }
   observed.set(current, (observed.get(current) ?? new Set()).add(call));
-}
-
-/** Forwards every request to the embedded store, noting `<table>:dynamodb:<Operation>` for the Lambda running. */
-function startRecordingProxy(target: URL, tableByName: Map<string, TableLogicalName>): Promise<Server> {
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(incoming.headers['x-amz-target'] ?? '').split('.').at(-1) ?? '';
-      const parsed = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string; RequestItems?: Record<string, unknown> };
-      const tableNames = parsed.TableName ? [parsed.TableName] : Object.keys(parsed.RequestItems ?? {});
-      for (const name of tableNames) record(`${tableByName.get(name) ?? name}:dynamodb:${operation}`);
-      const forwarded = request(
-        { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
-        (response) => {
-          outgoing.writeHead(response.statusCode ?? 500, response.headers);
-          response.pipe(outgoing);
-        },
-      );
-      forwarded.end(body);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 const undecidedLead = (leadId: string) => ({ leadId, nombres: 'ANA', nivelEducativo: 'Posgrado', ciudad: 'medellin' });
@@ -97,7 +72,10 @@ beforeAll(async () => {
   const tableByName = new Map(
     Object.values(TABLE_DEFINITIONS).map((definition) => [harness.local.env[definition.tableNameEnvVar] ?? '', definition.logicalName]),
   );
-  proxy = await startRecordingProxy(new URL(harness.local.db.endpoint), tableByName);
+  // Every DynamoDB call, as `<table>:dynamodb:<Operation>`, for the Lambda running.
+  proxy = await startRecordingProxy(new URL(harness.local.db.endpoint), (forwarded) => {
+    for (const call of dynamoDbCalls(forwarded, (name) => tableByName.get(name) ?? name)) record(call);
+  });
   bedrock = await startFakeBedrockServer({
     answer: (user, context) => {
       record(`bedrock:InvokeModel:${context.modelId}`);
@@ -105,7 +83,7 @@ beforeAll(async () => {
     },
   });
   Object.assign(process.env, {
-    DYNAMODB_ENDPOINT: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    DYNAMODB_ENDPOINT: proxy.url,
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -115,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = savedEnv;
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await bedrock?.close();
   await harness?.close();
 });
