@@ -2,6 +2,8 @@
  * Named queries of the dashboard, in SQL that runs unchanged on Athena (Trino) and DuckDB: the
  * CDK stack saves them as Athena named queries, and a test runs each on the local catalog.
  * Each daily export is a full snapshot, so conversation queries read the latest `dt` partition.
+ * (`max(dt)` goes through `SELECT DISTINCT dt`: DuckDB 1.5 fails an aggregate read straight off a
+ * hive partition column's statistics.)
  */
 export interface NamedQuery {
   name: string;
@@ -15,7 +17,7 @@ export const NAMED_QUERIES: readonly NamedQuery[] = [
     description: 'Chatbot users of the latest export, most active first',
     sql: `SELECT usuario_id, nombre, gerencia, ciudad, fecha_primera_conversacion, numero_conversaciones, numero_feedback, feedback
 FROM users
-WHERE dt = (SELECT max(dt) FROM users)
+WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM users) AS partitions)
 ORDER BY numero_conversaciones DESC, usuario_id`,
   },
   {
@@ -23,7 +25,7 @@ ORDER BY numero_conversaciones DESC, usuario_id`,
     description: 'Exchanges by feedback type in the latest export',
     sql: `SELECT COALESCE(feedback_tipo, 'sin feedback') AS feedback, count(*) AS exchanges
 FROM exchanges
-WHERE dt = (SELECT max(dt) FROM exchanges)
+WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM exchanges) AS partitions)
 GROUP BY COALESCE(feedback_tipo, 'sin feedback')
 ORDER BY exchanges DESC, feedback`,
   },
@@ -32,7 +34,7 @@ ORDER BY exchanges DESC, feedback`,
     description: 'Exchanges and user questions per UTC day (latest export)',
     sql: `SELECT CAST("timestamp" AS DATE) AS day, count(*) AS exchanges, count(pregunta) AS questions
 FROM exchanges
-WHERE dt = (SELECT max(dt) FROM exchanges) AND "timestamp" IS NOT NULL
+WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM exchanges) AS partitions) AND "timestamp" IS NOT NULL
 GROUP BY CAST("timestamp" AS DATE)
 ORDER BY day`,
   },
