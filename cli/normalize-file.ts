@@ -62,7 +62,10 @@ export async function normalizeFile(options: {
     batch = [];
     if (records.length === 0) return;
     const inputs: InputRecord[] = records.map((item) => ({ id: item.id, attributes: item.record }));
-    inFlight.push({ originals: records.map((item) => item.record), result: runner.normalize(inputs) });
+    const result = runner.normalize(inputs);
+    // Awaited in order by drainOldest; this keeps a later batch's failure from going unhandled meanwhile.
+    result.catch(() => undefined);
+    inFlight.push({ originals: records.map((item) => item.record), result });
     if (inFlight.length >= config.maxConcurrency) await drainOldest();
   };
 
