@@ -94,7 +94,7 @@ export async function collectReportData(local: LocalAnalyticsEnvironment): Promi
   const perDay = await query(local.catalogPath, `SELECT CAST("timestamp" AS DATE)::VARCHAR AS day, count(*) AS n FROM exchanges WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM exchanges) AS partitions) AND "timestamp" IS NOT NULL GROUP BY 1 ORDER BY 1`);
   const feedback = await query(local.catalogPath, `SELECT COALESCE(feedback_tipo, 'none') AS kind, count(*) AS n FROM exchanges WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM exchanges) AS partitions) GROUP BY 1`);
   const questions = await query(local.catalogPath, `SELECT pregunta AS question, count(*) AS n FROM exchanges WHERE dt = (SELECT max(dt) FROM (SELECT DISTINCT dt FROM exchanges) AS partitions) AND pregunta IS NOT NULL GROUP BY 1 ORDER BY n DESC, question LIMIT 10`);
-  const byModel = await query(local.catalogPath, `SELECT day::VARCHAR AS day, model, sum(input_tokens + output_tokens) AS tokens, sum(estimated_cost_usd) AS cost FROM token_costs_by_model_day GROUP BY 1, 2 ORDER BY 1, 2`);
+  const byModel = await query(local.catalogPath, `SELECT day::VARCHAR AS day, CASE WHEN source = 'normalization' THEN 'normalization: ' || COALESCE(model_id, model, 'rules only') ELSE COALESCE(model_id, model) END AS model, sum(input_tokens + output_tokens) AS tokens, sum(estimated_cost_usd) AS cost FROM token_costs_by_model_day GROUP BY 1, 2 ORDER BY 1, 2`);
   const runs = await createDynamoDbRunStore({ client: local.db.documentClient, tableName: local.env.RUNS_TABLE ?? '' }).listRuns(30);
 
   const days = [...new Set(byModel.map((row) => String(row.day)))];
