@@ -53,8 +53,11 @@ async function runChild(input: string, output: string): Promise<void> {
   );
 }
 
+/** The JS heap of the measured runs is capped: were memory to follow the record count, the 1M run would fail. */
+const HEAP_CAP_MIB = 64;
+
 function measureInChild(input: string, output: string): { records: number; seconds: number; peakRssMiB: number } {
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', input, output], {
+  const stdout = execFileSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', 'tsx', THIS_FILE, 'child', input, output], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
       await rm(join(dir, `out-${count}.jsonl`));
     }
     const [small, large] = [rss[0]?.[1].peakRssMiB ?? 0, rss[1]?.[1].peakRssMiB ?? 0];
-    console.log(`RSS growth 10k → 1M records: ${(large / small).toFixed(2)}× (flat means ≈ 1×)`);
+    console.log(`RSS growth 10k → 1M records: ${(large / small).toFixed(2)}× (flat means ≈ 1×; each run's JS heap capped at ${HEAP_CAP_MIB} MiB)`);
 
     const fallback = await modelUsagePer1000(sample, { llmMode: 'fallback' }, true);
     const always = await modelUsagePer1000(sample, { llmMode: 'always' }, false);
