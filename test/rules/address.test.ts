@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeAddress } from '#shared/rules/address.ts';
 import type { RuleResult } from '#shared/rules/rule-result.ts';
 import { expectWellFormed } from './messy-input.ts';
+import { labeledRecords } from './labeled-set.ts';
 
 const parsed = (value: string): RuleResult => ({ value, confident: true, flags: [] });
 const parsedNotConfident = (value: string): RuleResult => ({ value, confident: false, flags: [] });
@@ -317,18 +318,6 @@ describe('cleaning', () => {
     expect(normalizeAddress(input)).toEqual(parsed(expected));
   });
 });
-
-interface LabeledRecord {
-  id: string;
-  input: Record<string, unknown>;
-  expected: Record<string, unknown>;
-  expectedFlags?: Record<string, string>;
-}
-
-const labeledRecords: LabeledRecord[] = readFileSync(path.resolve(process.cwd(), 'data/eval/leads.labeled.jsonl'), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as LabeledRecord);
 
 const labeledAddresses = labeledRecords.filter(
   (record) => 'direccion' in record.expected || record.expectedFlags?.direccion !== undefined,

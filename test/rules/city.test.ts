@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import aliases from '#shared/data/divipola/aliases.json' with { type: 'json' };
@@ -12,6 +10,7 @@ import {
   type Municipality,
 } from '#shared/rules/divipola.ts';
 import { foldKey } from '#shared/rules/text-basics.ts';
+import { labeledRecords } from './labeled-set.ts';
 
 function expectResolved(input: string, value: string, departamento: string, codigoDane: string): void {
   expect(normalizeCity(input)).toEqual({ value, confident: true, flags: [], city: { departamento, codigoDane } });
@@ -369,28 +368,14 @@ describe('properties', () => {
   });
 });
 
-interface LabeledRecord {
-  id: string;
-  input: Record<string, unknown>;
-  expected: Record<string, unknown>;
-  expectedFlags?: Record<string, string>;
-}
-
-const labeledRecords: LabeledRecord[] = readFileSync(
-  path.resolve(process.cwd(), 'data/eval/leads.labeled.jsonl'),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as LabeledRecord)
-  .filter((record) => typeof record.input.ciudad === 'string');
+const labeledCities = labeledRecords.filter((record) => typeof record.input.ciudad === 'string');
 
 describe('labeled set (data/eval/leads.labeled.jsonl)', () => {
   it('has city records', () => {
-    expect(labeledRecords.length).toBeGreaterThan(50);
+    expect(labeledCities.length).toBeGreaterThan(50);
   });
 
-  it.each(labeledRecords.map((record) => [record.id, record] as const))('%s', (_id, record) => {
+  it.each(labeledCities.map((record) => [record.id, record] as const))('%s', (_id, record) => {
     const result = normalizeCity(record.input.ciudad as string);
     const expectedFlag = record.expectedFlags?.ciudad;
     if ('ciudad' in record.expected) {

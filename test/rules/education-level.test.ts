@@ -1,20 +1,8 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EDUCATION_LEVELS, normalizeEducationLevel } from '#shared/rules/education-level.ts';
 import { expectWellFormed, messyText } from './messy-input.ts';
-
-interface LabeledRecord {
-  id: string;
-  input: Record<string, unknown>;
-  expected: Record<string, unknown>;
-  expectedFlags?: Record<string, string | string[]>;
-}
-
-const labeledRecords: LabeledRecord[] = readFileSync(new URL('../../data/eval/leads.labeled.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as LabeledRecord);
+import { labeledRecords } from './labeled-set.ts';
 
 const FIELD = 'nivelEducativo';
 

@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_ACRONYMS, KNOWN_ORGANIZATIONS } from '#shared/rules/known-organizations.ts';
 import { normalizeOrganization } from '#shared/rules/organization.ts';
 import { foldKey } from '#shared/rules/text-basics.ts';
 import { expectWellFormed, messyText } from './messy-input.ts';
-
-interface LabeledRecord {
-  id: string;
-  input: Record<string, unknown>;
-  expected: Record<string, unknown>;
-}
-
-const labeledRecords: LabeledRecord[] = readFileSync(new URL('../../data/eval/leads.labeled.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as LabeledRecord);
+import { labeledRecords } from './labeled-set.ts';
 
 const FIELD = 'empresa';
 const valueOf = (input: string) => normalizeOrganization(input).value;
