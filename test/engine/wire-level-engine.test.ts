@@ -22,13 +22,13 @@ const providers: Array<[string, (behaviour: FakeStep[]) => Promise<ModelClient>]
   [
     'bedrock',
     async (behaviour) => {
-      const fake = await startFakeBedrockServer({ answer: answerLevel, behaviour, timeoutHoldMs: 1_000 });
+      const fake = await startFakeBedrockServer({ answer: answerLevel, behaviour, timeoutHoldMs: 4_000 });
       fakes.push(fake);
       return createBedrockModelClient({
         modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
         region: 'us-east-1',
         endpoint: fake.url,
-        requestTimeoutMs: 250,
+        requestTimeoutMs: 1_500,
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       });
     },
@@ -36,9 +36,9 @@ const providers: Array<[string, (behaviour: FakeStep[]) => Promise<ModelClient>]
   [
     'openai',
     async (behaviour) => {
-      const fake = await startFakeOpenAiServer({ answer: answerLevel, behaviour, timeoutHoldMs: 1_000 });
+      const fake = await startFakeOpenAiServer({ answer: answerLevel, behaviour, timeoutHoldMs: 4_000 });
       fakes.push(fake);
-      return createOpenAiModelClient({ baseUrl: fake.url, modelId: 'llama3.1', requestTimeoutMs: 250 });
+      return createOpenAiModelClient({ baseUrl: fake.url, modelId: 'llama3.1', requestTimeoutMs: 1_500 });
     },
   ],
 ];

@@ -6,7 +6,7 @@ import { withRetry } from '#shared/model/retry.ts';
 import { startFakeBedrockServer, type FakeLlmServer, type FakeStep } from '#test/fakes/fake-bedrock-server.ts';
 
 const MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
-const TIMEOUT_MS = 200;
+const TIMEOUT_MS = 600;
 const SECRET = 'María Fernanda Pérez Calle 80 # 45-12';
 
 const request: ModelRequest = {

@@ -10,7 +10,7 @@ import { withRetry } from '#shared/model/retry.ts';
 import { startFakeOpenAiServer, type FakeLlmServer, type FakeStep } from '#test/fakes/fake-openai-server.ts';
 
 const MODEL_ID = 'qwen2.5:7b-instruct';
-const TIMEOUT_MS = 200;
+const TIMEOUT_MS = 600;
 const SECRET = 'María Fernanda Pérez Calle 80 # 45-12';
 
 const request: ModelRequest = {

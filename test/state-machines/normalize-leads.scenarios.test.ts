@@ -21,7 +21,7 @@ async function useFakeModel(options: Parameters<typeof startFakeOpenAiServer>[0]
   await harness.setConfig({
     maxConcurrency: 1,
     ...config,
-    model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 300 },
+    model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 1_500 },
   });
   return fake;
 }
@@ -119,7 +119,7 @@ describe('model failures', () => {
   });
 
   it('CatchAndContinue: one batch times out; it keeps the rules values, flagged and recorded; the others are written', async () => {
-    await useFakeModel({ answer: answerSpecialist, behaviour: ['timeout', 'timeout'], timeoutHoldMs: 1_000 }, { batchSize: 1 });
+    await useFakeModel({ answer: answerSpecialist, behaviour: ['timeout', 'timeout'], timeoutHoldMs: 4_000 }, { batchSize: 1 });
     await harness.seed([undecidedLead('A'), undecidedLead('B'), undecidedLead('C')]);
     const result = await harness.run();
     const summary = summaryOf(result.output);
