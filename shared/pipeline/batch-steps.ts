@@ -9,6 +9,7 @@ import {
   type ModelOutcome,
   type NormalizedRecord,
 } from '#shared/engine/batch-normalizer.ts';
+import { RunTally } from '#shared/engine/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
@@ -117,6 +118,7 @@ export async function writeResultsStep(
     cacheHits: output.cacheHits,
     modelFailure: task.modelFailure?.Error ?? null,
   };
+  const tally = new RunTally(task.config);
   const normalizedAt = deps.now().toISOString();
   for (const write of output.writes) {
     const outcome = task.dryRun
@@ -133,26 +135,19 @@ export async function writeResultsStep(
         });
     if (outcome === 'changed') result.skipped.edited += 1;
     else if (outcome === 'deleted') result.skipped.deleted += 1;
-    else countWritten(result, write);
+    else {
+      tally.add(write.expectedOriginals, write);
+      // Only values that were there can change: a field absent or null stays so.
+      if (Object.values(write.normalizationMeta).some((meta) => meta.changed)) result.normalized += 1;
+      else result.unchanged += 1;
+    }
+  }
+  for (const [field, fieldTally] of Object.entries(tally.fields)) {
+    result.fields[field] = { total: fieldTally.total, changed: fieldTally.changed };
+    for (const [flag, count] of Object.entries(fieldTally.flags)) result.flags[flag] = (result.flags[flag] ?? 0) + (count ?? 0);
   }
   await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
   return result;
-}
-
-function countWritten(result: BatchResult, write: PendingWrite): void {
-  let anyChange = false;
-  for (const [field, meta] of Object.entries(write.normalizationMeta)) {
-    if (write.expectedOriginals[field] === null || write.expectedOriginals[field] === undefined) continue;
-    const tally = (result.fields[field] ??= { total: 0, changed: 0 });
-    tally.total += 1;
-    if (meta.changed) {
-      tally.changed += 1;
-      anyChange = true;
-    }
-    for (const flag of meta.flags) result.flags[flag] = (result.flags[flag] ?? 0) + 1;
-  }
-  if (anyChange) result.normalized += 1;
-  else result.unchanged += 1;
 }
 
 /** RecordBatchFailure: the batch is recorded as failed by error name; the other batches go on. */
