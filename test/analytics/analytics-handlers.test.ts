@@ -13,6 +13,7 @@ import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import { useEmbeddedDb } from '#test/stores/embedded-test-db.ts';
 import { conversation, feedback, register } from './conversation-items.ts';
 import { createConversationsTable } from './conversations-table.ts';
+import { captureOutput } from '#test/fakes/captured-output.ts';
 
 const embedded = useEmbeddedDb();
 const context = { functionName: 'analytics', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -30,7 +31,7 @@ const ITEMS = [
 ];
 
 let folder: string;
-const lines: string[] = [];
+let lines: string[] = [];
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'analytics-handlers-'));
@@ -44,12 +45,7 @@ beforeAll(async () => {
   delete process.env.ANALYTICS_BUCKET;
   delete process.env.ANALYTICS_CONFIG;
   logger.setLogLevel('DEBUG');
-  const capture = (chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  lines = captureOutput();
 });
 afterAll(async () => {
   vi.restoreAllMocks();

@@ -11,7 +11,7 @@ import { conversation, feedback, register } from '#test/analytics/conversation-i
 import { createConversationsTable } from '#test/analytics/conversations-table.ts';
 import { startFakeS3Server, type FakeS3Server } from '#test/fakes/fake-s3-server.ts';
 import { actionsOf, policyOf, resourcesOf } from './iam-statements.ts';
-import { dynamoDbCalls, startRecordingProxy, type ForwardedRequest, type RecordingProxy } from './recording-proxy.ts';
+import { CallLog, dynamoDbCalls, startRecordingProxy, type ForwardedRequest, type RecordingProxy } from './recording-proxy.ts';
 import { logicalIdOf, synthesizeAnalytics } from './synth-stack.ts';
 
 /**
@@ -32,18 +32,8 @@ let db: EmbeddedDynamoDb;
 let s3: FakeS3Server;
 let dynamoDbProxy: RecordingProxy;
 let s3Proxy: RecordingProxy;
-let current: AnalyticsFunctionName | undefined;
-const observed = new Map<AnalyticsFunctionName, Set<string>>();
-const unattributed: string[] = [];
+const calls = new CallLog<AnalyticsFunctionName>();
 const savedEnv = { ...process.env };
-
-function record(call: string): void {
-  if (!current) {
-    unattributed.push(call);
-    return;
-  }
-  observed.set(current, (observed.get(current) ?? new Set()).add(call));
-}
 
 /** The IAM action(s) behind an S3 request: `<action> <key>`, or `s3:ListBucket` for a listing or a 404. */
 function s3Calls({ method, url, status }: ForwardedRequest): string[] {
@@ -59,12 +49,7 @@ function s3Calls({ method, url, status }: ForwardedRequest): string[] {
 
 async function run(name: AnalyticsFunctionName, payload: unknown): Promise<unknown> {
   const { handler } = (await import(`#functions/${name}.ts`)) as { handler: (event: unknown, context: Context) => Promise<unknown> };
-  current = name;
-  try {
-    return await handler(payload, context);
-  } finally {
-    current = undefined;
-  }
+  return calls.during(name, () => handler(payload, context));
 }
 
 beforeAll(async () => {
@@ -90,10 +75,10 @@ beforeAll(async () => {
 
   const labels = new Map<string, string>([[TABLES.runs, 'runs']]);
   dynamoDbProxy = await startRecordingProxy(new URL(db.endpoint), (forwarded) => {
-    for (const call of dynamoDbCalls(forwarded, (name) => labels.get(name) ?? name)) record(call);
+    for (const call of dynamoDbCalls(forwarded, (name) => labels.get(name) ?? name)) calls.record(call);
   });
   s3 = await startFakeS3Server({ buckets: [BUCKET] });
-  s3Proxy = await startRecordingProxy(new URL(s3.url), (forwarded) => s3Calls(forwarded).forEach(record));
+  s3Proxy = await startRecordingProxy(new URL(s3.url), (forwarded) => s3Calls(forwarded).forEach((call) => calls.record(call)));
 
   Object.assign(process.env, {
     CONVERSATIONS_TABLE: TABLES.conversations,
@@ -169,11 +154,11 @@ describe('IAM of the analytics Lambdas matches what the handlers do', () => {
       new PutCommand({ TableName: TABLES.chat, Item: { PK: 'user-3', SK: 'user-3#CONV#c3', CreateTime: Date.UTC(2025, 2, 1, 18), TotalPrice: 0.003 } }),
     );
     await expect(run('aggregate-token-costs', {})).resolves.toMatchObject({ partitions: ['2025-03-01'] });
-    expect(unattributed).toEqual([]);
+    expect(calls.unattributed).toEqual([]);
   });
 
   it.each(['export-conversations', 'convert-to-parquet', 'aggregate-token-costs'] as const)('%s: every call it made is allowed, every grant is used', (name) => {
-    const made = [...(observed.get(name) ?? [])].sort();
+    const made = [...(calls.observed.get(name) ?? [])].sort();
     const granted = grantsOfRole(name);
     expect(made.length).toBeGreaterThan(0);
     expect(made.filter((call) => !granted.some((grant) => allows(grant, call))), 'calls the role does not allow').toEqual([]);
@@ -183,7 +168,7 @@ describe('IAM of the analytics Lambdas matches what the handlers do', () => {
   it('derives the keys from the same functions the code writes them with', () => {
     const access = analyticsFunctionAccess(parseAnalyticsConfig({}));
     const keys = Object.values(access).flatMap((fn) => fn.objects.flatMap((grant) => grant.keys));
-    for (const call of [...observed.values()].flatMap((calls) => [...calls]).filter((call) => call.includes(' '))) {
+    for (const call of [...calls.observed.values()].flatMap((made) => [...made]).filter((call) => call.includes(' '))) {
       const key = call.split(' ')[1] ?? '';
       expect(keys.some((pattern) => globToRegExp(pattern).test(key)), key).toBe(true);
     }

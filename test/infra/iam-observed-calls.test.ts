@@ -7,7 +7,7 @@ import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { startHarness, summaryOf, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
-import { dynamoDbCalls, startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
+import { CallLog, dynamoDbCalls, startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { logicalIdOf, synthesize } from './synth-stack.ts';
 
 /**
@@ -31,18 +31,8 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
 let harness: Harness;
 let proxy: RecordingProxy;
 let bedrock: FakeLlmServer;
-let current: FunctionName | undefined;
-const observed = new Map<FunctionName, Set<string>>();
-const unattributed: string[] = [];
+const calls = new CallLog<FunctionName>();
 const savedEnv = { ...process.env };
-
-function record(call: string): void {
-  if (!current) {
-    unattributed.push(call);
-    return;
-  }
-  observed.set(current, (observed.get(current) ?? new Set()).add(call));
-}
 
 const undecidedLead = (leadId: string) => ({ leadId, nombres: 'ANA', nivelEducativo: 'Posgrado', ciudad: 'medellin' });
 const answerSpecialist = (user: string) => {
@@ -55,14 +45,8 @@ function attributed(extra: Record<string, (payload: unknown, next: (payload: unk
   return Object.fromEntries(
     Object.entries(STATE_TO_FUNCTION).map(([state, fn]) => [
       state,
-      async (payload: unknown, next: (payload: unknown) => Promise<unknown>) => {
-        current = fn;
-        try {
-          return await (extra[state] ? extra[state](payload, next) : next(payload));
-        } finally {
-          current = undefined;
-        }
-      },
+      (payload: unknown, next: (payload: unknown) => Promise<unknown>) =>
+        calls.during(fn, () => (extra[state] ? extra[state](payload, next) : next(payload))),
     ]),
   );
 }
@@ -74,11 +58,11 @@ beforeAll(async () => {
   );
   // Every DynamoDB call, as `<table>:dynamodb:<Operation>`, for the Lambda running.
   proxy = await startRecordingProxy(new URL(harness.local.db.endpoint), (forwarded) => {
-    for (const call of dynamoDbCalls(forwarded, (name) => tableByName.get(name) ?? name)) record(call);
+    for (const call of dynamoDbCalls(forwarded, (name) => tableByName.get(name) ?? name)) calls.record(call);
   });
   bedrock = await startFakeBedrockServer({
     answer: (user, context) => {
-      record(`bedrock:InvokeModel:${context.modelId}`);
+      calls.record(`bedrock:InvokeModel:${context.modelId}`);
       return answerSpecialist(user);
     },
   });
@@ -141,13 +125,10 @@ describe('IAM policies match what the handlers do', () => {
     };
     // Imported here, after the harness silenced Powertools: the module builds its logger on load.
     const { handler: costKillSwitch } = await import('#functions/cost-kill-switch.ts');
-    current = 'cost-kill-switch';
-    try {
-      await costKillSwitch(killSwitchEvent, { awsRequestId: 'test', functionName: 'cost-kill-switch' } as Context);
-    } finally {
-      current = undefined;
-    }
-    expect(unattributed).toEqual([]);
+    await calls.during('cost-kill-switch', () =>
+      costKillSwitch(killSwitchEvent, { awsRequestId: 'test', functionName: 'cost-kill-switch' } as Context),
+    );
+    expect(calls.unattributed).toEqual([]);
   });
 
   it('has every Lambda make exactly the DynamoDB calls its role allows, on the tables it allows them on', () => {
@@ -169,15 +150,15 @@ describe('IAM policies match what the handlers do', () => {
           });
         }),
       );
-      const made = new Set([...(observed.get(name) ?? [])].filter((call) => !call.startsWith('bedrock:')));
+      const made = new Set([...(calls.observed.get(name) ?? [])].filter((call) => !call.startsWith('bedrock:')));
       expect([...made].sort(), name).toEqual([...granted].sort());
     }
   });
 
   it('calls Bedrock only from InvokeModel, only for the configured model, which is the one its role allows', () => {
-    const callers = [...observed].filter(([, calls]) => [...calls].some((call) => call.startsWith('bedrock:')));
+    const callers = [...calls.observed].filter(([, made]) => [...made].some((call) => call.startsWith('bedrock:')));
     expect(callers.map(([name]) => name)).toEqual(['invoke-model']);
-    expect([...(observed.get('invoke-model') ?? [])].filter((call) => call.startsWith('bedrock:'))).toEqual([`bedrock:InvokeModel:${MODEL_ID}`]);
+    expect([...(calls.observed.get('invoke-model') ?? [])].filter((call) => call.startsWith('bedrock:'))).toEqual([`bedrock:InvokeModel:${MODEL_ID}`]);
     const { stack, json } = synthesize();
     const roleRef = JSON.stringify([{ Ref: logicalIdOf(stack, stack.functions['invoke-model'].role) }]);
     const policy = Object.values(json.Resources).find((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === roleRef);
@@ -186,6 +167,6 @@ describe('IAM policies match what the handlers do', () => {
 
   it('maps every Task state of the ASL to a function it observed', () => {
     expect(Object.values(STATE_MACHINES['normalize-leads'].functions).sort()).toEqual(Object.values(STATE_TO_FUNCTION).sort());
-    for (const name of Object.values(STATE_TO_FUNCTION)) expect(observed.get(name)?.size ?? 0, name).toBeGreaterThan(0);
+    for (const name of Object.values(STATE_TO_FUNCTION)) expect(calls.observed.get(name)?.size ?? 0, name).toBeGreaterThan(0);
   });
 });

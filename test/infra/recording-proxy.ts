@@ -61,3 +61,26 @@ export function dynamoDbCalls({ headers, body }: ForwardedRequest, tableLabel: (
   const tableNames = parsed.TableName ? [parsed.TableName] : Object.keys(parsed.RequestItems ?? {});
   return tableNames.map((name) => `${tableLabel(name)}${parsed.IndexName ? `/index/${parsed.IndexName}` : ''}:dynamodb:${operation}`);
 }
+
+/** Calls observed through the proxies, attributed to the function running when each was made. */
+export class CallLog<Name extends string> {
+  readonly observed = new Map<Name, Set<string>>();
+  /** Calls made while no function was running: each one is a test bug. */
+  readonly unattributed: string[] = [];
+  private current: Name | undefined;
+
+  record(call: string): void {
+    if (this.current === undefined) this.unattributed.push(call);
+    else this.observed.set(this.current, (this.observed.get(this.current) ?? new Set()).add(call));
+  }
+
+  /** Attributes every call made during `work` to `name`. */
+  async during<T>(name: Name, work: () => Promise<T>): Promise<T> {
+    this.current = name;
+    try {
+      return await work();
+    } finally {
+      this.current = undefined;
+    }
+  }
+}

@@ -3,6 +3,7 @@ import { logger } from '#shared/runtime/observability.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { startHarness, type Harness } from './local-pipeline-harness.ts';
+import { captureOutput } from '#test/fakes/captured-output.ts';
 
 const PERSONAL = [
   { leadId: 'P-1', nombres: 'ZACARÍAS ONÉSIMO', apellidos: 'QUINTERO DE LA PEÑA', direccion: 'CRA 99 NO 88 77 apto 606', ciudad: 'Neiba', nivelEducativo: 'Posgrado', empresa: 'Ferretería Zacarías SAS', email: 'zacarias.q@example.com' },
@@ -13,18 +14,13 @@ const normalizedSecrets = ['Zacarías Onésimo', 'Quintero de la Peña', 'Cra. 9
 
 let harness: Harness;
 let fake: FakeLlmServer;
-const lines: string[] = [];
+let lines: string[] = [];
 
 beforeAll(async () => {
   harness = await startHarness();
   fake = await startFakeOpenAiServer({ behaviour: ['throttle', 'ok', { kind: 'auth-error', status: 401 }] });
   logger.setLogLevel('DEBUG');
-  const capture = (chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  lines = captureOutput();
 });
 afterAll(async () => {
   vi.restoreAllMocks();
