@@ -87,10 +87,16 @@ describe('export-conversations and convert-to-parquet handlers', () => {
   });
 
   it('defaults the run date to today in Bogotá and the config to the defaults', async () => {
-    const today = dayInTimeZone(Date.now(), 'America/Bogota');
-    const exported = await exportConversations({}, context);
-    expect(exported.runDate).toBe(today);
-    expect(exported.rows.users).toBe(2);
+    // 23:30 in Bogotá is already the next day in UTC: the partition is Bogotá's day, on a fixed clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-01T04:30:00Z') });
+    try {
+      const exported = await exportConversations({}, context);
+      expect(exported.runDate).toBe('2026-02-28');
+      expect(exported.runDate).toBe(dayInTimeZone(Date.now(), 'America/Bogota'));
+      expect(exported.rows.users).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes the deployment config from ANALYTICS_CONFIG when the payload has none', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,8 +39,10 @@ it('seeds plain and DynamoDB-typed JSON lines, rejecting bad lines by number; ru
   expect(seeded.stderr).toContain('line 2: an item needs string PK and SK');
   expect(seeded.stderr).toContain('line 3: not valid JSON');
 
-  const analytics = await normflow('analytics', 'run', '--run-date', '2026-11-22', '--data-dir', dataDir);
+  const analytics = await normflow('analytics', 'run', '--run-date', '2026-03-01', '--data-dir', dataDir);
   expect(analytics.code).toBe(0);
+  // The run date reaches the export through the parent state machine: that day's partition, not today's.
+  expect(await readdir(join(dataDir, 'bucket', 'conversations', 'users'))).toEqual(['dt=2026-03-01']);
   // The chat table was empty: sample chat items were seeded, the conversations were not touched.
   expect(analytics.stdout).toContain('sample Bedrock chat items');
   expect(analytics.stdout).not.toContain('sample conversation items');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,18 @@ describe('analytics (parent state machine, local runtime)', () => {
     expect(result.status).toBe('SUCCEEDED');
     const csv = await readFile(join(local.bucketFolder, 'conversations/users/dt=2026-11-22/users.csv'), 'utf8');
     expect(csv.trim().split(/\r?\n/)).toHaveLength(1);
+  });
+
+  it('hands its own input to both children: the run date and config reach the export, the conversion and the costs', async () => {
+    await seed(generateConversationItems(5), generateChatItems(20, 4));
+    const config = { exportPrefix: 'chat/', tokenCostsPrefix: 'costs/' };
+    const result = await runAnalyticsLocally(local, { runDate: '2026-03-01', config });
+    expect(result.status).toBe('SUCCEEDED');
+    const users = await readFile(join(local.bucketFolder, 'chat/users/dt=2026-03-01/users.csv'), 'utf8');
+    expect(users.trim().split(/\r?\n/).length).toBeGreaterThan(1);
+    await expect(readFile(join(local.bucketFolder, 'chat/parquet/users/dt=2026-03-01/part-0.parquet'))).resolves.toBeInstanceOf(Buffer);
+    await expect(readdir(join(local.bucketFolder, 'costs'))).resolves.toEqual(expect.arrayContaining(['_watermark.json']));
+    await expect(readdir(join(local.bucketFolder, 'conversations'))).rejects.toThrow(/ENOENT/);
   });
 
   it('items without a message map are costed at zero text, without crashing or borrowing another item’s model', async () => {
