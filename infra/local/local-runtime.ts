@@ -11,6 +11,15 @@ import { TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
 import { activeLocalExecutions } from '#shared/runtime/pipeline-runtime.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { ensureTables } from './local-tables.ts';
+import {
+  AWS_EXECUTION_LIMITS,
+  ExecutionHistory,
+  stateKinds,
+  type ExecutionLimits,
+  type ExecutionReport,
+  type InterpreterEvent,
+  type LimitViolation,
+} from './history-accounting.ts';
 
 export const DEFAULT_DATA_DIR = '.normflow';
 const LOCAL_ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:normflow-local-';
@@ -93,7 +102,8 @@ function lambdaContext(functionName: string): Context {
 }
 
 export interface LocalRunOptions {
-  input: Record<string, unknown>;
+  /** The execution input: an object, or an array as an EventBridge Pipe delivers a batch. */
+  input: Record<string, unknown> | unknown[];
   /** Values of the definition's other placeholders (crawler names, child state machine ARNs). */
   resources?: Record<string, string>;
   /** Local stand-ins for Tasks that call other AWS services (Glue, Step Functions), by state name. */
@@ -104,8 +114,11 @@ export interface LocalRunOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Replace a Task's handler (tests inject crashes); receives and returns the Lambda payload. */
   handlerOverrides?: Record<string, (payload: unknown, next: (payload: unknown) => Promise<unknown>) => Promise<unknown>>;
-  onEvent?: (event: EventLog) => void;
+  /** Every interpreter event, of this execution and of its child executions, with the execution it belongs to. */
+  onEvent?: (event: EventLog, executionId: string) => void;
   executionName?: string;
+  /** The quotas AWS holds every execution to (tests may lower them); AWS's own by default. */
+  limits?: ExecutionLimits;
 }
 
 export interface LocalRunResult {
@@ -113,6 +126,8 @@ export interface LocalRunResult {
   status: 'SUCCEEDED' | 'FAILED';
   output: unknown;
   error?: { name: string; message: string };
+  /** Each execution as AWS would record it: this one first, then its child executions (Distributed Map items). */
+  executions: ExecutionReport[];
 }
 
 /**
@@ -124,24 +139,123 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
     Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
   );
   const definition = renderStateMachine(name, { ...functionNames, ...options.resources });
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = { ...options.integrations };
+  const lambdas: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of taskFunctions(definition)) {
     const module = (await import(`#functions/${fn}.ts`)) as { handler: Handler };
     const invoke = (payload: unknown) => module.handler(payload, lambdaContext(fn));
     const override = options.handlerOverrides?.[stateName];
-    handlers[stateName] = async (input: unknown) => {
+    lambdas[stateName] = async (input: unknown) => {
       // An optimized `lambda:invoke` integration passes {FunctionName, Payload} and gets {Payload} back.
       const payload = (input as { Payload: unknown }).Payload;
       return { Payload: await (override ? override(payload, invoke) : invoke(payload)) };
     };
   }
+  return runDefinitionLocally(definition, {
+    ...options,
+    integrations: { ...options.integrations, ...lambdas },
+    stateMachineArn: localStateMachineArn(name),
+  });
+}
 
-  const executionName = options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  const executionId = `${localStateMachineArn(name).replace(':stateMachine:', ':execution:')}:${executionName}`;
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  activeLocalExecutions.add(executionId);
-  try {
-    const execution = machine.run(options.input as never, {
+/** Where a Distributed Map's item processor runs locally: one Task that starts a child execution. */
+interface ChildProcessor {
+  mapName: string;
+  definition: StateMachineDefinition;
+  toleratedFailurePercentage: number;
+}
+
+const childExecutionState = (mapName: string) => `${mapName}ChildExecution`;
+
+/**
+ * The interpreter runs every Map inline. On AWS each item of a Distributed Map is a child workflow
+ * execution with a history of its own, so locally the item processor is swapped for one Task whose
+ * handler runs the processor as a separate execution (counted on its own), and the Map's own
+ * events are those AWS writes for a Map Run.
+ */
+function splitDistributedMaps(definition: StateMachineDefinition): { definition: StateMachineDefinition; processors: Map<string, ChildProcessor> } {
+  const processors = new Map<string, ChildProcessor>();
+  const rewrite = (states: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(states).map(([name, raw]) => {
+        const state = raw as Record<string, unknown> & { Type?: string; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition; ToleratedFailurePercentage?: number };
+        const processor = state.ItemProcessor ?? state.Iterator;
+        if (state.Type !== 'Map' || !processor) return [name, state];
+        if ((processor.ProcessorConfig as { Mode?: string } | undefined)?.Mode !== 'DISTRIBUTED') {
+          return [name, { ...state, [state.ItemProcessor ? 'ItemProcessor' : 'Iterator']: { ...processor, States: rewrite(processor.States) } }];
+        }
+        const { ProcessorConfig: _processorConfig, ...childDefinition } = processor;
+        const child = splitDistributedMaps(childDefinition as StateMachineDefinition);
+        for (const [key, value] of child.processors) processors.set(key, value);
+        processors.set(childExecutionState(name), { mapName: name, definition: child.definition, toleratedFailurePercentage: state.ToleratedFailurePercentage ?? 0 });
+        const { ToleratedFailurePercentage: _tolerance, Label: _label, ...mapWithoutDistributedFields } = state;
+        return [
+          name,
+          {
+            ...mapWithoutDistributedFields,
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'INLINE' },
+              StartAt: childExecutionState(name),
+              States: { [childExecutionState(name)]: { Type: 'Task', Resource: 'arn:aws:states:::local:child-execution', End: true } },
+            },
+          },
+        ];
+      }),
+    );
+  return { definition: { ...definition, States: rewrite(definition.States) }, processors };
+}
+
+type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & { stateMachineArn?: string };
+
+/**
+ * Runs an ASL definition with the local interpreter, Tasks answered by `integrations` (by state
+ * name), while counting every execution's history as AWS does: an execution that AWS would fail
+ * (25,000 history events, a payload over 256 KB) is stopped and fails with AWS's error name.
+ */
+export async function runDefinitionLocally(definition: StateMachineDefinition, options: RunDefinitionOptions): Promise<LocalRunResult> {
+  const { definition: runnable, processors } = splitDistributedMaps(definition);
+  const kinds = stateKinds(definition, new Set(processors.keys()));
+  const limits = options.limits ?? AWS_EXECUTION_LIMITS;
+  const reports: ExecutionReport[] = [];
+  const childFailures = new Map<string, { failed: number }>();
+
+  const executeOne = async (
+    machineDefinition: StateMachineDefinition,
+    input: unknown,
+    executionId: string,
+    executionName: string,
+  ): Promise<LocalRunResult> => {
+    const history = new ExecutionHistory(executionId, kinds, limits);
+    let violation: LimitViolation | undefined;
+    let abort: () => void = () => undefined;
+    const stopOn = (found: LimitViolation | undefined) => {
+      if (found && !violation) {
+        violation = found;
+        abort();
+      }
+    };
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, handler] of Object.entries(options.integrations ?? {})) {
+      handlers[stateName] = async (taskInput) => {
+        const result = await handler(taskInput);
+        stopOn(history.recordTaskResult(stateName, result));
+        return result;
+      };
+    }
+    for (const [stateName, processor] of processors) {
+      handlers[stateName] = async (itemInput) => {
+        const child = await executeOne(processor.definition, itemInput, `${executionId}/${processor.mapName}:${randomUUID()}`, randomUUID());
+        if (child.status === 'SUCCEEDED') return child.output;
+        const failures = childFailures.get(executionId + processor.mapName) ?? { failed: 0 };
+        failures.failed += 1;
+        childFailures.set(executionId + processor.mapName, failures);
+        // ToleratedFailurePercentage 100: the Map Run succeeds whatever its children do; the parent reads their records.
+        if (processor.toleratedFailurePercentage >= 100) return {};
+        throw Object.assign(new Error(`child execution failed: ${child.error?.name}: ${child.error?.message}`), { name: 'States.ExceedToleratedFailureThreshold' });
+      };
+    }
+
+    const machine = new StateMachine(machineDefinition as never, { validationOptions: { checkArn: false, noValidate: executionId !== topExecutionId } });
+    const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
@@ -149,26 +263,42 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
       },
       context: { Execution: { Id: executionId, Name: executionName } } as never,
     });
-    const events = options.onEvent
-      ? (async () => {
-          for await (const event of execution.eventLogs) options.onEvent?.(event);
-        })()
-      : Promise.resolve();
+    abort = execution.abort;
+    const events = (async () => {
+      for await (const event of execution.eventLogs) {
+        stopOn(history.record(event as InterpreterEvent));
+        options.onEvent?.(event, executionId);
+      }
+    })();
     try {
       const output = await execution.result;
       await events;
-      return { executionId, status: 'SUCCEEDED', output };
+      if (violation) return { executionId, status: 'FAILED', output: null, error: violation, executions: [] };
+      return { executionId, status: 'SUCCEEDED', output, executions: [] };
     } catch (error) {
       await events.catch(() => undefined);
+      if (violation) return { executionId, status: 'FAILED', output: null, error: violation, executions: [] };
       const cause = (error as { cause?: { name?: string; message?: string } }).cause;
       return {
         executionId,
         status: 'FAILED',
         output: null,
         error: { name: cause?.name ?? (error as Error).name, message: cause?.message ?? (error as Error).message },
+        executions: [],
       };
+    } finally {
+      if (executionId === topExecutionId) reports.unshift(history.report());
+      else reports.push(history.report());
     }
+  };
+
+  const executionName = options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const topExecutionId = `${(options.stateMachineArn ?? 'arn:aws:states:local:000000000000:stateMachine:normflow-local').replace(':stateMachine:', ':execution:')}:${executionName}`;
+  activeLocalExecutions.add(topExecutionId);
+  try {
+    const result = await executeOne(runnable, options.input, topExecutionId, executionName);
+    return { ...result, executions: reports };
   } finally {
-    activeLocalExecutions.delete(executionId);
+    activeLocalExecutions.delete(topExecutionId);
   }
 }
