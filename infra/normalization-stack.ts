@@ -24,6 +24,7 @@ const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: D
   'write-results': { description: 'WriteResults: one conditional UpdateItem per lead', timeout: Duration.minutes(5), memorySize: 1024 },
   'record-batch-failure': { description: 'RecordBatchFailure: marks a batch failed by error name', timeout: Duration.minutes(1), memorySize: 512 },
   'report-run': { description: 'Report: run record, EMF metrics, lock release', timeout: Duration.minutes(5), memorySize: 1024 },
+  'release-run-lock': { description: 'ReleaseLockAfterFailure: a failed run gives its lock back', timeout: Duration.seconds(30), memorySize: 256 },
 };
 
 export interface NormalizationStackProps extends StackProps {

@@ -13,6 +13,7 @@ export const STATE_MACHINES = {
       WriteResultsFunctionArn: 'write-results',
       RecordBatchFailureFunctionArn: 'record-batch-failure',
       ReportFunctionArn: 'report-run',
+      ReleaseRunLockFunctionArn: 'release-run-lock',
     },
   },
   'conversation-export': {

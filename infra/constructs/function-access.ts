@@ -53,6 +53,8 @@ export const FUNCTION_ACCESS = {
   'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
   // runs.listBatchResults → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand.
   'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem'] } },
+  // runs.releaseLock → conditional UpdateCommand.
+  'release-run-lock': { tables: { runs: ['dynamodb:UpdateItem'] } },
   // configStore.disable → UpdateCommand.
   'cost-kill-switch': { tables: { config: ['dynamodb:UpdateItem'] } },
 } as const satisfies Record<string, FunctionAccess>;

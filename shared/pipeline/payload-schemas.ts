@@ -44,6 +44,14 @@ export const batchFailurePayload = z.object({
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
 });
 
+/** What a Catch puts at its ResultPath. */
+const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const releaseRunLockPayload = z.object({
+  run: runContext,
+  failure: caughtError,
+});
+
 export const reportPayload = z.object({
   run: runContext,
   request: runRequest,

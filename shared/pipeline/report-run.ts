@@ -115,6 +115,11 @@ export function summarizeRun(options: {
   };
 }
 
+/** A run that failed gives its lock back at once (a no-op when it never held it). */
+export async function releaseRunLock(deps: PipelineDeps, run: RunContext): Promise<void> {
+  await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+}
+
 /**
  * Report: writes the run record (every call, so a crash still leaves the latest totals), and for a
  * forceAll execution that stopped at a full page says to go on from the cursor. Releases the lock when done.

@@ -26,6 +26,7 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
   WriteResults: 'write-results',
   RecordBatchFailure: 'record-batch-failure',
   Report: 'report-run',
+  ReleaseLockAfterFailure: 'release-run-lock',
 };
 
 let harness: Harness;
@@ -117,6 +118,11 @@ describe('IAM policies match what the handlers do', () => {
     );
     expect(result.status).toBe('SUCCEEDED');
     expect(summaryOf(result.output).counts).toMatchObject({ selected: 6, skippedEdited: 1, failedBatches: 1 });
+
+    // Report fails: the run gives its lock back before failing.
+    await harness.seed(['G'].map(undecidedLead));
+    const failedReport = await harness.run({}, { handlerOverrides: attributed({ Report: async () => Promise.reject(new Error('injected Report crash')) }) });
+    expect(failedReport).toMatchObject({ status: 'FAILED', error: { message: 'injected Report crash' } });
 
     const killSwitchEvent = {
       source: 'aws.cloudwatch',

@@ -60,6 +60,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
     ],
     'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
     'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
+    'release-run-lock': [logs('release-run-lock'), allow('dynamodb:UpdateItem', table('runs')), XRAY_WRITE],
     'cost-kill-switch': [logs('cost-kill-switch'), allow('dynamodb:UpdateItem', table('config')), XRAY_WRITE],
   };
 
@@ -77,8 +78,8 @@ describe('IAM: exact statements per role (default deployment: leads table create
     expect(role).not.toHaveProperty('Policies');
   });
 
-  it('lets the state machine invoke only its own seven Lambdas, unqualified, plus log delivery and X-Ray', () => {
-    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'record-batch-failure', 'report-run'] as const).map(
+  it('lets the state machine invoke only its own Task Lambdas, unqualified, plus log delivery and X-Ray', () => {
+    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'record-batch-failure', 'report-run', 'release-run-lock'] as const).map(
       (name) => getAtt(logicalIdOf(stack, stack.functions[name].function)),
     );
     expect(grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role)))).toEqual(

@@ -1,6 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { localStores } from '#cli/local-stores.ts';
 import { runStateMachineLocally, startLocalEnvironment, type LocalEnvironment, type LocalRunOptions } from '#infra/local/local-runtime.ts';
-import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
+import { CONFIG_ID, RUN_LOCK_NAME } from '#shared/pipeline/pipeline-types.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 
@@ -23,6 +24,8 @@ export interface Harness {
   run(input?: Record<string, unknown>, options?: Omit<LocalRunOptions, 'input'>): ReturnType<typeof runStateMachineLocally>;
   lead(id: string): Promise<LeadItem | undefined>;
   allLeads(): Promise<LeadItem[]>;
+  /** The run lock item as stored (released: `expiresAt` in 1970). */
+  lockItem(): Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export async function startHarness(): Promise<Harness> {
       for await (const item of stores.leads.scanAll()) items.push(item);
       return items.sort((a, b) => String(a.leadId).localeCompare(String(b.leadId)));
     },
+    lockItem: async () =>
+      (await local.db.documentClient.send(new GetCommand({ TableName: local.env.RUNS_TABLE, Key: { pk: `LOCK#${RUN_LOCK_NAME}`, sk: 'LOCK' }, ConsistentRead: true }))).Item,
     close: () => local.close(),
   };
 }

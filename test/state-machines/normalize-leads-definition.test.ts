@@ -28,6 +28,7 @@ describe('normalize-leads definition', () => {
       WriteResults: 'write-results',
       RecordBatchFailure: 'record-batch-failure',
       Report: 'report-run',
+      ReleaseLockAfterFailure: 'release-run-lock',
     });
   });
 
@@ -62,6 +63,20 @@ describe('normalize-leads definition', () => {
       const lambdaRetry = state.Retry?.find((retrier) => (retrier.ErrorEquals as string[]).includes('Lambda.ServiceException'));
       expect(lambdaRetry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
     }
+  });
+
+  it('gives the lock back when SelectLeads, the batches Map or Report fails, then fails with the original error', () => {
+    for (const name of ['SelectLeads', 'NormalizeBatches', 'Report']) {
+      expect(states[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ReleaseLockAfterFailure' }]);
+    }
+    expect(states.ReleaseLockAfterFailure).toMatchObject({ Type: 'Task', ResultPath: null, Next: 'RunFailed' });
+    expect(states.RunFailed).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+  });
+
+  it('ends every batch path with an empty output, so the Map result grows by a few bytes per batch', () => {
+    const ends = Object.entries(iterator).filter(([, state]) => state.End === true);
+    expect(ends.map(([name]) => name).sort()).toEqual(['RecordBatchFailure', 'WriteResults']);
+    for (const [, state] of ends) expect(state.OutputPath).toBeNull();
   });
 
   it('passes batch numbers, not records, into the Map, with MaxConcurrency from the config', () => {

@@ -258,6 +258,27 @@ describe('concurrency and crashes', () => {
   });
 });
 
+describe('lock hygiene', () => {
+  const crash = () => Object.assign(new Error('injected crash'), { name: 'Crash' });
+
+  it.each(['SelectLeads', 'Report'])('a %s that fails after the lock was taken gives it back; the execution fails with the original error', async (state) => {
+    await harness.seed(decidedLeads(3));
+    const result = await harness.run({}, {
+      handlerOverrides: {
+        [state]: async (payload, next) => {
+          await next(payload);
+          throw crash();
+        },
+      },
+    });
+    expect(result).toMatchObject({ status: 'FAILED', error: { name: 'Crash', message: 'injected crash' } });
+    const lock = await harness.lockItem();
+    expect(lock?.holder).toBe(result.executionId);
+    expect(lock?.expiresAt).toBe(new Date(0).toISOString());
+    expect(lock?.releasedAt).toEqual(expect.any(String));
+  });
+});
+
 describe('config and input', () => {
   it('disabled config: succeeds with the reason, touches nothing', async () => {
     await harness.setConfig({ enabled: false });
