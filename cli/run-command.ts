@@ -39,6 +39,9 @@ export function formatPipelineSummary(summary: RunSummary): string {
     ...(summary.reason ? [summary.reason] : []),
     `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
   ];
+  if (counts.splitBatches > 0 || counts.poisoned > 0 || counts.passedOverPoisoned > 0) {
+    lines.push(`poison leads: ${counts.splitBatches} batch(es) retried lead by lead, ${counts.poisoned} lead(s) poisoned this run, ${counts.passedOverPoisoned} poisoned lead(s) passed over`);
+  }
   const anomalies = new Map(summary.anomalies.map((anomaly) => [anomaly.field, anomaly.level]));
   if (Object.keys(summary.fields).length > 0) {
     lines.push('', `${'field'.padEnd(18)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  level`);

@@ -22,6 +22,8 @@ const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: D
   'invoke-model': { description: 'InvokeModel: rules and value cache, one Bedrock Converse call per batch', timeout: Duration.minutes(6), memorySize: 1024 },
   'post-process': { description: 'PostProcess: guardrails on the answers, merged with the rules values', timeout: Duration.minutes(5), memorySize: 1024 },
   'write-results': { description: 'WriteResults: one conditional UpdateItem per lead', timeout: Duration.minutes(5), memorySize: 1024 },
+  'split-batch': { description: 'SplitBatch: a failed batch is retried lead by lead', timeout: Duration.seconds(30), memorySize: 512 },
+  'record-lead-failure': { description: 'RecordLeadFailure: counts a lead that failed alone and stamps it (poisoned after K failures)', timeout: Duration.seconds(30), memorySize: 512 },
   'record-batch-failure': { description: 'RecordBatchFailure: marks a batch failed by error name', timeout: Duration.minutes(1), memorySize: 512 },
   'report-run': { description: 'Report: run record, EMF metrics, lock release', timeout: Duration.minutes(5), memorySize: 1024 },
   'release-run-lock': { description: 'ReleaseLockAfterFailure: a failed run gives its lock back', timeout: Duration.seconds(30), memorySize: 256 },

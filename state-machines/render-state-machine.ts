@@ -11,6 +11,8 @@ export const STATE_MACHINES = {
       InvokeModelFunctionArn: 'invoke-model',
       PostProcessFunctionArn: 'post-process',
       WriteResultsFunctionArn: 'write-results',
+      SplitBatchFunctionArn: 'split-batch',
+      RecordLeadFailureFunctionArn: 'record-lead-failure',
       RecordBatchFailureFunctionArn: 'record-batch-failure',
       ReportFunctionArn: 'report-run',
       ReleaseRunLockFunctionArn: 'release-run-lock',

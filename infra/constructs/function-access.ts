@@ -50,7 +50,13 @@ export const FUNCTION_ACCESS = {
     tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // runs.loadBatch → GetCommand; runs.saveBatchResult → PutCommand.
-  'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
+  'split-batch': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
+  // runs.loadBatch → GetCommand; leads.getMany → BatchGetCommand; leads.recordFailure → conditional UpdateCommand; runs.saveBatchResult → PutCommand.
+  'record-lead-failure': {
+    tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  },
+  // runs.loadBatch → GetCommand; runs.listBatchResults (the batch's) → QueryCommand; runs.saveBatchResult → PutCommand.
+  'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
   // runs.listBatchResults → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand.
   'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem'] } },
   // runs.releaseLock → conditional UpdateCommand.

@@ -58,6 +58,8 @@ export const normalizationConfigSchema = z
     llmMode: z.enum(LLM_MODES).default('fallback'),
     /** Reuse model resolutions of equal values (memory per run, plus the persistent cache table). */
     cacheEnabled: z.boolean().default(true),
+    /** Failures of a lead retried alone (same originals) after which scheduled runs pass it over. */
+    poisonAfterFailures: z.number().int().min(1).max(100).default(3),
     model: modelSchema.prefault({}),
   })
   .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {

@@ -13,6 +13,7 @@ import { RunTally } from '#shared/engine/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
 import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
 
 const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
@@ -35,8 +36,35 @@ interface PostProcessOutput {
   cacheHits: number;
 }
 
-async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
+/** The batch's lead ids, or the one lead of it a split batch retries alone. */
+async function loadIds(deps: PipelineDeps, task: Pick<BatchTask, 'runId' | 'batchIndex' | 'leadPosition'>): Promise<string[]> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  if (task.leadPosition === undefined) return ids;
+  const id = ids[task.leadPosition];
+  return id === undefined ? [] : [id];
+}
+
+function emptyResult(task: Pick<BatchTask, 'batchIndex' | 'leadPosition'>): BatchResult {
+  return {
+    batchIndex: task.batchIndex,
+    leadPosition: task.leadPosition ?? null,
+    status: 'ok',
+    error: null,
+    selected: 0,
+    normalized: 0,
+    unchanged: 0,
+    skipped: { edited: 0, deleted: 0, missing: 0 },
+    fields: {},
+    flags: {},
+    usage: NO_USAGE,
+    cacheHits: 0,
+    modelFailure: null,
+    poisoned: 0,
+  };
+}
+
+async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
+  const ids = await loadIds(deps, task);
   const items = await deps.leads.getMany(ids);
   const records = ids.flatMap((id) => {
     const item = items.get(id);
@@ -56,7 +84,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask): Prom
   const batch = await prepareBatch(records, task.config, cache, model?.modelId);
   if (!model || batch.questions.length === 0) return { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
   const { answers, usage } = await askModel(batch, model, task.config);
-  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers);
+  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers, task.leadPosition);
   return { outcome: 'answered', questions: batch.questions.length, usage };
 }
 
@@ -76,7 +104,7 @@ export async function postProcessStep(
   let outcome: ModelOutcome = { kind: 'not-asked' };
   if (task.modelFailure) outcome = { kind: 'unavailable' };
   else if (task.model?.value.outcome === 'answered') {
-    const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers')) as ModelAnswerSet | undefined;
+    const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers', task.leadPosition)) as ModelAnswerSet | undefined;
     outcome = { kind: 'answered', answers: answers ?? {} };
   }
   const { records: normalized, newResolutions } = finishBatch(batch, outcome, task.config);
@@ -88,7 +116,7 @@ export async function postProcessStep(
     return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals) };
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
-  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output);
+  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output, task.leadPosition);
   return { records: writes.length, missing: output.missing, modelFailure: task.modelFailure?.Error ?? null };
 }
 
@@ -100,20 +128,14 @@ export async function writeResultsStep(
   deps: PipelineDeps,
   task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
 ): Promise<BatchResult> {
-  const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
-  const output = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized')) as PostProcessOutput | undefined;
+  const ids = await loadIds(deps, task);
+  const output = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized', task.leadPosition)) as PostProcessOutput | undefined;
   if (!output) throw new Error(`batch ${task.batchIndex} of run ${task.runId} has no post-processed records`);
 
   const result: BatchResult = {
-    batchIndex: task.batchIndex,
-    status: 'ok',
-    error: null,
+    ...emptyResult(task),
     selected: ids.length,
-    normalized: 0,
-    unchanged: 0,
     skipped: { edited: 0, deleted: 0, missing: output.missing },
-    fields: {},
-    flags: {},
     usage: task.model?.value.usage ?? NO_USAGE,
     cacheHits: output.cacheHits,
     modelFailure: task.modelFailure?.Error ?? null,
@@ -146,29 +168,62 @@ export async function writeResultsStep(
     result.fields[field] = { total: fieldTally.total, changed: fieldTally.changed };
     for (const [flag, count] of Object.entries(fieldTally.flags)) result.flags[flag] = (result.flags[flag] ?? 0) + (count ?? 0);
   }
-  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result }, task.leadPosition);
   return result;
 }
 
-/** RecordBatchFailure: the batch is recorded as failed by error name; the other batches go on. */
+/**
+ * SplitBatch: a batch that failed as a whole is retried lead by lead, so one bad lead never fails
+ * the others. Records the split (the leads' own results follow) and returns each lead's position.
+ */
+export async function splitBatchStep(
+  deps: PipelineDeps,
+  task: { runId: string; batchIndex: number; failure: { Error?: string } },
+): Promise<{ positions: number[] }> {
+  const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...emptyResult(task), status: 'split', error: task.failure.Error ?? 'States.ALL' });
+  return { positions: ids.map((_, position) => position) };
+}
+
+/**
+ * RecordLeadFailure: a lead that failed alone is counted failed by error name and stamped on the
+ * lead (unless a dry run); at `poisonAfterFailures` failures of the same originals it is poisoned.
+ */
+export async function recordLeadFailureStep(
+  deps: PipelineDeps,
+  task: BatchTask & { leadPosition: number; failure: { Error?: string } },
+): Promise<BatchResult> {
+  const error = task.failure.Error ?? 'States.ALL';
+  const [leadId] = await loadIds(deps, task);
+  const item = leadId === undefined ? undefined : (await deps.leads.getMany([leadId])).get(leadId);
+  const result: BatchResult = { ...emptyResult(task), status: 'failed', error, selected: 1 };
+  if (leadId !== undefined && item && !task.dryRun) {
+    const expectedOriginals = originalsOf(item, task.config);
+    const previous = failureStampOf(item);
+    const stamp = nextFailureStamp(previous, { error, sourceHash: hashOriginals(expectedOriginals), failedAt: deps.now().toISOString() }, task.config.poisonAfterFailures);
+    const stamped = await deps.leads.recordFailure({ leadId, expectedOriginals: originalsOf(expectedOriginals, task.config), stamp, previousFailedAt: previous?.failedAt });
+    // Not stamped: edited, deleted or stamped meanwhile; the next run sees the lead as it is now.
+    if (stamped && stamp.poisonedAt && !previous?.poisonedAt) result.poisoned = 1;
+  }
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result }, task.leadPosition);
+  return result;
+}
+
+/**
+ * RecordBatchFailure: the last resort when a batch could not even be retried lead by lead; the
+ * leads without a result of their own are recorded failed by error name, and the other batches go on.
+ */
 export async function recordBatchFailureStep(
   deps: PipelineDeps,
   task: { runId: string; batchIndex: number; failure: { Error?: string; Cause?: string } },
 ): Promise<BatchResult> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
+  const ownResults = (await deps.runs.listBatchResults(task.runId, task.batchIndex)).filter((result) => typeof result.leadPosition === 'number');
   const result: BatchResult = {
-    batchIndex: task.batchIndex,
+    ...emptyResult(task),
     status: 'failed',
     error: task.failure.Error ?? 'States.ALL',
-    selected: ids.length,
-    normalized: 0,
-    unchanged: 0,
-    skipped: { edited: 0, deleted: 0, missing: 0 },
-    fields: {},
-    flags: {},
-    usage: NO_USAGE,
-    cacheHits: 0,
-    modelFailure: null,
+    selected: Math.max(0, ids.length - ownResults.length),
   };
   await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
   return result;

@@ -28,6 +28,7 @@ export const selectLeadsPayload = z.object({
 const batchTask = z.object({
   runId: z.string().min(1),
   batchIndex: z.number().int().min(0),
+  leadPosition: z.number().int().min(0).optional(),
   config: normalizationConfigSchema,
   dryRun: z.boolean(),
 });
@@ -41,6 +42,11 @@ export const batchStepPayload = batchTask.extend({
 export const batchFailurePayload = z.object({
   runId: z.string().min(1),
   batchIndex: z.number().int().min(0),
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+});
+
+export const leadFailurePayload = batchTask.extend({
+  leadPosition: z.number().int().min(0),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
 });
 
@@ -64,5 +70,6 @@ export const reportPayload = z.object({
     selected: z.number().int(),
     cursor: z.string().nullable(),
     iteration: z.number().int(),
+    passedOver: z.number().int(),
   }),
 });

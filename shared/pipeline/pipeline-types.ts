@@ -21,6 +21,8 @@ export interface RunProgress {
 export interface Selection {
   status: 'selected' | 'locked';
   reason: string | null;
+  /** Due leads passed over because they are poisoned and unchanged since. */
+  passedOver: number;
   batchCount: number;
   batches: number[];
   selected: number;
@@ -40,6 +42,8 @@ export interface RunState {
 export interface BatchTask {
   runId: string;
   batchIndex: number;
+  /** Set when the batch was split: the one lead (by position in the batch) retried alone. */
+  leadPosition?: number;
   config: NormalizationConfig;
   dryRun: boolean;
 }
@@ -51,10 +55,13 @@ export interface BatchUsage {
   costUSD: number;
 }
 
-/** What one batch did, saved in the runs table and summed by Report. */
+/** What one batch (or one lead of a split batch) did, saved in the runs table and summed by Report. */
 export interface BatchResult {
   batchIndex: number;
-  status: 'ok' | 'failed';
+  /** The lead's position in its batch when it was retried alone; null for a batch's own result. */
+  leadPosition: number | null;
+  /** `split`: the batch failed as a whole and its leads were retried one by one (their results count). */
+  status: 'ok' | 'failed' | 'split';
   error: string | null;
   selected: number;
   /** Leads whose normalization changed at least one field (in a dry run: would change). */
@@ -69,6 +76,8 @@ export interface BatchResult {
   cacheHits: number;
   /** Set when the model stayed unavailable and the batch kept the rules' values. */
   modelFailure: string | null;
+  /** Leads this result stamped poisoned (they reached `poisonAfterFailures`). */
+  poisoned: number;
 }
 
 /** Ports and settings the pipeline steps run with (DynamoDB on AWS, the embedded store locally). */

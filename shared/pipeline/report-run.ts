@@ -23,6 +23,12 @@ export interface RunSummary {
     failed: number;
     failedBatches: number;
     batches: number;
+    /** Batches that failed as a whole and were retried lead by lead. */
+    splitBatches: number;
+    /** Leads stamped poisoned by this run (they failed `poisonAfterFailures` times). */
+    poisoned: number;
+    /** Due leads passed over: poisoned, originals unchanged since. */
+    passedOverPoisoned: number;
   };
   fields: Record<string, { total: number; changed: number; changeRate: number }>;
   flags: Record<string, number>;
@@ -48,9 +54,24 @@ export function summarizeRun(options: {
   provider: string;
   modelId: string | null;
   finishedAt: Date;
+  passedOverPoisoned: number;
 }): RunSummary {
   const { run, request, config, results } = options;
-  const counts = { selected: 0, normalized: 0, unchanged: 0, skipped: 0, skippedEdited: 0, skippedDeleted: 0, skippedMissing: 0, failed: 0, failedBatches: 0, batches: results.length };
+  const counts = {
+    selected: 0,
+    normalized: 0,
+    unchanged: 0,
+    skipped: 0,
+    skippedEdited: 0,
+    skippedDeleted: 0,
+    skippedMissing: 0,
+    failed: 0,
+    failedBatches: 0,
+    batches: results.filter((result) => result.leadPosition === null || result.leadPosition === undefined).length,
+    splitBatches: 0,
+    poisoned: 0,
+    passedOverPoisoned: options.passedOverPoisoned,
+  };
   const fieldTotals: Record<string, { total: number; changed: number }> = {};
   const flags: Record<string, number> = {};
   const failedBatches: Record<string, number> = {};
@@ -58,10 +79,15 @@ export function summarizeRun(options: {
   let cacheHits = 0;
 
   for (const result of results) {
+    if (result.status === 'split') {
+      counts.splitBatches += 1;
+      continue;
+    }
     counts.selected += result.selected;
     if (result.status === 'failed') {
       counts.failed += result.selected;
-      counts.failedBatches += 1;
+      counts.poisoned += result.poisoned ?? 0;
+      if (result.leadPosition === null || result.leadPosition === undefined) counts.failedBatches += 1;
       failedBatches[result.error ?? 'unknown'] = (failedBatches[result.error ?? 'unknown'] ?? 0) + 1;
       continue;
     }
@@ -96,7 +122,7 @@ export function summarizeRun(options: {
   const finishedAt = options.finishedAt.toISOString();
   return {
     runId: run.runId,
-    status: counts.selected === 0 ? 'nothing-due' : counts.failedBatches > 0 ? 'completed-with-failures' : 'completed',
+    status: counts.selected === 0 ? 'nothing-due' : counts.failed > 0 ? 'completed-with-failures' : 'completed',
     dryRun: request.dryRun,
     forceAll: request.forceAll,
     startedAt: run.startedAt,
@@ -138,6 +164,7 @@ export async function reportRun(
     provider: args.provider,
     modelId: deps.modelFor(config)?.modelId ?? null,
     finishedAt: deps.now(),
+    passedOverPoisoned: selection.passedOver,
   });
   const goOn = request.forceAll && selection.cursor !== null && selection.selected > 0;
   await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });

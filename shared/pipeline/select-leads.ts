@@ -1,4 +1,6 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { isPassedOver, poisonProjection } from './poison-leads.ts';
 import type { RunRequest } from './run-request.ts';
 import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunProgress, type Selection } from './pipeline-types.ts';
 
@@ -6,7 +8,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Takes the run lock on the first page, then picks the due leads: never normalized, older than
- * the TTL, or (forceAll) not yet normalized by this execution. The cap is exact; forceAll pages
+ * the TTL, or (forceAll) not yet normalized by this execution; scheduled runs pass over poisoned
+ * leads whose originals have not changed since. The cap is exact; forceAll pages
  * through the table with a cursor. Selected ids are stored as batches in the runs table so the
  * state payload carries batch numbers only.
  */
@@ -15,7 +18,7 @@ export async function selectLeads(
   args: { run: RunContext; request: RunRequest; config: NormalizationConfig; progress: RunProgress },
 ): Promise<Selection> {
   const { run, request, config, progress } = args;
-  const empty = { batchCount: 0, batches: [], selected: 0, cursor: null, iteration: progress.iteration };
+  const empty = { batchCount: 0, batches: [], selected: 0, cursor: null, iteration: progress.iteration, passedOver: 0 };
 
   if (progress.iteration === 0) {
     const attempt = await deps.runs.acquireLock(
@@ -41,6 +44,7 @@ export async function selectLeads(
   const limit = request.maxLeads ?? config.maxLeadsPerRun;
   let leadIds: string[];
   let cursor: string | null = null;
+  let passedOver = 0;
   if (request.leadIds) {
     leadIds = request.leadIds.slice(0, limit);
   } else {
@@ -51,9 +55,12 @@ export async function selectLeads(
       normalizedBefore,
       limit,
       ...(request.forceAll && progress.cursor ? { cursor: progress.cursor } : {}),
+      // Poisoned leads wait for an edit of their originals; a forceAll takes them all the same.
+      ...(request.forceAll ? {} : { projection: poisonProjection(config), keep: (item: LeadItem) => !isPassedOver(item, config) }),
     });
     leadIds = page.leadIds;
     cursor = page.cursor ?? null;
+    passedOver = page.rejected;
   }
 
   const batches: number[] = [];
@@ -70,5 +77,6 @@ export async function selectLeads(
     selected: leadIds.length,
     cursor,
     iteration: progress.iteration,
+    passedOver,
   };
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
-import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+import type { DueLeadsPage, DueLeadsQuery, LeadFailure, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
 
 const LEAD_KEY = 'leadId';
 
@@ -19,7 +19,21 @@ const NORMALIZATION_ATTRIBUTES = [
   'updatedAt',
   'normalizationVersion',
   'normalizationSourceHash',
+  'normalizationFailure',
 ] as const;
+
+/** Condition parts and values requiring each original field to still be what was read (or still absent). */
+function originalsCondition(expectedOriginals: Record<string, unknown>, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  return Object.entries(expectedOriginals).map(([field, expected], index) => {
+    if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
+      throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
+    }
+    names[`#o${index}`] = field;
+    if (expected === undefined) return `attribute_not_exists(#o${index})`;
+    values[`:o${index}`] = expected;
+    return `#o${index} = :o${index}`;
+  });
+}
 
 export interface DynamoDbLeadStoreOptions {
   client: DynamoDBDocumentClient;
@@ -57,27 +71,33 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         throw new RangeError(`limit must be a whole number ≥ 1, got ${query.limit}`);
       }
       const leadIds: string[] = [];
+      let rejected = 0;
+      const projected = [LEAD_KEY, ...(query.projection ?? []).filter((name) => name !== LEAD_KEY)];
       const pages = scanPages(
         {
           FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before',
-          ProjectionExpression: '#leadId',
-          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', '#leadId': LEAD_KEY },
+          ProjectionExpression: projected.map((_, index) => `#p${index}`).join(', '),
+          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', ...Object.fromEntries(projected.map((name, index) => [`#p${index}`, name])) },
           ExpressionAttributeValues: { ':before': query.normalizedBefore },
         },
         query.cursor,
       );
       for await (const page of pages) {
-        const ids = (page.Items ?? []).map((item) => String(item[LEAD_KEY]));
-        const wanted = query.limit - leadIds.length;
-        leadIds.push(...ids.slice(0, wanted));
-        // Stopping inside a page: resume right after the last id taken, so nothing is skipped.
-        if (ids.length > wanted) return { leadIds, cursor: leadIds.at(-1) };
-        if (leadIds.length === query.limit) {
+        const items = page.Items ?? [];
+        for (const [index, item] of items.entries()) {
+          if (query.keep && !query.keep(item)) {
+            rejected += 1;
+            continue;
+          }
+          leadIds.push(String(item[LEAD_KEY]));
+          if (leadIds.length < query.limit) continue;
+          // Stopping inside a page: resume right after the last item looked at, so nothing is skipped.
+          if (index < items.length - 1) return { leadIds, cursor: String(item[LEAD_KEY]), rejected };
           const next = page.LastEvaluatedKey?.[LEAD_KEY];
-          return next === undefined ? { leadIds } : { leadIds, cursor: String(next) };
+          return next === undefined ? { leadIds, rejected } : { leadIds, cursor: String(next), rejected };
         }
       }
-      return { leadIds };
+      return { leadIds, rejected };
     },
 
     async getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>> {
@@ -99,19 +119,7 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         ':normalizationVersion': write.normalizationVersion,
         ':sourceHash': write.sourceHash,
       };
-      const conditions = ['attribute_exists(#leadId)'];
-      Object.entries(write.expectedOriginals).forEach(([field, expected], index) => {
-        if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
-          throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
-        }
-        names[`#o${index}`] = field;
-        if (expected === undefined) {
-          conditions.push(`attribute_not_exists(#o${index})`);
-        } else {
-          values[`:o${index}`] = expected;
-          conditions.push(`#o${index} = :o${index}`);
-        }
-      });
+      const conditions = ['attribute_exists(#leadId)', ...originalsCondition(write.expectedOriginals, names, values)];
       try {
         await client.send(
           new UpdateCommand({
@@ -119,7 +127,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             Key: { [LEAD_KEY]: write.leadId },
             UpdateExpression:
               'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
-              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash',
+              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash ' +
+              'REMOVE normalizationFailure',
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -139,6 +148,35 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
           }),
         );
         return current.Item ? 'changed' : 'deleted';
+      }
+    },
+
+    async recordFailure(failure: LeadFailure): Promise<boolean> {
+      const names: Record<string, string> = { '#leadId': LEAD_KEY, '#failure': 'normalizationFailure' };
+      const values: Record<string, unknown> = { ':stamp': failure.stamp };
+      const conditions = ['attribute_exists(#leadId)', ...originalsCondition(failure.expectedOriginals, names, values)];
+      if (failure.previousFailedAt === undefined) {
+        conditions.push('attribute_not_exists(#failure)');
+      } else {
+        names['#failedAt'] = 'failedAt';
+        values[':previousFailedAt'] = failure.previousFailedAt;
+        conditions.push('#failure.#failedAt = :previousFailedAt');
+      }
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { [LEAD_KEY]: failure.leadId },
+            UpdateExpression: 'SET #failure = :stamp',
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
       }
     },
 

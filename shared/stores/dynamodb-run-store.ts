@@ -23,6 +23,8 @@ const DATA_PREFIX = 'DATA#';
 const RUN_INDEX_PARTITION = 'RUNS';
 const BATCH_INDEX_DIGITS = 8;
 const MAX_BATCH_INDEX = 10 ** BATCH_INDEX_DIGITS - 1;
+const LEAD_POSITION_DIGITS = 4;
+const MAX_LEAD_POSITION = 10 ** LEAD_POSITION_DIGITS - 1;
 /** DynamoDB items are at most 400 KB; the rest of the item needs a little room. */
 const MAX_BATCH_DATA_BYTES = 390_000;
 /** Rounds of put / read / take-over when the lock keeps changing hands under us. */
@@ -31,11 +33,17 @@ const LOCK_ROUNDS = 3;
 const lockKey = (name: string) => ({ pk: `LOCK#${name}`, sk: LOCK_SORT_KEY });
 const runPartition = (runId: string) => `RUN#${runId}`;
 
-function batchSortKey(prefix: string, batchIndex: number): string {
+function batchSortKey(prefix: string, batchIndex: number, leadPosition?: number): string {
   if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex > MAX_BATCH_INDEX) {
     throw new RangeError(`batchIndex must be a whole number in [0, ${MAX_BATCH_INDEX}], got ${batchIndex}`);
   }
-  return prefix + String(batchIndex).padStart(BATCH_INDEX_DIGITS, '0');
+  const batch = prefix + String(batchIndex).padStart(BATCH_INDEX_DIGITS, '0');
+  if (leadPosition === undefined) return batch;
+  if (!Number.isInteger(leadPosition) || leadPosition < 0 || leadPosition > MAX_LEAD_POSITION) {
+    throw new RangeError(`leadPosition must be a whole number in [0, ${MAX_LEAD_POSITION}], got ${leadPosition}`);
+  }
+  // A lead retried alone: its items sort right after its batch's (`#` sorts before digits).
+  return `${batch}#L${String(leadPosition).padStart(LEAD_POSITION_DIGITS, '0')}`;
 }
 
 /** Lock times are compared as strings in DynamoDB, so they are stored in one ISO format. */
@@ -181,7 +189,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       return (item.leadIds as unknown[]).map(String);
     },
 
-    async saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown): Promise<void> {
+    async saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown, leadPosition?: number): Promise<void> {
       // Gzipped JSON: a 200-lead batch of normalized records can pass 400 KB as a plain map, and compresses ~10×.
       const payload = gzipSync(JSON.stringify(data ?? null));
       if (payload.byteLength > MAX_BATCH_DATA_BYTES) {
@@ -190,30 +198,30 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`, runId, batchIndex, payload },
+          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`, runId, batchIndex, payload },
         }),
       );
     },
 
-    async loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized'): Promise<unknown> {
-      const item = await getItem(runPartition(runId), `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`);
+    async loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', leadPosition?: number): Promise<unknown> {
+      const item = await getItem(runPartition(runId), `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`);
       if (!item) return undefined;
       return JSON.parse(gunzipSync(item.payload as Uint8Array).toString('utf8')) as unknown;
     },
 
-    async saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void> {
+    async saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void> {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: batchSortKey(RESULT_PREFIX, batchIndex), runId, batchIndex, result },
+          Item: { pk: runPartition(runId), sk: batchSortKey(RESULT_PREFIX, batchIndex, leadPosition), runId, batchIndex, result },
         }),
       );
     },
 
-    async listBatchResults(runId: string): Promise<Array<Record<string, unknown>>> {
+    async listBatchResults(runId: string, batchIndex?: number): Promise<Array<Record<string, unknown>>> {
       const items = await queryAll({
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': RESULT_PREFIX },
+        ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': batchIndex === undefined ? RESULT_PREFIX : batchSortKey(RESULT_PREFIX, batchIndex) },
         ConsistentRead: true,
       });
       return items.map((item) => item.result as Record<string, unknown>);

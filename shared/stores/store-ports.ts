@@ -12,12 +12,18 @@ export interface DueLeadsQuery {
   limit: number;
   /** Resume after this lead id (the `cursor` of a previous page). */
   cursor?: string;
+  /** Attributes `keep` reads, besides the id. */
+  projection?: readonly string[];
+  /** Due leads it returns false for are passed over (and counted as rejected). */
+  keep?: (item: LeadItem) => boolean;
 }
 
 export interface DueLeadsPage {
   leadIds: string[];
   /** Set when the scan stopped before the end of the table: pass it back to continue. */
   cursor?: string;
+  /** Due leads `keep` turned down. */
+  rejected: number;
 }
 
 export interface NormalizationWrite {
@@ -35,11 +41,39 @@ export interface NormalizationWrite {
 /** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
 export type WriteOutcome = 'written' | 'changed' | 'deleted';
 
+/** A lead that failed on its own: stamped on the lead, so that after repeated failures it is passed over. */
+export interface LeadFailureStamp {
+  /** Error name of the last failure (never a message: messages may quote values). */
+  error: string;
+  /** Failures in a row of these originals. */
+  failures: number;
+  /** Hash of the originals that failed (an edit of them starts the count again). */
+  sourceHash: string;
+  failedAt: string;
+  /** Set once `failures` reached the configured limit: scheduled runs pass the lead over until its originals change. */
+  poisonedAt?: string;
+}
+
+export interface LeadFailure {
+  leadId: string;
+  /** As in NormalizationWrite: the stamp is written only if the originals are still these. */
+  expectedOriginals: Record<string, unknown>;
+  /** The stamp given what the lead carried when read (see `nextFailureStamp`). */
+  stamp: LeadFailureStamp;
+  /** `failedAt` of the stamp the lead carried when read, if any: two stampers never count one failure twice. */
+  previousFailedAt: string | undefined;
+}
+
 export interface LeadStore {
   findDue(query: DueLeadsQuery): Promise<DueLeadsPage>;
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
-  /** Conditional update: only if the lead exists and every original field still equals what was read. Never writes originals. */
+  /**
+   * Conditional update: only if the lead exists and every original field still equals what was read.
+   * Never writes originals; clears the lead's failure stamp.
+   */
   writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
+  /** Conditional update of the failure stamp, on the same conditions as writeNormalization and the stamp read unchanged; false when they failed. */
+  recordFailure(failure: LeadFailure): Promise<boolean>;
   /** Seeding (local only): plain puts. */
   putMany(items: readonly LeadItem[]): Promise<void>;
   /** Export: every lead, page by page. */
@@ -79,12 +113,16 @@ export interface RunStore {
   releaseLock(name: string, holder: string): Promise<void>;
   saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void>;
   loadBatch(runId: string, batchIndex: number): Promise<string[]>;
-  /** Per-batch working data (model answers, post-processed records) kept out of the state payloads. */
-  saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown): Promise<void>;
-  loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized'): Promise<unknown>;
-  saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void>;
-  /** Every saved batch result of the run, in batch order. */
-  listBatchResults(runId: string): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Per-batch working data (model answers, post-processed records) kept out of the state payloads;
+   * with `leadPosition`, that of one lead of the batch retried alone.
+   */
+  saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown, leadPosition?: number): Promise<void>;
+  loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', leadPosition?: number): Promise<unknown>;
+  /** A batch's result, or (`leadPosition`) the result of one of its leads retried alone. */
+  saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void>;
+  /** Every saved result of the run (or of one batch and its leads), in batch order, each batch's own before its leads'. */
+  listBatchResults(runId: string, batchIndex?: number): Promise<Array<Record<string, unknown>>>;
   putRun(runId: string, run: Record<string, unknown>): Promise<void>;
   getRun(runId: string): Promise<Record<string, unknown> | undefined>;
   /** Latest runs first. */

@@ -24,6 +24,11 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
   InvokeModel: 'invoke-model',
   PostProcess: 'post-process',
   WriteResults: 'write-results',
+  SplitBatch: 'split-batch',
+  LeadInvokeModel: 'invoke-model',
+  LeadPostProcess: 'post-process',
+  LeadWriteResults: 'write-results',
+  RecordLeadFailure: 'record-lead-failure',
   RecordBatchFailure: 'record-batch-failure',
   Report: 'report-run',
   ReleaseLockAfterFailure: 'release-run-lock',
@@ -95,29 +100,40 @@ describe('IAM policies match what the handlers do', () => {
     expect(locked).toMatchObject({ status: 'SUCCEEDED', output: { status: 'skipped' } });
     await harness.stores.runs.releaseLock(RUN_LOCK_NAME, 'other-execution');
 
-    // Six leads in three batches: batch 0 has a lead edited before WriteResults, batch 1 fails in PostProcess.
+    // Six leads in three batches: batch 0 has a lead edited before WriteResults; batch 1 fails in
+    // PostProcess, is split, and its first lead fails alone; batch 2 fails and cannot even be split.
     await harness.seed(['A', 'B', 'C', 'D', 'E', 'F'].map(undecidedLead));
     let edited = false;
+    const batchOf = (payload: unknown) => (payload as { batchIndex: number }).batchIndex;
     const result = await harness.run(
       {},
       {
         handlerOverrides: attributed({
           PostProcess: async (payload, next) => {
-            if ((payload as { batchIndex: number }).batchIndex === 1) throw new Error('injected PostProcess crash');
+            if (batchOf(payload) === 1) throw new Error('injected PostProcess crash');
+            return next(payload);
+          },
+          LeadPostProcess: async (payload, next) => {
+            if ((payload as { leadPosition: number }).leadPosition === 0) throw new Error('injected lead crash');
             return next(payload);
           },
           WriteResults: async (payload, next) => {
+            if (batchOf(payload) === 2) throw new Error('injected WriteResults crash');
             if (!edited) {
               edited = true;
               await harness.stores.leads.putMany([{ ...undecidedLead('A'), nombres: 'ANA MARIA' }]);
             }
             return next(payload);
           },
+          SplitBatch: async (payload, next) => {
+            if (batchOf(payload) === 2) throw new Error('injected SplitBatch crash');
+            return next(payload);
+          },
         }),
       },
     );
     expect(result.status).toBe('SUCCEEDED');
-    expect(summaryOf(result.output).counts).toMatchObject({ selected: 6, skippedEdited: 1, failedBatches: 1 });
+    expect(summaryOf(result.output).counts).toMatchObject({ selected: 6, skippedEdited: 1, failed: 3, failedBatches: 1, splitBatches: 1 });
 
     // Report fails: the run gives its lock back before failing.
     await harness.seed(['G'].map(undecidedLead));
@@ -172,7 +188,7 @@ describe('IAM policies match what the handlers do', () => {
   });
 
   it('maps every Task state of the ASL to a function it observed', () => {
-    expect(Object.values(STATE_MACHINES['normalize-leads'].functions).sort()).toEqual(Object.values(STATE_TO_FUNCTION).sort());
+    expect(Object.values(STATE_MACHINES['normalize-leads'].functions).sort()).toEqual([...new Set(Object.values(STATE_TO_FUNCTION))].sort());
     for (const name of Object.values(STATE_TO_FUNCTION)) expect(calls.observed.get(name)?.size ?? 0, name).toBeGreaterThan(0);
   });
 });

@@ -58,7 +58,14 @@ describe('IAM: exact statements per role (default deployment: leads table create
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
       XRAY_WRITE,
     ],
-    'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
+    'split-batch': [logs('split-batch'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
+    'record-lead-failure': [
+      logs('record-lead-failure'),
+      allow(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      XRAY_WRITE,
+    ],
+    'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
     'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
     'release-run-lock': [logs('release-run-lock'), allow('dynamodb:UpdateItem', table('runs')), XRAY_WRITE],
     'cost-kill-switch': [logs('cost-kill-switch'), allow('dynamodb:UpdateItem', table('config')), XRAY_WRITE],
@@ -79,7 +86,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
   });
 
   it('lets the state machine invoke only its own Task Lambdas, unqualified, plus log delivery and X-Ray', () => {
-    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'record-batch-failure', 'report-run', 'release-run-lock'] as const).map(
+    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'split-batch', 'record-lead-failure', 'record-batch-failure', 'report-run', 'release-run-lock'] as const).map(
       (name) => getAtt(logicalIdOf(stack, stack.functions[name].function)),
     );
     expect(grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role)))).toEqual(
@@ -120,6 +127,7 @@ describe('IAM with an imported leads table and an inference profile', () => {
       grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.functions[name].role))).filter((grant) => grant.includes('table/CrmLeads'));
     const leads = (action: string) => JSON.stringify(['Allow', action, importedLeadsArn, null]);
     expect(leadsGrants('write-results')).toEqual([leads('dynamodb:GetItem'), leads('dynamodb:UpdateItem')]);
+    expect(leadsGrants('record-lead-failure')).toEqual([leads('dynamodb:BatchGetItem'), leads('dynamodb:UpdateItem')]);
     expect(leadsGrants('select-leads')).toEqual([leads('dynamodb:Scan')]);
     expect(leadsGrants('invoke-model')).toEqual([leads('dynamodb:BatchGetItem')]);
     expect(leadsGrants('post-process')).toEqual([leads('dynamodb:BatchGetItem')]);

@@ -26,6 +26,11 @@ describe('normalize-leads definition', () => {
       InvokeModel: 'invoke-model',
       PostProcess: 'post-process',
       WriteResults: 'write-results',
+      SplitBatch: 'split-batch',
+      LeadInvokeModel: 'invoke-model',
+      LeadPostProcess: 'post-process',
+      LeadWriteResults: 'write-results',
+      RecordLeadFailure: 'record-lead-failure',
       RecordBatchFailure: 'record-batch-failure',
       Report: 'report-run',
       ReleaseLockAfterFailure: 'release-run-lock',
@@ -48,13 +53,25 @@ describe('normalize-leads definition', () => {
     expect(retry.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
   });
 
-  it('catches a model that stayed unavailable into the rules fallback, and anything else into a recorded batch failure', () => {
+  it('catches a model that stayed unavailable into the rules fallback, and anything else into a split of the batch, lead by lead', () => {
     const catches = iterator.InvokeModel?.Catch ?? [];
     expect(catches[0]).toMatchObject({ ErrorEquals: ['Model.Throttled', 'Model.Timeout', 'Model.InvalidResponse'], Next: 'PostProcess' });
-    expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' });
+    expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'SplitBatch' });
     for (const name of ['PostProcess', 'WriteResults']) {
-      expect(iterator[name]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' });
+      expect(iterator[name]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'SplitBatch' });
     }
+    expect(iterator.SplitBatch).toMatchObject({ Next: 'RetryLeadByLead', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' }] });
+    expect(iterator.RetryLeadByLead).toMatchObject({ Type: 'Map', ItemsPath: '$.split.positions', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' }] });
+  });
+
+  it('retries each lead of a split batch through the same Lambdas and policies, failures going to RecordLeadFailure', () => {
+    const leadStates = (iterator.RetryLeadByLead as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
+    for (const name of ['InvokeModel', 'PostProcess', 'WriteResults']) {
+      expect(leadStates[`Lead${name}`]?.Retry, name).toEqual(iterator[name]?.Retry);
+      expect(leadStates[`Lead${name}`]?.Parameters).toEqual(iterator[name]?.Parameters);
+      expect(leadStates[`Lead${name}`]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordLeadFailure' });
+    }
+    expect(leadStates.LeadInvokeModel?.Catch?.[0]).toMatchObject({ Next: 'LeadPostProcess' });
   });
 
   it('retries Lambda service errors on every Task as AWS recommends', () => {
@@ -74,8 +91,9 @@ describe('normalize-leads definition', () => {
   });
 
   it('ends every batch path with an empty output, so the Map result grows by a few bytes per batch', () => {
-    const ends = Object.entries(iterator).filter(([, state]) => state.End === true);
-    expect(ends.map(([name]) => name).sort()).toEqual(['RecordBatchFailure', 'WriteResults']);
+    const leadStates = (iterator.RetryLeadByLead as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
+    const ends = [...Object.entries(iterator), ...Object.entries(leadStates)].filter(([, state]) => state.End === true);
+    expect(ends.map(([name]) => name).sort()).toEqual(['LeadWriteResults', 'RecordBatchFailure', 'RecordLeadFailure', 'RetryLeadByLead', 'WriteResults']);
     for (const [, state] of ends) expect(state.OutputPath).toBeNull();
   });
 

@@ -150,16 +150,14 @@ describe('model failures', () => {
     expect(lead?.normalizationMeta).toMatchObject({ ciudad: { flags: ['unknown-city', 'llm-rejected'] } });
   });
 
-  it('a fatal model error fails that batch only; it is recorded and the others go on', async () => {
-    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 403 }] }, { batchSize: 1 });
+  it('a fatal model error on one batch: the batch is retried lead by lead, and the others go on', async () => {
+    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 403 }] }, { batchSize: 1, cacheEnabled: false });
     await harness.seed([undecidedLead('A'), undecidedLead('B')]);
     const result = await harness.run();
     const summary = summaryOf(result.output);
-    expect(summary.status).toBe('completed-with-failures');
-    expect(summary.counts).toMatchObject({ selected: 2, normalized: 1, failed: 1, failedBatches: 1 });
-    expect(summary.model.failedBatches).toEqual({ 'Model.Fatal': 1 });
-    const untouched = (await harness.allLeads()).filter((lead) => lead.normalizedAt === undefined);
-    expect(untouched).toHaveLength(1);
+    expect(summary.status).toBe('completed');
+    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0, failedBatches: 0, splitBatches: 1 });
+    expect((await harness.allLeads()).every((lead) => (lead.normalizedData as Record<string, string>).nivelEducativo === 'Especialista')).toBe(true);
   });
 });
 
@@ -233,11 +231,16 @@ describe('concurrency and crashes', () => {
     await harness.seed(decidedLeads(12));
     const crashed = await harness.run({}, {
       handlerOverrides: {
+        // Batch 1's writes crash, also when its leads are retried one by one.
         WriteResults: async (payload, next) => {
           if ((payload as { batchIndex: number }).batchIndex === 1) throw Object.assign(new Error('process killed'), { name: 'Crash' });
           return next(payload);
         },
-        // The process dies before the report: the lock stays behind, held by an execution that is gone.
+        LeadWriteResults: async (payload, next) => {
+          if ((payload as { batchIndex: number }).batchIndex === 1) throw Object.assign(new Error('process killed'), { name: 'Crash' });
+          return next(payload);
+        },
+        // Then the report crashes too.
         Report: async () => {
           throw Object.assign(new Error('process killed'), { name: 'Crash' });
         },
@@ -255,6 +258,76 @@ describe('concurrency and crashes', () => {
     const next = await harness.run();
     expect(summaryOf(next.output).counts).toMatchObject({ selected: 4, normalized: 4 });
     expect((await harness.allLeads()).every((lead) => lead.normalizedAt)).toBe(true);
+  });
+});
+
+describe('poison leads', () => {
+  const isBad = (lead: Record<string, unknown> | undefined) => lead?.empresa === 'POISON';
+  /** The model fails for good (Model.Fatal) whenever a bad lead is in what it is asked about. */
+  const failOnBadLeads = async (payload: unknown, next: (payload: unknown) => Promise<unknown>) => {
+    const task = payload as { runId: string; batchIndex: number; leadPosition?: number };
+    const ids = await harness.stores.runs.loadBatch(task.runId, task.batchIndex);
+    const asked = task.leadPosition === undefined ? ids : ids.slice(task.leadPosition, task.leadPosition + 1);
+    const leads = await harness.stores.leads.getMany(asked);
+    if (asked.some((id) => isBad(leads.get(id)))) throw Object.assign(new Error('the model refused'), { name: 'Model.Fatal' });
+    return next(payload);
+  };
+  const overrides = { handlerOverrides: { InvokeModel: failOnBadLeads, LeadInvokeModel: failOnBadLeads } };
+  const badLeads = (count: number) => decidedLeads(count, 'BAD').map((lead) => ({ ...lead, empresa: 'POISON' }));
+
+  it('a batch with one bad lead is split: the nine good leads are written, the bad one is stamped with the error name', async () => {
+    await harness.seed([...decidedLeads(9), ...badLeads(1)]);
+    const result = await harness.run({}, overrides);
+    const summary = summaryOf(result.output);
+    expect(summary.status).toBe('completed-with-failures');
+    expect(summary.counts).toMatchObject({ selected: 10, normalized: 9, failed: 1, failedBatches: 0, splitBatches: 1, poisoned: 0 });
+    expect(summary.model.failedBatches).toEqual({ 'Model.Fatal': 1 });
+    const bad = await harness.lead('BAD-000');
+    expect(bad?.normalizedAt).toBeUndefined();
+    expect(bad?.normalizationFailure).toMatchObject({ error: 'Model.Fatal', failures: 1, failedAt: expect.any(String) });
+    expect(bad?.normalizationFailure).not.toHaveProperty('poisonedAt');
+  });
+
+  it('10 bad leads among 30 at maxLeadsPerRun 10: every good lead is normalized; the bad ones are poisoned after 3 failures and passed over', async () => {
+    await harness.setConfig({ maxLeadsPerRun: 10 });
+    await harness.seed([...decidedLeads(20), ...badLeads(10)]);
+    const summaries = [];
+    for (let run = 0; run < 10; run += 1) {
+      const summary = summaryOf((await harness.run({}, overrides)).output);
+      summaries.push(summary);
+      if (summary.status === 'nothing-due') break;
+    }
+    // 20 good leads + 10 bad ones failing 3 times = 50 selections: at 10 a night the good ones are all done by night 5
+    // (before the split, six nights normalized 5 of them); the bad ones trickle out until the last is poisoned.
+    expect(summaries.slice(0, 5).reduce((sum, summary) => sum + summary.counts.normalized, 0)).toBe(20);
+    expect(summaries.at(-1)?.status).toBe('nothing-due');
+    const leads = await harness.allLeads();
+    expect(leads.filter((lead) => !isBad(lead)).every((lead) => lead.normalizedAt)).toBe(true);
+    for (const lead of leads.filter(isBad)) {
+      expect(lead.normalizedAt).toBeUndefined();
+      expect(lead.normalizationFailure).toMatchObject({ error: 'Model.Fatal', failures: 3, poisonedAt: expect.any(String) });
+    }
+    expect(summaries.reduce((sum, summary) => sum + summary.counts.poisoned, 0)).toBe(10);
+    expect(summaries.reduce((sum, summary) => sum + summary.counts.failed, 0)).toBe(30);
+    expect(summaries.at(-1)).toMatchObject({ status: 'nothing-due', counts: { selected: 0, passedOverPoisoned: 10 } });
+  });
+
+  it('a poisoned lead is due again once its originals change, and a forceAll takes it all the same', async () => {
+    await harness.setConfig({ poisonAfterFailures: 1 });
+    await harness.seed([...decidedLeads(2), ...badLeads(2)]);
+    const first = summaryOf((await harness.run({}, overrides)).output);
+    expect(first.counts).toMatchObject({ normalized: 2, failed: 2, poisoned: 2 });
+    expect(summaryOf((await harness.run({}, overrides)).output).counts).toMatchObject({ selected: 0, passedOverPoisoned: 2 });
+
+    const forced = summaryOf((await harness.run({ forceAll: true }, overrides)).output);
+    expect(forced.counts).toMatchObject({ selected: 4, failed: 2, poisoned: 0 });
+
+    await harness.stores.leads.putMany([{ ...badLeads(1)[0], empresa: 'Rappi' }]);
+    const afterEdit = summaryOf((await harness.run({}, overrides)).output);
+    expect(afterEdit.counts).toMatchObject({ selected: 1, normalized: 1, passedOverPoisoned: 1 });
+    const fixed = await harness.lead('BAD-000');
+    expect(fixed?.normalizedAt).toEqual(expect.any(String));
+    expect(fixed).not.toHaveProperty('normalizationFailure');
   });
 });
 

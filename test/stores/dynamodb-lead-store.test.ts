@@ -105,12 +105,73 @@ describe('findDue', () => {
 
   it('returns an empty page without cursor on an empty table', async () => {
     const { store } = await freshLeadStore();
-    expect(await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).toEqual({ leadIds: [] });
+    expect(await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).toEqual({ leadIds: [], rejected: 0 });
+  });
+
+  it('passes over the due leads `keep` turns down (reading the projected attributes), counts them, and still fills the cap', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany(Array.from({ length: 12 }, (_, index) => ({ leadId: `k-${index}`, nombres: index % 3 === 0 ? 'SKIP' : 'keep', email: 'x@example.com' })));
+    const seen: LeadItem[] = [];
+    const page = await store.findDue({
+      normalizedBefore: BEFORE,
+      limit: 5,
+      projection: ['nombres'],
+      keep: (item) => {
+        seen.push(item);
+        return item.nombres !== 'SKIP';
+      },
+    });
+    expect(page.leadIds).toHaveLength(5);
+    expect(page.rejected).toBe(seen.length - 5);
+    expect(page.rejected).toBeGreaterThan(0);
+    expect(Object.keys(seen[0] ?? {}).sort()).toEqual(['leadId', 'nombres']);
+    const rest = await store.findDue({ normalizedBefore: BEFORE, limit: 100, projection: ['nombres'], keep: (item) => item.nombres !== 'SKIP', ...(page.cursor ? { cursor: page.cursor } : {}) });
+    expect([...page.leadIds, ...rest.leadIds].sort()).toEqual(Array.from({ length: 12 }, (_, index) => index).filter((index) => index % 3 !== 0).map((index) => `k-${index}`).sort());
+    expect(page.rejected + rest.rejected).toBe(4);
   });
 
   it.each([0, -1, 2.5])('refuses limit %s', async (limit) => {
     const { store } = await freshLeadStore();
     await expect(store.findDue({ normalizedBefore: BEFORE, limit })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('recordFailure', () => {
+  const stamp = { error: 'Model.Fatal', failures: 1, sourceHash: 'h1', failedAt: '2025-06-02T10:00:00.000Z' };
+  const read = async (tableName: string) =>
+    (await embedded().documentClient.send(new GetCommand({ TableName: tableName, Key: { leadId: 'F1' }, ConsistentRead: true }))).Item;
+
+  it('stamps the lead when its originals and its stamp are as read, and only then', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
+    const failure = { leadId: 'F1', expectedOriginals: { nombres: 'ANA', ciudad: undefined }, stamp, previousFailedAt: undefined };
+    expect(await store.recordFailure(failure)).toBe(true);
+    expect((await read(tableName))?.normalizationFailure).toEqual(stamp);
+    // A second stamper that read no stamp loses: one failure is never counted twice.
+    expect(await store.recordFailure({ ...failure, stamp: { ...stamp, failedAt: '2025-06-02T10:00:01.000Z' } })).toBe(false);
+    const second = { ...stamp, failures: 2, failedAt: '2025-06-03T10:00:00.000Z' };
+    expect(await store.recordFailure({ ...failure, stamp: second, previousFailedAt: stamp.failedAt })).toBe(true);
+    expect((await read(tableName))?.normalizationFailure).toEqual(second);
+    // Edited since read: no stamp.
+    expect(await store.recordFailure({ ...failure, expectedOriginals: { nombres: 'ANITA' }, previousFailedAt: second.failedAt })).toBe(false);
+    expect(await store.recordFailure({ ...failure, leadId: 'GONE' })).toBe(false);
+    expect(await read(tableName)).toMatchObject({ nombres: 'ANA' });
+  });
+
+  it('is cleared by a successful normalization', async () => {
+    const { store, tableName } = await freshLeadStore();
+    await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
+    await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: 'ANA' }, stamp, previousFailedAt: undefined });
+    await store.writeNormalization({
+      leadId: 'F1',
+      expectedOriginals: { nombres: 'ANA' },
+      normalizedData: { nombres: 'Ana' },
+      normalizationMeta: {},
+      normalizedAt: '2025-06-04T00:00:00.000Z',
+      normalizationVersion: 'rules-1',
+      sourceHash: 'h1',
+    });
+    expect(await read(tableName)).not.toHaveProperty('normalizationFailure');
   });
 });
 

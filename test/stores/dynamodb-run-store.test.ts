@@ -139,6 +139,21 @@ describe('batches and results', () => {
     expect(results.map((result) => result.batchIndex)).toEqual([0, 1, 2, 10, 11, 100]);
   });
 
+  it('keeps the results of leads retried alone after their batch’s, and lists one batch with its leads', async () => {
+    const store = runStore();
+    await store.saveBatchResult('run-5', 1, { id: '1' });
+    await store.saveBatchResult('run-5', 0, { id: '0/1' }, 1);
+    await store.saveBatchResult('run-5', 0, { id: '0' });
+    await store.saveBatchResult('run-5', 0, { id: '0/0' }, 0);
+    await store.saveBatchResult('run-5', 10, { id: '10' });
+    expect((await store.listBatchResults('run-5')).map((result) => result.id)).toEqual(['0', '0/0', '0/1', '1', '10']);
+    expect((await store.listBatchResults('run-5', 0)).map((result) => result.id)).toEqual(['0', '0/0', '0/1']);
+    await store.saveBatchData('run-5', 0, 'answers', { lead: true }, 1);
+    expect(await store.loadBatchData('run-5', 0, 'answers', 1)).toEqual({ lead: true });
+    expect(await store.loadBatchData('run-5', 0, 'answers')).toBeUndefined();
+    await expect(store.saveBatchResult('run-5', 0, {}, -1)).rejects.toThrow(RangeError);
+  });
+
   it('overwrites a batch result saved twice (a retried step)', async () => {
     const store = runStore();
     await store.saveBatchResult('run-3', 0, { status: 'failed' });
