@@ -88,7 +88,7 @@ async function runLocally(options: RunOptions): Promise<void> {
       input,
       onEvent: (event) => {
         if (event.type === 'StateEntered' && event.state.name === 'NormalizeBatches') {
-          batchesTotal += ((event.state.input as { selection?: { batchCount?: number } }).selection?.batchCount ?? 0);
+          batchesTotal += ((event.state.input as { page?: { batchCount?: number } }).page?.batchCount ?? 0);
         }
         if (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
           batchesDone += 1;

@@ -14,5 +14,5 @@ export const handler = taskHandler(loadConfigPayload, async ({ input, executionI
   const config = parseConfig(mergeConfigLayers(runtime.configDefaults, stored, runtime.configOverride));
   const runId = executionId.split(':').at(-1) ?? executionId;
   logger.info('run configured', { runId, enabled: config.enabled, llmMode: config.llmMode, request: { ...request, leadIds: request.leadIds?.length ?? null } });
-  return { run: { runId, executionId, startedAt }, request, config, progress: { iteration: 0, batchOffset: 0, cursor: null } };
+  return { run: { runId, executionId, startedAt }, request, config };
 });

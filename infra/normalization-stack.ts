@@ -18,7 +18,9 @@ type TaskFunctionName = (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions
 /** Per Task Lambda: what it does, how long it may take (the model call alone may take up to 300 s), and its memory. */
 const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: Duration; memorySize: number }> = {
   'load-config': { description: 'LoadConfig: validates the input, merges the config item over the defaults', timeout: Duration.seconds(30), memorySize: 512 },
-  'select-leads': { description: 'SelectLeads: run lock, due leads (scan), batches of ids', timeout: Duration.minutes(15), memorySize: 1024 },
+  'plan-run': { description: 'PlanRun: run lock, segments (a 1/256 sample sizes the parallel Scan)', timeout: Duration.minutes(5), memorySize: 1024 },
+  'select-page': { description: 'SelectPage: a segment\'s next page of due leads (bounded scan), batches of ids', timeout: Duration.minutes(5), memorySize: 1024 },
+  'finish-page': { description: 'FinishPage: page results into the segment totals, cursor moved on', timeout: Duration.minutes(1), memorySize: 512 },
   'invoke-model': { description: 'InvokeModel: rules and value cache, one Bedrock Converse call per batch', timeout: Duration.minutes(6), memorySize: 1024 },
   'post-process': { description: 'PostProcess: guardrails on the answers, merged with the rules values', timeout: Duration.minutes(5), memorySize: 1024 },
   'write-results': { description: 'WriteResults: one conditional UpdateItem per lead', timeout: Duration.minutes(5), memorySize: 1024 },

@@ -7,7 +7,9 @@ export const STATE_MACHINES = {
     /** Placeholder → the Lambda behind each Task state (the local runner maps the same names to handlers). */
     functions: {
       LoadConfigFunctionArn: 'load-config',
-      SelectLeadsFunctionArn: 'select-leads',
+      PlanRunFunctionArn: 'plan-run',
+      SelectPageFunctionArn: 'select-page',
+      FinishPageFunctionArn: 'finish-page',
       InvokeModelFunctionArn: 'invoke-model',
       PostProcessFunctionArn: 'post-process',
       WriteResultsFunctionArn: 'write-results',

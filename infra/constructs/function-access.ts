@@ -24,10 +24,17 @@ export interface FunctionAccess {
 export const FUNCTION_ACCESS = {
   // configStore.getConfig → GetCommand.
   'load-config': { tables: { config: ['dynamodb:GetItem'] } },
-  // runs.acquireLock → conditional PutCommand, GetCommand (who holds it); leads.findDue → ScanCommand; runs.saveBatch → PutCommand.
-  'select-leads': {
+  // runs.acquireLock → conditional PutCommand, GetCommand (who holds it); leads.countSegment → ScanCommand (one 1/256 segment); plans.putPlan/putSegment → PutCommand.
+  'plan-run': {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
+  // plans.getSegment → GetCommand; runs.listBatchResults (a page cut short) → QueryCommand; leads.findDue → ScanCommand (one segment);
+  // plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand.
+  'select-page': {
+    tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+  },
+  // plans.getSegment → GetCommand; runs.listBatchResults (the page's) → QueryCommand; plans.putSegment → PutCommand.
+  'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
   // runs.loadBatch → GetCommand; leads.getMany and valueCache.getMany → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
   'invoke-model': {
     tables: {
@@ -57,8 +64,8 @@ export const FUNCTION_ACCESS = {
   },
   // runs.loadBatch → GetCommand; runs.listBatchResults (the batch's) → QueryCommand; runs.saveBatchResult → PutCommand.
   'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
-  // runs.listBatchResults → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand.
-  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem'] } },
+  // plans.listSegments → QueryCommand; plans.getPlan → GetCommand; runs.putRun and runs.releaseLock → UpdateCommand.
+  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'] } },
   // runs.releaseLock → conditional UpdateCommand.
   'release-run-lock': { tables: { runs: ['dynamodb:UpdateItem'] } },
   // configStore.disable → UpdateCommand.

@@ -204,6 +204,27 @@ function splitDistributedMaps(definition: StateMachineDefinition): { definition:
   return { definition: { ...definition, States: rewrite(definition.States) }, processors };
 }
 
+/**
+ * A Task without TimeoutSeconds has no time limit of its own on AWS (99,999,999 s); the interpreter
+ * gives it 60 s, which a loaded machine can reach. Locally it gets the longest a Node timer allows.
+ */
+const NODE_TIMER_MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+function withAwsTaskTimeouts(states: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(states).map(([name, raw]) => {
+      const state = raw as Record<string, unknown> & { Type?: string; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        return [name, { ...state, TimeoutSeconds: NODE_TIMER_MAX_SECONDS }];
+      }
+      const processorKey = state.ItemProcessor ? 'ItemProcessor' : state.Iterator ? 'Iterator' : undefined;
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processorKey && processor) return [name, { ...state, [processorKey]: { ...processor, States: withAwsTaskTimeouts(processor.States) } }];
+      return [name, state];
+    }),
+  );
+}
+
 type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & { stateMachineArn?: string };
 
 /**
@@ -212,7 +233,7 @@ type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverride
  * (25,000 history events, a payload over 256 KB) is stopped and fails with AWS's error name.
  */
 export async function runDefinitionLocally(definition: StateMachineDefinition, options: RunDefinitionOptions): Promise<LocalRunResult> {
-  const { definition: runnable, processors } = splitDistributedMaps(definition);
+  const { definition: runnable, processors } = splitDistributedMaps({ ...definition, States: withAwsTaskTimeouts(definition.States) });
   const kinds = stateKinds(definition, new Set(processors.keys()));
   const limits = options.limits ?? AWS_EXECUTION_LIMITS;
   const reports: ExecutionReport[] = [];
@@ -234,15 +255,24 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
       }
     };
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    // Calls still running when the execution is stopped finish before it is reported over.
+    const inFlight = new Set<Promise<unknown>>();
     for (const [stateName, handler] of Object.entries(options.integrations ?? {})) {
-      handlers[stateName] = async (taskInput) => {
-        const result = await handler(taskInput);
-        stopOn(history.recordTaskResult(stateName, result));
-        return result;
+      handlers[stateName] = (taskInput) => {
+        // Stopped: the interpreter may still start a queued Map item's first state; AWS would not.
+        if (violation) return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: violation.name }));
+        const call = handler(taskInput).then((result) => {
+          stopOn(history.recordTaskResult(stateName, result));
+          return result;
+        });
+        inFlight.add(call);
+        void call.finally(() => inFlight.delete(call)).catch(() => undefined);
+        return call;
       };
     }
     for (const [stateName, processor] of processors) {
       handlers[stateName] = async (itemInput) => {
+        if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
         const child = await executeOne(processor.definition, itemInput, `${executionId}/${processor.mapName}:${randomUUID()}`, randomUUID());
         if (child.status === 'SUCCEEDED') return child.output;
         const failures = childFailures.get(executionId + processor.mapName) ?? { failed: 0 };
@@ -277,6 +307,7 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
       return { executionId, status: 'SUCCEEDED', output, executions: [] };
     } catch (error) {
       await events.catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
       if (violation) return { executionId, status: 'FAILED', output: null, error: violation, executions: [] };
       const cause = (error as { cause?: { name?: string; message?: string } }).cause;
       return {

@@ -51,10 +51,13 @@ export const normalizationConfigSchema = z
     /** Record id attribute. */
     idField: fieldName.default('leadId'),
     batchSize: z.number().int().min(1).max(200).default(10),
-    maxLeadsPerRun: z.number().int().min(1).max(1_000_000).default(50),
+    /** Total cap of a scheduled run over all its segments (see docs/pipeline.md, "Bounds"). */
+    maxLeadsPerRun: z.number().int().min(1).max(10_000_000).default(50),
     normalizationTTLDays: z.number().min(0).max(3650).default(7),
-    /** Batches in flight at once (the state machine's Map MaxConcurrency). */
+    /** Batches in flight at once per segment (the inline Map's MaxConcurrency). */
     maxConcurrency: z.number().int().min(1).max(40).default(8),
+    /** Segments (child executions) in flight at once (the Distributed Map's MaxConcurrency). */
+    maxParallelSegments: z.number().int().min(1).max(1_000).default(10),
     llmMode: z.enum(LLM_MODES).default('fallback'),
     /** Reuse model resolutions of equal values (memory per run, plus the persistent cache table). */
     cacheEnabled: z.boolean().default(true),

@@ -218,7 +218,7 @@ export async function recordBatchFailureStep(
   task: { runId: string; batchIndex: number; failure: { Error?: string; Cause?: string } },
 ): Promise<BatchResult> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
-  const ownResults = (await deps.runs.listBatchResults(task.runId, task.batchIndex)).filter((result) => typeof result.leadPosition === 'number');
+  const ownResults = (await deps.runs.listBatchResults(task.runId, { first: task.batchIndex, last: task.batchIndex })).filter((result) => typeof result.leadPosition === 'number');
   const result: BatchResult = {
     ...emptyResult(task),
     status: 'failed',

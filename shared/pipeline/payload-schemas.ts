@@ -9,7 +9,6 @@ const runRequest = z.object({
   dryRun: z.boolean(),
   leadIds: z.array(z.string()).nullable(),
 });
-const progress = z.object({ iteration: z.number().int().min(0), batchOffset: z.number().int().min(0), cursor: z.string().nullable() });
 const usage = z.object({ modelCalls: z.number(), inputTokens: z.number(), outputTokens: z.number(), costUSD: z.number() });
 
 export const loadConfigPayload = z.object({
@@ -18,11 +17,30 @@ export const loadConfigPayload = z.object({
   startedAt: z.string().min(1),
 });
 
-export const selectLeadsPayload = z.object({
+export const planRunPayload = z.object({
   run: runContext,
   request: runRequest,
   config: normalizationConfigSchema,
-  progress,
+});
+
+const planMode = z.enum(['ids', 'scan', 'due-index']);
+
+export const segmentTaskPayload = planRunPayload.extend({
+  plan: z.object({ mode: planMode, totalSegments: z.number().int().min(1), round: z.number().int().min(0) }),
+  segment: z.number().int().min(0),
+  pagesDone: z.number().int().min(0),
+});
+
+export const finishPagePayload = segmentTaskPayload.extend({
+  page: z.object({
+    batches: z.array(z.number().int().min(0)),
+    batchCount: z.number().int().min(0),
+    selected: z.number().int().min(0),
+    cursor: z.string().nullable(),
+    done: z.boolean(),
+    passedOver: z.number().int().min(0),
+    startCursor: z.string().nullable(),
+  }),
 });
 
 const batchTask = z.object({
@@ -58,18 +76,14 @@ export const releaseRunLockPayload = z.object({
   failure: caughtError,
 });
 
-export const reportPayload = z.object({
-  run: runContext,
-  request: runRequest,
-  config: normalizationConfigSchema,
-  selection: z.object({
-    status: z.enum(['selected', 'locked']),
+export const reportPayload = planRunPayload.extend({
+  plan: z.object({
+    status: z.enum(['planned', 'locked']),
     reason: z.string().nullable(),
-    batchCount: z.number().int(),
-    batches: z.array(z.number().int()),
-    selected: z.number().int(),
-    cursor: z.string().nullable(),
-    iteration: z.number().int(),
-    passedOver: z.number().int(),
+    mode: planMode,
+    totalSegments: z.number().int().min(0),
+    segments: z.array(z.number().int().min(0)),
+    round: z.number().int().min(0),
+    holdsLock: z.boolean(),
   }),
 });

@@ -1,7 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
-import type { LeadStore, RunLock, RunStore } from '#shared/stores/store-ports.ts';
+import type { LeadStore, RunLock, RunPlanRecord, RunPlanStore, RunStore } from '#shared/stores/store-ports.ts';
 import type { RunRequest } from './run-request.ts';
 
 /** Identity of one execution, fixed by LoadConfig. */
@@ -11,23 +11,17 @@ export interface RunContext {
   startedAt: string;
 }
 
-/** Where a forceAll execution is in the table, carried from Report back to SelectLeads. */
-export interface RunProgress {
-  iteration: number;
-  batchOffset: number;
-  cursor: string | null;
-}
-
-export interface Selection {
-  status: 'selected' | 'locked';
+/** What PlanRun hands the Distributed Map: small, whatever the table's size. */
+export interface RunPlan {
+  status: 'planned' | 'locked';
   reason: string | null;
-  /** Due leads passed over because they are poisoned and unchanged since. */
-  passedOver: number;
-  batchCount: number;
-  batches: number[];
-  selected: number;
-  cursor: string | null;
-  iteration: number;
+  mode: RunPlanRecord['mode'];
+  totalSegments: number;
+  /** This round's items: segment numbers (every segment in round 0, those left over after). */
+  segments: number[];
+  round: number;
+  /** Whether this execution holds the run lock (runs naming their leads take none). */
+  holdsLock: boolean;
 }
 
 /** Everything LoadConfig hands to the rest of the execution. */
@@ -35,7 +29,26 @@ export interface RunState {
   run: RunContext;
   request: RunRequest;
   config: NormalizationConfig;
-  progress: RunProgress;
+}
+
+/** Input of a segment's child execution (the Distributed Map's ItemSelector), and its state. */
+export interface SegmentTask extends RunState {
+  plan: Pick<RunPlan, 'mode' | 'totalSegments' | 'round'>;
+  segment: number;
+  /** Pages this execution has finished (it hands over after PAGES_PER_SEGMENT_EXECUTION). */
+  pagesDone: number;
+}
+
+/** One page of a segment, as SelectPage stored it: batch numbers only. */
+export interface PageSelection {
+  batches: number[];
+  batchCount: number;
+  selected: number;
+  /** Where the segment goes on after this page; null at its end. */
+  cursor: string | null;
+  /** Nothing more to take in this segment (its end, or the run's cap). */
+  done: boolean;
+  passedOver: number;
 }
 
 /** Payload of each Map iteration (ItemSelector). */
@@ -84,6 +97,7 @@ export interface BatchResult {
 export interface PipelineDeps {
   leads: LeadStore;
   runs: RunStore;
+  plans: RunPlanStore;
   valueCacheStore: PersistentValueCache;
   /** The model for this config, or undefined for the offline rules provider. */
   modelFor(config: NormalizationConfig): ModelClient | undefined;

@@ -2,7 +2,9 @@ import type { NormalizationConfig } from '#shared/config/normalization-config.ts
 import { assessChangeRates, type FieldAnomaly } from '#shared/eval/anomaly-levels.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { RunRequest } from './run-request.ts';
-import { RUN_LOCK_NAME, type BatchResult, type PipelineDeps, type RunContext, type RunProgress, type Selection } from './pipeline-types.ts';
+import { MAX_ROUNDS, ROUNDS_WITHOUT_PROGRESS } from './execution-plan.ts';
+import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';
+import { addTotals, emptyTotals, type RunTotals } from './run-totals.ts';
 
 export interface RunSummary {
   runId: string;
@@ -30,9 +32,12 @@ export interface RunSummary {
     /** Due leads passed over: poisoned, originals unchanged since. */
     passedOverPoisoned: number;
   };
+  /** How the run was split: segments (child executions), rounds of them, and those given up unfinished. */
+  segments: { total: number; rounds: number; unfinished: number };
   fields: Record<string, { total: number; changed: number; changeRate: number }>;
   flags: Record<string, number>;
   anomalies: Array<Pick<FieldAnomaly, 'field' | 'changeRate' | 'level'>>;
+  /** `failedBatches`: failures by error name (batches and leads that failed, batches that kept the rules' values). */
   model: { provider: string; modelId: string | null; calls: number; inputTokens: number; outputTokens: number; estimatedCostUSD: number; failedBatches: Record<string, number> };
   cacheHits: number;
   rulesVersion: string;
@@ -41,103 +46,58 @@ export interface RunSummary {
 
 export interface ReportResult {
   continue: boolean;
-  progress: RunProgress;
+  /** The next round's plan: the segments left over. */
+  plan: RunPlan;
   summary: RunSummary;
 }
 
-/** Adds up every batch result of the run so far. */
+/** The run's summary from its totals. */
 export function summarizeRun(options: {
   run: RunContext;
   request: RunRequest;
   config: NormalizationConfig;
-  results: readonly BatchResult[];
+  totals: RunTotals;
   provider: string;
   modelId: string | null;
   finishedAt: Date;
   passedOverPoisoned: number;
+  segments: RunSummary['segments'];
 }): RunSummary {
-  const { run, request, config, results } = options;
+  const { run, request, config, totals } = options;
   const counts = {
-    selected: 0,
-    normalized: 0,
-    unchanged: 0,
-    skipped: 0,
-    skippedEdited: 0,
-    skippedDeleted: 0,
-    skippedMissing: 0,
-    failed: 0,
-    failedBatches: 0,
-    batches: results.filter((result) => result.leadPosition === null || result.leadPosition === undefined).length,
-    splitBatches: 0,
-    poisoned: 0,
+    ...totals.counts,
+    skipped: totals.counts.skippedEdited + totals.counts.skippedDeleted + totals.counts.skippedMissing,
     passedOverPoisoned: options.passedOverPoisoned,
   };
-  const fieldTotals: Record<string, { total: number; changed: number }> = {};
-  const flags: Record<string, number> = {};
-  const failedBatches: Record<string, number> = {};
-  const usage = { calls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUSD: 0 };
-  let cacheHits = 0;
-
-  for (const result of results) {
-    if (result.status === 'split') {
-      counts.splitBatches += 1;
-      continue;
-    }
-    counts.selected += result.selected;
-    if (result.status === 'failed') {
-      counts.failed += result.selected;
-      counts.poisoned += result.poisoned ?? 0;
-      if (result.leadPosition === null || result.leadPosition === undefined) counts.failedBatches += 1;
-      failedBatches[result.error ?? 'unknown'] = (failedBatches[result.error ?? 'unknown'] ?? 0) + 1;
-      continue;
-    }
-    counts.normalized += result.normalized;
-    counts.unchanged += result.unchanged;
-    counts.skippedEdited += result.skipped.edited;
-    counts.skippedDeleted += result.skipped.deleted;
-    counts.skippedMissing += result.skipped.missing;
-    for (const [field, tally] of Object.entries(result.fields)) {
-      const total = (fieldTotals[field] ??= { total: 0, changed: 0 });
-      total.total += tally.total;
-      total.changed += tally.changed;
-    }
-    for (const [flag, count] of Object.entries(result.flags)) flags[flag] = (flags[flag] ?? 0) + count;
-    if (result.modelFailure) failedBatches[result.modelFailure] = (failedBatches[result.modelFailure] ?? 0) + 1;
-    usage.calls += result.usage.modelCalls;
-    usage.inputTokens += result.usage.inputTokens;
-    usage.outputTokens += result.usage.outputTokens;
-    usage.estimatedCostUSD += result.usage.costUSD;
-    cacheHits += result.cacheHits;
-  }
-  counts.skipped = counts.skippedEdited + counts.skippedDeleted + counts.skippedMissing;
-
   const anomalies = assessChangeRates(
     Object.keys(config.fields).map((field) => ({
       field,
       kind: config.fields[field] ?? 'text',
-      total: fieldTotals[field]?.total ?? 0,
-      changed: fieldTotals[field]?.changed ?? 0,
+      total: totals.fields[field]?.total ?? 0,
+      changed: totals.fields[field]?.changed ?? 0,
     })),
   );
   const finishedAt = options.finishedAt.toISOString();
+  const failed = counts.failed > 0 || options.segments.unfinished > 0;
   return {
     runId: run.runId,
-    status: counts.selected === 0 ? 'nothing-due' : counts.failed > 0 ? 'completed-with-failures' : 'completed',
+    status: counts.selected === 0 && !failed ? 'nothing-due' : failed ? 'completed-with-failures' : 'completed',
     dryRun: request.dryRun,
     forceAll: request.forceAll,
     startedAt: run.startedAt,
     finishedAt,
     durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
     counts,
+    segments: options.segments,
     fields: Object.fromEntries(
-      Object.entries(fieldTotals).map(([field, tally]) => [field, { ...tally, changeRate: tally.total ? tally.changed / tally.total : 0 }]),
+      Object.entries(totals.fields).map(([field, tally]) => [field, { ...tally, changeRate: tally.total ? tally.changed / tally.total : 0 }]),
     ),
-    flags,
+    flags: totals.flags,
     anomalies: anomalies.map(({ field, changeRate, level }) => ({ field, changeRate, level })),
-    model: { provider: options.provider, modelId: options.modelId, ...usage, failedBatches },
-    cacheHits,
+    model: { provider: options.provider, modelId: options.modelId, ...totals.usage, failedBatches: totals.failures },
+    cacheHits: totals.cacheHits,
     rulesVersion: RULES_VERSION,
-    reason: counts.selected === 0 ? 'No lead was due for normalization.' : null,
+    reason: counts.selected === 0 && !failed ? 'No lead was due for normalization.' : null,
   };
 }
 
@@ -147,31 +107,42 @@ export async function releaseRunLock(deps: PipelineDeps, run: RunContext): Promi
 }
 
 /**
- * Report: writes the run record (every call, so a crash still leaves the latest totals), and for a
- * forceAll execution that stopped at a full page says to go on from the cursor. Releases the lock when done.
+ * Report: adds up the segments' totals into the run record (every round, so a crash still leaves
+ * the latest), and sends the segments left over (a child execution that handed over, or failed)
+ * into another round. A segment that made no progress in ROUNDS_WITHOUT_PROGRESS rounds is given
+ * up and counted unfinished. Releases the lock when done.
  */
 export async function reportRun(
   deps: PipelineDeps,
-  args: { run: RunContext; request: RunRequest; config: NormalizationConfig; selection: Selection; provider: string },
+  args: { run: RunContext; request: RunRequest; config: NormalizationConfig; plan: RunPlan; provider: string },
 ): Promise<ReportResult> {
-  const { run, request, config, selection } = args;
-  const results = (await deps.runs.listBatchResults(run.runId)) as unknown as BatchResult[];
+  const { run, request, config, plan } = args;
+  const records = new Map((await deps.plans.listSegments(run.runId)).map((record) => [record.segment, record]));
+  const stored = await deps.plans.getPlan(run.runId);
+  let totals = emptyTotals();
+  let passedOver = 0;
+  for (const record of records.values()) {
+    if (record.totals) totals = addTotals(totals, record.totals as unknown as RunTotals);
+    passedOver += record.passedOver;
+  }
+  const capReached = stored?.cap !== null && stored?.cap !== undefined && totals.counts.selected >= stored.cap;
+  const unfinished = Array.from({ length: plan.totalSegments }, (_, segment) => segment).filter((segment) => !records.get(segment)?.done);
+  const leftOver = capReached
+    ? []
+    : unfinished.filter((segment) => plan.round - (records.get(segment)?.progressRound ?? -1) < ROUNDS_WITHOUT_PROGRESS);
+  const goOn = leftOver.length > 0 && plan.round + 1 < MAX_ROUNDS;
   const summary = summarizeRun({
     run,
     request,
     config,
-    results,
+    totals,
     provider: args.provider,
     modelId: deps.modelFor(config)?.modelId ?? null,
     finishedAt: deps.now(),
-    passedOverPoisoned: selection.passedOver,
+    passedOverPoisoned: passedOver,
+    segments: { total: plan.totalSegments, rounds: plan.round + 1, unfinished: goOn || capReached ? 0 : unfinished.length },
   });
-  const goOn = request.forceAll && selection.cursor !== null && selection.selected > 0;
   await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });
-  if (!goOn) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
-  return {
-    continue: goOn,
-    progress: { iteration: selection.iteration + 1, batchOffset: (selection.batches.at(-1) ?? -1) + 1, cursor: selection.cursor },
-    summary,
-  };
+  if (!goOn && plan.holdsLock) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+  return { continue: goOn, plan: { ...plan, segments: leftOver, round: plan.round + 1 }, summary };
 }

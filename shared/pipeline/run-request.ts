@@ -3,7 +3,8 @@ import { z } from 'zod';
 /** What a `StartExecution` input may say: `{}` (the schedule), `forceAll`, `maxLeads`, `dryRun`, `leadIds`. */
 export const runRequestSchema = z.strictObject({
   forceAll: z.boolean().optional(),
-  maxLeads: z.number().int().min(1).max(100_000).optional(),
+  // Bounded by the 24-hour timeout, not by history: see docs/pipeline.md, "Bounds".
+  maxLeads: z.number().int().min(1).max(10_000_000).optional(),
   dryRun: z.boolean().optional(),
   leadIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
 });

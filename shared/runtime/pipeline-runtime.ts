@@ -8,6 +8,7 @@ import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import { createDynamoDbRunPlanStore } from '#shared/stores/dynamodb-run-plan-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
@@ -56,6 +57,7 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   const deps: PipelineDeps = {
     leads: createDynamoDbLeadStore({ client, tableName: env.LEADS_TABLE }),
     runs: createDynamoDbRunStore({ client, tableName: env.RUNS_TABLE }),
+    plans: createDynamoDbRunPlanStore({ client, tableName: env.RUNS_TABLE }),
     valueCacheStore: createDynamoDbValueCache({ client, tableName: env.VALUE_CACHE_TABLE }),
     modelFor(config) {
       const provider = providerFor(config);

@@ -79,10 +79,13 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
           ProjectionExpression: projected.map((_, index) => `#p${index}`).join(', '),
           ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', ...Object.fromEntries(projected.map((name, index) => [`#p${index}`, name])) },
           ExpressionAttributeValues: { ':before': query.normalizedBefore },
+          ...(query.segment ? { Segment: query.segment.index, TotalSegments: query.segment.total } : {}),
         },
         query.cursor,
       );
+      let requests = 0;
       for await (const page of pages) {
+        requests += 1;
         const items = page.Items ?? [];
         for (const [index, item] of items.entries()) {
           if (query.keep && !query.keep(item)) {
@@ -95,6 +98,11 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
           if (index < items.length - 1) return { leadIds, cursor: String(item[LEAD_KEY]), rejected };
           const next = page.LastEvaluatedKey?.[LEAD_KEY];
           return next === undefined ? { leadIds, rejected } : { leadIds, cursor: String(next), rejected };
+        }
+        // Read budget spent: a short page, and where to go on.
+        const next = page.LastEvaluatedKey?.[LEAD_KEY];
+        if (query.maxScanRequests !== undefined && requests >= query.maxScanRequests && next !== undefined) {
+          return { leadIds, cursor: String(next), rejected };
         }
       }
       return { leadIds, rejected };
@@ -186,6 +194,12 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
 
     async *scanAll(): AsyncIterable<LeadItem> {
       for await (const page of scanPages({})) yield* page.Items ?? [];
+    },
+
+    async countSegment(segment: { index: number; total: number }): Promise<number> {
+      let total = 0;
+      for await (const page of scanPages({ Select: 'COUNT', Segment: segment.index, TotalSegments: segment.total })) total += page.Count ?? 0;
+      return total;
     },
 
     async count(): Promise<number> {

@@ -218,12 +218,25 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       );
     },
 
-    async listBatchResults(runId: string, batchIndex?: number): Promise<Array<Record<string, unknown>>> {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': batchIndex === undefined ? RESULT_PREFIX : batchSortKey(RESULT_PREFIX, batchIndex) },
-        ConsistentRead: true,
-      });
+    async listBatchResults(runId: string, batches?: { first: number; last: number }): Promise<Array<Record<string, unknown>>> {
+      const items = await queryAll(
+        batches === undefined
+          ? {
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': RESULT_PREFIX },
+              ConsistentRead: true,
+            }
+          : {
+              // `~` sorts after `#L…`: the last batch's own leads are in the range too.
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+              ExpressionAttributeValues: {
+                ':pk': runPartition(runId),
+                ':first': batchSortKey(RESULT_PREFIX, batches.first),
+                ':last': `${batchSortKey(RESULT_PREFIX, batches.last)}~`,
+              },
+              ConsistentRead: true,
+            },
+      );
       return items.map((item) => item.result as Record<string, unknown>);
     },
 

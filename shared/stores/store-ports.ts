@@ -12,6 +12,10 @@ export interface DueLeadsQuery {
   limit: number;
   /** Resume after this lead id (the `cursor` of a previous page). */
   cursor?: string;
+  /** One segment of a parallel Scan (`Segment` / `TotalSegments`): only its share of the table is read. */
+  segment?: { index: number; total: number };
+  /** Scan requests (each reads ≤ 1 MB) this call may make; when spent, the page comes back short with a cursor. */
+  maxScanRequests?: number;
   /** Attributes `keep` reads, besides the id. */
   projection?: readonly string[];
   /** Due leads it returns false for are passed over (and counted as rejected). */
@@ -79,6 +83,8 @@ export interface LeadStore {
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
+  /** Leads in one segment of a parallel Scan (a sample of the table's size). */
+  countSegment(segment: { index: number; total: number }): Promise<number>;
 }
 
 export interface ConfigStore {
@@ -121,10 +127,53 @@ export interface RunStore {
   loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', leadPosition?: number): Promise<unknown>;
   /** A batch's result, or (`leadPosition`) the result of one of its leads retried alone. */
   saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void>;
-  /** Every saved result of the run (or of one batch and its leads), in batch order, each batch's own before its leads'. */
-  listBatchResults(runId: string, batchIndex?: number): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Every saved result of the run (or of the batches `first`…`last` and their leads), in batch
+   * order, each batch's own before its leads'.
+   */
+  listBatchResults(runId: string, batches?: { first: number; last: number }): Promise<Array<Record<string, unknown>>>;
   putRun(runId: string, run: Record<string, unknown>): Promise<void>;
   getRun(runId: string): Promise<Record<string, unknown> | undefined>;
   /** Latest runs first. */
   listRuns(limit: number): Promise<Array<Record<string, unknown>>>;
+}
+
+/** How one execution splits its work (see `shared/pipeline/execution-plan.ts`). */
+export interface RunPlanRecord {
+  /** `ids`: the leads the request named; `scan`: a parallel Scan of the leads table; `due-index`: a Query per shard of the sparse index of due leads. */
+  mode: 'ids' | 'scan' | 'due-index';
+  totalSegments: number;
+  /** The run's total cap of leads (`maxLeads`, else `maxLeadsPerRun`), null for a forceAll without `maxLeads`. */
+  cap: number | null;
+}
+
+/** A segment's progress, written by the one execution working on it. */
+export interface SegmentRecord {
+  segment: number;
+  /** Where the next page starts; null when the segment has not started. */
+  cursor: string | null;
+  /** Nothing left in the segment, or the run's cap was reached. */
+  done: boolean;
+  pages: number;
+  /** Last round in which a page of it finished. */
+  progressRound: number | null;
+  /** Due leads passed over (poisoned, unchanged). */
+  passedOver: number;
+  /** Sum of its pages' batch results (`shared/pipeline/run-totals.ts`). */
+  totals: Record<string, unknown> | null;
+  /** `ids` mode: the ids this segment works on. */
+  leadIds?: string[];
+  /** Batches of a page selected and not finished yet: if its execution dies, the next one counts what they did. */
+  pendingBatches?: { first: number; last: number };
+}
+
+export interface RunPlanStore {
+  putPlan(runId: string, plan: RunPlanRecord): Promise<void>;
+  getPlan(runId: string): Promise<RunPlanRecord | undefined>;
+  /** Takes up to `leads` of the run's cap (all of them without a cap) and `batches` batch numbers, atomically. */
+  reserve(runId: string, leads: number, batches: number): Promise<{ leadsGranted: number; firstBatch: number }>;
+  putSegment(runId: string, segment: SegmentRecord): Promise<void>;
+  getSegment(runId: string, segment: number): Promise<SegmentRecord | undefined>;
+  /** Every segment record of the run, in segment order. */
+  listSegments(runId: string): Promise<SegmentRecord[]>;
 }

@@ -85,7 +85,7 @@ describe.each([
 
   it('acknowledges Resource "*" only on roles, and the runtime finding only on the Node.js 22 functions', () => {
     for (const { finding, path } of acknowledgements) {
-      if (finding.startsWith('AwsSolutions-IAM5')) expect(path).toMatch(/\/Role$/);
+      if (finding.startsWith('AwsSolutions-IAM5')) expect(path).toMatch(/\/Role$|\/NormalizeLeads\/DistributedMapPolicy$/);
       if (finding === 'AwsSolutions-L1') expect(path).toMatch(/\/Function$/);
       if (finding === 'AwsSolutions-SQS3') expect(path).toMatch(/\/ScheduleDeadLetterQueue$/);
       if (finding === 'AwsSolutions-GL1') expect(path).toMatch(/Crawler\/Crawler$/);
@@ -96,12 +96,22 @@ describe.each([
 describe('cdk-nag: an inference profile adds one scoped acknowledgement', () => {
   it('acknowledges the any-region foundation model only on the InvokeModel role, naming the profile', () => {
     const acknowledgements = acknowledgementsOf(synthesize({ leadsTableName: 'CrmLeads', modelId: 'eu.amazon.nova-lite-v1:0', alarmEmail: 'ops@example.com' }).app);
-    expect(acknowledgements.filter(({ finding }) => finding.startsWith('AwsSolutions-IAM5[Resource::arn:'))).toEqual([
+    expect(acknowledgements.filter(({ finding }) => finding.startsWith('AwsSolutions-IAM5[Resource::arn:') && !finding.includes(':states:'))).toEqual([
       {
         path: 'Normflow-dev/InvokeModel/Role',
         finding: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0]',
         reason: expect.stringContaining('eu.amazon.nova-lite-v1:0') as unknown as string,
       },
+    ]);
+  });
+});
+
+describe('cdk-nag: the Distributed Map', () => {
+  it('acknowledges only the child executions of this state machine and its Map Run', () => {
+    const acknowledgements = acknowledgementsOf(synthesize().app).filter(({ finding }) => finding.includes(':states:'));
+    expect(acknowledgements.map(({ path, finding }) => [path, finding])).toEqual([
+      ['Normflow-dev/NormalizeLeads/DistributedMapPolicy', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:normflow-dev-normalize-leads:*]'],
+      ['Normflow-dev/NormalizeLeads/DistributedMapPolicy', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:normflow-dev-normalize-leads/Segments:*]'],
     ]);
   });
 });

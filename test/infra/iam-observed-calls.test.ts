@@ -20,7 +20,9 @@ import { logicalIdOf, synthesize } from './synth-stack.ts';
 const MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 const STATE_TO_FUNCTION: Record<string, FunctionName> = {
   LoadConfig: 'load-config',
-  SelectLeads: 'select-leads',
+  PlanRun: 'plan-run',
+  SelectPage: 'select-page',
+  FinishPage: 'finish-page',
   InvokeModel: 'invoke-model',
   PostProcess: 'post-process',
   WriteResults: 'write-results',
@@ -78,7 +80,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
-  await harness.setConfig({ maxConcurrency: 1, batchSize: 2, model: { provider: 'bedrock', modelId: MODEL_ID, requestTimeoutMs: 2_000 } });
+  await harness.setConfig({ maxConcurrency: 1, maxParallelSegments: 1, batchSize: 2, model: { provider: 'bedrock', modelId: MODEL_ID, requestTimeoutMs: 2_000 } });
 }, 60_000);
 
 afterAll(async () => {
@@ -90,7 +92,7 @@ afterAll(async () => {
 
 describe('IAM policies match what the handlers do', () => {
   it('runs the scenarios that reach every call: lock held, model answers, edited lead, failed batch, kill switch', async () => {
-    // Another execution holds the lock: SelectLeads reads who holds it and stops.
+    // Another execution holds the lock: PlanRun reads who holds it and stops.
     const now = new Date();
     await harness.stores.runs.acquireLock(
       { name: RUN_LOCK_NAME, holder: 'other-execution', acquiredAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString() },
@@ -134,6 +136,12 @@ describe('IAM policies match what the handlers do', () => {
     );
     expect(result.status).toBe('SUCCEEDED');
     expect(summaryOf(result.output).counts).toMatchObject({ selected: 6, skippedEdited: 1, failed: 3, failedBatches: 1, splitBatches: 1 });
+
+    // A segment execution dies mid-page (its history quota): the next round counts what that page did.
+    await harness.seed(['H', 'I', 'J', 'K'].map(undecidedLead));
+    const cutShort = await harness.run({}, { handlerOverrides: attributed(), limits: { historyEvents: 50, payloadBytes: 262_144 } });
+    expect(cutShort.executions.filter((execution) => execution.status === 'FAILED').length).toBeGreaterThan(0);
+    expect(summaryOf(cutShort.output).counts.normalized).toBe(summaryOf(cutShort.output).counts.selected);
 
     // Report fails: the run gives its lock back before failing.
     await harness.seed(['G'].map(undecidedLead));

@@ -31,12 +31,19 @@ describe('IAM: exact statements per role (default deployment: leads table create
 
   const expected: Record<FunctionName, Statement[]> = {
     'load-config': [logs('load-config'), allow('dynamodb:GetItem', table('config')), XRAY_WRITE],
-    'select-leads': [
-      logs('select-leads'),
+    'plan-run': [
+      logs('plan-run'),
       allow('dynamodb:Scan', table('leads')),
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
       XRAY_WRITE,
     ],
+    'select-page': [
+      logs('select-page'),
+      allow('dynamodb:Scan', table('leads')),
+      allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], table('runs')),
+      XRAY_WRITE,
+    ],
+    'finish-page': [logs('finish-page'), allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
     'invoke-model': [
       logs('invoke-model'),
       allow('dynamodb:BatchGetItem', table('leads')),
@@ -66,7 +73,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
       XRAY_WRITE,
     ],
     'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
-    'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
+    'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
     'release-run-lock': [logs('release-run-lock'), allow('dynamodb:UpdateItem', table('runs')), XRAY_WRITE],
     'cost-kill-switch': [logs('cost-kill-switch'), allow('dynamodb:UpdateItem', table('config')), XRAY_WRITE],
   };
@@ -86,11 +93,29 @@ describe('IAM: exact statements per role (default deployment: leads table create
   });
 
   it('lets the state machine invoke only its own Task Lambdas, unqualified, plus log delivery and X-Ray', () => {
-    const taskFunctionArns = (['load-config', 'select-leads', 'invoke-model', 'post-process', 'write-results', 'split-batch', 'record-lead-failure', 'record-batch-failure', 'report-run', 'release-run-lock'] as const).map(
-      (name) => getAtt(logicalIdOf(stack, stack.functions[name].function)),
+    const taskFunctionArns = (
+      ['load-config', 'plan-run', 'select-page', 'finish-page', 'invoke-model', 'post-process', 'write-results', 'split-batch', 'record-lead-failure', 'record-batch-failure', 'report-run', 'release-run-lock'] as const
+    ).map((name) => getAtt(logicalIdOf(stack, stack.functions[name].function)));
+    const [defaultPolicy, ...others] = Object.entries(synthesized.json.Resources).filter(
+      ([id, resource]) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        !id.includes('DistributedMapPolicy') &&
+        JSON.stringify(resource.Properties?.Roles) === JSON.stringify([ref(logicalIdOf(stack, stack.stateMachine.role))]),
     );
-    expect(grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.stateMachine.role)))).toEqual(
+    expect(others).toEqual([]);
+    expect(grantsOf((defaultPolicy?.[1].Properties?.PolicyDocument as { Statement: Statement[] }).Statement)).toEqual(
       grantsOf([...STATE_MACHINE_LOGS_AND_TRACING, allow('lambda:InvokeFunction', taskFunctionArns)]),
+    );
+  });
+
+  it('lets the Distributed Map start, describe, stop and redrive child executions of this state machine only', () => {
+    const machine = ref(logicalIdOf(stack, stack.stateMachine));
+    const executions = join('arn:', PARTITION, ':states:', REGION, ':', ACCOUNT, ':execution:normflow-dev-normalize-leads:*');
+    const mapRuns = join('arn:', PARTITION, ':states:', REGION, ':', ACCOUNT, ':execution:normflow-dev-normalize-leads/Segments:*');
+    const [policy] = Object.entries(synthesized.json.Resources).filter(([id, resource]) => resource.Type === 'AWS::IAM::Policy' && id.includes('DistributedMapPolicy'));
+    const statements = (policy?.[1].Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(grantsOf(statements)).toEqual(
+      grantsOf([allow('states:StartExecution', machine), allow(['states:DescribeExecution', 'states:StopExecution'], executions), allow('states:RedriveExecution', mapRuns)]),
     );
   });
 
@@ -128,7 +153,8 @@ describe('IAM with an imported leads table and an inference profile', () => {
     const leads = (action: string) => JSON.stringify(['Allow', action, importedLeadsArn, null]);
     expect(leadsGrants('write-results')).toEqual([leads('dynamodb:GetItem'), leads('dynamodb:UpdateItem')]);
     expect(leadsGrants('record-lead-failure')).toEqual([leads('dynamodb:BatchGetItem'), leads('dynamodb:UpdateItem')]);
-    expect(leadsGrants('select-leads')).toEqual([leads('dynamodb:Scan')]);
+    expect(leadsGrants('plan-run')).toEqual([leads('dynamodb:Scan')]);
+    expect(leadsGrants('select-page')).toEqual([leads('dynamodb:Scan')]);
     expect(leadsGrants('invoke-model')).toEqual([leads('dynamodb:BatchGetItem')]);
     expect(leadsGrants('post-process')).toEqual([leads('dynamodb:BatchGetItem')]);
     expect(leadsGrants('load-config')).toEqual([]);

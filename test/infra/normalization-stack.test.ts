@@ -125,7 +125,7 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           RUNS_TABLE: tableRef('runs'),
           VALUE_CACHE_TABLE: tableRef('valueCache'),
           NORMFLOW_PROVIDER: 'bedrock',
-          RUN_TIMEOUT_SECONDS: '3600',
+          RUN_TIMEOUT_SECONDS: '86400',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',
           POWERTOOLS_SERVICE_NAME: 'normflow',
           POWERTOOLS_METRICS_NAMESPACE: 'normflow',
@@ -204,7 +204,7 @@ describe('state machine: the rendered ASL file, inline', () => {
   });
 
   it('keeps the ASL timeout, and every Task Lambda\'s run lock expires with it', () => {
-    expect(aslFile.TimeoutSeconds).toBe(3600);
+    expect(aslFile.TimeoutSeconds).toBe(86_400);
     expect(stack.timeoutSeconds).toBe(aslFile.TimeoutSeconds);
     for (const name of Object.values(TASK_FUNCTIONS)) {
       const variables = (json.Resources[logicalIdOf(stack, stack.functions[name].function)]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -318,7 +318,7 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
       Statistic: 'Maximum',
       Period: 3600,
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0.8 * 3600 * 1000,
+      Threshold: 0.8 * 86_400 * 1000,
       AlarmActions: [topic],
     });
   });

@@ -8,7 +8,8 @@ const arns = Object.fromEntries(
 const definition = renderStateMachine('normalize-leads', arns);
 type State = Record<string, unknown> & { Retry?: Array<Record<string, unknown>>; Catch?: Array<Record<string, unknown>> };
 const states = definition.States as Record<string, State>;
-const iterator = (states.NormalizeBatches as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
+const segmentStates = (states.ProcessSegments as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
+const iterator = (segmentStates.NormalizeBatches as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
 
 describe('normalize-leads definition', () => {
   it('wires every placeholder to a Lambda and runs each Task through the lambda:invoke integration', () => {
@@ -22,7 +23,9 @@ describe('normalize-leads definition', () => {
     );
     expect(Object.fromEntries(tasks)).toEqual({
       LoadConfig: 'load-config',
-      SelectLeads: 'select-leads',
+      PlanRun: 'plan-run',
+      SelectPage: 'select-page',
+      FinishPage: 'finish-page',
       InvokeModel: 'invoke-model',
       PostProcess: 'post-process',
       WriteResults: 'write-results',
@@ -75,15 +78,15 @@ describe('normalize-leads definition', () => {
   });
 
   it('retries Lambda service errors on every Task as AWS recommends', () => {
-    const everyTask = [...Object.values(states), ...Object.values(iterator)].filter((state) => state.Type === 'Task');
+    const everyTask = [...Object.values(states), ...Object.values(segmentStates), ...Object.values(iterator)].filter((state) => state.Type === 'Task');
     for (const state of everyTask) {
       const lambdaRetry = state.Retry?.find((retrier) => (retrier.ErrorEquals as string[]).includes('Lambda.ServiceException'));
       expect(lambdaRetry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
     }
   });
 
-  it('gives the lock back when SelectLeads, the batches Map or Report fails, then fails with the original error', () => {
-    for (const name of ['SelectLeads', 'NormalizeBatches', 'Report']) {
+  it('gives the lock back when PlanRun, the segments Map or Report fails, then fails with the original error', () => {
+    for (const name of ['PlanRun', 'ProcessSegments', 'Report']) {
       expect(states[name]?.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ReleaseLockAfterFailure' }]);
     }
     expect(states.ReleaseLockAfterFailure).toMatchObject({ Type: 'Task', ResultPath: null, Next: 'RunFailed' });
@@ -97,7 +100,22 @@ describe('normalize-leads definition', () => {
     for (const [, state] of ends) expect(state.OutputPath).toBeNull();
   });
 
-  it('passes batch numbers, not records, into the Map, with MaxConcurrency from the config', () => {
-    expect(states.NormalizeBatches).toMatchObject({ ItemsPath: '$.selection.batches', MaxConcurrencyPath: '$.config.maxConcurrency', ResultPath: null });
+  it('runs each segment as a child execution (Distributed Map, items from the state input), its outputs empty', () => {
+    expect(states.ProcessSegments).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.segments',
+      MaxConcurrencyPath: '$.config.maxParallelSegments',
+      ToleratedFailurePercentage: 100,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'SelectPage' },
+      ResultPath: null,
+    });
+    expect(segmentStates.SegmentDone).toEqual(expect.objectContaining({ Type: 'Succeed', OutputPath: null }));
+    expect(states.MoreToDo).toMatchObject({ Choices: [{ Variable: '$.reportResult.value.continue', Next: 'NextRound' }] });
+    expect(states.NextRound).toMatchObject({ Next: 'ProcessSegments' });
+  });
+
+  it('passes batch numbers, not records, into the batches Map, with MaxConcurrency from the config', () => {
+    expect(segmentStates.NormalizeBatches).toMatchObject({ ItemsPath: '$.page.batches', MaxConcurrencyPath: '$.config.maxConcurrency', ResultPath: null, Next: 'FinishPage' });
+    expect(segmentStates.MorePages).toMatchObject({ Choices: [{ Variable: '$.finished.more', Next: 'NextPage' }], Default: 'SegmentDone' });
   });
 });

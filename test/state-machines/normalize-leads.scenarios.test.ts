@@ -334,7 +334,7 @@ describe('poison leads', () => {
 describe('lock hygiene', () => {
   const crash = () => Object.assign(new Error('injected crash'), { name: 'Crash' });
 
-  it.each(['SelectLeads', 'Report'])('a %s that fails after the lock was taken gives it back; the execution fails with the original error', async (state) => {
+  it.each(['PlanRun', 'Report'])('a %s that fails after the lock was taken gives it back; the execution fails with the original error', async (state) => {
     await harness.seed(decidedLeads(3));
     const result = await harness.run({}, {
       handlerOverrides: {

@@ -130,6 +130,35 @@ describe('findDue', () => {
     expect(page.rejected + rest.rejected).toBe(4);
   });
 
+  it('reads one segment of a parallel Scan: the segments together return each due lead once', async () => {
+    const { store } = await freshLeadStore();
+    const { leads, due } = mixedLeads();
+    await store.putMany(leads);
+    const found: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      let cursor: string | undefined;
+      do {
+        const page = await store.findDue({ normalizedBefore: BEFORE, limit: 3, segment: { index, total: 4 }, ...(cursor ? { cursor } : {}) });
+        found.push(...page.leadIds);
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    expect(found.sort()).toEqual([...due].sort());
+    const counts = await Promise.all([0, 1, 2, 3].map((index) => store.countSegment({ index, total: 4 })));
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(leads.length);
+  });
+
+  it('comes back short, with a cursor, when its scan requests are spent', async () => {
+    const { store } = await freshLeadStore({ scanPageSize: 5 });
+    const { leads, due } = mixedLeads();
+    await store.putMany(leads);
+    const first = await store.findDue({ normalizedBefore: BEFORE, limit: 100, maxScanRequests: 2 });
+    expect(first.leadIds.length).toBeLessThanOrEqual(10);
+    expect(first.cursor).toBeDefined();
+    const rest = await store.findDue({ normalizedBefore: BEFORE, limit: 100, ...(first.cursor ? { cursor: first.cursor } : {}) });
+    expect([...first.leadIds, ...rest.leadIds].sort()).toEqual([...due].sort());
+  });
+
   it.each([0, -1, 2.5])('refuses limit %s', async (limit) => {
     const { store } = await freshLeadStore();
     await expect(store.findDue({ normalizedBefore: BEFORE, limit })).rejects.toThrow(RangeError);

@@ -147,7 +147,8 @@ describe('batches and results', () => {
     await store.saveBatchResult('run-5', 0, { id: '0/0' }, 0);
     await store.saveBatchResult('run-5', 10, { id: '10' });
     expect((await store.listBatchResults('run-5')).map((result) => result.id)).toEqual(['0', '0/0', '0/1', '1', '10']);
-    expect((await store.listBatchResults('run-5', 0)).map((result) => result.id)).toEqual(['0', '0/0', '0/1']);
+    expect((await store.listBatchResults('run-5', { first: 0, last: 0 })).map((result) => result.id)).toEqual(['0', '0/0', '0/1']);
+    expect((await store.listBatchResults('run-5', { first: 1, last: 10 })).map((result) => result.id)).toEqual(['1', '10']);
     await store.saveBatchData('run-5', 0, 'answers', { lead: true }, 1);
     expect(await store.loadBatchData('run-5', 0, 'answers', 1)).toEqual({ lead: true });
     expect(await store.loadBatchData('run-5', 0, 'answers')).toBeUndefined();

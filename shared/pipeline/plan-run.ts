@@ -1,0 +1,66 @@
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import type { RunRequest } from './run-request.ts';
+import { leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
+import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';
+
+const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+
+/**
+ * PlanRun: takes the run lock (runs naming their leads take none, so they never wait on or block
+ * the nightly run), then splits the work into segments, one child execution each:
+ * - `leadIds`: the named leads (capped by `maxLeads` only), a page of them per segment;
+ * - otherwise a parallel Scan, as many segments as the table's size asks for, sized from a 1/256
+ *   sample so that no Lambda ever reads the whole table.
+ * The cap (`maxLeads`, else `maxLeadsPerRun`; none for a forceAll without `maxLeads`) is a total
+ * over every segment: each page reserves its leads from it.
+ */
+export async function planRun(deps: PipelineDeps, args: { run: RunContext; request: RunRequest; config: NormalizationConfig }): Promise<RunPlan> {
+  const { run, request, config } = args;
+  if (request.leadIds) {
+    const ids = request.maxLeads === null ? request.leadIds : request.leadIds.slice(0, request.maxLeads);
+    const perSegment = leadsPerPage(config.batchSize);
+    const segments = range(Math.ceil(ids.length / perSegment));
+    await deps.plans.putPlan(run.runId, { mode: 'ids', totalSegments: segments.length, cap: null });
+    for (const segment of segments) {
+      await deps.plans.putSegment(run.runId, {
+        segment,
+        cursor: null,
+        done: false,
+        pages: 0,
+        progressRound: null,
+        passedOver: 0,
+        totals: null,
+        leadIds: ids.slice(segment * perSegment, (segment + 1) * perSegment),
+      });
+    }
+    return { status: 'planned', reason: null, mode: 'ids', totalSegments: segments.length, segments, round: 0, holdsLock: false };
+  }
+
+  const attempt = await deps.runs.acquireLock(
+    {
+      name: RUN_LOCK_NAME,
+      holder: run.executionId,
+      acquiredAt: deps.now().toISOString(),
+      expiresAt: new Date(Date.parse(run.startedAt) + deps.lockTtlSeconds * 1000).toISOString(),
+      ...(deps.processLock ? { pid: deps.processLock.pid, host: deps.processLock.host } : {}),
+    },
+    deps.now().toISOString(),
+    deps.processLock?.isStale,
+  );
+  if (!attempt.acquired) {
+    return {
+      status: 'locked',
+      reason: `Another execution (${attempt.heldBy.holder}) has been normalizing since ${attempt.heldBy.acquiredAt}; this one did nothing. The lock expires at ${attempt.heldBy.expiresAt}.`,
+      mode: 'scan',
+      totalSegments: 0,
+      segments: [],
+      round: 0,
+      holdsLock: false,
+    };
+  }
+  const sampled = await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS });
+  const totalSegments = segmentsFor(sampled * SAMPLE_SEGMENTS, config.batchSize);
+  const cap = request.maxLeads ?? (request.forceAll ? null : config.maxLeadsPerRun);
+  await deps.plans.putPlan(run.runId, { mode: 'scan', totalSegments, cap });
+  return { status: 'planned', reason: null, mode: 'scan', totalSegments, segments: range(totalSegments), round: 0, holdsLock: true };
+}
