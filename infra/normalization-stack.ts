@@ -16,7 +16,7 @@ const STATE_MACHINE = 'normalize-leads';
 type TaskFunctionName = (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions'][keyof (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions']];
 
 /** Per Task Lambda: what it does, how long it may take (the model call alone may take up to 300 s), and its memory. */
-const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: Duration; memorySize: number }> = {
+export const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: Duration; memorySize: number }> = {
   'load-config': { description: 'LoadConfig: validates the input, merges the config item over the defaults', timeout: Duration.seconds(30), memorySize: 512 },
   'plan-run': { description: 'PlanRun: run lock, segments (a 1/256 sample sizes the parallel Scan)', timeout: Duration.minutes(5), memorySize: 1024 },
   'select-page': { description: 'SelectPage: a segment\'s next page of due leads (bounded scan), batches of ids', timeout: Duration.minutes(5), memorySize: 1024 },
