@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --leads 5000 --latency-ms 2000 --jitter-ms 500 --rate 10 --seed-leads 40 --json]`
+ * `npm run bench [-- --leads 5000 --latency-ms 2000 --jitter-ms 500 --rate 10 --seed-leads 40 --model-bound-leads 5000 --json]`
  *
  * Runs the local normalize-leads pipeline (same ASL and handlers as AWS) on generated leads against
  * the wire-level fake OpenAI-compatible model with realistic latency and a rate limit (429 beyond),
@@ -7,6 +7,9 @@
  * to the model, sequential batches with a 500 ms sleep, no cache), each in its own process.
  * The seed-equivalent's throughput does not depend on the number of leads (one call after
  * another), so it is measured on `--seed-leads` of them to keep the benchmark short.
+ * A third, model-bound, configuration sends every value to the model (`llmMode: always`, no cache)
+ * with the quota configured (`model.requestsPerMinute`) and enough batches in flight for it:
+ * `modelBound.quotaUse` = leads/s ÷ (requests/s × batch size), the share of the quota it used.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -38,12 +41,28 @@ const percentile = (values: number[], p: number) => {
 };
 
 /** Child: one configuration, one process, so its peak RSS is its own. */
-async function measureInThisProcess(baseUrl: string, profile: 'normflow' | 'seed', leadCount: number): Promise<Measurement> {
+type Profile = 'normflow' | 'seed' | 'model-bound';
+
+/** Batch size of the model-bound configuration (the default): one call answers this many leads. */
+const MODEL_BOUND_BATCH = 10;
+
+function configFor(profile: Profile, baseUrl: string, ratePerSecond: number): Record<string, unknown> {
   const model = { provider: 'openai', baseUrl, modelId: 'bench-model', requestTimeoutMs: 30_000 };
-  const config =
-    profile === 'normflow'
-      ? { model }
-      : { model, batchSize: 1, llmMode: 'always', maxConcurrency: 1, cacheEnabled: false };
+  if (profile === 'normflow') return { model };
+  if (profile === 'seed') return { model, batchSize: 1, llmMode: 'always', maxConcurrency: 1, cacheEnabled: false };
+  // Batches in flight (8 segments × 10) well above requests/s × seconds per batch (10 × ~2.7 s).
+  return {
+    model: { ...model, requestsPerMinute: ratePerSecond * 60 },
+    batchSize: MODEL_BOUND_BATCH,
+    llmMode: 'always',
+    cacheEnabled: false,
+    maxConcurrency: 10,
+    maxParallelSegments: 8,
+  };
+}
+
+async function measureInThisProcess(baseUrl: string, profile: Profile, leadCount: number, ratePerSecond: number): Promise<Measurement> {
+  const config = configFor(profile, baseUrl, ratePerSecond);
   const local = await startLocalEnvironment({ inMemory: true });
   Object.assign(process.env, local.env, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -87,8 +106,8 @@ async function measureInThisProcess(baseUrl: string, profile: 'normflow' | 'seed
 }
 
 /** Asynchronous on purpose: the fake model answers from this process's event loop. */
-async function measureInChild(baseUrl: string, profile: 'normflow' | 'seed', leads: number): Promise<Measurement> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', baseUrl, profile, String(leads)], {
+async function measureInChild(baseUrl: string, profile: Profile, leads: number, ratePerSecond: number): Promise<Measurement> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', THIS_FILE, 'child', baseUrl, profile, String(leads), String(ratePerSecond)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -107,6 +126,7 @@ async function main(): Promise<void> {
       'latency-ms': { type: 'string', default: '2000' },
       'jitter-ms': { type: 'string', default: '500' },
       rate: { type: 'string', default: '10' },
+      'model-bound-leads': { type: 'string', default: '5000' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -118,9 +138,20 @@ async function main(): Promise<void> {
     recordRequests: false,
   });
   try {
-    const normflow = await measureInChild(fake.url, 'normflow', leads);
+    const rate = Number(values.rate);
+    const normflow = await measureInChild(fake.url, 'normflow', leads, rate);
     const normflowRequests = fake.requestCount;
-    const seed = await measureInChild(fake.url, 'seed', seedLeads);
+    const seed = await measureInChild(fake.url, 'seed', seedLeads, rate);
+    const beforeModelBound = fake.requestCount;
+    const modelBoundRun = await measureInChild(fake.url, 'model-bound', Number(values['model-bound-leads']), rate);
+    const modelBound = {
+      leads: modelBoundRun.leads,
+      seconds: modelBoundRun.seconds,
+      leadsPerSecond: modelBoundRun.leadsPerSecond,
+      quotaUse: modelBoundRun.leadsPerSecond / (rate * MODEL_BOUND_BATCH),
+      modelCalls: modelBoundRun.modelCalls,
+      httpRequestsIncludingThrottled: fake.requestCount - beforeModelBound,
+    };
     const throughputRatio = normflow.leadsPerSecond / seed.leadsPerSecond;
     const inputTokensRatio = seed.inputTokensPerLead / Math.max(normflow.inputTokensPerLead, Number.EPSILON);
     const settings = {
@@ -132,7 +163,7 @@ async function main(): Promise<void> {
       normflowHttpRequestsIncludingThrottled: normflowRequests,
     };
     if (values.json) {
-      console.log(JSON.stringify({ settings, normflow, seedEquivalent: seed, throughputRatio, inputTokensRatio }));
+      console.log(JSON.stringify({ settings, normflow, seedEquivalent: seed, throughputRatio, inputTokensRatio, modelBound }));
       return;
     }
     console.log(`normflow pipeline benchmark: ${leads} generated leads, fake model ${settings.latencyMs} ± ${settings.jitterMs} ms per call, ${settings.rateLimitPerSecond} requests/s (429 beyond)\n`);
@@ -142,14 +173,17 @@ async function main(): Promise<void> {
     console.log(`\nHTTP requests to the model by normflow, 429s included: ${normflowRequests}`);
     console.log(`throughput: ${throughputRatio.toFixed(1)}× the seed-equivalent (target ≥ 20×)`);
     console.log(`input tokens per lead: ${inputTokensRatio.toFixed(1)}× fewer (target ≥ 10×)`);
+    console.log(
+      `model-bound (llmMode always, no cache, quota ${rate} requests/s paced): ${modelBound.leadsPerSecond.toFixed(1)} leads/s over ${modelBound.leads} leads = ${(100 * modelBound.quotaUse).toFixed(1)}% of the ${rate * MODEL_BOUND_BATCH} leads/s the quota allows (target ≥ 80%); ${modelBound.httpRequestsIncludingThrottled} HTTP requests for ${modelBound.modelCalls} calls`,
+    );
   } finally {
     await fake.close();
   }
 }
 
 if (process.argv[2] === 'child') {
-  const [, , , baseUrl = '', profile = 'normflow', count = '0'] = process.argv;
-  console.log(JSON.stringify(await measureInThisProcess(baseUrl, profile as 'normflow' | 'seed', Number(count))));
+  const [, , , baseUrl = '', profile = 'normflow', count = '0', rate = '10'] = process.argv;
+  console.log(JSON.stringify(await measureInThisProcess(baseUrl, profile as Profile, Number(count), Number(rate))));
 } else {
   await main();
 }

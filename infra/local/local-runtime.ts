@@ -157,6 +157,27 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
   });
 }
 
+/**
+ * A Task without TimeoutSeconds has no time limit of its own on AWS (99,999,999 s); the interpreter
+ * gives it 60 s, which a loaded machine can reach. Locally it gets the longest a Node timer allows.
+ */
+const NODE_TIMER_MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+function withAwsTaskTimeouts(states: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(states).map(([name, raw]) => {
+      const state = raw as Record<string, unknown> & { Type?: string; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        return [name, { ...state, TimeoutSeconds: NODE_TIMER_MAX_SECONDS }];
+      }
+      const processorKey = state.ItemProcessor ? 'ItemProcessor' : state.Iterator ? 'Iterator' : undefined;
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processorKey && processor) return [name, { ...state, [processorKey]: { ...processor, States: withAwsTaskTimeouts(processor.States) } }];
+      return [name, state];
+    }),
+  );
+}
+
 /** Where a Distributed Map's item processor runs locally: one Task that starts a child execution. */
 interface ChildProcessor {
   mapName: string;
@@ -195,34 +216,15 @@ function splitDistributedMaps(definition: StateMachineDefinition): { definition:
             ItemProcessor: {
               ProcessorConfig: { Mode: 'INLINE' },
               StartAt: childExecutionState(name),
-              States: { [childExecutionState(name)]: { Type: 'Task', Resource: 'arn:aws:states:::local:child-execution', End: true } },
+              States: {
+                [childExecutionState(name)]: { Type: 'Task', Resource: 'arn:aws:states:::local:child-execution', TimeoutSeconds: NODE_TIMER_MAX_SECONDS, End: true },
+              },
             },
           },
         ];
       }),
     );
   return { definition: { ...definition, States: rewrite(definition.States) }, processors };
-}
-
-/**
- * A Task without TimeoutSeconds has no time limit of its own on AWS (99,999,999 s); the interpreter
- * gives it 60 s, which a loaded machine can reach. Locally it gets the longest a Node timer allows.
- */
-const NODE_TIMER_MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
-
-function withAwsTaskTimeouts(states: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(states).map(([name, raw]) => {
-      const state = raw as Record<string, unknown> & { Type?: string; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
-      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-        return [name, { ...state, TimeoutSeconds: NODE_TIMER_MAX_SECONDS }];
-      }
-      const processorKey = state.ItemProcessor ? 'ItemProcessor' : state.Iterator ? 'Iterator' : undefined;
-      const processor = state.ItemProcessor ?? state.Iterator;
-      if (processorKey && processor) return [name, { ...state, [processorKey]: { ...processor, States: withAwsTaskTimeouts(processor.States) } }];
-      return [name, state];
-    }),
-  );
 }
 
 type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & { stateMachineArn?: string };

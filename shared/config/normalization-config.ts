@@ -37,6 +37,9 @@ const modelSchema = z.strictObject({
   apiKeyEnv: z.string().min(1).default('NORMFLOW_OPENAI_API_KEY'),
   region: z.string().min(1).optional(),
   requestTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  /** The provider's quota: calls are paced to it by every Lambda together (unset: no pacing, only backoff on throttling). */
+  requestsPerMinute: z.number().positive().max(1_000_000).optional(),
+  tokensPerMinute: z.number().positive().max(1_000_000_000).optional(),
   /** Extra or overriding prices, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), priceSchema).default({}),
 });

@@ -4,10 +4,12 @@ import type { NormalizationConfig, ProviderName } from '#shared/config/normaliza
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import { withRateLimit } from '#shared/model/rate-limit.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import { createDynamoDbRateLimiter } from '#shared/stores/dynamodb-rate-limiter.ts';
 import { createDynamoDbRunPlanStore } from '#shared/stores/dynamodb-run-plan-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
@@ -44,7 +46,7 @@ function isStaleLocalLock(lock: RunLock): boolean {
 }
 
 function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
-  const client = createDocumentClient(
+  const documentClient = createDocumentClient(
     new DynamoDBClient({
       ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
       ...(env.DYNAMODB_ENDPOINT
@@ -55,17 +57,33 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   const models = new Map<string, ModelClient | undefined>();
   const providerFor = (config: NormalizationConfig) => resolveProvider(config, undefined, env.NORMFLOW_PROVIDER);
   const deps: PipelineDeps = {
-    leads: createDynamoDbLeadStore({ client, tableName: env.LEADS_TABLE }),
-    runs: createDynamoDbRunStore({ client, tableName: env.RUNS_TABLE }),
-    plans: createDynamoDbRunPlanStore({ client, tableName: env.RUNS_TABLE }),
-    valueCacheStore: createDynamoDbValueCache({ client, tableName: env.VALUE_CACHE_TABLE }),
+    leads: createDynamoDbLeadStore({ client: documentClient, tableName: env.LEADS_TABLE }),
+    runs: createDynamoDbRunStore({ client: documentClient, tableName: env.RUNS_TABLE }),
+    plans: createDynamoDbRunPlanStore({ client: documentClient, tableName: env.RUNS_TABLE }),
+    valueCacheStore: createDynamoDbValueCache({ client: documentClient, tableName: env.VALUE_CACHE_TABLE }),
     modelFor(config) {
       const provider = providerFor(config);
-      const key = JSON.stringify([provider, config.model]);
+      const key = JSON.stringify([provider, config.model, config.maxConcurrency, config.maxParallelSegments]);
       if (!models.has(key)) {
         const client = createModelClient(provider, config, process.env);
-        const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
-        models.set(key, client && withAdaptiveConcurrency(client, limiter));
+        // A Lambda on AWS makes one call at a time; locally every Lambda shares this process, so the
+        // limit is what all of a run's batches in flight may make at once.
+        const inFlight = config.maxConcurrency * config.maxParallelSegments;
+        const limiter = new AdaptiveConcurrency({ initial: inFlight, max: inFlight });
+        const { requestsPerMinute, tokensPerMinute } = config.model;
+        const paced =
+          client && (requestsPerMinute || tokensPerMinute)
+            ? withRateLimit(
+                client,
+                createDynamoDbRateLimiter({
+                  client: documentClient,
+                  tableName: env.RUNS_TABLE,
+                  modelId: client.modelId,
+                  quota: { ...(requestsPerMinute ? { requestsPerMinute } : {}), ...(tokensPerMinute ? { tokensPerMinute } : {}) },
+                }),
+              )
+            : client;
+        models.set(key, paced && withAdaptiveConcurrency(paced, limiter));
       }
       return models.get(key);
     },
@@ -77,7 +95,7 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   };
   return {
     deps,
-    configStore: createDynamoDbConfigStore({ client, tableName: env.CONFIG_TABLE }),
+    configStore: createDynamoDbConfigStore({ client: documentClient, tableName: env.CONFIG_TABLE }),
     configDefaults: parseJsonObjectEnv('NORMFLOW_CONFIG_DEFAULTS', env.NORMFLOW_CONFIG_DEFAULTS),
     configOverride: parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE),
     providerFor,

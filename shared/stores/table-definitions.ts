@@ -54,6 +54,10 @@ export const RUNS_BY_START_INDEX = 'runsByStart';
  * - batch lead ids pk `RUN#<runId>`   sk `BATCH#<index, zero-padded>`
  * - batch result:  pk `RUN#<runId>`   sk `RESULT#<index, zero-padded>`
  * - batch data:    pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#<answers|normalized>` (gzipped JSON)
+ * - a lead retried alone: the batch's sort key + `#L<position>` (results and data)
+ * - run plan:      pk `RUN#<runId>`   sk `PLAN`        (mode, segments, cap, reserved leads, allocated batches)
+ * - segment:       pk `RUN#<runId>`   sk `SEGMENT#<n, zero-padded>` (cursor, done, totals, pending page)
+ * - model pacing:  pk `RATE#<modelId>` sk `RATE`       (when the next call may start; version)
  * A run's results come back in batch order from one Query on its partition; only run records
  * carry the index attributes, so the index lists runs latest first without scanning batches.
  */

@@ -161,6 +161,24 @@ describe('model failures', () => {
   });
 });
 
+describe('model quota', () => {
+  it('paces calls to model.requestsPerMinute across all batches in flight: the provider never throttles', async () => {
+    // The quota configured (4/s) under what the provider allows (5/s): room for timers that fire late on a busy machine.
+    fake = await startFakeOpenAiServer({ answer: answerSpecialist, rateLimitPerSecond: 5 });
+    await harness.setConfig({
+      batchSize: 1,
+      maxConcurrency: 8,
+      cacheEnabled: false,
+      model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 5_000, requestsPerMinute: 240 },
+    });
+    await harness.seed(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map(undecidedLead));
+    const result = await harness.run();
+    expect(summaryOf(result.output).model).toMatchObject({ calls: 8, failedBatches: {} });
+    // Eight batches at once against 5 requests/s: unpaced, three would have been answered 429.
+    expect(fake.requestCount).toBe(8);
+  });
+});
+
 describe('concurrent edits', () => {
   it('a lead edited mid-run is not overwritten and is picked up next run', async () => {
     await harness.seed(decidedLeads(3));
