@@ -55,6 +55,14 @@ export const deploymentParametersSchema = z.strictObject({
     .default('dev'),
   /** An existing leads table to normalize (imported, never modified by CloudFormation); unset creates a new one. */
   leadsTableName: tableName.optional(),
+  /**
+   * Near-real-time normalization: inserts and edits of configured fields reach the state machine
+   * through the leads table's stream and an EventBridge Pipe. On by default; it needs a stream: a
+   * table this stack creates gets one, an imported table only with `leadsTableStreamArn`.
+   */
+  nearRealTime: booleanFromContext.default(true),
+  /** The stream (NEW_AND_OLD_IMAGES) of an imported leads table, for near-real-time normalization. */
+  leadsTableStreamArn: z.string().regex(/^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/[A-Za-z0-9_.-]+\/stream\/.+$/, 'a DynamoDB stream ARN').optional(),
   /** Bedrock model (or inference profile) id; the only one the InvokeModel Lambda may call. */
   modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
   /** EventBridge Scheduler expression, read in `scheduleTimeZone`. */
@@ -85,6 +93,9 @@ export const deploymentParametersSchema = z.strictObject({
 }).refine((parameters) => (parameters.conversationsTableName === undefined) === (parameters.chatTableName === undefined), {
   message: 'give both conversationsTableName and chatTableName (the analytics stack reads both tables) or neither',
   path: ['chatTableName'],
+}).refine((parameters) => parameters.leadsTableStreamArn === undefined || parameters.leadsTableName !== undefined, {
+  message: 'leadsTableStreamArn is the stream of an imported leads table: give leadsTableName too',
+  path: ['leadsTableStreamArn'],
 });
 
 export type DeploymentParameters = z.output<typeof deploymentParametersSchema>;

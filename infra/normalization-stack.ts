@@ -11,6 +11,7 @@ import { modelGrantFor, NormflowFunction } from './constructs/normflow-function.
 import { POWERTOOLS_ENVIRONMENT, PipelineMonitoring } from './constructs/pipeline-monitoring.ts';
 import { PipelineTables } from './constructs/pipeline-tables.ts';
 import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
+import { StreamTrigger } from './constructs/stream-trigger.ts';
 
 const STATE_MACHINE = 'normalize-leads';
 type TaskFunctionName = (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions'][keyof (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions']];
@@ -47,12 +48,21 @@ export class NormalizationStack extends Stack {
   readonly schedule: scheduler.Schedule;
   readonly scheduleDeadLetterQueue: sqs.Queue;
   readonly monitoring: PipelineMonitoring;
+  /** Whether inserts and edits reach the state machine through the table's stream (see StreamTrigger). */
+  readonly nearRealTime: boolean;
+  readonly streamTrigger: StreamTrigger | undefined;
 
   constructor(scope: Construct, id: string, props: NormalizationStackProps) {
     super(scope, id, props);
     const { parameters } = props;
 
-    this.tables = new PipelineTables(this, 'Tables', parameters.leadsTableName ? { leadsTableName: parameters.leadsTableName } : {});
+    this.tables = new PipelineTables(this, 'Tables', {
+      ...(parameters.leadsTableName ? { leadsTableName: parameters.leadsTableName } : {}),
+      ...(parameters.leadsTableStreamArn ? { leadsTableStreamArn: parameters.leadsTableStreamArn } : {}),
+      leadsStream: parameters.nearRealTime,
+    });
+    // Near-real-time runs need the table's stream: always there on a table created here, on an imported one only if named.
+    this.nearRealTime = parameters.nearRealTime && this.tables.leadsStreamArn !== undefined;
 
     this.timeoutSeconds = aslDefinition(STATE_MACHINE).timeoutSeconds;
 
@@ -61,6 +71,8 @@ export class NormalizationStack extends Stack {
       NORMFLOW_PROVIDER: 'bedrock',
       // The run lock expires with the execution.
       RUN_TIMEOUT_SECONDS: String(this.timeoutSeconds),
+      // The index of due leads exists on a table created here; with the stream bringing new and edited leads in, nights read it.
+      NORMFLOW_DUE_SELECTION: this.nearRealTime && this.tables.leadsTableCreated ? 'index' : 'scan',
       NORMFLOW_CONFIG_DEFAULTS: JSON.stringify({ model: { modelId: parameters.modelId } }),
       ...POWERTOOLS_ENVIRONMENT,
     };
@@ -86,7 +98,15 @@ export class NormalizationStack extends Stack {
       environment: { CONFIG_TABLE: this.tables.tables.config.tableName, ...POWERTOOLS_ENVIRONMENT },
       tables: this.tables.tables,
     });
-    this.functions = { ...taskFunctions, 'cost-kill-switch': killSwitch };
+    const streamChanges = new NormflowFunction(this, 'StreamChanges', {
+      name: 'stream-changes',
+      description: 'Leads stream Pipe enrichment: leads inserted or whose configured fields changed, as {leadIds}',
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+      environment: pipelineEnvironment,
+      tables: this.tables.tables,
+    });
+    this.functions = { ...taskFunctions, 'cost-kill-switch': killSwitch, 'stream-changes': streamChanges };
 
     // The ASL keeps its ${Placeholder}s: CloudFormation substitutes the function ARNs (DefinitionSubstitutions).
     this.stateMachine = aslStateMachine(this, 'NormalizeLeads', {
@@ -121,6 +141,16 @@ export class NormalizationStack extends Stack {
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
     });
+
+    if (this.nearRealTime && this.tables.leadsStreamArn) {
+      this.streamTrigger = new StreamTrigger(this, 'NearRealTime', {
+        stage: parameters.stage,
+        streamArn: this.tables.leadsStreamArn,
+        enrichment: streamChanges,
+        stateMachine: this.stateMachine,
+        alarmTopic: this.monitoring.topic,
+      });
+    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'npx normflow run --aws --state-machine-arn <this>' });
     new CfnOutput(this, 'LeadsTableName', { value: this.tables.tables.leads.tableName });

@@ -10,8 +10,10 @@ export type DynamoDbAction =
   | 'dynamodb:BatchWriteItem';
 
 export interface FunctionAccess {
-  /** Exactly the DynamoDB calls the handler's code makes, per table (tables only: no index is read). */
+  /** Exactly the DynamoDB calls the handler's code makes, per table. */
   readonly tables: Partial<Record<TableLogicalName, readonly DynamoDbAction[]>>;
+  /** Calls on a table's indexes, per table and index name. */
+  readonly indexes?: Partial<Record<TableLogicalName, Readonly<Record<string, readonly DynamoDbAction[]>>>>;
   /** Calls Bedrock Converse (`bedrock:InvokeModel` on the configured model only). */
   readonly invokesModel?: boolean;
 }
@@ -29,9 +31,10 @@ export const FUNCTION_ACCESS = {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // plans.getSegment → GetCommand; runs.listBatchResults (a page cut short) → QueryCommand; leads.findDue → ScanCommand (one segment);
-  // plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand.
+  // leads.findDueInIndex → QueryCommand on the index of due leads; plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand.
   'select-page': {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    indexes: { leads: { dueLeads: ['dynamodb:Query'] } },
   },
   // plans.getSegment → GetCommand; runs.listBatchResults (the page's) → QueryCommand; plans.putSegment → PutCommand.
   'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
@@ -68,6 +71,8 @@ export const FUNCTION_ACCESS = {
   'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'] } },
   // runs.releaseLock → conditional UpdateCommand.
   'release-run-lock': { tables: { runs: ['dynamodb:UpdateItem'] } },
+  // configStore.getConfig → GetCommand (which fields are configured, whether normalization is enabled).
+  'stream-changes': { tables: { config: ['dynamodb:GetItem'] } },
   // configStore.disable → UpdateCommand.
   'cost-kill-switch': { tables: { config: ['dynamodb:UpdateItem'] } },
 } as const satisfies Record<string, FunctionAccess>;

@@ -99,6 +99,13 @@ export class NormflowFunction<Name extends HandlerName = HandlerName> extends Co
       if (!table) throw new Error(`${props.name} uses the ${logicalName} table: pass tables`);
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
     }
+    for (const [logicalName, indexes] of Object.entries(access.indexes ?? {}) as Array<[TableLogicalName, Record<string, readonly string[]>]>) {
+      const table = props.tables?.[logicalName];
+      if (!table) throw new Error(`${props.name} uses the ${logicalName} table: pass tables`);
+      for (const [indexName, actions] of Object.entries(indexes)) {
+        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [`${table.tableArn}/index/${indexName}`] }));
+      }
+    }
     for (const statement of props.grants?.statements ?? []) this.role.addToPrincipalPolicy(statement);
     for (const { finding, reason } of props.grants?.acknowledgements ?? []) acknowledgeNagFinding(this.role, finding, reason);
     if (access.invokesModel) {

@@ -30,8 +30,9 @@ function keysOf(definition: TableDefinition, keySchema: TableDefinition['keySche
  * normflow table gets on AWS: on-demand billing, point-in-time recovery, KMS encryption, and RETAIN
  * so that deleting the stack never deletes data.
  */
-export function tableFromDefinition(scope: Construct, id: string, definition: TableDefinition): dynamodb.Table {
+export function tableFromDefinition(scope: Construct, id: string, definition: TableDefinition, stream?: dynamodb.StreamViewType): dynamodb.Table {
   const table = new dynamodb.Table(scope, id, {
+    ...(stream ? { stream } : {}),
     ...keysOf(definition, definition.keySchema),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -43,7 +44,7 @@ export function tableFromDefinition(scope: Construct, id: string, definition: Ta
     table.addGlobalSecondaryIndex({
       indexName: index.indexName,
       ...keysOf(definition, index.keySchema),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: index.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
     });
   }
   return table;
@@ -52,6 +53,10 @@ export function tableFromDefinition(scope: Construct, id: string, definition: Ta
 export interface PipelineTablesProps {
   /** An existing leads table to import by name; unset creates one. */
   readonly leadsTableName?: string;
+  /** The imported table's stream, when it has one. */
+  readonly leadsTableStreamArn?: string;
+  /** Whether the leads table this stack creates gets a stream (NEW_AND_OLD_IMAGES) for near-real-time runs. */
+  readonly leadsStream: boolean;
 }
 
 /** The four tables of the pipeline, by the logical names the stores use. */
@@ -59,14 +64,22 @@ export class PipelineTables extends Construct {
   readonly tables: Readonly<Record<TableLogicalName, dynamodb.ITable>>;
   /** True when the leads table was created by this stack (false: imported). */
   readonly leadsTableCreated: boolean;
+  /** The leads table's stream, if it has one (created with it, or named for an imported table). */
+  readonly leadsStreamArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineTablesProps) {
     super(scope, id);
     this.leadsTableCreated = props.leadsTableName === undefined;
+    const leads =
+      props.leadsTableName === undefined
+        ? tableFromDefinition(this, 'Leads', TABLE_DEFINITIONS.leads, props.leadsStream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined)
+        : dynamodb.Table.fromTableAttributes(this, 'Leads', {
+            tableName: props.leadsTableName,
+            ...(props.leadsTableStreamArn ? { tableStreamArn: props.leadsTableStreamArn } : {}),
+          });
+    this.leadsStreamArn = leads.tableStreamArn;
     this.tables = {
-      leads: props.leadsTableName === undefined
-        ? tableFromDefinition(this, 'Leads', TABLE_DEFINITIONS.leads)
-        : dynamodb.Table.fromTableName(this, 'Leads', props.leadsTableName),
+      leads,
       config: tableFromDefinition(this, 'Config', TABLE_DEFINITIONS.config),
       runs: tableFromDefinition(this, 'Runs', TABLE_DEFINITIONS.runs),
       valueCache: tableFromDefinition(this, 'ValueCache', TABLE_DEFINITIONS.valueCache),

@@ -84,7 +84,8 @@ export function taskFunctions(definition: StateMachineDefinition): Map<string, s
   return tasks;
 }
 
-function lambdaContext(functionName: string): Context {
+/** The Lambda context a local handler gets. */
+export function lambdaContext(functionName: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `normflow-local-${functionName}`,

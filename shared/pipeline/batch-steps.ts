@@ -13,6 +13,7 @@ import { RunTally } from '#shared/engine/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { dueAtAfter, dueShardOf } from './due-index.ts';
 import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
 import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
 
@@ -154,6 +155,7 @@ export async function writeResultsStep(
           normalizedAt,
           normalizationVersion: RULES_VERSION,
           sourceHash: write.sourceHash,
+          due: { shard: dueShardOf(write.id), at: dueAtAfter(normalizedAt, task.config.normalizationTTLDays) },
         });
     if (outcome === 'changed') result.skipped.edited += 1;
     else if (outcome === 'deleted') result.skipped.deleted += 1;
@@ -201,7 +203,14 @@ export async function recordLeadFailureStep(
     const expectedOriginals = originalsOf(item, task.config);
     const previous = failureStampOf(item);
     const stamp = nextFailureStamp(previous, { error, sourceHash: hashOriginals(expectedOriginals), failedAt: deps.now().toISOString() }, task.config.poisonAfterFailures);
-    const stamped = await deps.leads.recordFailure({ leadId, expectedOriginals: originalsOf(expectedOriginals, task.config), stamp, previousFailedAt: previous?.failedAt });
+    const stamped = await deps.leads.recordFailure({
+      leadId,
+      expectedOriginals: originalsOf(expectedOriginals, task.config),
+      stamp,
+      previousFailedAt: previous?.failedAt,
+      // Due again next night, unless poisoned: then out of the index of due leads until its originals change.
+      due: stamp.poisonedAt ? null : { shard: dueShardOf(leadId), at: stamp.failedAt },
+    });
     // Not stamped: edited, deleted or stamped meanwhile; the next run sees the lead as it is now.
     if (stamped && stamp.poisonedAt && !previous?.poisonedAt) result.poisoned = 1;
   }

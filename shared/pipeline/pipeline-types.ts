@@ -104,6 +104,8 @@ export interface PipelineDeps {
   now(): Date;
   /** The run lock lives as long as an execution may (the state machine timeout). */
   lockTtlSeconds: number;
+  /** How scheduled runs find due leads: the sparse index of due leads, or a parallel Scan. */
+  dueSelection: 'index' | 'scan';
   /** Local runtime: who this process is and how to tell a dead holder, so a crashed run never blocks. */
   processLock?: { pid: number; host: string; isStale(lock: RunLock): boolean };
 }

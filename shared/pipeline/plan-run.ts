@@ -1,6 +1,6 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { RunRequest } from './run-request.ts';
-import { leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
+import { DUE_INDEX_SHARDS, leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
 import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';
 
 const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
@@ -9,8 +9,10 @@ const range = (count: number): number[] => Array.from({ length: count }, (_, ind
  * PlanRun: takes the run lock (runs naming their leads take none, so they never wait on or block
  * the nightly run), then splits the work into segments, one child execution each:
  * - `leadIds`: the named leads (capped by `maxLeads` only), a page of them per segment;
- * - otherwise a parallel Scan, as many segments as the table's size asks for, sized from a 1/256
- *   sample so that no Lambda ever reads the whole table.
+ * - a scheduled run with the index of due leads (`NORMFLOW_DUE_SELECTION=index`): a segment per
+ *   shard of the index, so a night reads what is due, not the table;
+ * - otherwise (a forceAll, or no index) a parallel Scan, as many segments as the table's size asks
+ *   for, sized from a 1/256 sample so that no Lambda ever reads the whole table.
  * The cap (`maxLeads`, else `maxLeadsPerRun`; none for a forceAll without `maxLeads`) is a total
  * over every segment: each page reserves its leads from it.
  */
@@ -58,9 +60,11 @@ export async function planRun(deps: PipelineDeps, args: { run: RunContext; reque
       holdsLock: false,
     };
   }
-  const sampled = await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS });
-  const totalSegments = segmentsFor(sampled * SAMPLE_SEGMENTS, config.batchSize);
   const cap = request.maxLeads ?? (request.forceAll ? null : config.maxLeadsPerRun);
-  await deps.plans.putPlan(run.runId, { mode: 'scan', totalSegments, cap });
-  return { status: 'planned', reason: null, mode: 'scan', totalSegments, segments: range(totalSegments), round: 0, holdsLock: true };
+  // A scheduled run reads the index of due leads, a shard per segment; a forceAll reads every lead.
+  const mode = !request.forceAll && deps.dueSelection === 'index' ? 'due-index' : 'scan';
+  const totalSegments =
+    mode === 'due-index' ? DUE_INDEX_SHARDS : segmentsFor((await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS })) * SAMPLE_SEGMENTS, config.batchSize);
+  await deps.plans.putPlan(run.runId, { mode, totalSegments, cap });
+  return { status: 'planned', reason: null, mode, totalSegments, segments: range(totalSegments), round: 0, holdsLock: true };
 }

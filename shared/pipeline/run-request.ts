@@ -21,7 +21,21 @@ export class InputError extends Error {
   override readonly name = 'Input.Invalid';
 }
 
+/** What an EventBridge Pipe delivers: its batch as an array, each element `{leadIds}` (the stream's enrichment output). */
+const pipeBatchSchema = z.array(z.strictObject({ leadIds: z.array(z.string().min(1)).min(1) })).min(1);
+
+/**
+ * The execution input as a request. An array is the Pipe's batch of stream runs: their leadIds,
+ * merged (at most 10,000, like any `leadIds`).
+ */
 export function parseRunRequest(input: unknown): RunRequest {
+  if (Array.isArray(input)) {
+    const batch = pipeBatchSchema.safeParse(input);
+    if (!batch.success) {
+      throw new InputError(`Invalid execution input: an array must be an EventBridge Pipe batch of {"leadIds": [...]} objects (${batch.error.issues[0]?.message ?? 'invalid'})`);
+    }
+    return parseRunRequest({ leadIds: batch.data.flatMap((element) => element.leadIds) });
+  }
   const result = runRequestSchema.safeParse(input ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((issue) =>

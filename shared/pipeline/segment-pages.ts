@@ -1,5 +1,6 @@
 import type { LeadItem, SegmentRecord } from '#shared/stores/store-ports.ts';
 import { leadsPerPage, PAGES_PER_SEGMENT_EXECUTION, SCAN_REQUESTS_PER_PAGE } from './execution-plan.ts';
+import { shardOfSegment } from './due-index.ts';
 import { isPassedOver, poisonProjection } from './poison-leads.ts';
 import type { BatchResult, PageSelection, PipelineDeps, SegmentTask } from './pipeline-types.ts';
 import { addTotals, emptyTotals, totalsOf, type RunTotals } from './run-totals.ts';
@@ -25,6 +26,17 @@ export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise
   let passedOver = 0;
   if (plan.mode === 'ids') {
     found = record.leadIds ?? [];
+  } else if (plan.mode === 'due-index') {
+    // Poisoned leads are not in the index: nothing to pass over.
+    const page = await deps.leads.findDueInIndex({
+      shard: shardOfSegment(segment),
+      dueBy: deps.now().toISOString(),
+      limit: leadsPerPage(config.batchSize),
+      maxRequests: SCAN_REQUESTS_PER_PAGE,
+      ...(record.cursor ? { cursor: record.cursor } : {}),
+    });
+    found = page.leadIds;
+    cursor = page.cursor ?? null;
   } else {
     const page = await deps.leads.findDue({
       normalizedBefore: request.forceAll ? run.startedAt : new Date(deps.now().getTime() - config.normalizationTTLDays * DAY_MS).toISOString(),

@@ -17,6 +17,11 @@ export const pipelineEnvironmentSchema = z.object({
   NORMFLOW_CONFIG_DEFAULTS: z.string().optional(),
   /** Local runtime only: JSON config layer merged over the config table's (`normflow run --config`). */
   NORMFLOW_CONFIG_OVERRIDE: z.string().optional(),
+  /**
+   * How a scheduled run finds due leads: `index` (the sparse index of due leads; the deployment
+   * turns it on with the stream, which brings new and edited leads in) or `scan` (a parallel Scan).
+   */
+  NORMFLOW_DUE_SELECTION: z.enum(['scan', 'index']).default('scan'),
   /** Local runtime only: a lock whose holder process is gone is taken over at once. */
   NORMFLOW_LOCK_CHECKS_PROCESS: z.enum(['true', 'false']).default('false'),
   AWS_REGION: z.string().optional(),

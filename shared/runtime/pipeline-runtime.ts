@@ -89,6 +89,7 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
     },
     now: () => new Date(),
     lockTtlSeconds: env.RUN_TIMEOUT_SECONDS,
+    dueSelection: env.NORMFLOW_DUE_SELECTION,
     ...(env.NORMFLOW_LOCK_CHECKS_PROCESS === 'true'
       ? { processLock: { pid: process.pid, host: hostname(), isStale: isStaleLocalLock } }
       : {}),

@@ -1,13 +1,15 @@
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
-import type { DueLeadsPage, DueLeadsQuery, LeadFailure, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+import type { DueIndexQuery, DueLeadsPage, DueLeadsQuery, LeadFailure, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+import { DUE_LEADS_INDEX } from './table-definitions.ts';
 
 const LEAD_KEY = 'leadId';
 
@@ -20,6 +22,8 @@ const NORMALIZATION_ATTRIBUTES = [
   'normalizationVersion',
   'normalizationSourceHash',
   'normalizationFailure',
+  'dueShard',
+  'dueAt',
 ] as const;
 
 /** Condition parts and values requiring each original field to still be what was read (or still absent). */
@@ -108,6 +112,31 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       return { leadIds, rejected };
     },
 
+    async findDueInIndex(query: DueIndexQuery): Promise<DueLeadsPage> {
+      if (!Number.isInteger(query.limit) || query.limit < 1) {
+        throw new RangeError(`limit must be a whole number ≥ 1, got ${query.limit}`);
+      }
+      const leadIds: string[] = [];
+      let exclusiveStartKey = query.cursor === undefined ? undefined : (JSON.parse(query.cursor) as Record<string, unknown>);
+      for (let requests = 0; ; requests += 1) {
+        if (query.maxRequests !== undefined && requests >= query.maxRequests) return { leadIds, cursor: JSON.stringify(exclusiveStartKey), rejected: 0 };
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: DUE_LEADS_INDEX,
+            KeyConditionExpression: 'dueShard = :shard AND dueAt <= :dueBy',
+            ExpressionAttributeValues: { ':shard': query.shard, ':dueBy': query.dueBy },
+            Limit: query.limit - leadIds.length,
+            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        );
+        leadIds.push(...(page.Items ?? []).map((item) => String(item[LEAD_KEY])));
+        exclusiveStartKey = page.LastEvaluatedKey;
+        if (!exclusiveStartKey) return { leadIds, rejected: 0 };
+        if (leadIds.length >= query.limit) return { leadIds, cursor: JSON.stringify(exclusiveStartKey), rejected: 0 };
+      }
+    },
+
     async getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>> {
       const keys = [...new Set(leadIds)].map((leadId) => ({ [LEAD_KEY]: leadId }));
       // Consistent reads: the originals read here become the write's conditions, and a stale read would only fail it.
@@ -126,6 +155,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         ':normalizedAt': write.normalizedAt,
         ':normalizationVersion': write.normalizationVersion,
         ':sourceHash': write.sourceHash,
+        ':dueShard': write.due.shard,
+        ':dueAt': write.due.at,
       };
       const conditions = ['attribute_exists(#leadId)', ...originalsCondition(write.expectedOriginals, names, values)];
       try {
@@ -135,8 +166,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             Key: { [LEAD_KEY]: write.leadId },
             UpdateExpression:
               'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
-              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash ' +
-              'REMOVE normalizationFailure',
+              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash, ' +
+              'dueShard = :dueShard, dueAt = :dueAt REMOVE normalizationFailure',
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -161,7 +192,7 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
 
     async recordFailure(failure: LeadFailure): Promise<boolean> {
       const names: Record<string, string> = { '#leadId': LEAD_KEY, '#failure': 'normalizationFailure' };
-      const values: Record<string, unknown> = { ':stamp': failure.stamp };
+      const values: Record<string, unknown> = { ':stamp': failure.stamp, ...(failure.due ? { ':dueShard': failure.due.shard, ':dueAt': failure.due.at } : {}) };
       const conditions = ['attribute_exists(#leadId)', ...originalsCondition(failure.expectedOriginals, names, values)];
       if (failure.previousFailedAt === undefined) {
         conditions.push('attribute_not_exists(#failure)');
@@ -175,7 +206,7 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
           new UpdateCommand({
             TableName: tableName,
             Key: { [LEAD_KEY]: failure.leadId },
-            UpdateExpression: 'SET #failure = :stamp',
+            UpdateExpression: failure.due ? 'SET #failure = :stamp, dueShard = :dueShard, dueAt = :dueAt' : 'SET #failure = :stamp REMOVE dueShard, dueAt',
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,

@@ -40,6 +40,8 @@ export interface NormalizationWrite {
   normalizationVersion: string;
   /** Hash of the originals the normalization was computed from (kept on the lead for audit). */
   sourceHash: string;
+  /** The lead's entry in the index of due leads: its shard, and when it is due again. */
+  due: { shard: string; at: string };
 }
 
 /** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
@@ -66,10 +68,24 @@ export interface LeadFailure {
   stamp: LeadFailureStamp;
   /** `failedAt` of the stamp the lead carried when read, if any: two stampers never count one failure twice. */
   previousFailedAt: string | undefined;
+  /** Due again at once (its entry in the index of due leads), or null: poisoned, out of the index. */
+  due: { shard: string; at: string } | null;
+}
+
+export interface DueIndexQuery {
+  shard: string;
+  /** Leads due at or before this ISO instant. */
+  dueBy: string;
+  limit: number;
+  cursor?: string;
+  /** Query requests this call may make. */
+  maxRequests?: number;
 }
 
 export interface LeadStore {
   findDue(query: DueLeadsQuery): Promise<DueLeadsPage>;
+  /** The due leads of one shard of the index of due leads (a Query, keys only). */
+  findDueInIndex(query: DueIndexQuery): Promise<DueLeadsPage>;
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
   /**
    * Conditional update: only if the lead exists and every original field still equals what was read.

@@ -15,6 +15,8 @@ export type TableLogicalName = 'leads' | 'config' | 'runs' | 'valueCache';
 export interface SecondaryIndexDefinition {
   readonly indexName: string;
   readonly keySchema: readonly KeySchemaElement[];
+  /** What the index carries besides its keys: every attribute (the default) or the keys only. */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -24,17 +26,38 @@ export interface TableDefinition {
   readonly keySchema: readonly KeySchemaElement[];
   /** Only key attributes (of the table and its indexes), as DynamoDB requires. */
   readonly attributeDefinitions: readonly AttributeDefinition[];
-  /** Every index projects all attributes. */
   readonly globalSecondaryIndexes?: readonly SecondaryIndexDefinition[];
   /** Number attribute holding an expiry in epoch seconds. */
   readonly timeToLiveAttribute?: string;
 }
 
+/** Sparse index of the leads a scheduled run will find due: only leads normalization stamped. */
+export const DUE_LEADS_INDEX = 'dueLeads';
+
+/**
+ * The leads, keyed by `leadId`. Normalization stamps each lead it writes with `dueShard` (a hash of
+ * the id) and `dueAt` (when it is due again), and removes them from a poisoned lead: the index of
+ * due leads holds only those, keys only, so a night reads what is due, not the table.
+ */
 export const LEADS_TABLE: TableDefinition = {
   logicalName: 'leads',
   tableNameEnvVar: 'LEADS_TABLE',
   keySchema: [{ AttributeName: 'leadId', KeyType: 'HASH' }],
-  attributeDefinitions: [{ AttributeName: 'leadId', AttributeType: 'S' }],
+  attributeDefinitions: [
+    { AttributeName: 'leadId', AttributeType: 'S' },
+    { AttributeName: 'dueShard', AttributeType: 'S' },
+    { AttributeName: 'dueAt', AttributeType: 'S' },
+  ],
+  globalSecondaryIndexes: [
+    {
+      indexName: DUE_LEADS_INDEX,
+      keySchema: [
+        { AttributeName: 'dueShard', KeyType: 'HASH' },
+        { AttributeName: 'dueAt', KeyType: 'RANGE' },
+      ],
+      projection: 'KEYS_ONLY',
+    },
+  ],
 };
 
 export const CONFIG_TABLE: TableDefinition = {
@@ -104,7 +127,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
   const indexes: GlobalSecondaryIndex[] | undefined = definition.globalSecondaryIndexes?.map((index) => ({
     IndexName: index.indexName,
     KeySchema: index.keySchema.map((key) => ({ ...key })),
-    Projection: { ProjectionType: 'ALL' },
+    Projection: { ProjectionType: index.projection ?? 'ALL' },
   }));
   return {
     TableName: tableName,

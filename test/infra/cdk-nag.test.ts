@@ -87,7 +87,7 @@ describe.each([
     for (const { finding, path } of acknowledgements) {
       if (finding.startsWith('AwsSolutions-IAM5')) expect(path).toMatch(/\/Role$|\/NormalizeLeads\/DistributedMapPolicy$/);
       if (finding === 'AwsSolutions-L1') expect(path).toMatch(/\/Function$/);
-      if (finding === 'AwsSolutions-SQS3') expect(path).toMatch(/\/ScheduleDeadLetterQueue$/);
+      if (finding === 'AwsSolutions-SQS3') expect(path).toMatch(/\/ScheduleDeadLetterQueue$|\/NearRealTime\/DeadLetterQueue$/);
       if (finding === 'AwsSolutions-GL1') expect(path).toMatch(/Crawler\/Crawler$/);
     }
   });

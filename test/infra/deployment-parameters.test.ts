@@ -10,6 +10,7 @@ describe('deployment parameters (CDK context)', () => {
   it('has defaults for everything but the optional tables, alarm e-mail and analytics config', () => {
     expect(fromContext({})).toEqual({
       stage: 'dev',
+      nearRealTime: true,
       modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
       scheduleExpression: 'cron(0 2 * * ? *)',
       scheduleTimeZone: 'America/Bogota',
@@ -30,6 +31,8 @@ describe('deployment parameters (CDK context)', () => {
       fromContext({
         stage: 'prod',
         leadsTableName: 'CrmLeads',
+        nearRealTime: 'false',
+        leadsTableStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/CrmLeads/stream/2025-01-01T00:00:00.000',
         modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
         scheduleExpression: 'cron(30 1 ? * MON-FRI *)',
         scheduleTimeZone: 'Europe/Madrid',
@@ -46,6 +49,8 @@ describe('deployment parameters (CDK context)', () => {
     ).toEqual({
       stage: 'prod',
       leadsTableName: 'CrmLeads',
+      nearRealTime: false,
+      leadsTableStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/CrmLeads/stream/2025-01-01T00:00:00.000',
       modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
       scheduleExpression: 'cron(30 1 ? * MON-FRI *)',
       scheduleTimeZone: 'Europe/Madrid',

@@ -30,7 +30,7 @@ function bundle(): { outdir: string; bundles: Map<HandlerName, string> } {
   const outdir = mkdtempSync(join(tmpdir(), 'normflow-bundle-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'BundleTest');
-  const tables = new PipelineTables(stack, 'Tables', {});
+  const tables = new PipelineTables(stack, 'Tables', { leadsStream: false });
   const functions = BUNDLED.map(
     (name) =>
       new NormflowFunction(stack, name, {

@@ -153,6 +153,11 @@ describe('IAM policies match what the handlers do', () => {
       alarmArn: 'arn:aws:cloudwatch:local:000000000000:alarm:normflow-dev-daily-cost',
       alarmData: { alarmName: 'normflow-dev-daily-cost', state: { value: 'ALARM' } },
     };
+    // The stream Pipe's enrichment reads the config: which fields count, whether normalization is on.
+    const { pipeTargetInputLocally, streamRecordOf } = await import('#infra/local/local-stream.ts');
+    const streamInput = await calls.during('stream-changes', () => pipeTargetInputLocally([streamRecordOf({ eventName: 'INSERT', after: undecidedLead('Z') })]));
+    expect(streamInput).toEqual([{ leadIds: ['Z'] }]);
+
     // Imported here, after the harness silenced Powertools: the module builds its logger on load.
     const { handler: costKillSwitch } = await import('#functions/cost-kill-switch.ts');
     await calls.during('cost-kill-switch', () =>

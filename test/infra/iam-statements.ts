@@ -31,7 +31,7 @@ export const STATE_MACHINE_LOGS_AND_TRACING: Statement[] = [
 ];
 
 /** The only actions that may carry Resource "*": none of them supports resource-level permissions. */
-export const ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set(STATE_MACHINE_LOGS_AND_TRACING.flatMap((statement) => actionsOf(statement)));
+export const ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set([...STATE_MACHINE_LOGS_AND_TRACING.flatMap((statement) => actionsOf(statement)), 'dynamodb:ListStreams']);
 
 export const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
 export const PARTITION = { Ref: 'AWS::Partition' };

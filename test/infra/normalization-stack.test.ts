@@ -41,7 +41,7 @@ describe('tables from shared/stores/table-definitions.ts', () => {
       definition.globalSecondaryIndexes?.map((index) => ({
         IndexName: index.indexName,
         KeySchema: index.keySchema,
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: index.projection ?? 'ALL' },
       })),
     );
     expect(properties.TimeToLiveSpecification).toEqual(
@@ -66,8 +66,16 @@ describe('tables from shared/stores/table-definitions.ts', () => {
     expect(stack.tables.leadsTableCreated).toBe(true);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'leadId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'leadId', AttributeType: 'S' }],
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'leadId', AttributeType: 'S' }]),
+      // The stream near-real-time runs read: both images, to tell an edit of a configured field from any other write.
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
+  });
+
+  it('gives the leads table no stream when near-real-time runs are turned off', () => {
+    const off = synthesize({ nearRealTime: 'false' });
+    const leads = off.json.Resources[logicalIdOf(off.stack, off.stack.tables.tables.leads)]?.Properties;
+    expect(leads).not.toHaveProperty('StreamSpecification');
   });
 
   it('imports an existing leads table by name instead of creating one', () => {
@@ -87,9 +95,9 @@ describe('tables from shared/stores/table-definitions.ts', () => {
 describe('Lambdas: one per Task, bundled from the handler files the local runtime runs', () => {
   const { stack, json, template } = synthesize();
 
-  it('has exactly one function per Task function plus the cost kill switch, and no other', () => {
+  it('has exactly one function per Task function plus the cost kill switch and the stream enrichment, and no other', () => {
     template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
-    expect(Object.keys(stack.functions).sort()).toEqual([...Object.values(TASK_FUNCTIONS), 'cost-kill-switch'].sort());
+    expect(Object.keys(stack.functions).sort()).toEqual([...new Set(Object.values(TASK_FUNCTIONS)), 'cost-kill-switch', 'stream-changes'].sort());
   });
 
   it.each(ALL_FUNCTIONS)('%s is bundled from its own file under functions/, which exports the handler', async (name) => {
@@ -126,6 +134,7 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           VALUE_CACHE_TABLE: tableRef('valueCache'),
           NORMFLOW_PROVIDER: 'bedrock',
           RUN_TIMEOUT_SECONDS: '86400',
+          NORMFLOW_DUE_SELECTION: 'index',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',
           POWERTOOLS_SERVICE_NAME: 'normflow',
           POWERTOOLS_METRICS_NAMESPACE: 'normflow',
@@ -366,7 +375,8 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
   });
 
   it('sends every alarm to the topic, which only accepts TLS publishers', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    // Five of the pipeline, one of the stream Pipe's dead-letter queue.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.arrayWith([topic]) });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },

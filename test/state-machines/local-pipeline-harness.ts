@@ -8,12 +8,20 @@ import type { LeadItem } from '#shared/stores/store-ports.ts';
 /** Every Task state retries at once in tests: the ASL's real backoff is asserted elsewhere. */
 export const NO_RETRY_WAIT = {
   LoadConfig: 0,
-  SelectLeads: 0,
+  PlanRun: 0,
+  SelectPage: 0,
   InvokeModel: 0,
   PostProcess: 0,
   WriteResults: 0,
+  SplitBatch: 0,
+  LeadInvokeModel: 0,
+  LeadPostProcess: 0,
+  LeadWriteResults: 0,
+  RecordLeadFailure: 0,
   RecordBatchFailure: 0,
+  FinishPage: 0,
   Report: 0,
+  ReleaseLockAfterFailure: 0,
 };
 
 export interface Harness {
@@ -21,7 +29,7 @@ export interface Harness {
   stores: ReturnType<typeof localStores>;
   seed(leads: LeadItem[]): Promise<void>;
   setConfig(config: Record<string, unknown>): Promise<void>;
-  run(input?: Record<string, unknown>, options?: Omit<LocalRunOptions, 'input'>): ReturnType<typeof runStateMachineLocally>;
+  run(input?: LocalRunOptions['input'], options?: Omit<LocalRunOptions, 'input'>): ReturnType<typeof runStateMachineLocally>;
   lead(id: string): Promise<LeadItem | undefined>;
   allLeads(): Promise<LeadItem[]>;
   /** The run lock item as stored (released: `expiresAt` in 1970). */

@@ -26,6 +26,8 @@ const NORMALIZATION_ATTRIBUTES = [
   'updatedAt',
   'normalizationVersion',
   'normalizationSourceHash',
+  'dueShard',
+  'dueAt',
 ];
 
 /** 57 leads: 20 never normalized, 20 normalized before the cut, 17 at or after it. */
@@ -159,6 +161,24 @@ describe('findDue', () => {
     expect([...first.leadIds, ...rest.leadIds].sort()).toEqual([...due].sort());
   });
 
+  it('reads the index of due leads by shard: only leads stamped due by then, page by page', async () => {
+    const { store } = await freshLeadStore();
+    const leads = Array.from({ length: 12 }, (_, index) => ({
+      leadId: `i-${index}`,
+      dueShard: index % 2 ? '001' : '002',
+      dueAt: index < 8 ? OLD : RECENT,
+    }));
+    await store.putMany([...leads, { leadId: 'never-normalized' }]);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.findDueInIndex({ shard: '001', dueBy: BEFORE, limit: 2, ...(cursor ? { cursor } : {}) });
+      found.push(...page.leadIds);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(found.sort()).toEqual(['i-1', 'i-3', 'i-5', 'i-7']);
+  });
+
   it.each([0, -1, 2.5])('refuses limit %s', async (limit) => {
     const { store } = await freshLeadStore();
     await expect(store.findDue({ normalizedBefore: BEFORE, limit })).rejects.toThrow(RangeError);
@@ -173,14 +193,18 @@ describe('recordFailure', () => {
   it('stamps the lead when its originals and its stamp are as read, and only then', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
-    const failure = { leadId: 'F1', expectedOriginals: { nombres: 'ANA', ciudad: undefined }, stamp, previousFailedAt: undefined };
+    const failure = { leadId: 'F1', expectedOriginals: { nombres: 'ANA', ciudad: undefined }, stamp, previousFailedAt: undefined, due: { shard: '007', at: stamp.failedAt } };
     expect(await store.recordFailure(failure)).toBe(true);
-    expect((await read(tableName))?.normalizationFailure).toEqual(stamp);
+    expect(await read(tableName)).toMatchObject({ normalizationFailure: stamp, dueShard: '007', dueAt: stamp.failedAt });
     // A second stamper that read no stamp loses: one failure is never counted twice.
     expect(await store.recordFailure({ ...failure, stamp: { ...stamp, failedAt: '2025-06-02T10:00:01.000Z' } })).toBe(false);
-    const second = { ...stamp, failures: 2, failedAt: '2025-06-03T10:00:00.000Z' };
-    expect(await store.recordFailure({ ...failure, stamp: second, previousFailedAt: stamp.failedAt })).toBe(true);
-    expect((await read(tableName))?.normalizationFailure).toEqual(second);
+    const second = { ...stamp, failures: 2, failedAt: '2025-06-03T10:00:00.000Z', poisonedAt: '2025-06-03T10:00:00.000Z' };
+    expect(await store.recordFailure({ ...failure, stamp: second, previousFailedAt: stamp.failedAt, due: null })).toBe(true);
+    const poisoned = await read(tableName);
+    expect(poisoned?.normalizationFailure).toEqual(second);
+    // Poisoned: out of the index of due leads.
+    expect(poisoned).not.toHaveProperty('dueShard');
+    expect(poisoned).not.toHaveProperty('dueAt');
     // Edited since read: no stamp.
     expect(await store.recordFailure({ ...failure, expectedOriginals: { nombres: 'ANITA' }, previousFailedAt: second.failedAt })).toBe(false);
     expect(await store.recordFailure({ ...failure, leadId: 'GONE' })).toBe(false);
@@ -190,7 +214,7 @@ describe('recordFailure', () => {
   it('is cleared by a successful normalization', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
-    await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: 'ANA' }, stamp, previousFailedAt: undefined });
+    await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: 'ANA' }, stamp, previousFailedAt: undefined, due: null });
     await store.writeNormalization({
       leadId: 'F1',
       expectedOriginals: { nombres: 'ANA' },
@@ -199,8 +223,10 @@ describe('recordFailure', () => {
       normalizedAt: '2025-06-04T00:00:00.000Z',
       normalizationVersion: 'rules-1',
       sourceHash: 'h1',
+      due: { shard: '001', at: '2025-06-11T00:00:00.000Z' },
     });
     expect(await read(tableName)).not.toHaveProperty('normalizationFailure');
+    expect(await read(tableName)).toMatchObject({ dueShard: '001', dueAt: '2025-06-11T00:00:00.000Z' });
   });
 });
 
@@ -224,6 +250,7 @@ describe('writeNormalization', () => {
     normalizedAt: '2025-06-02T12:00:00.000Z',
     normalizationVersion: 'rules-1',
     sourceHash: 'abc123',
+    due: { shard: '042', at: '2025-06-09T12:00:00.000Z' },
     ...overrides,
   });
 

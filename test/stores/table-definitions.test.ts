@@ -51,6 +51,15 @@ describe('table definitions', () => {
         },
       ],
     });
-    expect(createTableInput(TABLE_DEFINITIONS.leads, 'prod-leads')).not.toHaveProperty('GlobalSecondaryIndexes');
+    expect(createTableInput(TABLE_DEFINITIONS.leads, 'prod-leads').GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'dueLeads',
+        KeySchema: [
+          { AttributeName: 'dueShard', KeyType: 'HASH' },
+          { AttributeName: 'dueAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
   });
 });
