@@ -8,7 +8,8 @@
  *   carry: `ScannedCount` × the average item size of the table (given at the end), per request
  *   rounded up to 4 KB, halved (eventually consistent).
  * - Query: the items returned (the pipeline's queries filter nothing), per request rounded up to 4 KB.
- * Index writes are not metered: the pipeline's only index is on run records.
+ * Index writes are not metered (the embedded server does not count them): the projection adds the
+ * index of due leads' writes itself.
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,9 +1,30 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
-import type { RunRequest } from './run-request.ts';
+import { QUOTA_SAFETY } from '#shared/model/rate-limit.ts';
+import { InputError, type RunRequest } from './run-request.ts';
 import { DUE_INDEX_SHARDS, leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
 import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';
 
 const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+
+/**
+ * A run that sends every lead to the model (`llmMode: always`) at the configured quota must finish
+ * within the state machine's timeout (the run lock lives as long): refused at once, naming the
+ * arithmetic, rather than cut off after a day. In `fallback` mode how many leads need the model is
+ * not known in advance, so nothing is refused.
+ */
+function assertFitsTheTimeout(leads: number, config: NormalizationConfig, timeoutSeconds: number): void {
+  const perMinute = config.model.requestsPerMinute;
+  if (config.llmMode !== 'always' || !perMinute || !Number.isFinite(leads)) return;
+  const callsPerSecond = (perMinute * QUOTA_SAFETY) / 60;
+  const seconds = Math.ceil(leads / config.batchSize) / callsPerSecond;
+  if (seconds <= timeoutSeconds) return;
+  const fitting = Math.floor(timeoutSeconds * callsPerSecond + 1e-9) * config.batchSize;
+  throw new InputError(
+    `Invalid execution input: ~${leads} leads in llmMode always need ${Math.ceil(leads / config.batchSize)} model calls at ${perMinute} requests/min ` +
+      `(${QUOTA_SAFETY * 100}% used) = ${(seconds / 3600).toFixed(1)} h, more than the ${(timeoutSeconds / 3600).toFixed(1)} h the state machine may run: ` +
+      `use maxLeads ≤ ${fitting}, a larger batchSize, or a larger quota`,
+  );
+}
 
 /**
  * PlanRun: takes the run lock (runs naming their leads take none, so they never wait on or block
@@ -63,8 +84,9 @@ export async function planRun(deps: PipelineDeps, args: { run: RunContext; reque
   const cap = request.maxLeads ?? (request.forceAll ? null : config.maxLeadsPerRun);
   // A scheduled run reads the index of due leads, a shard per segment; a forceAll reads every lead.
   const mode = !request.forceAll && deps.dueSelection === 'index' ? 'due-index' : 'scan';
-  const totalSegments =
-    mode === 'due-index' ? DUE_INDEX_SHARDS : segmentsFor((await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS })) * SAMPLE_SEGMENTS, config.batchSize);
+  const estimate = mode === 'due-index' ? null : (await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS })) * SAMPLE_SEGMENTS;
+  const totalSegments = estimate === null ? DUE_INDEX_SHARDS : segmentsFor(estimate, config.batchSize);
+  if (deps.modelFor(config)) assertFitsTheTimeout(Math.min(cap ?? Infinity, estimate ?? Infinity), config, deps.lockTtlSeconds);
   await deps.plans.putPlan(run.runId, { mode, totalSegments, cap });
   return { status: 'planned', reason: null, mode, totalSegments, segments: range(totalSegments), round: 0, holdsLock: true };
 }

@@ -179,6 +179,22 @@ describe('model quota', () => {
   });
 });
 
+describe('runs that cannot finish in time', () => {
+  it('refuses a model-bound run its quota cannot finish within the timeout, naming the arithmetic, and gives the lock back', async () => {
+    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { provider: 'openai', baseUrl: 'http://127.0.0.1:9', modelId: 'm', requestsPerMinute: 1 } });
+    await harness.seed(decidedLeads(3_000).map((lead, index) => ({ ...lead, leadId: `T-${index}` })));
+    const result = await harness.run();
+    expect(result).toMatchObject({ status: 'FAILED', error: { name: 'Input.Invalid' } });
+    // ~3,000 leads (a 1/256 sample of the table) / 10 per call ≈ 300 calls at 0.95 a minute ≈ 5 h > the local 1 h timeout;
+    // 1 h holds 57 calls, 570 leads.
+    expect(result.error?.message).toMatch(/model calls at 1 requests\/min \(95% used\) = \d+\.\d h, more than the 1\.0 h .* maxLeads ≤ 570,/);
+    expect((await harness.lockItem())?.expiresAt).toBe(new Date(0).toISOString());
+    // Without a model (the offline rules provider) there are no calls to wait for.
+    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { provider: 'rules', requestsPerMinute: 1 } });
+    expect((await harness.run({ maxLeads: 5 })).status).toBe('SUCCEEDED');
+  });
+});
+
 describe('concurrent edits', () => {
   it('a lead edited mid-run is not overwritten and is picked up next run', async () => {
     await harness.seed(decidedLeads(3));
