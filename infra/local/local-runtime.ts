@@ -240,7 +240,6 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
   const kinds = stateKinds(definition, new Set(processors.keys()));
   const limits = options.limits ?? AWS_EXECUTION_LIMITS;
   const reports: ExecutionReport[] = [];
-  const childFailures = new Map<string, { failed: number }>();
 
   const executeOne = async (
     machineDefinition: StateMachineDefinition,
@@ -278,10 +277,8 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
         if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
         const child = await executeOne(processor.definition, itemInput, `${executionId}/${processor.mapName}:${randomUUID()}`, randomUUID());
         if (child.status === 'SUCCEEDED') return child.output;
-        const failures = childFailures.get(executionId + processor.mapName) ?? { failed: 0 };
-        failures.failed += 1;
-        childFailures.set(executionId + processor.mapName, failures);
-        // ToleratedFailurePercentage 100: the Map Run succeeds whatever its children do; the parent reads their records.
+        // ToleratedFailurePercentage 100: the Map Run succeeds whatever its children do (the parent reads their records);
+        // any lower tolerance is taken as none: the first failed child fails the Map Run.
         if (processor.toleratedFailurePercentage >= 100) return {};
         throw Object.assign(new Error(`child execution failed: ${child.error?.name}: ${child.error?.message}`), { name: 'States.ExceedToleratedFailureThreshold' });
       };
