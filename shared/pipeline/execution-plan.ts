@@ -49,7 +49,7 @@ export function pageEvents(batches: number): number {
   return EVENTS.task + EVENTS.choiceOrPass + map + EVENTS.task + EVENTS.choiceOrPass + EVENTS.choiceOrPass;
 }
 
-/** A segment execution of `pages` full pages: 2 + pages × page − the last NextPage + SegmentDone 2. */
+/** A segment execution of `pages` full pages: 2 + pages × page − the last NextPage + SegmentDone (a Pass) 2. */
 export function segmentExecutionEvents(pages: number, batchesPerPage = BATCHES_PER_PAGE): number {
   return EVENTS.execution + pages * pageEvents(batchesPerPage) - EVENTS.choiceOrPass + EVENTS.succeed;
 }

@@ -109,7 +109,7 @@ describe('normalize-leads definition', () => {
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'SelectPage' },
       ResultPath: null,
     });
-    expect(segmentStates.SegmentDone).toEqual(expect.objectContaining({ Type: 'Succeed', OutputPath: null }));
+    expect(segmentStates.SegmentDone).toEqual(expect.objectContaining({ Type: 'Pass', Result: {}, End: true }));
     expect(states.MoreToDo).toMatchObject({ Choices: [{ Variable: '$.reportResult.value.continue', Next: 'NextRound' }] });
     expect(states.NextRound).toMatchObject({ Next: 'ProcessSegments' });
   });
