@@ -6,6 +6,7 @@ import { UsageError } from './cli-config.ts';
 import { registerAnalyticsCommand } from './analytics-command.ts';
 import { registerEvalCommand } from './eval-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
+import { registerLeadsListCommand } from './leads-list-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
@@ -22,6 +23,7 @@ registerEvalCommand(program);
 registerSeedCommand(program);
 registerRunCommand(program);
 registerLeadsCommand(program);
+registerLeadsListCommand(program);
 registerSqlCommand(program);
 registerAnalyticsCommand(program);
 

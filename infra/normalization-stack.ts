@@ -121,6 +121,7 @@ export class NormalizationStack extends Stack {
     new CfnOutput(this, 'LeadsTableName', { value: this.tables.tables.leads.tableName });
     new CfnOutput(this, 'ConfigTableName', { value: this.tables.tables.config.tableName, description: 'item configId = "normalization-settings" holds the config' });
     new CfnOutput(this, 'RunsTableName', { value: this.tables.tables.runs.tableName });
+    new CfnOutput(this, 'DecisionsTableName', { value: this.tables.tables.decisions.tableName, description: 'a data steward\'s decisions (npx normflow review … --aws --decisions-table <this>)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

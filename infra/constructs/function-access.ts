@@ -28,12 +28,13 @@ export const FUNCTION_ACCESS = {
   'select-leads': {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
-  // runs.loadBatch → GetCommand; leads.getMany and valueCache.getMany → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
+  // runs.loadBatch → GetCommand; leads.getMany, valueCache.getMany and decisions.lookup → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
   'invoke-model': {
     tables: {
       leads: ['dynamodb:BatchGetItem'],
       runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       valueCache: ['dynamodb:BatchGetItem'],
+      decisions: ['dynamodb:BatchGetItem'],
     },
     invokesModel: true,
   },
@@ -43,9 +44,10 @@ export const FUNCTION_ACCESS = {
       leads: ['dynamodb:BatchGetItem'],
       runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       valueCache: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      decisions: ['dynamodb:BatchGetItem'],
     },
   },
-  // runs.loadBatch/loadBatchData → GetCommand; leads.writeNormalization → conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchData → GetCommand; leads.writeNormalization → GetCommand (the version it replaces), conditional UpdateCommand; runs.saveBatchResult → PutCommand.
   'write-results': {
     tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },

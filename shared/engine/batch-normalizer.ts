@@ -6,6 +6,7 @@ import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/norm
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
+import { decisionKey, NO_DECISIONS, type StewardDecisions, type StewardValue } from './steward-decisions.ts';
 import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
@@ -14,7 +15,7 @@ export interface InputRecord {
   attributes: Readonly<Record<string, unknown>>;
 }
 
-export type ValueSource = 'rules' | 'cache' | 'llm';
+export type ValueSource = 'rules' | 'cache' | 'llm' | 'steward';
 
 export interface FieldMeta {
   source: ValueSource;
@@ -40,6 +41,8 @@ interface PlannedField {
   kind: FieldKind;
   raw: unknown;
   rules: RuleResult;
+  /** Set when a data steward decided this input: it wins over rules, cache and model. */
+  steward?: StewardValue;
   /** Set when the value goes to the model layer (cache or model). */
   cacheKey?: string;
 }
@@ -78,20 +81,28 @@ export async function prepareBatch(
   config: NormalizationConfig,
   cache: ValueCache,
   modelId: string | undefined,
+  decisions: StewardDecisions = NO_DECISIONS,
 ): Promise<PreparedBatch> {
-  const planned: PlannedRecord[] = records.map((record) => ({
+  const present = records.map((record) => ({
     id: record.id,
-    fields: Object.entries(config.fields)
-      .filter(([field]) => Object.hasOwn(record.attributes, field))
-      .map(([field, kind]) => {
-        const raw = record.attributes[field];
-        const rules = applyRule(kind, raw);
-        const cacheKey =
-          modelId !== undefined && asksModel(config, modelId, raw, rules)
-            ? valueCacheKey(kind, raw as string, modelId)
-            : undefined;
-        return { field, kind, raw, rules, ...(cacheKey ? { cacheKey } : {}) };
-      }),
+    fields: Object.entries(config.fields).filter(([field]) => Object.hasOwn(record.attributes, field)),
+  }));
+  const decided = await decisions.lookup([
+    ...new Set(present.flatMap((record, index) => record.fields.flatMap(([field, kind]) => decisionKey(kind, records[index]?.attributes[field]) ?? []))),
+  ]);
+  const planned: PlannedRecord[] = present.map((record, index) => ({
+    id: record.id,
+    fields: record.fields.map(([field, kind]) => {
+      const raw = records[index]?.attributes[field];
+      const rules = applyRule(kind, raw);
+      const steward = decided.get(decisionKey(kind, raw) ?? '');
+      if (steward) return { field, kind, raw, rules, steward };
+      const cacheKey =
+        modelId !== undefined && asksModel(config, modelId, raw, rules)
+          ? valueCacheKey(kind, raw as string, modelId)
+          : undefined;
+      return { field, kind, raw, rules, ...(cacheKey ? { cacheKey } : {}) };
+    }),
   }));
 
   const wanted = planned.flatMap((record) => record.fields.flatMap((field) => (field.cacheKey ? [field.cacheKey] : [])));
@@ -210,6 +221,8 @@ function resolveField(
     source: 'rules' as const,
     city: planned.rules.city,
   });
+  // The steward's word settles the doubt: no flag is kept.
+  if (planned.steward) return { value: planned.steward.value, flags: [], source: 'steward', city: planned.steward.city };
   if (!planned.cacheKey) return fromRules();
   const cachedEntry = cached.get(planned.cacheKey);
   const entry = cachedEntry ?? fresh.get(planned.cacheKey);

@@ -20,7 +20,7 @@ export class RunTally {
   constructor(config: NormalizationConfig) {
     this.config = config;
     for (const field of Object.keys(config.fields)) {
-      this.fields[field] = { total: 0, changed: 0, bySource: { rules: 0, cache: 0, llm: 0 }, flags: {} };
+      this.fields[field] = { total: 0, changed: 0, bySource: { rules: 0, cache: 0, llm: 0, steward: 0 }, flags: {} };
     }
   }
 

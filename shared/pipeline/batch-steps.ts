@@ -27,6 +27,8 @@ export interface ModelStepResult {
 export interface PendingWrite extends NormalizedRecord {
   expectedOriginals: Record<string, unknown>;
   sourceHash: string;
+  /** The steward's re-normalization request the values were computed under, if any. */
+  renormalizeRequestedAt?: string;
 }
 
 interface PostProcessOutput {
@@ -53,7 +55,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask): Prom
   const model = deps.modelFor(task.config);
   const { records } = await loadRecords(deps, task);
   const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  const batch = await prepareBatch(records, task.config, cache, model?.modelId, deps.decisions);
   if (!model || batch.questions.length === 0) return { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
   const { answers, usage } = await askModel(batch, model, task.config);
   await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers);
@@ -71,7 +73,7 @@ export async function postProcessStep(
   const model = deps.modelFor(task.config);
   const { ids, records } = await loadRecords(deps, task);
   const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  const batch = await prepareBatch(records, task.config, cache, model?.modelId, deps.decisions);
 
   let outcome: ModelOutcome = { kind: 'not-asked' };
   if (task.modelFailure) outcome = { kind: 'unavailable' };
@@ -84,8 +86,10 @@ export async function postProcessStep(
 
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
   const writes: PendingWrite[] = normalized.map((record) => {
-    const expectedOriginals = originalsOf(byId.get(record.id) ?? {}, task.config);
-    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals) };
+    const item = byId.get(record.id) ?? {};
+    const expectedOriginals = originalsOf(item, task.config);
+    const requested = item.renormalizeRequestedAt;
+    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals), ...(typeof requested === 'string' ? { renormalizeRequestedAt: requested } : {}) };
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
   await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output);
@@ -125,6 +129,8 @@ export async function writeResultsStep(
       ? 'written'
       : await deps.leads.writeNormalization({
           leadId: write.id,
+          runId: task.runId,
+          ...(write.renormalizeRequestedAt ? { renormalizeRequestedAt: write.renormalizeRequestedAt } : {}),
           // Rebuilt per configured field: attributes absent when read must still be absent.
           expectedOriginals: originalsOf(write.expectedOriginals, task.config),
           normalizedData: write.normalizedData,

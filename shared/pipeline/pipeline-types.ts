@@ -1,5 +1,6 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
+import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
 import type { LeadStore, RunLock, RunStore } from '#shared/stores/store-ports.ts';
 import type { RunRequest } from './run-request.ts';
@@ -76,6 +77,8 @@ export interface PipelineDeps {
   leads: LeadStore;
   runs: RunStore;
   valueCacheStore: PersistentValueCache;
+  /** A data steward's decisions, applied before rules, cache and model. */
+  decisions: StewardDecisions;
   /** The model for this config, or undefined for the offline rules provider. */
   modelFor(config: NormalizationConfig): ModelClient | undefined;
   now(): Date;

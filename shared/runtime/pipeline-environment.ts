@@ -7,6 +7,7 @@ export const pipelineEnvironmentSchema = z.object({
   CONFIG_TABLE: z.string().min(1),
   RUNS_TABLE: z.string().min(1),
   VALUE_CACHE_TABLE: z.string().min(1),
+  DECISIONS_TABLE: z.string().min(1),
   /** Model provider when the config does not name one: `bedrock` on AWS. */
   NORMFLOW_PROVIDER: z.enum(PROVIDERS).default('bedrock'),
   /** The state machine's TimeoutSeconds: the run lock expires with the execution. */

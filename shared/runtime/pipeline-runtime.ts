@@ -7,6 +7,7 @@ import { createModelClient, resolveProvider } from '#shared/model/providers/crea
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
+import { createDynamoDbDecisionStore } from '#shared/stores/dynamodb-decision-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
@@ -57,6 +58,7 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
     leads: createDynamoDbLeadStore({ client, tableName: env.LEADS_TABLE }),
     runs: createDynamoDbRunStore({ client, tableName: env.RUNS_TABLE }),
     valueCacheStore: createDynamoDbValueCache({ client, tableName: env.VALUE_CACHE_TABLE }),
+    decisions: createDynamoDbDecisionStore({ client, tableName: env.DECISIONS_TABLE }),
     modelFor(config) {
       const provider = providerFor(config);
       const key = JSON.stringify([provider, config.model]);

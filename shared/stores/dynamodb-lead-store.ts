@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
-import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+import { historyAfterWrite } from './lead-history.ts';
+import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, RollbackWrite, WriteOutcome } from './store-ports.ts';
 
 const LEAD_KEY = 'leadId';
 
@@ -19,7 +20,13 @@ const NORMALIZATION_ATTRIBUTES = [
   'updatedAt',
   'normalizationVersion',
   'normalizationSourceHash',
+  'normalizationRunId',
+  'normalizationHistory',
+  'renormalizeRequestedAt',
 ] as const;
+
+/** What a write reads first to keep the version it replaces. */
+const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
 
 export interface DynamoDbLeadStoreOptions {
   client: DynamoDBDocumentClient;
@@ -51,6 +58,19 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     } while (exclusiveStartKey);
   }
 
+  async function getLead(leadId: string, projection: string): Promise<LeadItem | undefined> {
+    const output = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [LEAD_KEY]: leadId },
+        ProjectionExpression: projection,
+        ExpressionAttributeNames: { '#leadId': LEAD_KEY },
+        ConsistentRead: true,
+      }),
+    );
+    return output.Item;
+  }
+
   return {
     async findDue(query: DueLeadsQuery): Promise<DueLeadsPage> {
       if (!Number.isInteger(query.limit) || query.limit < 1) {
@@ -59,9 +79,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       const leadIds: string[] = [];
       const pages = scanPages(
         {
-          FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before',
+          FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before OR attribute_exists(#renormalize)',
           ProjectionExpression: '#leadId',
-          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', '#leadId': LEAD_KEY },
+          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', '#leadId': LEAD_KEY, '#renormalize': 'renormalizeRequestedAt' },
           ExpressionAttributeValues: { ':before': query.normalizedBefore },
         },
         query.cursor,
@@ -91,6 +111,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     },
 
     async writeNormalization(write: NormalizationWrite): Promise<WriteOutcome> {
+      // The version being replaced goes to the history; the write holds only if nobody replaced it meanwhile.
+      const current = await getLead(write.leadId, CURRENT_VERSION_PROJECTION);
+      if (!current) return 'deleted';
       const names: Record<string, string> = { '#leadId': LEAD_KEY };
       const values: Record<string, unknown> = {
         ':normalizedData': write.normalizedData,
@@ -98,8 +121,22 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         ':normalizedAt': write.normalizedAt,
         ':normalizationVersion': write.normalizationVersion,
         ':sourceHash': write.sourceHash,
+        ':runId': write.runId,
+        ':history': historyAfterWrite(current),
       };
       const conditions = ['attribute_exists(#leadId)'];
+      if (typeof current.normalizedAt === 'string') {
+        values[':readNormalizedAt'] = current.normalizedAt;
+        conditions.push('normalizedAt = :readNormalizedAt');
+      } else {
+        conditions.push('attribute_not_exists(normalizedAt)');
+      }
+      if (write.renormalizeRequestedAt === undefined) {
+        conditions.push('attribute_not_exists(renormalizeRequestedAt)');
+      } else {
+        values[':renormalizeRequestedAt'] = write.renormalizeRequestedAt;
+        conditions.push('renormalizeRequestedAt = :renormalizeRequestedAt');
+      }
       Object.entries(write.expectedOriginals).forEach(([field, expected], index) => {
         if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
           throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
@@ -119,7 +156,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             Key: { [LEAD_KEY]: write.leadId },
             UpdateExpression:
               'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
-              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash',
+              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash, ' +
+              'normalizationRunId = :runId, normalizationHistory = :history REMOVE renormalizeRequestedAt',
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -129,16 +167,7 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
-        const current = await client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: { [LEAD_KEY]: write.leadId },
-            ProjectionExpression: '#leadId',
-            ExpressionAttributeNames: { '#leadId': LEAD_KEY },
-            ConsistentRead: true,
-          }),
-        );
-        return current.Item ? 'changed' : 'deleted';
+        return (await getLead(write.leadId, '#leadId')) ? 'changed' : 'deleted';
       }
     },
 
@@ -154,6 +183,82 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       let total = 0;
       for await (const page of scanPages({ Select: 'COUNT' })) total += page.Count ?? 0;
       return total;
+    },
+
+    async rollBack(write: RollbackWrite): Promise<'restored' | 'changed'> {
+      const { previous } = write;
+      const values: Record<string, unknown> = {
+        ':runId': write.runId,
+        ':expectedNormalizedAt': write.expectedNormalizedAt,
+        ':history': write.history,
+        ':updatedAt': write.updatedAt,
+      };
+      let update: string;
+      if (previous) {
+        Object.assign(values, {
+          ':normalizedData': previous.normalizedData,
+          ':normalizationMeta': previous.normalizationMeta,
+          ':normalizedAt': previous.normalizedAt,
+        });
+        const set = ['normalizedData = :normalizedData', 'normalizationMeta = :normalizationMeta', 'normalizedAt = :normalizedAt', 'normalizationHistory = :history', 'updatedAt = :updatedAt'];
+        const remove: string[] = [];
+        for (const [attribute, value] of [
+          ['normalizationRunId', previous.runId],
+          ['normalizationVersion', previous.normalizationVersion],
+          ['normalizationSourceHash', previous.normalizationSourceHash],
+        ] as const) {
+          if (value === null || value === undefined) {
+            remove.push(attribute);
+          } else {
+            values[`:${attribute}`] = value;
+            set.push(`${attribute} = :${attribute}`);
+          }
+        }
+        update = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+      } else {
+        // The run was the lead's first normalization: it goes back to never normalized (due again).
+        update =
+          'SET normalizationHistory = :history, updatedAt = :updatedAt ' +
+          'REMOVE normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId';
+      }
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { [LEAD_KEY]: write.leadId },
+            UpdateExpression: update,
+            ConditionExpression: 'normalizationRunId = :runId AND normalizedAt = :expectedNormalizedAt',
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 'restored';
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return 'changed';
+        throw error;
+      }
+    },
+
+    async requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number> {
+      let marked = 0;
+      for (const leadId of new Set(leadIds)) {
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { [LEAD_KEY]: leadId },
+              UpdateExpression: 'SET renormalizeRequestedAt = :requestedAt',
+              ConditionExpression: 'attribute_exists(#leadId)',
+              ExpressionAttributeNames: { '#leadId': LEAD_KEY },
+              ExpressionAttributeValues: { ':requestedAt': requestedAt },
+            }),
+          );
+          marked += 1;
+        } catch (error) {
+          // Deleted meanwhile: nothing to normalize.
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      }
+      return marked;
     },
   };
 }

@@ -3,7 +3,21 @@
  * against the embedded DynamoDB-compatible server locally; domain code only sees these shapes.
  */
 
+import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
+import type { CityCode, FieldKind } from '#shared/rules/rule-result.ts';
+
 export type LeadItem = Record<string, unknown>;
+
+/** One earlier normalization of a lead, as it was before a run replaced it (kept in `normalizationHistory`). */
+export interface NormalizationVersion {
+  /** The run that wrote it; null for a version written before leads recorded their run. */
+  runId: string | null;
+  normalizedAt: string;
+  normalizedData: Record<string, unknown>;
+  normalizationMeta: Record<string, unknown>;
+  normalizationVersion?: string;
+  normalizationSourceHash?: string;
+}
 
 export interface DueLeadsQuery {
   /** A lead is due when it has no `normalizedAt`, or one strictly older than this ISO instant. */
@@ -22,6 +36,13 @@ export interface DueLeadsPage {
 
 export interface NormalizationWrite {
   leadId: string;
+  /** The run writing; kept on the lead as `normalizationRunId` so a rollback finds what it wrote. */
+  runId: string;
+  /**
+   * The lead's `renormalizeRequestedAt` when it was read (undefined: absent). The write clears the
+   * request only if it is still that one: a decision taken meanwhile keeps the lead due.
+   */
+  renormalizeRequestedAt?: string;
   /** Original values as read, per configured field; `undefined` means the attribute was absent. */
   expectedOriginals: Record<string, unknown>;
   normalizedData: Record<string, string | null>;
@@ -32,8 +53,22 @@ export interface NormalizationWrite {
   sourceHash: string;
 }
 
-/** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
+/**
+ * `written`; `changed`: an original field was edited since it was read, or a steward asked for the
+ * lead to be normalized again meanwhile (it stays due); `deleted`: the lead is gone.
+ */
 export type WriteOutcome = 'written' | 'changed' | 'deleted';
+
+/** Rolling one lead back to the version before a run (none: the lead was never normalized before it). */
+export interface RollbackWrite {
+  leadId: string;
+  runId: string;
+  /** The lead's `normalizedAt` as read: the restore happens only if it still holds exactly that run's write. */
+  expectedNormalizedAt: string;
+  previous: NormalizationVersion | undefined;
+  history: NormalizationVersion[];
+  updatedAt: string;
+}
 
 export interface LeadStore {
   findDue(query: DueLeadsQuery): Promise<DueLeadsPage>;
@@ -45,6 +80,10 @@ export interface LeadStore {
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
+  /** Conditional: only if the lead still holds that run's write. Never touches originals. */
+  rollBack(write: RollbackWrite): Promise<'restored' | 'changed'>;
+  /** Makes these leads due at the next run (a steward decision covers them); returns how many exist. */
+  requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number>;
 }
 
 export interface ConfigStore {
@@ -89,4 +128,27 @@ export interface RunStore {
   getRun(runId: string): Promise<Record<string, unknown> | undefined>;
   /** Latest runs first. */
   listRuns(limit: number): Promise<Array<Record<string, unknown>>>;
+}
+
+/** A data steward's value-level decision: every input of `kind` that folds to `foldedInput` means `value`. */
+export interface StewardDecision {
+  kind: FieldKind;
+  foldedInput: string;
+  /** The input as the steward saw or typed it (for display). */
+  input: string;
+  /** Already in the kind's format; null when the steward declared the input empty. */
+  value: string | null;
+  city?: CityCode;
+  /** The field the decision was taken on (it covers every field of the same kind). */
+  field: string;
+  decidedAt: string;
+  decidedBy?: string;
+}
+
+export interface DecisionStore extends StewardDecisions {
+  put(decision: StewardDecision): Promise<void>;
+  /** Deletes the decision and returns it; undefined when there was none. */
+  remove(kind: FieldKind, foldedInput: string): Promise<StewardDecision | undefined>;
+  /** Every decision (the table is small: one item per distinct input a steward decided). */
+  list(): Promise<StewardDecision[]>;
 }

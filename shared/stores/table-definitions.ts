@@ -10,7 +10,7 @@ import type {
  * and the local runtime creates them from it in the embedded server, so both always agree.
  */
 
-export type TableLogicalName = 'leads' | 'config' | 'runs' | 'valueCache';
+export type TableLogicalName = 'leads' | 'config' | 'runs' | 'valueCache' | 'decisions';
 
 export interface SecondaryIndexDefinition {
   readonly indexName: string;
@@ -89,11 +89,23 @@ export const VALUE_CACHE_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * A data steward's value-level decisions: `decisionKey` is `<field kind>|<folded input>` (see
+ * `shared/engine/steward-decisions.ts`); the pipeline reads them by key, the CLI writes them.
+ */
+export const DECISIONS_TABLE: TableDefinition = {
+  logicalName: 'decisions',
+  tableNameEnvVar: 'DECISIONS_TABLE',
+  keySchema: [{ AttributeName: 'decisionKey', KeyType: 'HASH' }],
+  attributeDefinitions: [{ AttributeName: 'decisionKey', AttributeType: 'S' }],
+};
+
 export const TABLE_DEFINITIONS: Readonly<Record<TableLogicalName, TableDefinition>> = {
   leads: LEADS_TABLE,
   config: CONFIG_TABLE,
   runs: RUNS_TABLE,
   valueCache: VALUE_CACHE_TABLE,
+  decisions: DECISIONS_TABLE,
 };
 
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {

@@ -42,6 +42,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
       allow('dynamodb:BatchGetItem', table('leads')),
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
       allow('dynamodb:BatchGetItem', table('valueCache')),
+      allow('dynamodb:BatchGetItem', table('decisions')),
       allow('bedrock:InvokeModel', haikuArn),
       XRAY_WRITE,
     ],
@@ -50,6 +51,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
       allow('dynamodb:BatchGetItem', table('leads')),
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
       allow(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], table('valueCache')),
+      allow('dynamodb:BatchGetItem', table('decisions')),
       XRAY_WRITE,
     ],
     'write-results': [

@@ -49,8 +49,8 @@ describe('tables from shared/stores/table-definitions.ts', () => {
     );
   });
 
-  it('creates all four, on demand, with point-in-time recovery, KMS encryption, and RETAIN', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+  it('creates all five, on demand, with point-in-time recovery, KMS encryption, and RETAIN', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
     for (const [, table] of resourcesOf(json, 'AWS::DynamoDB::Table')) {
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -73,7 +73,7 @@ describe('tables from shared/stores/table-definitions.ts', () => {
   it('imports an existing leads table by name instead of creating one', () => {
     const imported = synthesize({ leadsTableName: 'CrmLeads' });
     expect(imported.stack.tables.leadsTableCreated).toBe(false);
-    imported.template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    imported.template.resourceCountIs('AWS::DynamoDB::Table', 4);
     imported.template.allResourcesProperties('AWS::DynamoDB::Table', {
       KeySchema: Match.not(Match.arrayWith([{ AttributeName: 'leadId', KeyType: 'HASH' }])),
     });
@@ -124,6 +124,7 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           CONFIG_TABLE: tableRef('config'),
           RUNS_TABLE: tableRef('runs'),
           VALUE_CACHE_TABLE: tableRef('valueCache'),
+          DECISIONS_TABLE: tableRef('decisions'),
           NORMFLOW_PROVIDER: 'bedrock',
           RUN_TIMEOUT_SECONDS: '3600',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',

@@ -26,6 +26,8 @@ const NORMALIZATION_ATTRIBUTES = [
   'updatedAt',
   'normalizationVersion',
   'normalizationSourceHash',
+  'normalizationRunId',
+  'normalizationHistory',
 ];
 
 /** 57 leads: 20 never normalized, 20 normalized before the cut, 17 at or after it. */
@@ -128,6 +130,7 @@ describe('writeNormalization', () => {
 
   const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'L1',
+    runId: 'run-1',
     expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
     normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },

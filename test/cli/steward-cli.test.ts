@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
+import { ensureTables } from '#infra/local/local-tables.ts';
+import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
+
+/**
+ * The steward's commands as a user runs them: the real `normflow` binary, on a local data folder,
+ * and with `--aws` through the SDK's DynamoDB client against a DynamoDB-compatible server (the
+ * endpoint comes from AWS_ENDPOINT_URL_DYNAMODB, as any SDK client reads it).
+ */
+
+const exec = promisify(execFile);
+const BIN = new URL('../../bin/normflow.mjs', import.meta.url).pathname;
+const AWS_TABLES = { leads: 'prod-leads', runs: 'prod-runs', config: 'prod-config', decisions: 'prod-decisions' } as const;
+let dir: string;
+let dataDir: string;
+let aws: EmbeddedDynamoDb;
+
+async function normflow(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = exec(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, FORCE_COLOR: '0', ...options.env }, maxBuffer: 16 << 20 });
+  if (options.input !== undefined) child.child.stdin?.end(options.input);
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const local = (...args: string[]) => normflow([...args, '--data-dir', dataDir]);
+const awsEnv = () => ({
+  AWS_ENDPOINT_URL_DYNAMODB: aws.endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+});
+const onAws = (...args: string[]) =>
+  normflow([...args, '--aws', '--leads-table', AWS_TABLES.leads, '--runs-table', AWS_TABLES.runs, '--config-table', AWS_TABLES.config, '--decisions-table', AWS_TABLES.decisions], {
+    env: awsEnv(),
+  });
+const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const LEADS: LeadItem[] = [
+  { leadId: 'A1', nombres: 'ANA MARIA', apellidos: 'perez', ciudad: 'medellin', nivelEducativo: 'bachiller', email: 'ana@example.com' },
+  { leadId: 'A2', nombres: 'Luis', apellidos: 'Gómez', ciudad: 'Springfield', nivelEducativo: 'Posgrado', email: 'luis@example.com' },
+  { leadId: 'A3', nombres: 'Rosa', apellidos: 'Díaz', ciudad: 'la nevera', nivelEducativo: 'Profesional', email: 'rosa@example.com' },
+  { leadId: 'A4', nombres: 'Pedro', apellidos: 'Ruiz', ciudad: 'La Nevera.', nivelEducativo: 'técnico', email: 'pedro@example.com' },
+];
+
+/** The items of the local store, copied to the "deployed" tables. */
+async function copyLocalToAws(): Promise<void> {
+  const exported = join(dir, 'copy.jsonl');
+  await local('leads', 'export', '--output', exported);
+  const { readFile } = await import('node:fs/promises');
+  const leads = jsonLines(await readFile(exported, 'utf8'));
+  await createDynamoDbLeadStore({ client: aws.documentClient, tableName: AWS_TABLES.leads }).putMany(leads);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'normflow-steward-'));
+  dataDir = join(dir, 'data');
+  const input = join(dir, 'leads.jsonl');
+  await writeFile(input, LEADS.map((lead) => JSON.stringify(lead)).join('\n'));
+  await local('seed', '--input', input);
+  const run = await local('run');
+  expect(run.code).toBe(0);
+  aws = await startEmbeddedDynamoDb();
+  await ensureTables(aws.client, AWS_TABLES);
+  await copyLocalToAws();
+}, 60_000);
+
+afterAll(async () => {
+  await aws?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('normflow leads list', () => {
+  it('lists the fields carrying a flag, locally and on AWS alike', async () => {
+    for (const list of [local, onAws]) {
+      const result = await list('leads', 'list', '--flag', 'unknown-city', '--format', 'jsonl');
+      expect(result.code, result.stderr).toBe(0);
+      const rows = jsonLines(result.stdout);
+      expect(rows.map((row) => [row.leadId, row.field, row.original, row.flags]).sort()).toEqual([
+        ['A2', 'ciudad', 'Springfield', ['unknown-city']],
+        ['A3', 'ciudad', 'la nevera', ['unknown-city']],
+        ['A4', 'ciudad', 'La Nevera.', ['unknown-city']],
+      ]);
+      expect(result.stderr).toContain('3 field(s) of 3 lead(s)');
+    }
+  }, 30_000);
+
+  it('combines --field, --changed and --source, and writes CSV', async () => {
+    const result = await local('leads', 'list', '--field', 'nombres', '--changed', '--source', 'rules', '--format', 'csv');
+    expect(result.code, result.stderr).toBe(0);
+    const [header, ...lines] = result.stdout.trim().split('\n');
+    expect(header).toBe('leadId,field,original,normalized,source,changed,flags,runId,normalizedAt');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^A1,nombres,ANA MARIA,Ana Maria,rules,true,,local-/);
+  }, 30_000);
+
+  it('lists by run id and lays out a table; an unknown field or source is a usage error', async () => {
+    const all = jsonLines((await local('leads', 'list', '--format', 'jsonl')).stdout);
+    const runId = String(all[0]?.runId);
+    const table = await local('leads', 'list', '--run', runId, '--field', 'ciudad');
+    expect(table.stdout.split('\n')[0]).toMatch(/^leadId\s+\| field\s+\| original/);
+    expect(table.stdout).toContain('(4 rows)');
+    expect((await local('leads', 'list', '--run', 'no-such-run')).stdout).toContain('(0 rows)');
+
+    const badField = await local('leads', 'list', '--field', 'telefono');
+    expect(badField.code).toBe(2);
+    expect(badField.stderr).toContain('--field telefono is not a configured field (configured: nombres, apellidos');
+    const badSource = await local('leads', 'list', '--source', 'magic');
+    expect(badSource.code).toBe(2);
+    expect(badSource.stderr).toContain('--source must be one of rules, cache, llm, steward');
+  }, 30_000);
+
+  it('with --aws and no table name, says which flag is missing', async () => {
+    const result = await normflow(['leads', 'list', '--aws'], { env: { ...awsEnv(), LEADS_TABLE: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--aws needs --leads-table NAME (or LEADS_TABLE in the environment)');
+  }, 30_000);
+});
