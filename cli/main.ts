@@ -9,6 +9,7 @@ import { registerLeadsCommand } from './leads-command.ts';
 import { registerLeadsListCommand } from './leads-list-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
 import { registerRunCommand } from './run-command.ts';
+import { registerRunsCommand } from './runs-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerSqlCommand } from './sql-command.ts';
 
@@ -22,6 +23,7 @@ registerNormalizeCommand(program);
 registerEvalCommand(program);
 registerSeedCommand(program);
 registerRunCommand(program);
+registerRunsCommand(program);
 registerLeadsCommand(program);
 registerLeadsListCommand(program);
 registerSqlCommand(program);

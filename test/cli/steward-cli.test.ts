@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
 import { ensureTables } from '#infra/local/local-tables.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 
 /**
@@ -126,4 +127,57 @@ describe('normflow leads list', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--aws needs --leads-table NAME (or LEADS_TABLE in the environment)');
   }, 30_000);
+});
+
+describe('normflow runs', () => {
+  it('lists runs latest first with their counts, a dry run marked; refuses to roll a dry run back', async () => {
+    const dry = await local('run', '--dry-run', '--force-all');
+    expect(dry.code, dry.stderr).toBe(0);
+    const runs = jsonLines((await local('runs', 'list', '--format', 'jsonl')).stdout);
+    expect(runs.map((run) => [run.dryRun, run.selected, run.status])).toEqual([
+      [true, 4, 'completed'],
+      [false, 4, 'completed'],
+    ]);
+    const refused = await local('runs', 'rollback', String(runs[0]?.runId));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('was a dry run: it wrote nothing to roll back');
+  }, 30_000);
+
+  it('rolls a run back locally: the leads hold the previous run again', async () => {
+    const first = jsonLines((await local('runs', 'list', '--format', 'jsonl')).stdout).find((run) => run.dryRun === false);
+    expect((await local('run', '--force-all')).code).toBe(0);
+    const [latest] = jsonLines((await local('runs', 'list', '--format', 'jsonl', '--limit', '1')).stdout);
+    const rolled = await local('runs', 'rollback', String(latest?.runId));
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toContain(`run ${String(latest?.runId)}: restored 4 lead(s) to their previous values`);
+    expect(rolled.stdout).toContain('left alone: 0 written again by a later run, 0 changed during the rollback');
+    const held = jsonLines((await local('leads', 'list', '--field', 'nombres', '--format', 'jsonl')).stdout);
+    expect(new Set(held.map((row) => row.runId))).toEqual(new Set([first?.runId]));
+    const table = await local('runs', 'list');
+    expect(table.stdout).toMatch(/rolledBackAt/);
+    expect(table.stdout).toContain('(3 rows)');
+  }, 60_000);
+
+  it('lists and rolls back on AWS through the same stores: previews, then restores', async () => {
+    const runId = String(jsonLines((await onAws('leads', 'list', '--format', 'jsonl', '--limit', '1')).stdout)[0]?.runId);
+    await createDynamoDbRunStore({ client: aws.documentClient, tableName: AWS_TABLES.runs }).putRun(runId, {
+      runId,
+      startedAt: '2026-12-01T07:00:00.000Z',
+      status: 'completed',
+      dryRun: false,
+      counts: { selected: 4, normalized: 4, unchanged: 0, skipped: 0, failed: 0 },
+    });
+    const listed = await onAws('runs', 'list', '--format', 'csv');
+    expect(listed.stdout.trim().split('\n')).toEqual([
+      'runId,startedAt,status,dryRun,selected,normalized,unchanged,skipped,failed,rolledBackAt',
+      `${runId},2026-12-01T07:00:00.000Z,completed,false,4,4,0,0,0,`,
+    ]);
+    const preview = await onAws('runs', 'rollback', runId, '--preview');
+    expect(preview.stdout).toContain(`run ${runId}: would restore 4 lead(s) to their previous values (4 to never normalized: due at the next run)`);
+    const done = await onAws('runs', 'rollback', runId);
+    expect(done.stdout).toContain(`run ${runId}: restored 4 lead(s)`);
+    const rows = jsonLines((await onAws('leads', 'list', '--field', 'ciudad', '--format', 'jsonl')).stdout);
+    expect(rows.map((row) => [row.original, row.normalized ?? null])).toEqual(expect.arrayContaining([['medellin', null]]));
+    await copyLocalToAws();
+  }, 60_000);
 });

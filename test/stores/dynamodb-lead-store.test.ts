@@ -218,6 +218,62 @@ describe('writeNormalization', () => {
   });
 });
 
+describe('history, rollback and re-normalization requests', () => {
+  const lead: LeadItem = { leadId: 'H', nombres: 'ANA' };
+  const write = (runId: string, normalizedAt: string, nombres: string, extra: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
+    leadId: 'H',
+    runId,
+    expectedOriginals: { nombres: 'ANA' },
+    normalizedData: { nombres },
+    normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
+    normalizedAt,
+    normalizationVersion: 'rules-1',
+    sourceHash: `hash-${runId}`,
+    ...extra,
+  });
+
+  it('keeps the replaced version with its run id, and a rollback restores it only while the lead holds that run', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([lead]);
+    await store.writeNormalization(write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
+    await store.writeNormalization(write('run-2', '2025-06-02T00:00:00.000Z', 'ANA!'));
+    const item = (await store.getMany(['H'])).get('H');
+    expect(item).toMatchObject({ normalizationRunId: 'run-2', normalizationHistory: [{ runId: 'run-1', normalizedAt: '2025-06-01T00:00:00.000Z', normalizedData: { nombres: 'Ana' }, normalizationSourceHash: 'hash-run-1' }] });
+
+    const rollback = { leadId: 'H', runId: 'run-2', previous: (item?.normalizationHistory as never[])[0], history: [], updatedAt: '2025-06-03T00:00:00.000Z' };
+    expect(await store.rollBack({ ...rollback, expectedNormalizedAt: '2025-06-01T00:00:00.000Z' })).toBe('changed');
+    expect(await store.rollBack({ ...rollback, runId: 'run-1', expectedNormalizedAt: '2025-06-02T00:00:00.000Z' })).toBe('changed');
+    expect(await store.rollBack({ ...rollback, expectedNormalizedAt: '2025-06-02T00:00:00.000Z' })).toBe('restored');
+    expect((await store.getMany(['H'])).get('H')).toEqual({
+      ...lead,
+      normalizedData: { nombres: 'Ana' },
+      normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
+      normalizedAt: '2025-06-01T00:00:00.000Z',
+      updatedAt: '2025-06-03T00:00:00.000Z',
+      normalizationVersion: 'rules-1',
+      normalizationSourceHash: 'hash-run-1',
+      normalizationRunId: 'run-1',
+      normalizationHistory: [],
+    });
+  });
+
+  it('makes a requested lead due; a write computed before a newer request does not clear it', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([lead, { leadId: 'other', nombres: 'X', normalizedAt: RECENT }]);
+    await store.writeNormalization(write('run-1', RECENT, 'Ana'));
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
+
+    expect(await store.requestRenormalization(['H', 'gone'], '2025-06-03T00:00:00.000Z')).toBe(1);
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
+    // Computed before the request (read without it): refused, the lead stays due.
+    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana'))).toBe('changed');
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
+    // Computed under the request: written, and the request is done.
+    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana', { renormalizeRequestedAt: '2025-06-03T00:00:00.000Z' }))).toBe('written');
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
+  });
+});
+
 describe('putMany, getMany, scanAll, count', () => {
   const leads = Array.from({ length: 250 }, (_, i) => ({ leadId: `lead-${i}`, nombres: `nombre ${i}`, orden: i }));
 
