@@ -8,6 +8,7 @@ import { registerEvalCommand } from './eval-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
 import { registerLeadsListCommand } from './leads-list-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
+import { registerReviewCommand } from './review-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerRunsCommand } from './runs-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
@@ -26,6 +27,7 @@ registerRunCommand(program);
 registerRunsCommand(program);
 registerLeadsCommand(program);
 registerLeadsListCommand(program);
+registerReviewCommand(program);
 registerSqlCommand(program);
 registerAnalyticsCommand(program);
 

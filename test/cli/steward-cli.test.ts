@@ -181,3 +181,48 @@ describe('normflow runs', () => {
     await copyLocalToAws();
   }, 60_000);
 });
+
+describe('normflow review', () => {
+  it('walks the queue in the terminal driven by stdin; the next run applies the decision; list and undo', async () => {
+    const session = await normflow(['review', '--data-dir', dataDir, '--by', 'steward-1'], { input: 'Springfeld\nbogota\ns\nq\n' });
+    expect(session.code, session.stderr).toBe(0);
+    expect(session.stdout).toContain('review queue: 3 distinct input(s) covering 3 lead(s)');
+    expect(session.stdout).toMatch(/\[1\/3\] ciudad \(city\) · 2 lead\(s\) · unknown-city×2\n {2}typed: {4}"la nevera" ×1, "La Nevera\." ×1/);
+    expect(session.stdout).toContain('refused: "Springfeld" is not a DIVIPOLA municipality (unknown-city)');
+    expect(session.stdout).toContain('decided: city "la nevera" → "Bogotá D.C." (11001)');
+    expect(session.stdout).toContain('1 decision(s) saved, 2 skipped; 2 lead(s) will be normalized again at the next run');
+
+    const run = await local('run');
+    expect(run.stdout).toMatch(/selected 2, normalized 2/);
+    const steward = jsonLines((await local('leads', 'list', '--source', 'steward', '--format', 'jsonl')).stdout);
+    expect(steward.map((row) => [row.leadId, row.original, row.normalized])).toEqual(
+      expect.arrayContaining([
+        ['A3', 'la nevera', 'Bogotá D.C.'],
+        ['A4', 'La Nevera.', 'Bogotá D.C.'],
+      ]),
+    );
+    const listed = jsonLines((await local('review', 'list', '--format', 'jsonl')).stdout);
+    expect(listed).toEqual([expect.objectContaining({ kind: 'city', input: 'la nevera', value: 'Bogotá D.C.', codigoDane: '11001', field: 'ciudad', decidedBy: 'steward-1' })]);
+    const undone = await local('review', 'undo');
+    expect(undone.stdout).toContain('undone: city "la nevera" → "Bogotá D.C." (11001); 2 lead(s) will be normalized again at the next run');
+  }, 60_000);
+
+  it('decides, refuses with the reason, lists, queues and undoes on AWS', async () => {
+    const decided = await onAws('review', 'decide', '--field', 'nivelEducativo', '--input', 'POSGRADO', '--value', 'especialista');
+    expect(decided.code, decided.stderr).toBe(0);
+    expect(decided.stdout).toContain('decided: educationLevel "posgrado" → "Especialista"; 1 lead(s) will be normalized again at the next run');
+    const refused = await onAws('review', 'decide', '--field', 'ciudad', '--input', 'Springfield', '--value', 'Springfeld');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refused: "Springfeld" is not a DIVIPOLA municipality (unknown-city)');
+    const queue = jsonLines((await onAws('review', 'queue', '--format', 'jsonl')).stdout);
+    expect(queue.map((group) => [group.kind, group.input, group.leads])).toEqual([
+      ['city', 'la nevera', 2],
+      ['city', 'springfield', 1],
+    ]);
+    const listed = await onAws('review', 'list', '--format', 'csv');
+    expect(listed.stdout.split('\n')[1]).toMatch(/^educationLevel,posgrado,Especialista,,nivelEducativo,20/);
+    const undone = await onAws('review', 'undo', '--field', 'nivelEducativo', '--input', 'Posgrado');
+    expect(undone.stdout).toContain('undone: educationLevel "posgrado" → "Especialista"');
+    expect((await onAws('review', 'undo')).stderr).toContain('no decision to undo');
+  }, 60_000);
+});
