@@ -226,3 +226,23 @@ describe('normflow review', () => {
     expect((await onAws('review', 'undo')).stderr).toContain('no decision to undo');
   }, 60_000);
 });
+
+describe('normflow sql over the leads', () => {
+  it('queries the local leads store with no analytics catalog, and the deployed table with --leads-table', async () => {
+    const query = "SELECT lead_id, ciudad_normalized, ciudad_source FROM leads WHERE list_contains(ciudad_flags, 'unknown-city') OR ciudad_source = 'steward' ORDER BY lead_id";
+    const localRows = await local('sql', '--json', query);
+    expect(localRows.code, localRows.stderr).toBe(0);
+    expect((JSON.parse(localRows.stdout) as Array<{ lead_id: string }>).map((row) => row.lead_id)).toEqual(['A2', 'A3', 'A4']);
+    const awsRows = await normflow(['sql', '--data-dir', dataDir, '--leads-table', AWS_TABLES.leads, '--config-table', AWS_TABLES.config, '--json', 'SELECT field, count(*) AS n FROM lead_fields GROUP BY 1 ORDER BY 1'], { env: awsEnv() });
+    expect(awsRows.code, awsRows.stderr).toBe(0);
+    expect(JSON.parse(awsRows.stdout)).toEqual([
+      { field: 'apellidos', n: '4' },
+      { field: 'ciudad', n: '4' },
+      { field: 'nivelEducativo', n: '4' },
+      { field: 'nombres', n: '4' },
+    ]);
+    const athena = await local('sql', '--aws', '--workgroup', 'w', 'SELECT * FROM leads');
+    expect(athena.code).toBe(2);
+    expect(athena.stderr).toContain('the leads tables are not in Athena');
+  }, 60_000);
+});
