@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embed
 import { ensureTables } from '#infra/local/local-tables.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
+import { generateDuplicateSample, truePairs } from '#shared/samples/duplicate-generator.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 
 /**
@@ -59,7 +60,6 @@ const LEADS: LeadItem[] = [
 async function copyLocalToAws(): Promise<void> {
   const exported = join(dir, 'copy.jsonl');
   await local('leads', 'export', '--output', exported);
-  const { readFile } = await import('node:fs/promises');
   const leads = jsonLines(await readFile(exported, 'utf8'));
   await createDynamoDbLeadStore({ client: aws.documentClient, tableName: AWS_TABLES.leads }).putMany(leads);
 }
@@ -244,5 +244,33 @@ describe('normflow sql over the leads', () => {
     const athena = await local('sql', '--aws', '--workgroup', 'w', 'SELECT * FROM leads');
     expect(athena.code).toBe(2);
     expect(athena.stderr).toContain('the leads tables are not in Athena');
+  }, 60_000);
+});
+
+describe('normflow leads duplicates', () => {
+  it('writes likely duplicate pairs as JSONL locally and as CSV on AWS, the true ones among them', async () => {
+    const sample = generateDuplicateSample({ people: 150, namesakes: 6, seed: 31 });
+    const truth = truePairs(sample);
+    const input = join(dir, 'dup-leads.jsonl');
+    await writeFile(input, sample.leads.map((lead) => JSON.stringify(lead)).join('\n'));
+    const dupDir = join(dir, 'dup-data');
+    await normflow(['seed', '--input', input, '--data-dir', dupDir]);
+    const jsonl = join(dir, 'pairs.jsonl');
+    const found = await normflow(['leads', 'duplicates', '--output', jsonl, '--data-dir', dupDir]);
+    expect(found.code, found.stderr).toBe(0);
+    const pairs = jsonLines(await readFile(jsonl, 'utf8')) as Array<{ leadIds: [string, string]; score: number; reasons: string[] }>;
+    expect(found.stdout).toContain(`${pairs.length} likely duplicate pair(s) among ${sample.leads.length} leads`);
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(pairs.filter((pair) => truth.has(pair.leadIds.join('|'))).length / pairs.length).toBeGreaterThanOrEqual(0.95);
+    expect(pairs.every((pair) => pair.score >= 0.9 && pair.reasons.length > 0)).toBe(true);
+
+    await ensureTables(aws.client, { leads: 'dup-leads' });
+    await createDynamoDbLeadStore({ client: aws.documentClient, tableName: 'dup-leads' }).putMany(sample.leads);
+    const csv = join(dir, 'pairs.csv');
+    const onAwsFound = await normflow(['leads', 'duplicates', '--output', csv, '--aws', '--leads-table', 'dup-leads'], { env: awsEnv() });
+    expect(onAwsFound.code, onAwsFound.stderr).toBe(0);
+    const [header, ...rows] = (await readFile(csv, 'utf8')).trim().split('\n');
+    expect(header).toBe('leadIdA,leadIdB,score,reasons');
+    expect(rows.map((row) => row.split(',').slice(0, 2).join('|'))).toEqual(pairs.map((pair) => pair.leadIds.join('|')));
   }, 60_000);
 });
