@@ -9,6 +9,7 @@ import { registerEvalCommand } from './eval-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
 import { registerLeadsListCommand } from './leads-list-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { registerReviewCommand } from './review-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerRunsCommand } from './runs-command.ts';
@@ -32,6 +33,7 @@ registerDuplicatesCommand(program);
 registerReviewCommand(program);
 registerSqlCommand(program);
 registerAnalyticsCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

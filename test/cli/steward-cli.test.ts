@@ -274,3 +274,23 @@ describe('normflow leads duplicates', () => {
     expect(rows.map((row) => row.split(',').slice(0, 2).join('|'))).toEqual(pairs.map((pair) => pair.leadIds.join('|')));
   }, 60_000);
 });
+
+describe('normflow report', () => {
+  it('writes one self-contained page from the local store and from the deployed tables', async () => {
+    expect((await local('run', '--dry-run', '--force-all')).code).toBe(0);
+    const page = join(dir, 'report.html');
+    const written = await local('report', '--output', page);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toMatch(/report written to .*report\.html \(\d+ run\(s\), 4 lead\(s\)\)/);
+    const html = await readFile(page, 'utf8');
+    expect(html).toContain('Normalization quality');
+    expect(html).toContain('dry run: nothing written');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    for (const name of ['ANA MARIA', 'Ana Maria', 'Pedro', 'Ruiz']) expect(html).not.toContain(name);
+
+    const awsPage = join(dir, 'aws-report.html');
+    const onAwsWritten = await onAws('report', '--output', awsPage);
+    expect(onAwsWritten.code, onAwsWritten.stderr).toBe(0);
+    expect(await readFile(awsPage, 'utf8')).toContain('Most frequent changes');
+  }, 60_000);
+});
