@@ -4,7 +4,7 @@ import { createRecordWriter } from '#shared/io/record-writer.ts';
 import { UsageError } from './cli-config.ts';
 import { localStores } from './local-stores.ts';
 
-const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);
+const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash', 'normalizationRunId', 'normalizationHistory', 'renormalizeRequestedAt']);
 
 export function registerLeadsCommand(program: Command): void {
   const leads = program.command('leads').description('look at the local leads table');
