@@ -25,6 +25,7 @@ export async function rollBackRun(options: { leads: LeadStore; runs: RunStore; r
   const { leads, runs, runId } = options;
   const run = await runs.getRun(runId);
   if (run?.dryRun === true) throw new RollbackRefused(`run ${runId} was a dry run: it wrote nothing to roll back`);
+  if (run?.inProgress === true) throw new RollbackRefused(`run ${runId} is still in progress: roll it back once it is done`);
   const counts: RollbackCounts = { restored: 0, restoredToNever: 0, superseded: 0, changedMeanwhile: 0 };
   for await (const item of leads.scanAll()) {
     const plan = rollbackPlan(item, runId);

@@ -82,4 +82,9 @@ describe('runs rollback', () => {
     const dry = summaryOf((await harness.run({ dryRun: true })).output).runId;
     await expect(rollBack(dry)).rejects.toThrow(`run ${dry} was a dry run: it wrote nothing to roll back`);
   });
+
+  it('refuses a run still in progress (a forceAll execution between pages)', async () => {
+    await harness.stores.runs.putRun('busy', { runId: 'busy', startedAt: '2026-12-01T00:00:00.000Z', dryRun: false, inProgress: true });
+    await expect(rollBack('busy')).rejects.toThrow('run busy is still in progress: roll it back once it is done');
+  });
 });
