@@ -37,7 +37,7 @@ export function formatPipelineSummary(summary: RunSummary): string {
   const lines = [
     `run ${summary.runId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''}${summary.forceAll ? ' (forceAll)' : ''}`,
     ...(summary.reason ? [summary.reason] : []),
-    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
+    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}${counts.skippedRefused ? `, refused ${counts.skippedRefused}` : ''}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
   ];
   const anomalies = new Map(summary.anomalies.map((anomaly) => [anomaly.field, anomaly.level]));
   if (Object.keys(summary.fields).length > 0) {

@@ -128,7 +128,7 @@ describe('writeNormalization', () => {
 
   const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'L1',
-    expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
+    expectedOriginals: { nombres: { string: 'JUAN  perez' }, ciudad: { string: 'medellin' }, direccion: { absent: true }, vacio: { type: 'NULL' } },
     normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
     normalizedAt: '2025-06-02T12:00:00.000Z',
@@ -211,7 +211,7 @@ describe('writeNormalization', () => {
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
-    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: 'by the CRM' } }))).rejects.toThrow(/updatedAt/);
+    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
   });
 });
 
