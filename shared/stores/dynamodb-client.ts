@@ -4,16 +4,16 @@ import { ExactNumber } from '../engine/original-values.ts';
 import { parseDecimal } from './dynamodb-item-limits.ts';
 
 /**
- * A stored number as a JavaScript number when that is exact, else as ExactNumber (its exact text):
- * the SDK's default would give a BigInt beyond ±2^53 (which JSON cannot hold) and throw for a
- * large non-integer, failing a whole batch for one value.
+ * A stored number as a JavaScript number when that is exact and within ±2^53 (the SDK refuses to
+ * write a larger one back), else as ExactNumber (its exact text): the SDK's default would give a
+ * BigInt (which JSON cannot hold) or throw for a large non-integer, failing a whole batch.
  */
 export function readNumber(text: string): number | ExactNumber {
   const value = Number(text);
   const stored = parseDecimal(text);
   const read = parseDecimal(String(value));
   const exact =
-    Number.isFinite(value) &&
+    Math.abs(value) <= Number.MAX_SAFE_INTEGER &&
     stored !== undefined &&
     read !== undefined &&
     stored.digits === read.digits &&
