@@ -25,7 +25,12 @@ export function readNumber(text: string): number | ExactNumber {
 export function storableValue(value: unknown): unknown {
   if (value instanceof ExactNumber) return NumberValue.from(value.text);
   if (Array.isArray(value)) return value.map(storableValue);
-  if (value instanceof Set) return new Set([...value].map(storableValue));
+  // The SDK writes a number set by the type of its first element: all NumberValue if one must be.
+  if (value instanceof Set) {
+    const elements = [...value];
+    const exact = elements.some((element) => element instanceof ExactNumber);
+    return new Set(elements.map((element) => (exact && (typeof element === 'number' || typeof element === 'bigint') ? NumberValue.from(String(element)) : storableValue(element))));
+  }
   if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) return storable(value as Record<string, unknown>);
   return value;
 }

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureTables } from '#infra/local/local-tables.ts';
+import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
 import type { LeadItem, NormalizationWrite } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
@@ -206,6 +207,15 @@ describe('writeNormalization', () => {
     await embedded().documentClient.send(new DeleteCommand({ TableName: tableName, Key: { leadId: 'L1' } }));
     expect(await store.writeNormalization(write())).toBe('deleted');
     expect(await readItem(tableName)).toBeUndefined();
+  });
+
+  it('reports `refused` for a lead too large to take its normalization, instead of failing', async () => {
+    const { store, tableName } = await freshLeadStore();
+    // 100 bytes short of 400 KB: the normalization attributes do not fit.
+    const nearFull = { ...lead, nota: 'x'.repeat(MAX_ITEM_BYTES - 100 - itemBytes({ ...lead, nota: '' })) };
+    await store.putMany([nearFull]);
+    expect(await store.writeNormalization(write())).toBe('refused');
+    expect(await readItem(tableName)).toEqual(nearFull);
   });
 
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
