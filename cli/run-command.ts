@@ -3,7 +3,7 @@ import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
-import { seedLeads } from './seed-command.ts';
+import { reportRejectedLines, seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
 
 interface RunOptions extends ModelOptions {
@@ -37,7 +37,7 @@ export function formatPipelineSummary(summary: RunSummary): string {
   const lines = [
     `run ${summary.runId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''}${summary.forceAll ? ' (forceAll)' : ''}`,
     ...(summary.reason ? [summary.reason] : []),
-    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
+    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}${counts.skippedRefused ? `, refused ${counts.skippedRefused}` : ''}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
   ];
   const anomalies = new Map(summary.anomalies.map((anomaly) => [anomaly.field, anomaly.level]));
   if (Object.keys(summary.fields).length > 0) {
@@ -75,7 +75,11 @@ async function runLocally(options: RunOptions): Promise<void> {
       const { leads } = await import('./local-stores.ts').then((module) => module.localStores(local));
       if ((await leads.count()) === 0) {
         const seeded = await seedLeads(local, options.seedIfEmpty);
-        console.log(`seeded ${seeded.loaded} leads from ${options.seedIfEmpty} into the empty local table`);
+        console.log(`seeded ${seeded.counts.inserted} leads from ${options.seedIfEmpty} into the empty local table`);
+        if (seeded.counts.rejected > 0) {
+          reportRejectedLines(seeded);
+          console.error(`${seeded.counts.rejected} line(s) rejected; the run goes on with the others.`);
+        }
       }
     }
     let batchesDone = 0;

@@ -5,7 +5,8 @@ import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
 import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
-import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
+import { decided, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
+import { describeOriginal, type OriginalValue } from './original-values.ts';
 import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
@@ -38,7 +39,8 @@ export interface ModelUsage {
 interface PlannedField {
   field: string;
   kind: FieldKind;
-  raw: unknown;
+  /** The normalized value that counts as unchanged: the original's text, or null. */
+  asRead: string | null;
   rules: RuleResult;
   /** Set when the value goes to the model layer (cache or model). */
   cacheKey?: string;
@@ -62,10 +64,24 @@ export interface PreparedBatch {
 export type ModelAnswerSet = Record<string, string | null>;
 
 /** Whether a field's value goes past the rules: every text value in `always`, undecided ones in `fallback`. */
-function asksModel(config: NormalizationConfig, modelId: string | undefined, raw: unknown, rules: RuleResult): boolean {
-  if (modelId === undefined || config.llmMode === 'never' || typeof raw !== 'string') return false;
+function asksModel(config: NormalizationConfig, modelId: string | undefined, rules: RuleResult): boolean {
+  if (modelId === undefined || config.llmMode === 'never') return false;
   if (config.llmMode === 'always') return rules.value !== null;
   return !rules.confident;
+}
+
+/** Strings and numbers (as their exact text) go through the kind's rules; anything else is kept as it is, flagged. */
+function applyRulesTo(kind: FieldKind, original: OriginalValue): RuleResult {
+  switch (original.kind) {
+    case 'null':
+      return decided(null);
+    case 'text':
+      return applyRule(kind, original.text);
+    case 'too-long':
+      return decided(null, ['too-long']);
+    case 'not-text':
+      return decided(null, ['not-text']);
+  }
 }
 
 /**
@@ -84,13 +100,15 @@ export async function prepareBatch(
     fields: Object.entries(config.fields)
       .filter(([field]) => Object.hasOwn(record.attributes, field))
       .map(([field, kind]) => {
-        const raw = record.attributes[field];
-        const rules = applyRule(kind, raw);
+        const original = describeOriginal(record.attributes[field]);
+        const rules = applyRulesTo(kind, original);
+        // Only typed text is worth a model's time: a number's text is what the rules made of it.
         const cacheKey =
-          modelId !== undefined && asksModel(config, modelId, raw, rules)
-            ? valueCacheKey(kind, raw as string, modelId)
+          modelId !== undefined && original.kind === 'text' && original.isString && asksModel(config, modelId, rules)
+            ? valueCacheKey(kind, original.text, modelId)
             : undefined;
-        return { field, kind, raw, rules, ...(cacheKey ? { cacheKey } : {}) };
+        const asRead = original.kind === 'text' ? original.text : null;
+        return { field, kind, asRead, rules, ...(cacheKey ? { cacheKey } : {}) };
       }),
   }));
 
@@ -104,7 +122,7 @@ export async function prepareBatch(
     for (const field of record.fields) {
       if (!field.cacheKey || cached.has(field.cacheKey) || asked.has(field.cacheKey)) continue;
       asked.add(field.cacheKey);
-      questions.push({ recordId: record.id, field: field.field, kind: field.kind, value: field.raw as string });
+      questions.push({ recordId: record.id, field: field.field, kind: field.kind, value: field.asRead ?? '' });
       questionKeys.push(field.cacheKey);
     }
   }
@@ -187,7 +205,7 @@ export function finishBatch(
     for (const planned of record.fields) {
       const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
       normalizedData[planned.field] = value;
-      normalizationMeta[planned.field] = { source, changed: value !== planned.raw, flags };
+      normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags };
       if (planned.field === cityField) {
         normalizedData[`${cityField}Departamento`] = city?.departamento ?? null;
         normalizedData[`${cityField}CodigoDane`] = city?.codigoDane ?? null;

@@ -9,10 +9,11 @@ import {
   type ModelOutcome,
   type NormalizedRecord,
 } from '#shared/engine/batch-normalizer.ts';
+import { attributeTypeOf, describeOriginal, tooLongPrefix } from '#shared/engine/original-values.ts';
 import { RunTally } from '#shared/engine/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
-import type { LeadItem } from '#shared/stores/store-ports.ts';
+import type { LeadItem, OriginalExpectation } from '#shared/stores/store-ports.ts';
 import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
 
 const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
@@ -23,9 +24,9 @@ export interface ModelStepResult {
   usage: BatchUsage;
 }
 
-/** A lead to write: what was computed, from which originals. */
+/** A lead to write: what was computed, and what its originals must still be for it to hold. */
 export interface PendingWrite extends NormalizedRecord {
-  expectedOriginals: Record<string, unknown>;
+  expectedOriginals: Record<string, OriginalExpectation>;
   sourceHash: string;
 }
 
@@ -84,7 +85,7 @@ export async function postProcessStep(
 
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
   const writes: PendingWrite[] = normalized.map((record) => {
-    const expectedOriginals = originalsOf(byId.get(record.id) ?? {}, task.config);
+    const expectedOriginals = expectedOriginalsOf(byId.get(record.id) ?? {}, task.config);
     return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals) };
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
@@ -111,7 +112,7 @@ export async function writeResultsStep(
     selected: ids.length,
     normalized: 0,
     unchanged: 0,
-    skipped: { edited: 0, deleted: 0, missing: output.missing },
+    skipped: { edited: 0, deleted: 0, missing: output.missing, refused: 0 },
     fields: {},
     flags: {},
     usage: task.model?.value.usage ?? NO_USAGE,
@@ -125,8 +126,7 @@ export async function writeResultsStep(
       ? 'written'
       : await deps.leads.writeNormalization({
           leadId: write.id,
-          // Rebuilt per configured field: attributes absent when read must still be absent.
-          expectedOriginals: originalsOf(write.expectedOriginals, task.config),
+          expectedOriginals: write.expectedOriginals,
           normalizedData: write.normalizedData,
           normalizationMeta: write.normalizationMeta,
           normalizedAt,
@@ -135,8 +135,9 @@ export async function writeResultsStep(
         });
     if (outcome === 'changed') result.skipped.edited += 1;
     else if (outcome === 'deleted') result.skipped.deleted += 1;
+    else if (outcome === 'refused') result.skipped.refused += 1;
     else {
-      tally.add(write.expectedOriginals, write);
+      tally.add(valuesSeen(write.expectedOriginals), write);
       // Only values that were there can change: a field absent or null stays so.
       if (Object.values(write.normalizationMeta).some((meta) => meta.changed)) result.normalized += 1;
       else result.unchanged += 1;
@@ -163,7 +164,7 @@ export async function recordBatchFailureStep(
     selected: ids.length,
     normalized: 0,
     unchanged: 0,
-    skipped: { edited: 0, deleted: 0, missing: 0 },
+    skipped: { edited: 0, deleted: 0, missing: 0, refused: 0 },
     fields: {},
     flags: {},
     usage: NO_USAGE,
@@ -174,13 +175,34 @@ export async function recordBatchFailureStep(
   return result;
 }
 
-/** The configured fields' original values as read (absent ones as undefined). */
-export function originalsOf(item: LeadItem, config: NormalizationConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, item[field]]));
+/**
+ * Per configured field, what the original must still be when the normalization is written (see
+ * OriginalExpectation): small and JSON-safe whatever the value, so any attribute type travels
+ * through the runs table and compares the same way on DynamoDB and on the embedded store.
+ */
+export function expectedOriginalsOf(item: LeadItem, config: NormalizationConfig): Record<string, OriginalExpectation> {
+  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, expectationOf(item, field)]));
 }
 
-/** Stable hash of the originals a normalization was computed from. */
-export function hashOriginals(originals: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(originals).sort().map((field) => [field, originals[field] ?? null]));
+function expectationOf(item: LeadItem, field: string): OriginalExpectation {
+  if (!Object.hasOwn(item, field) || item[field] === undefined) return { absent: true };
+  const raw = item[field];
+  const original = describeOriginal(raw);
+  if (original.kind === 'text') return original.isString ? { string: original.text } : { number: original.text };
+  if (original.kind === 'too-long') return { startsWith: tooLongPrefix(raw as string) };
+  // Null and every other type normalize the same whatever the value: the type is all that matters.
+  return { type: attributeTypeOf(raw) as Extract<OriginalExpectation, { type: string }>['type'] };
+}
+
+/** For the tally: null where the original was null, absent where absent, a marker where there was a value. */
+function valuesSeen(expectations: Record<string, OriginalExpectation>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(expectations).map(([field, expected]) => [field, 'absent' in expected ? undefined : 'type' in expected && expected.type === 'NULL' ? null : true]),
+  );
+}
+
+/** Stable hash of what a normalization was computed from (the expected originals, kept on the lead for audit). */
+export function hashOriginals(expectations: Record<string, OriginalExpectation>): string {
+  const canonical = JSON.stringify(Object.keys(expectations).sort().map((field) => [field, expectations[field]]));
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

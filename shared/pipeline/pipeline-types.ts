@@ -61,7 +61,8 @@ export interface BatchResult {
   normalized: number;
   /** Leads normalized with nothing to change (stamped all the same). */
   unchanged: number;
-  skipped: { edited: number; deleted: number; missing: number };
+  /** `refused`: leads the store would not let hold their normalization (already near 400 KB). */
+  skipped: { edited: number; deleted: number; missing: number; refused: number };
   /** Per field: values seen (non-null originals) and values changed. */
   fields: Record<string, { total: number; changed: number }>;
   flags: Record<string, number>;

@@ -18,7 +18,8 @@ export type Flag =
   | 'unrecognized-education'
   | 'llm-rejected'
   | 'llm-unavailable'
-  | 'not-text';
+  | 'not-text'
+  | 'too-long';
 
 export interface CityCode {
   departamento: string;

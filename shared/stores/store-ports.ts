@@ -5,6 +5,33 @@
 
 export type LeadItem = Record<string, unknown>;
 
+/**
+ * Attributes the pipeline writes on a lead beside its originals. An original of the same name
+ * would be overwritten, so seeding refuses them and WriteResults never takes one for an original.
+ */
+export const PIPELINE_OWNED_ATTRIBUTES: readonly string[] = [
+  'normalizedData',
+  'normalizationMeta',
+  'normalizedAt',
+  'updatedAt',
+  'normalizationVersion',
+  'normalizationSourceHash',
+];
+
+/**
+ * What one configured original must still be for a normalization to be written: exactly the string
+ * or number it was normalized from; absent; for a too-long string, a string starting with the same
+ * too-long prefix; for any other type (its normalization is `not-text` whatever the value), a value
+ * of that type. Every form means the same on DynamoDB and on the embedded store (which cannot
+ * compare maps or lists with `=`), and none grows with the value.
+ */
+export type OriginalExpectation =
+  | { absent: true }
+  | { string: string }
+  | { number: string }
+  | { startsWith: string }
+  | { type: 'NULL' | 'BOOL' | 'B' | 'M' | 'L' | 'SS' | 'NS' | 'BS' };
+
 export interface DueLeadsQuery {
   /** A lead is due when it has no `normalizedAt`, or one strictly older than this ISO instant. */
   normalizedBefore: string;
@@ -22,8 +49,8 @@ export interface DueLeadsPage {
 
 export interface NormalizationWrite {
   leadId: string;
-  /** Original values as read, per configured field; `undefined` means the attribute was absent. */
-  expectedOriginals: Record<string, unknown>;
+  /** Per configured field, what its original must still be (see OriginalExpectation). */
+  expectedOriginals: Record<string, OriginalExpectation>;
   normalizedData: Record<string, string | null>;
   normalizationMeta: Record<string, unknown>;
   normalizedAt: string;
@@ -32,16 +59,39 @@ export interface NormalizationWrite {
   sourceHash: string;
 }
 
-/** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
-export type WriteOutcome = 'written' | 'changed' | 'deleted';
+/**
+ * `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone;
+ * `refused`: the store refused the write (a lead too large to hold its normalization).
+ */
+export type WriteOutcome = 'written' | 'changed' | 'deleted' | 'refused';
+
+/** One record to seed, with the line it came from (for the report). */
+export interface SeedRecord {
+  line: number;
+  item: LeadItem;
+}
+
+/**
+ * `inserted`: a new lead; `updated`: its originals differed, they were replaced and the lead is due
+ * again; `unchanged`: the same originals, the lead (and its normalization) left as it was;
+ * `kept`: it exists and `insertOnly` was asked; `rejected`: the store would refuse the item.
+ */
+export type SeedOutcome =
+  | { line: number; outcome: 'inserted' | 'updated' | 'unchanged' | 'kept' }
+  | { line: number; outcome: 'rejected'; reason: string };
 
 export interface LeadStore {
   findDue(query: DueLeadsQuery): Promise<DueLeadsPage>;
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
   /** Conditional update: only if the lead exists and every original field still equals what was read. Never writes originals. */
   writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
-  /** Seeding (local only): plain puts. */
+  /** Plain puts (tests and benchmarks set tables up with them). */
   putMany(items: readonly LeadItem[]): Promise<void>;
+  /**
+   * Seeding (local only): loads records without destroying anything, one outcome per record in
+   * order. Records must carry no pipeline-owned attribute and no lead id twice.
+   */
+  seed(records: readonly SeedRecord[], options: { insertOnly: boolean }): Promise<SeedOutcome[]>;
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;

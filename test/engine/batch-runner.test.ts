@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type NormalizationConfigInput } from '#shared/config/normalization-config.ts';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import type { InputRecord } from '#shared/engine/batch-normalizer.ts';
+import { TOO_LONG_BYTES } from '#shared/engine/original-values.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { answerEach, ScriptedModelClient } from '#test/fakes/scripted-model-client.ts';
 
@@ -131,6 +132,21 @@ describe('always and never modes', () => {
     const { runner } = setup({ model, config: { llmMode: 'always' } });
     await runner.normalize([lead('L1', { nombres: 'ANA', apellidos: 'N/A', ciudad: 'medellin' })]);
     expect(model.asked()).toEqual({ L1: { nombres: 'ANA', ciudad: 'medellin' } });
+  });
+
+  it('always: only typed text goes to the model, never a too-long value, a number or another type', async () => {
+    const model = new ScriptedModelClient({ answer: answerEach() });
+    const { runner } = setup({ model, config: { llmMode: 'always', fields: { nombres: 'personName', nota: 'text', ocupacionActual: 'occupation' } } });
+    const [result] = await runner.normalize([
+      lead('L1', { nombres: 'ANA', nota: 'x'.repeat(TOO_LONG_BYTES + 1), ocupacionActual: new Set(['a']) }),
+      lead('L2', { nombres: 12, nota: { a: 1 }, ocupacionActual: 'ingeniero' }),
+    ]);
+    expect(model.asked()).toEqual({ L1: { nombres: 'ANA' }, L2: { ocupacionActual: 'ingeniero' } });
+    expect(result?.normalizationMeta).toMatchObject({
+      nota: { source: 'rules', changed: false, flags: ['too-long'] },
+      ocupacionActual: { source: 'rules', changed: false, flags: ['not-text'] },
+    });
+    expect(result?.normalizedData).toMatchObject({ nota: null, ocupacionActual: null });
   });
 
   it('never: no model call at all', async () => {

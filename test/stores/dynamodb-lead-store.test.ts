@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureTables } from '#infra/local/local-tables.ts';
+import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
 import type { LeadItem, NormalizationWrite } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
@@ -128,7 +129,7 @@ describe('writeNormalization', () => {
 
   const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'L1',
-    expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
+    expectedOriginals: { nombres: { string: 'JUAN  perez' }, ciudad: { string: 'medellin' }, direccion: { absent: true }, vacio: { type: 'NULL' } },
     normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
     normalizedAt: '2025-06-02T12:00:00.000Z',
@@ -208,10 +209,19 @@ describe('writeNormalization', () => {
     expect(await readItem(tableName)).toBeUndefined();
   });
 
+  it('reports `refused` for a lead too large to take its normalization, instead of failing', async () => {
+    const { store, tableName } = await freshLeadStore();
+    // 100 bytes short of 400 KB: the normalization attributes do not fit.
+    const nearFull = { ...lead, nota: 'x'.repeat(MAX_ITEM_BYTES - 100 - itemBytes({ ...lead, nota: '' })) };
+    await store.putMany([nearFull]);
+    expect(await store.writeNormalization(write())).toBe('refused');
+    expect(await readItem(tableName)).toEqual(nearFull);
+  });
+
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
-    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: 'by the CRM' } }))).rejects.toThrow(/updatedAt/);
+    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
   });
 });
 
