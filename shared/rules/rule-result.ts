@@ -10,12 +10,13 @@ export const FIELD_KINDS = [
 
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
-/** Flags a normalized field can carry; the contract lists the first five by name. */
+/** Flags a normalized field can carry; the contract lists the first six by name. */
 export type Flag =
   | 'ambiguous-city'
   | 'unknown-city'
   | 'unparsed-address'
   | 'unrecognized-education'
+  | 'incomplete-education'
   | 'llm-rejected'
   | 'llm-unavailable'
   | 'not-text';
