@@ -1,3 +1,5 @@
+import type { CityResolution } from './city-resolution.ts';
+
 export const FIELD_KINDS = [
   'personName',
   'city',
@@ -34,6 +36,8 @@ export interface RuleResult {
   flags: Flag[];
   /** Only for `city` values that resolved to one municipality. */
   city?: CityCode;
+  /** Only for non-null `city` values: how the rule read them. */
+  cityResolution?: CityResolution;
 }
 
 export type Rule = (input: string) => RuleResult;
