@@ -53,7 +53,7 @@ const NUMBER_SIGNS = /[\uFF03\u2116]/g;
 // Decimal numbers stay one token (`Km 5.5`, `Km 5,5`); other `.`, `,`, `;` and `:` separate words.
 const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;:.]+|[.,;:]/gu;
 /** `B/ San Fernando`, `b/san antonio`: barrio written `b/`. */
-const BARRIO_SLASH_PREFIX = /^b\/(?=\P{N}|$)/iu;
+const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/]*$)/iu;
 const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
 const ONLY_DIGITS = /^\p{N}+$/u;
 const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;

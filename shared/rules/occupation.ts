@@ -32,7 +32,9 @@ const ROLE_ACRONYMS: ReadonlySet<string> = new Set([
   'SAP', 'CRM', 'PMO', 'IT',
 ]);
 
-const isRoleAcronym = (core: string): boolean => core.length <= 6 && ROLE_ACRONYMS.has(core.toUpperCase());
+/** A role acronym, or a slash compound of them (`UX/UI`). */
+const isRoleAcronym = (core: string): boolean =>
+  core.split('/').every((part) => part.length <= 6 && ROLE_ACRONYMS.has(part.toUpperCase()));
 
 const ENGINEER_TITLES: ReadonlySet<string> = new Set(['ingeniero', 'ingeniera']);
 
