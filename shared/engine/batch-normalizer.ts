@@ -5,7 +5,8 @@ import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
 import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
-import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
+import type { CityResolution } from '#shared/rules/city-resolution.ts';
+import { inputFlagsOf, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
 import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
@@ -20,6 +21,8 @@ export interface FieldMeta {
   source: ValueSource;
   changed: boolean;
   flags: Flag[];
+  /** City fields: how the rules read the typed value (also when a model answered it), for audit and review order. */
+  resolution?: CityResolution;
 }
 
 export interface NormalizedRecord {
@@ -187,7 +190,8 @@ export function finishBatch(
     for (const planned of record.fields) {
       const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
       normalizedData[planned.field] = value;
-      normalizationMeta[planned.field] = { source, changed: value !== planned.raw, flags };
+      const resolution = planned.rules.cityResolution;
+      normalizationMeta[planned.field] = { source, changed: value !== planned.raw, flags, ...(resolution ? { resolution } : {}) };
       if (planned.field === cityField) {
         normalizedData[`${cityField}Departamento`] = city?.departamento ?? null;
         normalizedData[`${cityField}CodigoDane`] = city?.codigoDane ?? null;
@@ -214,7 +218,8 @@ function resolveField(
   const cachedEntry = cached.get(planned.cacheKey);
   const entry = cachedEntry ?? fresh.get(planned.cacheKey);
   if (entry?.accepted) {
-    return { value: entry.value, flags: entry.flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
+    const flags = [...new Set([...inputFlagsOf(planned.rules), ...entry.flags])];
+    return { value: entry.value, flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
   }
   if (entry || outcome.kind === 'answered') return fromRules(['llm-rejected']);
   return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);

@@ -42,6 +42,11 @@ export interface RuleResult {
 
 export type Rule = (input: string) => RuleResult;
 
+/** Flags that describe the typed input, not a doubt about the value: a model answer never drops them (contract §0). */
+const INPUT_FLAGS: ReadonlySet<Flag> = new Set(['incomplete-education']);
+
+export const inputFlagsOf = (result: RuleResult): Flag[] => result.flags.filter((flag) => INPUT_FLAGS.has(flag));
+
 export const decided = (value: string | null, flags: Flag[] = []): RuleResult => ({
   value,
   confident: true,
