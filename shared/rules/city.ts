@@ -399,7 +399,9 @@ function lookup(cleaned: string): Found {
     const outcome = lookupMisspelling(reading.words, reading.hint);
     if (outcome.kind !== 'none') return { outcome, reading, hintApplied: reading.hint !== undefined };
   }
-  return { outcome: NONE, reading: undefined, hintApplied: false };
+  // Nothing matched, but a typed hint still says where the city is (for review, and for a model's answer).
+  const hinted = readings.find((reading) => reading.hint !== undefined);
+  return { outcome: NONE, reading: hinted, hintApplied: hinted !== undefined };
 }
 
 function riskOf(outcome: Outcome, readingRisk: boolean): CityRisk {
