@@ -21,7 +21,7 @@ export interface Explanation {
 }
 
 const FLAG_MEANINGS: Partial<Record<Flag, string>> = {
-  'ambiguous-city': 'several municipalities carry this name',
+  'ambiguous-city': 'more than one municipality fits equally well',
   'unknown-city': 'no Colombian municipality matched',
   'unparsed-address': 'not urban grid nomenclature',
   'unrecognized-education': 'no level word the rules know',
