@@ -5,6 +5,7 @@ import { AthenaQueryError } from '#shared/stores/athena-query-runner.ts';
 import { UsageError } from './cli-config.ts';
 import { registerAnalyticsCommand } from './analytics-command.ts';
 import { registerEvalCommand } from './eval-command.ts';
+import { registerExplainCommand } from './explain-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
 import { registerNormalizeCommand } from './normalize-command.ts';
 import { registerRunCommand } from './run-command.ts';
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerNormalizeCommand(program);
 registerEvalCommand(program);
+registerExplainCommand(program);
 registerSeedCommand(program);
 registerRunCommand(program);
 registerLeadsCommand(program);

@@ -5,7 +5,8 @@ import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
 import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
-import { decided, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
+import type { CityResolution } from '#shared/rules/city-resolution.ts';
+import { decided, inputFlagsOf, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
 import { describeOriginal, type OriginalValue } from './original-values.ts';
 import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
 
@@ -21,6 +22,8 @@ export interface FieldMeta {
   source: ValueSource;
   changed: boolean;
   flags: Flag[];
+  /** City fields: how the rules read the typed value (also when a model answered it), for audit and review order. */
+  resolution?: CityResolution;
 }
 
 export interface NormalizedRecord {
@@ -205,7 +208,8 @@ export function finishBatch(
     for (const planned of record.fields) {
       const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
       normalizedData[planned.field] = value;
-      normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags };
+      const resolution = planned.rules.cityResolution;
+      normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags, ...(resolution ? { resolution } : {}) };
       if (planned.field === cityField) {
         normalizedData[`${cityField}Departamento`] = city?.departamento ?? null;
         normalizedData[`${cityField}CodigoDane`] = city?.codigoDane ?? null;
@@ -232,7 +236,8 @@ function resolveField(
   const cachedEntry = cached.get(planned.cacheKey);
   const entry = cachedEntry ?? fresh.get(planned.cacheKey);
   if (entry?.accepted) {
-    return { value: entry.value, flags: entry.flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
+    const flags = [...new Set([...inputFlagsOf(planned.rules), ...entry.flags])];
+    return { value: entry.value, flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
   }
   if (entry || outcome.kind === 'answered') return fromRules(['llm-rejected']);
   return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);

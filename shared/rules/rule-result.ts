@@ -1,3 +1,5 @@
+import type { CityResolution } from './city-resolution.ts';
+
 export const FIELD_KINDS = [
   'personName',
   'city',
@@ -10,12 +12,13 @@ export const FIELD_KINDS = [
 
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
-/** Flags a normalized field can carry; the contract lists the first five by name. */
+/** Flags a normalized field can carry; the contract lists the first six by name. */
 export type Flag =
   | 'ambiguous-city'
   | 'unknown-city'
   | 'unparsed-address'
   | 'unrecognized-education'
+  | 'incomplete-education'
   | 'llm-rejected'
   | 'llm-unavailable'
   | 'not-text'
@@ -34,9 +37,16 @@ export interface RuleResult {
   flags: Flag[];
   /** Only for `city` values that resolved to one municipality. */
   city?: CityCode;
+  /** Only for non-null `city` values: how the rule read them. */
+  cityResolution?: CityResolution;
 }
 
 export type Rule = (input: string) => RuleResult;
+
+/** Flags that describe the typed input, not a doubt about the value: a model answer never drops them (contract §0). */
+const INPUT_FLAGS: ReadonlySet<Flag> = new Set(['incomplete-education']);
+
+export const inputFlagsOf = (result: RuleResult): Flag[] => result.flags.filter((flag) => INPUT_FLAGS.has(flag));
 
 export const decided = (value: string | null, flags: Flag[] = []): RuleResult => ({
   value,

@@ -30,7 +30,7 @@ describe('rules only (no model)', () => {
       normalizedData: { nombres: 'Juan Carlos', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
       normalizationMeta: {
         nombres: { source: 'rules', changed: true, flags: [] },
-        ciudad: { source: 'rules', changed: true, flags: [] },
+        ciudad: { source: 'rules', changed: true, flags: [], resolution: expect.objectContaining({ match: 'exact', risk: 0 }) },
       },
     });
     expect(record.attributes).toEqual({ leadId: 'L1', nombres: 'JUAN CARLOS', ciudad: 'medellin', email: 'x@example.com' });
@@ -45,8 +45,35 @@ describe('rules only (no model)', () => {
       ciudadCodigoDane: null,
       nivelEducativo: 'Posgrado',
     });
-    expect(result?.normalizationMeta.ciudad).toEqual({ source: 'rules', changed: false, flags: ['unknown-city'] });
+    expect(result?.normalizationMeta.ciudad).toEqual({
+      source: 'rules',
+      changed: false,
+      flags: ['unknown-city'],
+      resolution: expect.objectContaining({ outcome: 'unknown', risk: 4 }),
+    });
     expect(result?.normalizationMeta.nivelEducativo?.flags).toEqual(['unrecognized-education']);
+  });
+
+  it('records in normalizationMeta how each city was read, and nothing of the kind for other fields', async () => {
+    const { runner } = setup();
+    const [retiro, villarica] = await runner.normalize([
+      lead('L1', { ciudad: 'El Retiro, Antioquia', nombres: 'ANA' }),
+      lead('L2', { ciudad: 'Villarica' }),
+    ]);
+    expect(retiro?.normalizationMeta.ciudad?.resolution).toEqual({
+      outcome: 'resolved',
+      match: 'exact',
+      matchedName: 'Retiro',
+      distance: null,
+      hint: { departmentCode: '05', department: 'Antioquia', applied: true },
+      articleDropped: true,
+      abbreviationExpanded: false,
+      suffixDropped: false,
+      candidates: [],
+      risk: 1,
+    });
+    expect(retiro?.normalizationMeta.nombres).not.toHaveProperty('resolution');
+    expect(villarica?.normalizationMeta.ciudad?.resolution).toMatchObject({ outcome: 'ambiguous', candidates: ['19845', '73873'] });
   });
 
   it('marks an unchanged value as not changed', async () => {
@@ -78,7 +105,7 @@ describe('fallback mode', () => {
     expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'llm', changed: true, flags: [] });
     // "Bogotá" resolves, but shares nothing with "Springfield": a hallucination.
     expect(result?.normalizedData.ciudad).toBe('Springfield');
-    expect(result?.normalizationMeta.ciudad).toEqual({ source: 'rules', changed: false, flags: ['unknown-city', 'llm-rejected'] });
+    expect(result?.normalizationMeta.ciudad).toMatchObject({ source: 'rules', changed: false, flags: ['unknown-city', 'llm-rejected'] });
   });
 
   it('accepts a resolvable city close to the input, with its derived fields', async () => {
@@ -87,6 +114,8 @@ describe('fallback mode', () => {
     const [result] = await runner.normalize([lead('L1', { ciudad: 'Neiba' })]);
     expect(result?.normalizedData).toEqual({ ciudad: 'Neiva', ciudadDepartamento: 'Huila', ciudadCodigoDane: '41001' });
     expect(result?.normalizationMeta.ciudad?.source).toBe('llm');
+    // The resolution still says why the rules could not decide: the review queue sees the model's pick among ties.
+    expect(result?.normalizationMeta.ciudad?.resolution).toMatchObject({ outcome: 'ambiguous', candidates: ['17486', '41001'] });
   });
 
   it('treats a missing answer as rejected', async () => {
@@ -147,6 +176,14 @@ describe('always and never modes', () => {
       ocupacionActual: { source: 'rules', changed: false, flags: ['not-text'] },
     });
     expect(result?.normalizedData).toMatchObject({ nota: null, ocupacionActual: null });
+  });
+
+  it('always: a flag that describes the input survives a model answer', async () => {
+    const model = new ScriptedModelClient({ answer: answerEach((field) => (field === 'nivelEducativo' ? 'Bachiller' : null)) });
+    const { runner } = setup({ model, config: { llmMode: 'always' } });
+    const [result] = await runner.normalize([lead('L1', { nivelEducativo: 'Bachillerato incompleto' })]);
+    expect(result?.normalizedData.nivelEducativo).toBe('Bachiller');
+    expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'llm', changed: true, flags: ['incomplete-education'] });
   });
 
   it('never: no model call at all', async () => {
