@@ -12,7 +12,7 @@ import { itemFromJson } from '#shared/io/dynamodb-json.ts';
 import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
-import { UsageError } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
 
 const SAMPLE_USERS = 200;
 const SAMPLE_CHAT_ITEMS = 1_500;

@@ -9,6 +9,7 @@ import {
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** Model options every command that normalizes accepts. */
 export interface ModelOptions {
@@ -16,10 +17,6 @@ export interface ModelOptions {
   model?: string;
   baseUrl?: string;
   config?: string;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 export async function readJsonConfigFile(path: string): Promise<Record<string, unknown>> {

@@ -3,7 +3,8 @@ import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { evaluateDataset, labeledItemSchema, type EvaluationReport, type LabeledItem, type Rate } from '#shared/eval/evaluate-dataset.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
-import { cliModelClient, loadCliConfig, UsageError, type ModelOptions } from './cli-config.ts';
+import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
 
 export const BUNDLED_LABELED_SET = 'data/eval/leads.labeled.jsonl';
 

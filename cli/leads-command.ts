@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { createRecordWriter } from '#shared/io/record-writer.ts';
-import { UsageError } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
 import { localStores } from './local-stores.ts';
 
 const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
+import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
