@@ -18,7 +18,7 @@ export const EXIT_RUNTIME_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Errors named as the pipeline's contract whose message is already written for the user. */
-const USAGE_ERROR_NAMES = new Set(['UsageError', 'Config.Invalid', 'Athena.QueryFailed']);
+const USAGE_ERROR_NAMES = new Set(['UsageError', 'Config.Invalid', 'Athena.QueryFailed', 'Input.Invalid', 'Input.AmbiguousField']);
 const RUNTIME_ERROR_NAMES = new Set(['RuntimeFailure', 'Local.StoreInUse']);
 
 const FILE_ERROR_TEXT: Record<string, string> = {
