@@ -13,6 +13,7 @@ import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
 import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
 
 const SAMPLE_USERS = 200;
 const SAMPLE_CHAT_ITEMS = 1_500;
@@ -194,6 +195,7 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--output <file>', 'where to write the page', '.normflow/analytics-report.html')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: { output: string; dataDir: string }) => {
+      await checkDataDir(options.dataDir);
       await withLocalAnalytics(options.dataDir, async (local) => {
         await writeFile(options.output, renderAnalyticsReport(await collectReportData(local)));
         console.log(`report written to ${options.output}`);

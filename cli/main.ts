@@ -11,6 +11,10 @@ function commandNamed(args: readonly string[]): string | undefined {
 
 const SUCCESSFUL_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
 
+// Ctrl-C or a kill ends the process through `exit`, where unfinished output files are removed.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   // Stack traces (shown with --debug) then point at the TypeScript sources, not the bundle.

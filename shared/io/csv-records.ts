@@ -43,7 +43,7 @@ export const MAX_QUOTED_RECORD_CHARS = 1024 * 1024;
  */
 export async function* csvRows(
   lines: AsyncIterable<TextLine>,
-  options: { delimiter?: CsvDelimiter; onDelimiter?: (delimiter: CsvDelimiter, sniffed: boolean) => void } = {},
+  options: { delimiter?: CsvDelimiter; onDelimiter?: (sniffed: CsvDelimiter) => void } = {},
 ): AsyncGenerator<CsvRow> {
   const source = lines[Symbol.asyncIterator]();
   /** Lines read ahead while looking for a closing quote, given back when it was a stray one. */
@@ -68,7 +68,7 @@ export async function* csvRows(
     if (first.text.trim() === '') continue;
     if (!delimiter) {
       delimiter = sniffDelimiter(first.text);
-      options.onDelimiter?.(delimiter, true);
+      options.onDelimiter?.(delimiter);
     }
     const taken = [first];
     let open = countQuotes(first.text) % 2 === 1;

@@ -1,4 +1,5 @@
 import { FieldNameMatcher } from '#shared/config/field-names.ts';
+import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
 import { csvRows, type CsvDelimiter } from './csv-records.ts';
 import type { TextEncodingName } from './text-decoding.ts';
@@ -22,8 +23,10 @@ export interface ReadOptions {
   delimiter?: CsvDelimiter;
   /** How the input is being read, when it is worth saying (an encoding other than UTF-8); once each. */
   onNotice?: (message: string) => void;
-  /** CSV: the columns as read (normflow's computed ones left out), before the first item. */
-  onColumns?: (columns: readonly string[]) => void;
+  /** The format read (known once the text starts, for standard input), before the first item. */
+  onFormat?: (format: RecordFormat) => void;
+  /** CSV: the columns as read (normflow's computed ones left out) and the delimiter, before the first item. */
+  onColumns?: (columns: readonly string[], delimiter: CsvDelimiter) => void;
   /** Called with the bytes read so far (for a progress bar). */
   onBytes?: (bytesRead: number) => void;
 }
@@ -64,6 +67,7 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     }
     format = peeked.at(-1)?.text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
   }
+  options.onFormat?.(format);
   async function* allLines(): AsyncGenerator<TextLine> {
     yield* peeked;
     yield* lines;
@@ -102,16 +106,20 @@ interface CsvHeader {
   /** Per position: the column's name, or undefined for a column normflow computed (dropped). */
   names: Array<string | undefined>;
   extraAt: number;
+  /** A file normflow wrote (it has computed columns): its formula-neutralized cells are restored. */
+  writtenByNormflow: boolean;
 }
 
 async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
   let header: CsvHeader | undefined;
-  for await (const row of csvRows(lines, options.delimiter ? { delimiter: options.delimiter } : {})) {
+  let delimiter = options.delimiter ?? ',';
+  const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
+  for await (const row of csvRows(lines, dialect)) {
     if (!header) {
       if (row.kind === 'malformed') throw new InputFormatError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
       if (row.raw.includes('\uFFFD')) throw new InputFormatError(`the CSV header (line ${row.line}) ${undecodable()}`);
       header = readHeader(row.fields);
-      options.onColumns?.(header.names.filter((name): name is string => name !== undefined));
+      options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
       continue;
     }
     if (row.kind === 'malformed') {
@@ -130,8 +138,10 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
       continue;
     }
     const record: Record<string, unknown> = {};
+    const restore = header.writtenByNormflow;
     names.forEach((name, index) => {
-      if (name !== undefined) record[name] = row.fields[index];
+      const value = row.fields[index] ?? '';
+      if (name !== undefined) record[name] = restore ? restoreFormulaCell(value) : value;
     });
     if (header.extraAt >= 0) {
       const extra = parseExtra(row.fields[header.extraAt] ?? '');
@@ -145,11 +155,15 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
   }
 }
 
-/** Column names as typed (an empty one becomes `_column<N>`); normflow's computed columns are recognised and dropped. */
+/**
+ * Column names as typed (an empty one becomes `_column<N>`). normflow's computed columns are
+ * recognised and dropped: they are computed again, never taken for originals.
+ */
 function readHeader(fields: readonly string[]): CsvHeader {
   const names: Array<string | undefined> = [];
   const seen = new Map<string, number>();
   let extraAt = -1;
+  let writtenByNormflow = false;
   fields.forEach((field, index) => {
     if (field === EXTRA_COLUMN) {
       extraAt = index;
@@ -157,6 +171,7 @@ function readHeader(fields: readonly string[]): CsvHeader {
       return;
     }
     if (isComputedColumn(field)) {
+      writtenByNormflow = true;
       names.push(undefined);
       return;
     }
@@ -166,7 +181,7 @@ function readHeader(fields: readonly string[]): CsvHeader {
     seen.set(name, index);
     names.push(name);
   });
-  return { names, extraAt };
+  return { names, extraAt, writtenByNormflow };
 }
 
 /** The attributes a written CSV kept as JSON in `_extra` (those only later records had), computed ones left out. */
