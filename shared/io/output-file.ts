@@ -51,7 +51,10 @@ export async function openOutputFile(path: string): Promise<OutputFile> {
   if (existing && !existing.isFile()) return direct(path, await openStream(path, { flags: 'w' }));
 
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const stream = await openStream(temporary, { flags: 'wx', mode: existing ? existing.mode & 0o777 : 0o666, flush: true });
+  // A failure to create the temporary file (a read-only folder) is reported for the file asked for.
+  const stream = await openStream(temporary, { flags: 'wx', mode: existing ? existing.mode & 0o777 : 0o666, flush: true }).catch((error: NodeJS.ErrnoException) => {
+    throw naming(error, path);
+  });
   pendingTemporaryFiles.add(temporary);
   removePendingOnExit();
   const file = direct(path, stream);
@@ -79,7 +82,7 @@ async function openStream(path: string, options: { flags: string; mode?: number;
 function direct(name: string, stream: WriteStream): OutputFile {
   let failure: Error | undefined;
   // A failed write (ENOSPC) may come when nothing waits on the stream; it is kept and thrown by the next call.
-  stream.on('error', (error) => (failure ??= error));
+  stream.on('error', (error) => (failure ??= naming(error, name)));
   const check = () => {
     if (failure) throw failure;
   };
@@ -88,12 +91,12 @@ function direct(name: string, stream: WriteStream): OutputFile {
     stream,
     async write(chunk) {
       check();
-      if (!stream.write(chunk)) await once(stream, 'drain');
+      if (!stream.write(chunk)) await once(stream, 'drain').catch((error: Error) => Promise.reject(naming(error, name)));
     },
     async commit() {
       check();
       stream.end();
-      await once(stream, 'close');
+      await once(stream, 'close').catch((error: Error) => Promise.reject(naming(error, name)));
       check();
     },
     async abort() {
@@ -101,6 +104,12 @@ function direct(name: string, stream: WriteStream): OutputFile {
       if (!stream.closed) await once(stream, 'close').catch(() => undefined);
     },
   };
+}
+
+/** The error with the path of the file asked for (a write error has none; an open error names the temporary file). */
+function naming(error: NodeJS.ErrnoException, path: string): NodeJS.ErrnoException {
+  error.path = path;
+  return error;
 }
 
 function standardOutput(): OutputFile {

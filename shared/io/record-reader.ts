@@ -60,10 +60,10 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
   let format = options.format ?? (input === STDIO ? undefined : formatOfPath(input));
   const peeked: TextLine[] = [];
   if (!format) {
-    // JSON lines start with `{`; a CSV header never does.
-    for await (const line of lines) {
-      peeked.push(line);
-      if (line.text.trim() !== '') break;
+    // JSON lines start with `{`; a CSV header never does. (Lines are pulled one by one: a `break` would close the stream.)
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      peeked.push(next.value);
+      if (next.value.text.trim() !== '') break;
     }
     format = peeked.at(-1)?.text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
   }
