@@ -23,7 +23,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .name('normflow')
     .description('Normalize messy user-typed records with deterministic rules plus an LLM, offline or on AWS.')
     .version(packageJson.version, '-V, --version', 'print the normflow version')
-    .option('--debug', 'show the stack trace of an unexpected failure')
+    .option('--debug', 'show the stack trace of a failure')
     .exitOverride()
     .configureOutput({
       // Commander's own messages (unknown option, missing argument) become one `normflow:` line too.
