@@ -13,7 +13,7 @@ export const CLI_ENTRY = new URL('../dist/cli/main.js', import.meta.url);
 const BUILD_FILES = ['package.json', 'bin/cli-build.mjs'];
 
 /** Whether the build is missing or older than any file it was built from. */
-export function isCliBuildStale() {
+function isCliBuildStale() {
   let built;
   let inputs;
   try {
@@ -32,7 +32,7 @@ export function isCliBuildStale() {
   return false;
 }
 
-export async function buildCli() {
+async function buildCli() {
   const { build } = await import('esbuild');
   rmSync(OUT_DIR, { recursive: true, force: true });
   const result = await build({

@@ -9,17 +9,13 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** An expected failure of the work itself (a disk, a lock, a failed run). Exit 1. */
-export class RuntimeFailure extends Error {
-  override readonly name = 'RuntimeFailure';
-}
-
-export const EXIT_RUNTIME_FAILURE = 1;
+const EXIT_RUNTIME_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Errors named as the pipeline's contract whose message is already written for the user. */
 const USAGE_ERROR_NAMES = new Set(['UsageError', 'Config.Invalid', 'Athena.QueryFailed', 'Input.Invalid', 'Input.AmbiguousField']);
-const RUNTIME_ERROR_NAMES = new Set(['RuntimeFailure', 'Local.StoreInUse']);
+/** Expected failures of the work itself (a lock held by another process). */
+const RUNTIME_ERROR_NAMES = new Set(['Local.StoreInUse']);
 
 const FILE_ERROR_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',

@@ -6,7 +6,7 @@ export type Handler = (event: unknown, context: Context) => Promise<unknown>;
  * The deployed handler module behind each function name the state machines use, imported only
  * when a run needs it. Spelled out (not a computed import path) so the CLI bundle carries them.
  */
-export const LOCAL_HANDLERS: Readonly<Record<string, () => Promise<{ handler: unknown }>>> = {
+const LOCAL_HANDLERS: Readonly<Record<string, () => Promise<{ handler: unknown }>>> = {
   'load-config': () => import('#functions/load-config.ts'),
   'select-leads': () => import('#functions/select-leads.ts'),
   'invoke-model': () => import('#functions/invoke-model.ts'),

@@ -5,7 +5,7 @@
  *   <attribute>, normalizedData.<attribute>[, normalizedData.<derived>…], normalizationMeta.<attribute>.flags
  *   … every attribute in turn …, normalizationMeta, _extra
  */
-export const NORMALIZED_PREFIX = 'normalizedData.';
+const NORMALIZED_PREFIX = 'normalizedData.';
 export const META_COLUMN = 'normalizationMeta';
 export const EXTRA_COLUMN = '_extra';
 

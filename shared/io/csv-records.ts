@@ -1,4 +1,4 @@
-import type { TextLine } from './text-lines.ts';
+import { MAX_LINE_CHARS, type TextLine } from './text-lines.ts';
 
 export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
@@ -13,7 +13,7 @@ export function delimiterNamed(value: string): CsvDelimiter | undefined {
  * The delimiter of a header line: the candidate found most often outside quotes, ties going to
  * the earlier of `,` `;` tab `|`; a header with none of them is one column, read with `,`.
  */
-export function sniffDelimiter(headerLine: string): CsvDelimiter {
+function sniffDelimiter(headerLine: string): CsvDelimiter {
   const counts = new Map<string, number>();
   let quoted = false;
   for (const char of headerLine) {
@@ -62,7 +62,7 @@ export async function* csvRows(
 
   for (let first = await nextLine(); first; first = await nextLine()) {
     if (first.tooLong) {
-      yield { kind: 'malformed', line: first.number, reason: 'line longer than 16 MiB', raw: first.text };
+      yield { kind: 'malformed', line: first.number, reason: `line longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB`, raw: first.text };
       continue;
     }
     if (first.text.trim() === '') continue;
@@ -108,7 +108,7 @@ function countQuotes(text: string): number {
 }
 
 /** Splits one record's text into its values (RFC 4180 quoting), or says what is wrong with it. */
-export function splitCsvRecord(text: string, delimiter: CsvDelimiter): { fields: string[] } | { error: string } {
+function splitCsvRecord(text: string, delimiter: CsvDelimiter): { fields: string[] } | { error: string } {
   const fields: string[] = [];
   const isPadding = (char: string | undefined) => char === ' ' || (char === '\t' && delimiter !== '\t');
   let index = 0;

@@ -3,7 +3,7 @@ import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
 import { csvRows, type CsvDelimiter } from './csv-records.ts';
 import type { TextEncodingName } from './text-decoding.ts';
-import { textLines, type TextLine } from './text-lines.ts';
+import { MAX_LINE_CHARS, textLines, type TextLine } from './text-lines.ts';
 import { openTextSource, STDIO } from './text-source.ts';
 
 export type RecordFormat = 'jsonl' | 'csv';
@@ -79,7 +79,7 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
 async function* readJsonLines(lines: AsyncIterable<TextLine>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
   for await (const { text, number: line, tooLong } of lines) {
     if (tooLong) {
-      yield { kind: 'rejected', line, reason: 'line longer than 16 MiB', raw: text };
+      yield { kind: 'rejected', line, reason: `line longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB`, raw: text };
       continue;
     }
     if (text.trim() === '') continue;

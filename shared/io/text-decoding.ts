@@ -7,8 +7,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
  * without saying so: see `DecodedText.invalidBytes`.
  */
 
-export const TEXT_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
-export type TextEncodingName = (typeof TEXT_ENCODINGS)[number];
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 const ENCODING_ALIASES: Readonly<Record<string, TextEncodingName>> = {
   'utf-8': 'utf-8',
@@ -103,7 +102,7 @@ function sequenceLength(bytes: Uint8Array, index: number): number {
 }
 
 /** UTF-16 without a byte-order mark shows as NUL bytes in every other position of its start. */
-export function utf16WithoutBom(start: Uint8Array): TextEncodingName | undefined {
+function utf16WithoutBom(start: Uint8Array): TextEncodingName | undefined {
   let even = 0;
   let odd = 0;
   for (let index = 0; index < start.length; index += 1) {
