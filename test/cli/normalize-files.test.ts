@@ -220,3 +220,20 @@ describe('files: standard input and output, the input is never the output, nothi
     expect((await readdir(dir)).some((name) => name.includes('never.csv'))).toBe(false);
   });
 });
+
+describe('eval --config with your own column names', () => {
+  it('scores a labeled set whose names match the configured fields case- and accent-insensitively', async () => {
+    const items = [
+      { id: '1', input: { NOMBRES: 'ANGEL  DAVID', 'ciudad de residencia': 'medellin' }, expected: { NOMBRES: 'Angel David', 'Ciudad de residencia': 'Medellín', 'ciudad de residencia departamento': 'Antioquia' } },
+      { id: '2', input: { NOMBRES: 'maria', 'ciudad de residencia': 'cali' }, expected: { NOMBRES: 'Maria', 'Ciudad de residencia': 'Santiago de Cali' } },
+    ];
+    await writeFile(at('labels.jsonl'), items.map((item) => JSON.stringify(item)).join('\n'));
+    await writeFile(at('labels-config.json'), JSON.stringify({ fields: { Nombres: 'personName', 'Ciudad de residencia': 'city' } }));
+    const result = await normflow('eval', '--dataset', 'labels.jsonl', '--config', 'labels-config.json', '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { records: number; accuracy: { hits: number; total: number }; fieldAccuracy: Record<string, unknown> };
+    expect(report.records).toBe(2);
+    expect(report.accuracy).toMatchObject({ hits: 5, total: 5 });
+    expect(Object.keys(report.fieldAccuracy).sort()).toEqual(['Ciudad de residencia', 'Ciudad de residencia Departamento', 'Nombres']);
+  });
+});
