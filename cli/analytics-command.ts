@@ -14,7 +14,8 @@ import { seedItems } from '#shared/stores/dynamodb-seeding.ts';
 import type { SeedRecord } from '#shared/stores/store-ports.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
-import { UsageError } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
 import { formatSeedCounts, reportRejectedLines, type SeedCounts, type SeedResult } from './seed-command.ts';
 
 const SAMPLE_USERS = 200;
@@ -234,6 +235,7 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--output <file>', 'where to write the page', '.normflow/analytics-report.html')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: { output: string; dataDir: string }) => {
+      await checkDataDir(options.dataDir);
       await withLocalAnalytics(options.dataDir, async (local) => {
         await writeFile(options.output, renderAnalyticsReport(await collectReportData(local)));
         console.log(`report written to ${options.output}`);

@@ -9,6 +9,7 @@ import {
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** Model options every command that normalizes accepts. */
 export interface ModelOptions {
@@ -18,24 +19,34 @@ export interface ModelOptions {
   config?: string;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 export async function readJsonConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}`);
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new UsageError(`config file ${path} is not a JSON object`);
+    // Notepad starts UTF-8 files with a byte-order mark.
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${whereJsonBroke(text, error as Error)}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path} is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** `line 3, column 5: Expected ',' or '}' after property value` from a JSON.parse error. */
+function whereJsonBroke(text: string, error: Error): string {
+  const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined) return /end of JSON input/.test(error.message) ? `it ends too early (${reason})` : reason;
+  const before = text.replace(/^\uFEFF/, '').slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}: ${reason}`;
 }
 
 /** Command-line model flags as a config layer (they win over every file and table). */

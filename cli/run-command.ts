@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
+import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { reportRejectedLines, seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
@@ -57,12 +59,21 @@ export function formatPipelineSummary(summary: RunSummary): string {
   return lines.join('\n');
 }
 
+/** A run whose batches failed succeeded as an execution, but not every due lead was normalized: exit 1. */
+function failWhenBatchesFailed(summary: Partial<RunSummary> | null): void {
+  const failed = summary?.counts?.failedBatches ?? 0;
+  if (failed === 0) return;
+  console.error(`normflow: ${failed} batch(es) failed (${summary?.counts?.failed ?? 0} lead(s) not normalized; they stay due for the next run)`);
+  process.exitCode = 1;
+}
+
 async function runLocally(options: RunOptions): Promise<void> {
   const input = executionInput(options);
   const provider = parseProviderFlag(options.provider);
   const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
   const override = mergeConfigLayers(fileLayer, modelFlagsLayer(options));
 
+  if (!options.seedIfEmpty) await checkDataDir(options.dataDir);
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
   try {
     Object.assign(process.env, local.env, {
@@ -99,12 +110,13 @@ async function runLocally(options: RunOptions): Promise<void> {
     });
     if (showProgress && batchesDone > 0) process.stderr.write('\n');
     if (result.status === 'FAILED') {
-      console.error(`execution failed: ${result.error?.name}: ${result.error?.message}`);
+      console.error(`normflow: execution failed: ${result.error?.name}: ${result.error?.message}`);
       process.exitCode = 1;
       return;
     }
     const output = result.output as Partial<RunSummary> & { status?: string; reason?: string };
     console.log('counts' in output ? formatPipelineSummary(output as RunSummary) : `${output.status}: ${output.reason}`);
+    failWhenBatchesFailed(output);
   } finally {
     await local.close();
   }
@@ -131,6 +143,7 @@ export function registerRunCommand(program: Command): void {
         if (!options.stateMachineArn) throw new UsageError('--aws needs --state-machine-arn ARN');
         const result = await runOnAws(options.stateMachineArn, executionInput(options));
         if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        else failWhenBatchesFailed(result.output as Partial<RunSummary> | null);
         return;
       }
       await runLocally(options);

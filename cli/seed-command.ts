@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
-import { formatOfPath, readRecords } from '#shared/io/record-reader.ts';
+import { foldFieldName } from '#shared/config/field-names.ts';
+import type { CsvDelimiter } from '#shared/io/csv-records.ts';
+import { readRecords } from '#shared/io/record-reader.ts';
+import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
 import { loadCliConfig } from './cli-config.ts';
+import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
 import { localStores } from './local-stores.ts';
 
 /** Records read, checked against the table and written per round (one BatchGetItem of 100 keys). */
@@ -30,25 +34,32 @@ export interface SeedOptions {
   insertOnly?: boolean;
   /** Where the id and the configured fields are found (`idField`, `fields`); without it `leadId` or `id`. */
   config?: NormalizationConfig;
+  /** Forced text encoding and CSV delimiter (detected and sniffed when absent). */
+  encoding?: TextEncodingName;
+  delimiter?: CsvDelimiter;
+  /** How the input is being read, when worth saying (an encoding other than UTF-8). */
+  onNotice?: (message: string) => void;
 }
-
-const foldName = (name: string): string => name.normalize('NFC').trim().toLowerCase();
 
 /**
  * The record as a lead item: the id under `leadId` (the table's key), configured fields under
- * their configured spelling whatever the case of the header, columns without a header dropped
- * when empty. Returns a reason instead when the line cannot be a lead.
+ * their configured spelling however the header writes them (case, accents, spacing: field-names.ts).
+ * A column without a header (Excel's trailing `;`, named `_column<N>` by the reader) is dropped
+ * where it is empty and kept under that name where it holds a value: nothing typed is lost.
+ * Returns a reason instead when the line cannot be a lead.
  */
+/** How the CSV reader names a column whose header is empty. */
+const UNNAMED_COLUMN = /^_column\d+$/;
+
 export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig | undefined): LeadItem | string {
-  const configured = new Map(Object.keys(config?.fields ?? {}).map((field) => [foldName(field), field]));
+  const configured = new Map(Object.keys(config?.fields ?? {}).map((field) => [foldFieldName(field), field]));
   const item: LeadItem = {};
   const sourceOf = new Map<string, string>();
   for (const [name, value] of Object.entries(record)) {
-    if (name.trim() === '') {
-      if (value === '' || value === null || value === undefined) continue;
-      return 'a value in a column without a name';
-    }
-    const field = configured.get(foldName(name)) ?? name;
+    const unnamed = name.trim() === '' || UNNAMED_COLUMN.test(name);
+    if (unnamed && (value === '' || value === null || value === undefined)) continue;
+    if (name.trim() === '') return 'a value under an empty attribute name (DynamoDB refuses empty names)';
+    const field = configured.get(foldFieldName(name)) ?? name;
     const earlier = sourceOf.get(field);
     if (earlier !== undefined) return `columns "${earlier}" and "${name}" both name the field "${field}"`;
     sourceOf.set(field, name);
@@ -89,7 +100,13 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
   };
 
   const idFields = options.config ? [options.config.idField] : ['leadId', 'id'];
-  for await (const read of readRecords(input, { format: formatOfPath(input), idFields })) {
+  const readOptions = {
+    idFields,
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  };
+  for await (const read of readRecords(input, readOptions)) {
     if (read.kind === 'rejected') {
       reject(read.line, read.reason);
       continue;
@@ -126,19 +143,21 @@ export function reportRejectedLines(result: SeedResult, label = ''): void {
 }
 
 export function registerSeedCommand(program: Command): void {
-  program
+  const command = program
     .command('seed')
     .description('load records (JSONL or CSV, each with leadId or id) into the local leads table; nothing is overwritten blindly')
-    .requiredOption('--input <file>', 'records to load')
+    .requiredOption('--input <file>', 'records to load (.jsonl or .csv; - for standard input)');
+  addReadOptions(command)
     .option('--insert-only', 'add new leads only; never touch one that exists')
     .option('--config <file>', 'normalization config: its idField names the id column, its fields match headers whatever their case')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { input: string; insertOnly?: boolean; config?: string; dataDir: string }) => {
+    .action(async (options: ReadFlags & { input: string; insertOnly?: boolean; config?: string; dataDir: string }) => {
       const config = options.config ? await loadCliConfig({ config: options.config }) : undefined;
+      const read = { ...readOptionsOf(options), onNotice: (notice: string) => console.error(`normflow: note: ${notice}`) };
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
       try {
         const insertOnly = options.insertOnly ?? false;
-        const result = await seedLeads(local, options.input, { insertOnly, ...(config ? { config } : {}) });
+        const result = await seedLeads(local, options.input, { insertOnly, ...read, ...(config ? { config } : {}) });
         console.log(`${formatSeedCounts(result.counts, insertOnly)} — ${local.env.LEADS_TABLE}`);
         if (result.counts.updated > 0) console.log(`${result.counts.updated} updated lead(s) had other originals: they are due for normalization again.`);
         if (result.counts.rejected > 0) {

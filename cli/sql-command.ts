@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '#infra/local/local-runtime.ts';
 import { openLocalCatalog } from '#infra/local/local-catalog.ts';
 import { runAthenaQuery, type QueryResult } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** Where the local analytics live under a data folder: the bucket folder and the DuckDB catalog. */
 export const analyticsPaths = (dataDir: string) => ({

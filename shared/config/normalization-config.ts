@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
+import { foldFieldName } from './field-names.ts';
 
 /** Field names of the original Colombian registration form, mapped to kinds (contract table). */
 export const DEFAULT_FIELDS: Readonly<Record<string, FieldKind>> = {
@@ -18,7 +19,13 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const LLM_MODES = ['fallback', 'always', 'never'] as const;
 export type LlmMode = (typeof LLM_MODES)[number];
 
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _');
+/** Any header text (spaces, accents: `Ciudad de residencia`), matched to columns as field-names.ts says. */
+const fieldName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => name.trim() === name && name !== '', 'a field name has no leading or trailing spaces')
+  .refine((name) => !/\p{Cc}/u.test(name), 'a field name has no control characters');
 
 const priceSchema = z.strictObject({
   inputPerMillion: z.number().nonnegative(),
@@ -63,6 +70,16 @@ export const normalizationConfigSchema = z
   .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {
     message: 'at most one field may be of kind city (its derived fields would collide)',
     path: ['fields'],
+  })
+  .superRefine((config, context) => {
+    const byFold = new Map<string, string>();
+    for (const field of Object.keys(config.fields)) {
+      const earlier = byFold.get(foldFieldName(field));
+      if (earlier !== undefined) {
+        context.addIssue({ code: 'custom', path: ['fields'], message: `"${earlier}" and "${field}" name the same column (names are matched ignoring case, accents and spacing)` });
+      }
+      byFold.set(foldFieldName(field), field);
+    }
   });
 
 export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
@@ -80,6 +97,10 @@ export function describeConfigIssues(error: z.ZodError): string {
       if (issue.code === 'unrecognized_keys') {
         const prefix = path ? `${path}.` : '';
         return `unknown key ${issue.keys.map((key) => `"${prefix}${key}"`).join(', ')}`;
+      }
+      if (issue.code === 'invalid_key') {
+        const parent = issue.path.slice(0, -1).join('.');
+        return `${parent}: name "${String(issue.path.at(-1))}": ${issue.issues.map((inner) => inner.message).join('; ')}`;
       }
       return `${path || '(root)'}: ${issue.message}`;
     })
@@ -110,7 +131,16 @@ export function mergeConfigLayers(...layers: Array<Record<string, unknown> | und
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The configured city field, if any: its derived fields are `<field>Departamento` and `<field>CodigoDane`. */
+/** The configured city field, if any (its derived fields: `cityDerivedFields`). */
 export function cityFieldOf(config: NormalizationConfig): string | undefined {
   return Object.entries(config.fields).find(([, kind]) => kind === 'city')?.[0];
+}
+
+/**
+ * The names of a city field's department and DANE code: `ciudadDepartamento`, `ciudadCodigoDane`;
+ * for a name with spaces, `Ciudad de residencia Departamento`, `Ciudad de residencia CodigoDane`.
+ */
+export function cityDerivedFields(cityField: string): { departamento: string; codigoDane: string } {
+  const joint = /\s/.test(cityField) ? ' ' : '';
+  return { departamento: `${cityField}${joint}Departamento`, codigoDane: `${cityField}${joint}CodigoDane` };
 }

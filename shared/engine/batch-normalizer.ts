@@ -1,4 +1,4 @@
-import { cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
@@ -202,6 +202,7 @@ export function finishBatch(
   }
 
   const cityField = cityFieldOf(config);
+  const derived = cityField === undefined ? undefined : cityDerivedFields(cityField);
   const records = batch.records.map((record) => {
     const normalizedData: Record<string, string | null> = {};
     const normalizationMeta: Record<string, FieldMeta> = {};
@@ -210,9 +211,9 @@ export function finishBatch(
       normalizedData[planned.field] = value;
       const resolution = planned.rules.cityResolution;
       normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags, ...(resolution ? { resolution } : {}) };
-      if (planned.field === cityField) {
-        normalizedData[`${cityField}Departamento`] = city?.departamento ?? null;
-        normalizedData[`${cityField}CodigoDane`] = city?.codigoDane ?? null;
+      if (planned.field === cityField && derived) {
+        normalizedData[derived.departamento] = city?.departamento ?? null;
+        normalizedData[derived.codigoDane] = city?.codigoDane ?? null;
       }
     }
     return { id: record.id, normalizedData, normalizationMeta };

@@ -57,9 +57,11 @@ describe('normflow normalize', () => {
     const output = join(dir, 'out.csv');
     const result = await normflow('normalize', '--input', input, '--output', output);
     expect(result.code).toBe(0);
-    const csv = await readFile(output, 'utf8');
-    expect(csv.split('\n')[0]).toBe('leadId,nombres,ciudad,nota,normalizedData.nombres,normalizedData.ciudad,normalizedData.ciudadDepartamento,normalizedData.ciudadCodigoDane,normalizationMeta,_extra');
-    expect(csv).toContain('"PEREZ, ANA",cucuta,"dice ""hola""",Perez Ana,San José de Cúcuta,Norte de Santander,54001');
+    const csv = (await readFile(output, 'utf8')).replace(/^\uFEFF/, '');
+    expect(csv.split('\r\n')[0]).toBe(
+      'leadId,nombres,normalizedData.nombres,normalizationMeta.nombres.flags,ciudad,normalizedData.ciudad,normalizedData.ciudadDepartamento,normalizedData.ciudadCodigoDane,normalizationMeta.ciudad.flags,nota,normalizationMeta,_extra',
+    );
+    expect(csv).toContain('L1,"PEREZ, ANA",Perez Ana,,cucuta,San José de Cúcuta,Norte de Santander,54001,,"dice ""hola""",');
   });
 
   it('rejects an unknown config key with its name and exit code 2', async () => {

@@ -51,6 +51,19 @@ describe('seedLeads', () => {
     expect((await leads.findDue({ normalizedBefore: '2025-06-01T00:00:00.000Z', limit: 10 })).leadIds.sort()).toEqual(['B', 'C']);
   });
 
+  it('reads an Excel export as it is: Windows-1252, `;`, Spanish headers matched to the configured fields', async () => {
+    const path = join(dir, 'excel.csv');
+    // Bytes as Excel in Colombia saves them: Á is 0xC1, Ú is 0xDA, Ñ is 0xD1 in Windows-1252.
+    await writeFile(path, Buffer.from('ID;Nombres;Ciudad de residencia\r\n7;\xC1NGEL DAVID;BOGOT\xC1\r\n8;LUC\xCDA;NU\xD1EZ\r\n', 'latin1'));
+    const notices: string[] = [];
+    const config = parseConfig({ idField: 'ID', fields: { nombres: 'personName', ciudadDeResidencia: 'city' } });
+    const result = await seedLeads(local, path, { config, onNotice: (notice) => notices.push(notice) });
+    expect(result.counts).toEqual({ inserted: 2, updated: 0, unchanged: 0, kept: 0, rejected: 0 });
+    expect(notices).toEqual([expect.stringMatching(/windows-1252/i)]);
+    expect(await lead('7')).toEqual({ leadId: '7', ID: '7', nombres: 'ÁNGEL DAVID', ciudadDeResidencia: 'BOGOTÁ' });
+    expect(await lead('8')).toMatchObject({ nombres: 'LUCÍA', ciudadDeResidencia: 'NUÑEZ' });
+  });
+
   it('with insertOnly leaves every existing lead alone', async () => {
     await seedLeads(local, await file('base.jsonl', [{ leadId: 'A', nombres: 'ANA' }]));
     const result = await seedLeads(local, await file('again.jsonl', [{ leadId: 'A', nombres: 'OTRA' }, { leadId: 'B', nombres: 'LUIS' }]), { insertOnly: true });
@@ -91,10 +104,11 @@ describe('seedLeads', () => {
     const csv = join(dir, 'form.csv');
     await writeFile(csv, 'codigo,NOMBRES, Ciudad ,\nC-1,ANA,medellin,\nC-2,LUIS,cali,sobra\n');
     const result = await seedLeads(local, csv, { config });
-    expect(result.counts).toMatchObject({ inserted: 1, rejected: 1 });
-    expect(result.rejected).toEqual([{ line: 3, reason: 'a value in a column without a name' }]);
-    // Stored under the configured names, so the pipeline finds them; the empty unnamed column is dropped.
+    expect(result.counts).toMatchObject({ inserted: 2, rejected: 0 });
+    // Stored under the configured names, so the pipeline finds them; the unnamed column is dropped where empty, kept where typed.
     expect(await lead('C-1')).toEqual({ leadId: 'C-1', codigo: 'C-1', nombres: 'ANA', ciudad: 'medellin' });
+    expect(await lead('C-2')).toEqual({ leadId: 'C-2', codigo: 'C-2', nombres: 'LUIS', ciudad: 'cali', _column4: 'sobra' });
+    expect(leadItemOf({ codigo: 'x', '': 'valor' }, 'x', config)).toBe('a value under an empty attribute name (DynamoDB refuses empty names)');
   });
 });
 

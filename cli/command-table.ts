@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+/**
+ * Every command, by name, with the one-line summary `normflow --help` lists. A command's module
+ * (and with it DuckDB, the AWS SDK, the local interpreter…) is imported only when that command
+ * runs or its own help is asked for, so `normflow --help` stays as fast as Node itself.
+ * Each summary is the command's own description (pinned by a test).
+ */
+export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Register> }> = [
+  {
+    name: 'normalize',
+    summary: 'normalize a JSONL or CSV file of records into another file (originals untouched)',
+    load: async () => (await import('./normalize-command.ts')).registerNormalizeCommand,
+  },
+  {
+    name: 'eval',
+    summary: 'score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels',
+    load: async () => (await import('./eval-command.ts')).registerEvalCommand,
+  },
+  {
+    name: 'explain',
+    summary: 'show what the rules make of typed values and why (for a city: how it resolved, and its review risk)',
+    load: async () => (await import('./explain-command.ts')).registerExplainCommand,
+  },
+  {
+    name: 'seed',
+    summary: 'load records (JSONL or CSV, each with leadId or id) into the local leads table; nothing is overwritten blindly',
+    load: async () => (await import('./seed-command.ts')).registerSeedCommand,
+  },
+  {
+    name: 'run',
+    summary: 'run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws',
+    load: async () => (await import('./run-command.ts')).registerRunCommand,
+  },
+  {
+    name: 'leads',
+    summary: 'look at the local leads table',
+    load: async () => (await import('./leads-command.ts')).registerLeadsCommand,
+  },
+  {
+    name: 'sql',
+    summary: 'query the analytics tables: users, exchanges, token_costs, token_costs_by_user_day, token_costs_by_model_day, normalization_costs',
+    load: async () => (await import('./sql-command.ts')).registerSqlCommand,
+  },
+  {
+    name: 'analytics',
+    summary: 'conversation analytics and token costs, locally (the same state machines as AWS)',
+    load: async () => (await import('./analytics-command.ts')).registerAnalyticsCommand,
+  },
+];
