@@ -65,12 +65,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id')
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
     .option('--config <file>', 'JSON config merged over the defaults')
     .option('--json', 'print the report as JSON')
     .option('--show-errors', 'list every mismatch (shows the labeled values)')
     .action(async (options: EvalOptions) => {
       const config = await loadCliConfig(options);
-      const { client } = cliModelClient(options, config);
+      const { client } = cliModelClient(config);
       const items = await readLabeledSet(options.dataset);
       const runner = createBatchRunner({ config, model: client, cache: new ValueCache() });
       const report = await evaluateDataset(items, runner, config);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
+import { readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
@@ -59,14 +59,14 @@ export function formatPipelineSummary(summary: RunSummary): string {
 
 async function runLocally(options: RunOptions): Promise<void> {
   const input = executionInput(options);
-  const provider = parseProviderFlag(options.provider);
   const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
+  // Flags over `--config`, both over the config table item (LoadConfig merges them last).
   const override = mergeConfigLayers(fileLayer, modelFlagsLayer(options));
 
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
   try {
+    delete process.env.NORMFLOW_CONFIG_OVERRIDE;
     Object.assign(process.env, local.env, {
-      ...(provider ? { NORMFLOW_PROVIDER: provider } : {}),
       ...(Object.keys(override).length > 0 ? { NORMFLOW_CONFIG_OVERRIDE: JSON.stringify(override) } : {}),
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -116,6 +116,7 @@ export function registerRunCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id')
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
     .option('--config <file>', 'JSON config merged over the config table item')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .option('--seed-if-empty <file>', 'seed the local leads table from this file first if it is empty')
@@ -125,6 +126,12 @@ export function registerRunCommand(program: Command): void {
     .action(async (options: RunOptions) => {
       if (options.aws) {
         if (!options.stateMachineArn) throw new UsageError('--aws needs --state-machine-arn ARN');
+        const local = (['provider', 'model', 'baseUrl', 'config', 'allowInsecureHttp'] as const).filter((key) => options[key] !== undefined);
+        if (local.length > 0) {
+          throw new UsageError(
+            `--aws runs the deployed state machine with the deployment's model and the config table item; ${local.map((key) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`).join(', ')} cannot apply (see normflow config set --aws)`,
+          );
+        }
         const result = await runOnAws(options.stateMachineArn, executionInput(options));
         if (result.status !== 'SUCCEEDED') process.exitCode = 1;
         return;

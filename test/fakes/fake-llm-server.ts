@@ -95,6 +95,8 @@ export interface FakeLlmServer {
   readonly url: string;
   readonly requests: readonly FakeRequest[];
   readonly requestCount: number;
+  /** TCP connections accepted, whether or not a request followed. */
+  readonly connectionCount: number;
   /**
    * A single step applies to every call from now on; a list is consumed one step per call,
    * then `afterScript` (default `ok`) applies.
@@ -348,7 +350,9 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => handle(request, response, Buffer.concat(chunks).toString('utf8')));
   });
+  let connectionCount = 0;
   server.on('connection', (socket) => {
+    connectionCount += 1;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -364,6 +368,9 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
     requests,
     get requestCount() {
       return requestCount;
+    },
+    get connectionCount() {
+      return connectionCount;
     },
     setBehaviour,
     close: () =>

@@ -125,6 +125,7 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           RUNS_TABLE: tableRef('runs'),
           VALUE_CACHE_TABLE: tableRef('valueCache'),
           NORMFLOW_PROVIDER: 'bedrock',
+          NORMFLOW_ALLOWED_MODEL_IDS: 'anthropic.claude-3-haiku-20240307-v1:0',
           RUN_TIMEOUT_SECONDS: '3600',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',
           POWERTOOLS_SERVICE_NAME: 'normflow',

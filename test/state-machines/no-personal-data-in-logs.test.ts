@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 it('logs ids, counts and field names only: no value of any record, on success, retry and failure paths', async () => {
-  await harness.setConfig({ batchSize: 1, maxConcurrency: 1, model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake', requestTimeoutMs: 1_500 } });
+  harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
+  await harness.setConfig({ batchSize: 1, maxConcurrency: 1, model: { modelId: 'fake', requestTimeoutMs: 1_500 } });
   await harness.seed(PERSONAL);
   const result = await harness.run();
   expect(result.status).toBe('SUCCEEDED');

@@ -18,10 +18,11 @@ afterEach(async () => {
 /** Config pointing the pipeline at the wire-level fake OpenAI-compatible model. */
 async function useFakeModel(options: Parameters<typeof startFakeOpenAiServer>[0] = {}, config: Record<string, unknown> = {}) {
   fake = await startFakeOpenAiServer(options);
+  harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
   await harness.setConfig({
     maxConcurrency: 1,
     ...config,
-    model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 1_500 },
+    model: { modelId: 'fake-model', requestTimeoutMs: 1_500 },
   });
   return fake;
 }
