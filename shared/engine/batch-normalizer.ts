@@ -1,4 +1,5 @@
 import { cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
@@ -6,6 +7,7 @@ import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/norm
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
+import { isDecidedByRules, resolveWithAnswer } from './rules-precedence.ts';
 import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
@@ -61,11 +63,14 @@ export interface PreparedBatch {
 /** Answers of one model call, keyed by cache key; a key absent means the model gave no answer. */
 export type ModelAnswerSet = Record<string, string | null>;
 
-/** Whether a field's value goes past the rules: every text value in `always`, undecided ones in `fallback`. */
+/**
+ * Whether a field's value goes past the rules: in `fallback` only what the rules left undecided or
+ * flagged; in `always` every text value too, though a decided one stays the rules' whatever the answer.
+ */
 function asksModel(config: NormalizationConfig, modelId: string | undefined, raw: unknown, rules: RuleResult): boolean {
   if (modelId === undefined || config.llmMode === 'never' || typeof raw !== 'string') return false;
   if (config.llmMode === 'always') return rules.value !== null;
-  return !rules.confident;
+  return !isDecidedByRules(rules);
 }
 
 /**
@@ -156,27 +161,26 @@ export type ModelOutcome = { kind: 'answered'; answers: ModelAnswerSet } | { kin
 
 /**
  * Merges rules, cache and model answers into the output records. Every answer passes the
- * guardrails; a rejected or missing one keeps the rules' value with flag `llm-rejected`, and a
- * model that could not be reached keeps the rules' values with flag `llm-unavailable`.
- * Returns the new resolutions worth caching.
+ * guardrails (format) and the lie checks (what the input can support); a rejected or missing one
+ * keeps the rules' value with flag `llm-rejected`, and a model that could not be reached keeps the
+ * rules' values with flag `llm-unavailable`. Rules outrank the model (contract v2 §0). Returns the
+ * accepted answers, the only ones worth caching.
  */
 export function finishBatch(
   batch: PreparedBatch,
   outcome: ModelOutcome,
   config: NormalizationConfig,
 ): { records: NormalizedRecord[]; newResolutions: Map<string, CachedResolution> } {
-  const fresh = new Map<string, CachedResolution>();
+  const accepted = new Map<string, CachedResolution>();
   if (outcome.kind === 'answered') {
     batch.questions.forEach((question, index) => {
       const key = batch.questionKeys[index];
       if (key === undefined || !Object.hasOwn(outcome.answers, key)) return;
       const verdict = checkModelAnswer(question.kind, question.value, outcome.answers[key]);
-      fresh.set(
-        key,
-        verdict.accepted
-          ? { accepted: true, value: verdict.result.value, flags: verdict.result.flags, ...cityOf(verdict.result) }
-          : { accepted: false, value: null, flags: [] },
-      );
+      if (!verdict.accepted) return;
+      const plausibility = checkAnswerPlausibility(question.kind, question.value, applyRule(question.kind, question.value), verdict.result);
+      if (!plausibility.plausible) return;
+      accepted.set(key, { accepted: true, value: verdict.result.value, flags: verdict.result.flags, ...cityOf(verdict.result) });
     });
   }
 
@@ -185,7 +189,7 @@ export function finishBatch(
     const normalizedData: Record<string, string | null> = {};
     const normalizationMeta: Record<string, FieldMeta> = {};
     for (const planned of record.fields) {
-      const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
+      const { value, flags, source, city } = resolveField(planned, batch.cached, accepted, outcome);
       normalizedData[planned.field] = value;
       normalizationMeta[planned.field] = { source, changed: value !== planned.raw, flags };
       if (planned.field === cityField) {
@@ -195,13 +199,13 @@ export function finishBatch(
     }
     return { id: record.id, normalizedData, normalizationMeta };
   });
-  return { records, newResolutions: fresh };
+  return { records, newResolutions: accepted };
 }
 
 function resolveField(
   planned: PlannedField,
   cached: ReadonlyMap<string, CachedResolution>,
-  fresh: ReadonlyMap<string, CachedResolution>,
+  accepted: ReadonlyMap<string, CachedResolution>,
   outcome: ModelOutcome,
 ): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
   const fromRules = (extra: Flag[] = []) => ({
@@ -212,11 +216,12 @@ function resolveField(
   });
   if (!planned.cacheKey) return fromRules();
   const cachedEntry = cached.get(planned.cacheKey);
-  const entry = cachedEntry ?? fresh.get(planned.cacheKey);
+  const entry = cachedEntry ?? accepted.get(planned.cacheKey);
   if (entry?.accepted) {
-    return { value: entry.value, flags: entry.flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
+    const resolution = resolveWithAnswer(planned.rules, entry);
+    return { value: resolution.value, flags: resolution.flags, source: resolution.fromModel ? (cachedEntry ? 'cache' : 'llm') : 'rules', city: resolution.city };
   }
-  if (entry || outcome.kind === 'answered') return fromRules(['llm-rejected']);
+  if (outcome.kind === 'answered') return fromRules(['llm-rejected']);
   return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);
 }
 

@@ -2,7 +2,7 @@ import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { CityCode, FieldKind, Flag } from '#shared/rules/rule-result.ts';
 import { cleanText } from '#shared/rules/text-basics.ts';
 
-/** What the model layer decided for one value: an accepted answer, or a rejection worth remembering. */
+/** A model answer that passed every check: the only kind the cache keeps (a rejected one is never replayed). */
 export interface CachedResolution {
   accepted: boolean;
   value: string | null;
@@ -47,7 +47,7 @@ export class ValueCache {
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const entry = this.memory.get(key);
-      if (entry) {
+      if (entry?.accepted) {
         this.touch(key, entry);
         found.set(key, entry);
       } else {
@@ -56,6 +56,8 @@ export class ValueCache {
     }
     if (this.persistent && missing.length > 0) {
       for (const [key, entry] of await this.persistent.getMany(missing)) {
+        // Entries written before only accepted answers were cached may hold a rejection: never replay it.
+        if (!entry.accepted) continue;
         this.remember(key, entry);
         found.set(key, entry);
       }

@@ -16,7 +16,9 @@ export type Flag =
   | 'unknown-city'
   | 'unparsed-address'
   | 'unrecognized-education'
+  | 'incomplete-education'
   | 'llm-rejected'
+  | 'llm-disagreed'
   | 'llm-unavailable'
   | 'not-text';
 
