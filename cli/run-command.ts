@@ -5,6 +5,7 @@ import { readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } fr
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
+import { modelFailureLines } from './run-summary.ts';
 
 interface RunOptions extends ModelOptions {
   forceAll?: boolean;
@@ -52,6 +53,7 @@ export function formatPipelineSummary(summary: RunSummary): string {
   lines.push(
     '',
     `model: ${model.provider}${model.modelId && model.provider !== 'rules' ? ` (${model.modelId})` : ''}   calls: ${model.calls}   tokens in/out: ${model.inputTokens}/${model.outputTokens}   cost: $${model.estimatedCostUSD.toFixed(4)}   cache hits: ${summary.cacheHits}${failures ? `   model failures: ${failures}` : ''}`,
+    ...modelFailureLines(model.failureCauses ?? {}),
     `duration: ${(summary.durationMs / 1000).toFixed(2)} s`,
   );
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import { cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
+import { ModelError, type AttemptUsage } from '#shared/model/model-errors.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
@@ -135,24 +136,35 @@ export async function askModel(
     if (!fields) asked.set(question.recordId, (fields = new Set()));
     fields.add(question.field);
   }
-  const parsed = parseModelAnswers(response.text, asked);
+  let parsed: ReturnType<typeof parseModelAnswers>;
+  try {
+    parsed = parseModelAnswers(response.text, asked);
+  } catch (error) {
+    // An unreadable answer was still generated, and billed: its tokens count.
+    if (error instanceof ModelError) error.usage = { inputTokens: response.inputTokens, outputTokens: response.outputTokens };
+    throw error;
+  }
   const answers: ModelAnswerSet = {};
   batch.questions.forEach((question, index) => {
     const answer = parsed.get(question.recordId)?.get(question.field);
     const key = batch.questionKeys[index];
     if (answer !== undefined && key !== undefined) answers[key] = answer;
   });
+  return { answers, usage: attemptUsage(model, config, response) };
+}
+
+/** One HTTP attempt's usage and estimated cost; `tokens` undefined (refused before generating) costs nothing. */
+export function attemptUsage(model: ModelClient, config: NormalizationConfig, tokens: AttemptUsage | undefined): ModelUsage {
+  const inputTokens = tokens?.inputTokens ?? 0;
+  const outputTokens = tokens?.outputTokens ?? 0;
   return {
-    answers,
-    usage: {
-      modelCalls: 1,
-      inputTokens: response.inputTokens,
-      outputTokens: response.outputTokens,
-      costUSD: estimateCost(model.modelId, response.inputTokens, response.outputTokens, config.model.prices, {
-        provider: model.provider,
-        ...(config.model.baseUrl ? { baseUrl: config.model.baseUrl } : {}),
-      }).costUSD,
-    },
+    modelCalls: 1,
+    inputTokens,
+    outputTokens,
+    costUSD: estimateCost(model.modelId, inputTokens, outputTokens, config.model.prices, {
+      provider: model.provider,
+      ...(config.model.baseUrl ? { baseUrl: config.model.baseUrl } : {}),
+    }).costUSD,
   };
 }
 

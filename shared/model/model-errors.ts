@@ -25,11 +25,14 @@ export interface AttemptUsage {
 export class ModelError extends Error {
   override readonly name: ModelErrorName;
   usage: AttemptUsage | undefined;
+  /** False when the failure came before any request to the model (the key could not be read): no call to count. */
+  readonly sent: boolean;
 
-  constructor(name: ModelErrorName, message: string, options?: { cause?: unknown; usage?: AttemptUsage }) {
+  constructor(name: ModelErrorName, message: string, options?: { cause?: unknown; usage?: AttemptUsage; sent?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = name;
     this.usage = options?.usage;
+    this.sent = options?.sent ?? true;
   }
 }
 

@@ -22,12 +22,12 @@ export function secretApiKey(
     const client = options.client ?? new SecretsManagerClient(region ? { region } : {});
     const value = client.send(new GetSecretValueCommand({ SecretId: secretArn })).then(
       (output) => {
-        if (!output.SecretString) throw new ModelError('Model.Fatal', `the API key secret ${secretArn} has no string value`);
+        if (!output.SecretString) throw new ModelError('Model.Fatal', `the API key secret ${secretArn} has no string value`, { sent: false });
         return output.SecretString.trim();
       },
       (error: unknown) => {
         const name = error instanceof Error ? error.name : 'Error';
-        throw new ModelError('Model.Fatal', `cannot read the API key secret ${secretArn}: ${name}`, { cause: error });
+        throw new ModelError('Model.Fatal', `cannot read the API key secret ${secretArn}: ${name}`, { cause: error, sent: false });
       },
     );
     value.catch(() => cache.delete(secretArn));
