@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { createRecordWriter } from '#shared/io/record-writer.ts';
 import { UsageError } from './cli-config.ts';
+import { registerForgetCommand } from './forget-command.ts';
 import { localStores } from './local-stores.ts';
 
 const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);
 
 export function registerLeadsCommand(program: Command): void {
   const leads = program.command('leads').description('look at the local leads table');
+  registerForgetCommand(leads);
 
   leads
     .command('show <id>')

@@ -4,6 +4,7 @@ import { ModelError } from '#shared/model/model-errors.ts';
 import { AthenaQueryError } from '#shared/stores/athena-query-runner.ts';
 import { UsageError } from './cli-config.ts';
 import { registerAnalyticsCommand } from './analytics-command.ts';
+import { registerCacheCommand } from './cache-command.ts';
 import { registerConfigCommand } from './config-command.ts';
 import { registerEvalCommand } from './eval-command.ts';
 import { registerLeadsCommand } from './leads-command.ts';
@@ -26,6 +27,7 @@ registerLeadsCommand(program);
 registerSqlCommand(program);
 registerAnalyticsCommand(program);
 registerConfigCommand(program);
+registerCacheCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -122,6 +122,7 @@ export class NormalizationStack extends Stack {
     new CfnOutput(this, 'LeadsTableName', { value: this.tables.tables.leads.tableName });
     new CfnOutput(this, 'ConfigTableName', { value: this.tables.tables.config.tableName, description: 'item configId = "normalization-settings" holds the config' });
     new CfnOutput(this, 'RunsTableName', { value: this.tables.tables.runs.tableName });
+    new CfnOutput(this, 'ValueCacheTableName', { value: this.tables.tables.valueCache.tableName, description: 'normflow cache clear --aws --cache-table <this>' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

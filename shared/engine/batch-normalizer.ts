@@ -9,7 +9,7 @@ import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import type { CityCode, FieldKind, Flag, RuleResult } from '#shared/rules/rule-result.ts';
 import { isDecidedByRules, resolveWithAnswer } from './rules-precedence.ts';
-import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
+import { valueCacheKey, valueDigest, type AnsweringModel, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
 export interface InputRecord {
@@ -68,8 +68,8 @@ export type ModelAnswerSet = Record<string, string | null>;
  * Whether a field's value goes past the rules: in `fallback` only what the rules left undecided or
  * flagged; in `always` every text value too, though a decided one stays the rules' whatever the answer.
  */
-function asksModel(config: NormalizationConfig, modelId: string | undefined, raw: unknown, rules: RuleResult): boolean {
-  if (modelId === undefined || config.llmMode === 'never' || typeof raw !== 'string') return false;
+function asksModel(config: NormalizationConfig, raw: unknown, rules: RuleResult): boolean {
+  if (config.llmMode === 'never' || typeof raw !== 'string') return false;
   if (config.llmMode === 'always') return rules.value !== null;
   return !isDecidedByRules(rules);
 }
@@ -77,13 +77,13 @@ function asksModel(config: NormalizationConfig, modelId: string | undefined, raw
 /**
  * Applies the rules to every configured field a record has, looks the undecided values up in
  * the cache, and lists the rest as model questions (each distinct value once per batch).
- * `modelId` undefined means no model is available (the offline `rules` provider).
+ * `model` undefined means no model is available (the offline `rules` provider).
  */
 export async function prepareBatch(
   records: readonly InputRecord[],
   config: NormalizationConfig,
   cache: ValueCache,
-  modelId: string | undefined,
+  model: AnsweringModel | undefined,
 ): Promise<PreparedBatch> {
   const planned: PlannedRecord[] = records.map((record) => ({
     id: record.id,
@@ -92,10 +92,7 @@ export async function prepareBatch(
       .map(([field, kind]) => {
         const raw = record.attributes[field];
         const rules = applyRule(kind, raw);
-        const cacheKey =
-          modelId !== undefined && asksModel(config, modelId, raw, rules)
-            ? valueCacheKey(kind, raw as string, modelId)
-            : undefined;
+        const cacheKey = model !== undefined && asksModel(config, raw, rules) ? valueCacheKey(kind, raw as string, model) : undefined;
         return { field, kind, raw, rules, ...(cacheKey ? { cacheKey } : {}) };
       }),
   }));
@@ -192,7 +189,13 @@ export function finishBatch(
       if (!verdict.accepted) return;
       const plausibility = checkAnswerPlausibility(question.kind, question.value, applyRule(question.kind, question.value), verdict.result);
       if (!plausibility.plausible) return;
-      accepted.set(key, { accepted: true, value: verdict.result.value, flags: verdict.result.flags, ...cityOf(verdict.result) });
+      accepted.set(key, {
+        accepted: true,
+        value: verdict.result.value,
+        flags: verdict.result.flags,
+        ...cityOf(verdict.result),
+        valueDigest: valueDigest(question.kind, question.value),
+      });
     });
   }
 

@@ -97,7 +97,7 @@ export function createBatchRunner(options: {
 
   return {
     async normalize(records) {
-      const batch = await prepareBatch(records, config, cache, model?.modelId);
+      const batch = await prepareBatch(records, config, cache, model);
       const outcome: ModelOutcome =
         model && batch.questions.length > 0 ? await callModel(batch, model) : { kind: 'not-asked' };
       const { records: normalized, newResolutions } = finishBatch(batch, outcome, config);

@@ -14,6 +14,9 @@ import { foldKey, PHRASE_PARTICLES } from '#shared/rules/text-basics.ts';
  * the rules' reading of it and the answer, so a cached answer is judged exactly as a fresh one.
  */
 
+/** Part of every value-cache key: answers accepted under other checks are not replayed. */
+export const PLAUSIBILITY_VERSION = '1';
+
 export type ImplausibleReason =
   | 'injected-content'
   | 'other-person'

@@ -47,8 +47,8 @@ export async function postProcessStep(
 ): Promise<{ records: number; missing: number; modelFailure: string | null }> {
   const model = deps.modelFor(task.config);
   const { ids, records } = await loadRecords(deps, task);
-  const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  const cache = new ValueCache({ persistent: deps.valueCacheStore, ttlDays: task.config.cacheTtlDays });
+  const batch = await prepareBatch(records, task.config, cache, model);
 
   let outcome: ModelOutcome = { kind: 'not-asked' };
   if (task.modelFailure || task.model?.value.outcome === 'unavailable') outcome = { kind: 'unavailable' };

@@ -44,7 +44,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
   try {
     const model = deps.modelFor(config);
     const { records } = await loadRecords(deps, task);
-    const batch = await prepareBatch(records, config, new ValueCache({ persistent: deps.valueCacheStore }), model?.modelId);
+    const batch = await prepareBatch(records, config, new ValueCache({ persistent: deps.valueCacheStore }), model);
     if (!model || batch.questions.length === 0) return await finish({ outcome: 'not-asked', questions: 0, usage: NO_USAGE });
     try {
       const { answers, usage } = await askModel(batch, model, config);

@@ -45,6 +45,8 @@ export interface LeadStore {
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
+  /** Erasure (`normflow leads forget`): true when the lead was there. */
+  deleteLead(leadId: string): Promise<boolean>;
 }
 
 export interface ConfigStore {

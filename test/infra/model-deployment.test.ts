@@ -54,3 +54,29 @@ describe('deploy-time model settings', () => {
     }
   });
 });
+
+describe('retention', () => {
+  it('the runs table expires working data by TTL (expiresAt), as the value cache does', () => {
+    const { stack, json } = synthesize();
+    for (const name of ['runs', 'valueCache'] as const) {
+      const properties = json.Resources[logicalIdOf(stack, stack.tables.tables[name])]?.Properties;
+      expect(properties?.TimeToLiveSpecification, name).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    }
+  });
+
+  it('only Report may delete from the runs table, and only with BatchWriteItem; no Lambda may scan the value cache', () => {
+    const { stack, json } = synthesize();
+    const runs = { 'Fn::GetAtt': [logicalIdOf(stack, stack.tables.tables.runs), 'Arn'] };
+    const cache = { 'Fn::GetAtt': [logicalIdOf(stack, stack.tables.tables.valueCache), 'Arn'] };
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      const roleRef = JSON.stringify([{ Ref: logicalIdOf(stack, fn.role) }]);
+      const statements = Object.values(json.Resources)
+        .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles) === roleRef)
+        .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+      const on = (table: unknown) => statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(table)).flatMap((statement) => [statement.Action].flat());
+      expect(on(runs).includes('dynamodb:BatchWriteItem'), name).toBe(name === 'report-run');
+      expect(on(runs).includes('dynamodb:DeleteItem'), name).toBe(false);
+      expect(on(cache).includes('dynamodb:Scan'), name).toBe(false);
+    }
+  });
+});

@@ -83,3 +83,17 @@ describe('normflow config show|set', () => {
     expect(JSON.parse(shown.stdout)).toEqual({ enabled: false, batchSize: 20, model: { modelId: 'm2' } });
   });
 });
+
+describe('normflow leads forget, normflow cache clear', () => {
+  it('erase one lead and empty the cache in the local store', async () => {
+    await writeFile(join(dir, 'two.jsonl'), [JSON.stringify({ leadId: 'F1', nombres: 'ANA' }), JSON.stringify({ leadId: 'F2', nombres: 'LUIS' })].join('\n'));
+    expect((await normflow('seed', '--input', 'two.jsonl', '--data-dir', 'erase')).code).toBe(0);
+    const forgotten = await normflow('leads', 'forget', 'F1', '--data-dir', 'erase');
+    expect(forgotten.code).toBe(0);
+    expect(forgotten.stdout).toContain('erased lead F1: 0 batch trace(s), 0 value-cache entries');
+    expect((await normflow('leads', 'show', 'F1', '--data-dir', 'erase')).stderr).toContain('no lead "F1"');
+    expect((await normflow('leads', 'show', 'F2', '--data-dir', 'erase')).code).toBe(0);
+    const cleared = await normflow('cache', 'clear', '--data-dir', 'erase');
+    expect(cleared.stdout).toMatch(/deleted 0 value-cache entries from the local store/);
+  });
+});
