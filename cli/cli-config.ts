@@ -7,7 +7,7 @@ import {
   type ProviderName,
 } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
-import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { UsageError } from './cli-errors.ts';
 
@@ -17,6 +17,7 @@ export interface ModelOptions {
   model?: string;
   baseUrl?: string;
   config?: string;
+  allowInsecureHttp?: boolean;
 }
 
 export async function readJsonConfigFile(path: string): Promise<Record<string, unknown>> {
@@ -49,13 +50,19 @@ function whereJsonBroke(text: string, error: Error): string {
   return `line ${line}, column ${column}: ${reason}`;
 }
 
-/** Command-line model flags as a config layer (they win over every file and table). */
+/** Command-line model flags as a config layer: they win over every file and table, the provider included. */
 export function modelFlagsLayer(options: ModelOptions): Record<string, unknown> {
   const model: Record<string, unknown> = {};
+  const provider = parseProviderFlag(options.provider);
+  if (provider) model.provider = provider;
   if (options.model) model.modelId = options.model;
   if (options.baseUrl) model.baseUrl = options.baseUrl;
+  if (options.allowInsecureHttp) model.allowInsecureHttp = true;
   return Object.keys(model).length > 0 ? { model } : {};
 }
+
+/** Locally the default provider is the offline `rules` one: no account, no network. */
+const LOCAL_DEFAULTS = { model: { provider: 'rules' } };
 
 export function parseProviderFlag(value: string | undefined): ProviderName | undefined {
   if (value === undefined) return undefined;
@@ -65,22 +72,22 @@ export function parseProviderFlag(value: string | undefined): ProviderName | und
   return value as ProviderName;
 }
 
-/** Config from `--config` (if any) with the model flags on top, validated. */
+/** Config in precedence order: local defaults < base layers < `--config` < flags, validated. */
 export async function loadCliConfig(
   options: ModelOptions,
   baseLayers: Array<Record<string, unknown>> = [],
 ): Promise<NormalizationConfig> {
   const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
-  return parseConfig(mergeConfigLayers(...baseLayers, fileLayer, modelFlagsLayer(options)));
+  return parseConfig(mergeConfigLayers(LOCAL_DEFAULTS, ...baseLayers, fileLayer, modelFlagsLayer(options)));
 }
 
-/** Locally the default provider is the offline `rules` one: no account, no network. */
-export function cliModelClient(options: ModelOptions, config: NormalizationConfig): {
+/** The model client the resolved config names (none for `rules`: it never opens a connection). */
+export function cliModelClient(config: NormalizationConfig): {
   provider: ProviderName;
   client: ModelClient | undefined;
 } {
-  const provider = resolveProvider(config, parseProviderFlag(options.provider), 'rules');
-  const client = createModelClient(provider, config, process.env);
+  const provider = config.model.provider ?? 'rules';
+  const client = createModelClient({ ...config.model, provider }, process.env);
   const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
   return { provider, client: client && withAdaptiveConcurrency(client, limiter) };
 }

@@ -49,4 +49,14 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     summary: 'conversation analytics and token costs, locally (the same state machines as AWS)',
     load: async () => (await import('./analytics-command.ts')).registerAnalyticsCommand,
   },
+  {
+    name: 'config',
+    summary: 'the config table item (configId = "normalization-settings"): data settings of the pipeline',
+    load: async () => (await import('./config-command.ts')).registerConfigCommand,
+  },
+  {
+    name: 'cache',
+    summary: 'the value cache of accepted model answers',
+    load: async () => (await import('./cache-command.ts')).registerCacheCommand,
+  },
 ];

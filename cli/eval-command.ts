@@ -96,6 +96,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id')
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
     .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
     .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
     .option('--json', 'print the report as JSON')
@@ -104,7 +105,7 @@ export function registerEvalCommand(program: Command): void {
       const { encoding } = readOptionsOf(options);
       await checkInputFile(options.dataset, '--dataset');
       const config = await loadCliConfig(options);
-      const { client } = cliModelClient(options, config);
+      const { client } = cliModelClient(config);
       const items = await readLabeledSet(options.dataset, config, encoding);
       const runner = createBatchRunner({ config, model: client, cache: new ValueCache() });
       const report = await evaluateDataset(items, runner, config);

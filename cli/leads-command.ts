@@ -7,12 +7,14 @@ import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 import { exportLeads } from './lead-export.ts';
 import { readOptionsOf } from './read-options.ts';
+import { registerForgetCommand } from './forget-command.ts';
 import { localStores } from './local-stores.ts';
 
 const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);
 
 export function registerLeadsCommand(program: Command): void {
   const leads = program.command('leads').description('look at the local leads table');
+  registerForgetCommand(leads);
 
   leads
     .command('show <id>')

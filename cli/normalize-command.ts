@@ -33,6 +33,7 @@ export function registerNormalizeCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id (Bedrock model id, or the OpenAI-compatible model name)')
     .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:11434 for Ollama')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
     .option('--config <file>', 'JSON config merged over the defaults')
     .action(async (options: NormalizeOptions) => {
       const read = readOptionsOf(options);
@@ -43,7 +44,7 @@ export function registerNormalizeCommand(program: Command): void {
         { flag: '--rejected', path: rejectedPath },
       ]);
       const config = await loadCliConfig(options);
-      const { provider, client } = cliModelClient(options, config);
+      const { provider, client } = cliModelClient(config);
       if (options.output !== STDIO) await mkdir(dirname(options.output), { recursive: true });
       const runner = createBatchRunner({ config, model: client, cache: new ValueCache() });
       const started = performance.now();

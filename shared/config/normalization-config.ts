@@ -40,10 +40,25 @@ const modelSchema = z.strictObject({
   maxTokens: z.number().int().min(16).max(8192).default(1000),
   /** OpenAI-compatible endpoint (Ollama, vLLM, LM Studio). */
   baseUrl: z.url().optional(),
-  /** Name of the environment variable holding the OpenAI-compatible API key (the key itself never goes in config). */
-  apiKeyEnv: z.string().min(1).default('NORMFLOW_OPENAI_API_KEY'),
+  /**
+   * Name of the environment variable holding the OpenAI-compatible API key (the key itself never goes in
+   * config). Only `NORMFLOW_*` variables: a config must never be able to send, say, `AWS_SESSION_TOKEN` as a key.
+   */
+  apiKeyEnv: z
+    .string()
+    .regex(/^NORMFLOW_[A-Z0-9_]+$/, 'must name a NORMFLOW_* environment variable (e.g. NORMFLOW_OPENAI_API_KEY)')
+    .default('NORMFLOW_OPENAI_API_KEY'),
+  /** On AWS: the Secrets Manager secret holding the OpenAI-compatible API key (deploy-time, wins over apiKeyEnv). */
+  apiKeySecretArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, 'a Secrets Manager secret ARN')
+    .optional(),
+  /** Send the API key over plain http to a host other than this machine (never without saying so). */
+  allowInsecureHttp: z.boolean().default(false),
   region: z.string().min(1).optional(),
   requestTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  /** Largest model response read, in bytes; a longer (or never-ending) answer is cut and counted as invalid. */
+  maxResponseBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
   /** Extra or overriding prices, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), priceSchema).default({}),
 });
@@ -65,6 +80,8 @@ export const normalizationConfigSchema = z
     llmMode: z.enum(LLM_MODES).default('fallback'),
     /** Reuse model resolutions of equal values (memory per run, plus the persistent cache table). */
     cacheEnabled: z.boolean().default(true),
+    /** Days an accepted model answer stays in the persistent value cache (the table's TTL). */
+    cacheTtlDays: z.number().int().min(1).max(365).default(30),
     model: modelSchema.prefault({}),
   })
   .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {

@@ -1,4 +1,6 @@
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
+import { ModelError, type AttemptUsage } from '#shared/model/model-errors.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
@@ -6,9 +8,10 @@ import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/norm
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import type { CityResolution } from '#shared/rules/city-resolution.ts';
-import { decided, inputFlagsOf, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
+import { decided, type CityCode, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
 import { describeOriginal, type OriginalValue } from './original-values.ts';
-import { valueCacheKey, type CachedResolution, type ValueCache } from './value-cache.ts';
+import { isDecidedByRules, resolveWithAnswer } from './rules-precedence.ts';
+import { valueCacheKey, valueDigest, type AnsweringModel, type CachedResolution, type ValueCache } from './value-cache.ts';
 
 /** A record as read: its id and its untouched attributes. */
 export interface InputRecord {
@@ -66,11 +69,14 @@ export interface PreparedBatch {
 /** Answers of one model call, keyed by cache key; a key absent means the model gave no answer. */
 export type ModelAnswerSet = Record<string, string | null>;
 
-/** Whether a field's value goes past the rules: every text value in `always`, undecided ones in `fallback`. */
-function asksModel(config: NormalizationConfig, modelId: string | undefined, rules: RuleResult): boolean {
-  if (modelId === undefined || config.llmMode === 'never') return false;
+/**
+ * Whether a field's value goes past the rules: in `fallback` only what the rules left undecided or
+ * flagged; in `always` every text value too, though a decided one stays the rules' whatever the answer.
+ */
+function asksModel(config: NormalizationConfig, rules: RuleResult): boolean {
+  if (config.llmMode === 'never') return false;
   if (config.llmMode === 'always') return rules.value !== null;
-  return !rules.confident;
+  return !isDecidedByRules(rules);
 }
 
 /** Strings and numbers (as their exact text) go through the kind's rules; anything else is kept as it is, flagged. */
@@ -90,13 +96,13 @@ function applyRulesTo(kind: FieldKind, original: OriginalValue): RuleResult {
 /**
  * Applies the rules to every configured field a record has, looks the undecided values up in
  * the cache, and lists the rest as model questions (each distinct value once per batch).
- * `modelId` undefined means no model is available (the offline `rules` provider).
+ * `model` undefined means no model is available (the offline `rules` provider).
  */
 export async function prepareBatch(
   records: readonly InputRecord[],
   config: NormalizationConfig,
   cache: ValueCache,
-  modelId: string | undefined,
+  model: AnsweringModel | undefined,
 ): Promise<PreparedBatch> {
   const planned: PlannedRecord[] = records.map((record) => ({
     id: record.id,
@@ -107,8 +113,8 @@ export async function prepareBatch(
         const rules = applyRulesTo(kind, original);
         // Only typed text is worth a model's time: a number's text is what the rules made of it.
         const cacheKey =
-          modelId !== undefined && original.kind === 'text' && original.isString && asksModel(config, modelId, rules)
-            ? valueCacheKey(kind, original.text, modelId)
+          model !== undefined && original.kind === 'text' && original.isString && asksModel(config, rules)
+            ? valueCacheKey(kind, original.text, model)
             : undefined;
         const asRead = original.kind === 'text' ? original.text : null;
         return { field, kind, asRead, rules, ...(cacheKey ? { cacheKey } : {}) };
@@ -151,24 +157,35 @@ export async function askModel(
     if (!fields) asked.set(question.recordId, (fields = new Set()));
     fields.add(question.field);
   }
-  const parsed = parseModelAnswers(response.text, asked);
+  let parsed: ReturnType<typeof parseModelAnswers>;
+  try {
+    parsed = parseModelAnswers(response.text, asked);
+  } catch (error) {
+    // An unreadable answer was still generated, and billed: its tokens count.
+    if (error instanceof ModelError) error.usage = { inputTokens: response.inputTokens, outputTokens: response.outputTokens };
+    throw error;
+  }
   const answers: ModelAnswerSet = {};
   batch.questions.forEach((question, index) => {
     const answer = parsed.get(question.recordId)?.get(question.field);
     const key = batch.questionKeys[index];
     if (answer !== undefined && key !== undefined) answers[key] = answer;
   });
+  return { answers, usage: attemptUsage(model, config, response) };
+}
+
+/** One HTTP attempt's usage and estimated cost; `tokens` undefined (refused before generating) costs nothing. */
+export function attemptUsage(model: ModelClient, config: NormalizationConfig, tokens: AttemptUsage | undefined): ModelUsage {
+  const inputTokens = tokens?.inputTokens ?? 0;
+  const outputTokens = tokens?.outputTokens ?? 0;
   return {
-    answers,
-    usage: {
-      modelCalls: 1,
-      inputTokens: response.inputTokens,
-      outputTokens: response.outputTokens,
-      costUSD: estimateCost(model.modelId, response.inputTokens, response.outputTokens, config.model.prices, {
-        provider: model.provider,
-        ...(config.model.baseUrl ? { baseUrl: config.model.baseUrl } : {}),
-      }).costUSD,
-    },
+    modelCalls: 1,
+    inputTokens,
+    outputTokens,
+    costUSD: estimateCost(model.modelId, inputTokens, outputTokens, config.model.prices, {
+      provider: model.provider,
+      ...(config.model.baseUrl ? { baseUrl: config.model.baseUrl } : {}),
+    }).costUSD,
   };
 }
 
@@ -177,27 +194,32 @@ export type ModelOutcome = { kind: 'answered'; answers: ModelAnswerSet } | { kin
 
 /**
  * Merges rules, cache and model answers into the output records. Every answer passes the
- * guardrails; a rejected or missing one keeps the rules' value with flag `llm-rejected`, and a
- * model that could not be reached keeps the rules' values with flag `llm-unavailable`.
- * Returns the new resolutions worth caching.
+ * guardrails (format) and the lie checks (what the input can support); a rejected or missing one
+ * keeps the rules' value with flag `llm-rejected`, and a model that could not be reached keeps the
+ * rules' values with flag `llm-unavailable`. Rules outrank the model (contract v2 §0). Returns the
+ * accepted answers, the only ones worth caching.
  */
 export function finishBatch(
   batch: PreparedBatch,
   outcome: ModelOutcome,
   config: NormalizationConfig,
 ): { records: NormalizedRecord[]; newResolutions: Map<string, CachedResolution> } {
-  const fresh = new Map<string, CachedResolution>();
+  const accepted = new Map<string, CachedResolution>();
   if (outcome.kind === 'answered') {
     batch.questions.forEach((question, index) => {
       const key = batch.questionKeys[index];
       if (key === undefined || !Object.hasOwn(outcome.answers, key)) return;
       const verdict = checkModelAnswer(question.kind, question.value, outcome.answers[key]);
-      fresh.set(
-        key,
-        verdict.accepted
-          ? { accepted: true, value: verdict.result.value, flags: verdict.result.flags, ...cityOf(verdict.result) }
-          : { accepted: false, value: null, flags: [] },
-      );
+      if (!verdict.accepted) return;
+      const plausibility = checkAnswerPlausibility(question.kind, question.value, applyRule(question.kind, question.value), verdict.result);
+      if (!plausibility.plausible) return;
+      accepted.set(key, {
+        accepted: true,
+        value: verdict.result.value,
+        flags: verdict.result.flags,
+        ...cityOf(verdict.result),
+        valueDigest: valueDigest(question.kind, question.value),
+      });
     });
   }
 
@@ -207,7 +229,7 @@ export function finishBatch(
     const normalizedData: Record<string, string | null> = {};
     const normalizationMeta: Record<string, FieldMeta> = {};
     for (const planned of record.fields) {
-      const { value, flags, source, city } = resolveField(planned, batch.cached, fresh, outcome);
+      const { value, flags, source, city } = resolveField(planned, batch.cached, accepted, outcome);
       normalizedData[planned.field] = value;
       const resolution = planned.rules.cityResolution;
       normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags, ...(resolution ? { resolution } : {}) };
@@ -218,13 +240,13 @@ export function finishBatch(
     }
     return { id: record.id, normalizedData, normalizationMeta };
   });
-  return { records, newResolutions: fresh };
+  return { records, newResolutions: accepted };
 }
 
 function resolveField(
   planned: PlannedField,
   cached: ReadonlyMap<string, CachedResolution>,
-  fresh: ReadonlyMap<string, CachedResolution>,
+  accepted: ReadonlyMap<string, CachedResolution>,
   outcome: ModelOutcome,
 ): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
   const fromRules = (extra: Flag[] = []) => ({
@@ -235,12 +257,12 @@ function resolveField(
   });
   if (!planned.cacheKey) return fromRules();
   const cachedEntry = cached.get(planned.cacheKey);
-  const entry = cachedEntry ?? fresh.get(planned.cacheKey);
+  const entry = cachedEntry ?? accepted.get(planned.cacheKey);
   if (entry?.accepted) {
-    const flags = [...new Set([...inputFlagsOf(planned.rules), ...entry.flags])];
-    return { value: entry.value, flags, source: cachedEntry ? 'cache' : 'llm', city: entry.city };
+    const resolution = resolveWithAnswer(planned.rules, entry);
+    return { value: resolution.value, flags: resolution.flags, source: resolution.fromModel ? (cachedEntry ? 'cache' : 'llm') : 'rules', city: resolution.city };
   }
-  if (entry || outcome.kind === 'answered') return fromRules(['llm-rejected']);
+  if (outcome.kind === 'answered') return fromRules(['llm-rejected']);
   return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);
 }
 

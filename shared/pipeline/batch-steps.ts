@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import {
-  askModel,
   finishBatch,
   prepareBatch,
   type InputRecord,
@@ -14,15 +13,8 @@ import { RunTally } from '#shared/engine/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { LeadItem, OriginalExpectation } from '#shared/stores/store-ports.ts';
-import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
-
-const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
-
-export interface ModelStepResult {
-  outcome: 'answered' | 'not-asked';
-  questions: number;
-  usage: BatchUsage;
-}
+import type { ModelStepResult } from './model-call-step.ts';
+import type { BatchResult, BatchTask, PipelineDeps } from './pipeline-types.ts';
 
 /** A lead to write: what was computed, and what its originals must still be for it to hold. */
 export interface PendingWrite extends NormalizedRecord {
@@ -36,7 +28,7 @@ interface PostProcessOutput {
   cacheHits: number;
 }
 
-async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
+export async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
   const items = await deps.leads.getMany(ids);
   const records = ids.flatMap((id) => {
@@ -44,21 +36,6 @@ async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: 
     return item ? [{ id, attributes: item }] : [];
   });
   return { ids, records, items };
-}
-
-/**
- * InvokeModel: rules and cache first, then one model call for what is left. Throws ModelError
- * (the state machine retries on its name). Answers are kept in the runs table, not the payload.
- */
-export async function invokeModelStep(deps: PipelineDeps, task: BatchTask): Promise<ModelStepResult> {
-  const model = deps.modelFor(task.config);
-  const { records } = await loadRecords(deps, task);
-  const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
-  if (!model || batch.questions.length === 0) return { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
-  const { answers, usage } = await askModel(batch, model, task.config);
-  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers);
-  return { outcome: 'answered', questions: batch.questions.length, usage };
 }
 
 /**
@@ -71,11 +48,11 @@ export async function postProcessStep(
 ): Promise<{ records: number; missing: number; modelFailure: string | null }> {
   const model = deps.modelFor(task.config);
   const { ids, records } = await loadRecords(deps, task);
-  const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  const cache = new ValueCache({ persistent: deps.valueCacheStore, ttlDays: task.config.cacheTtlDays });
+  const batch = await prepareBatch(records, task.config, cache, model);
 
   let outcome: ModelOutcome = { kind: 'not-asked' };
-  if (task.modelFailure) outcome = { kind: 'unavailable' };
+  if (task.modelFailure || task.model?.value.outcome === 'unavailable') outcome = { kind: 'unavailable' };
   else if (task.model?.value.outcome === 'answered') {
     const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers')) as ModelAnswerSet | undefined;
     outcome = { kind: 'answered', answers: answers ?? {} };
@@ -90,7 +67,7 @@ export async function postProcessStep(
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
   await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output);
-  return { records: writes.length, missing: output.missing, modelFailure: task.modelFailure?.Error ?? null };
+  return { records: writes.length, missing: output.missing, modelFailure: modelFailureOf(task)?.error ?? null };
 }
 
 /**
@@ -115,9 +92,11 @@ export async function writeResultsStep(
     skipped: { edited: 0, deleted: 0, missing: output.missing, refused: 0 },
     fields: {},
     flags: {},
-    usage: task.model?.value.usage ?? NO_USAGE,
+    // Every attempt of the batch, failed ones included, as the ledger counted them.
+    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex),
     cacheHits: output.cacheHits,
-    modelFailure: task.modelFailure?.Error ?? null,
+    modelFailure: modelFailureOf(task)?.error ?? null,
+    modelFailureCause: modelFailureOf(task)?.cause ?? null,
   };
   const tally = new RunTally(task.config);
   const normalizedAt = deps.now().toISOString();
@@ -167,12 +146,35 @@ export async function recordBatchFailureStep(
     skipped: { edited: 0, deleted: 0, missing: 0, refused: 0 },
     fields: {},
     flags: {},
-    usage: NO_USAGE,
+    // A failed batch may still have paid for model calls.
+    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex),
     cacheHits: 0,
     modelFailure: null,
+    modelFailureCause: null,
+    errorCause: task.failure.Error?.startsWith('Model.') || task.failure.Error === 'Config.Invalid' ? causeOf(task.failure) : null,
   };
   await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
   return result;
+}
+
+/** The message of a Step Functions error (`Cause` is the Lambda's JSON error on AWS, the message locally), shortened. */
+export function causeOf(failure: { Error?: string; Cause?: string } | undefined): string | null {
+  if (!failure?.Cause) return null;
+  let message = failure.Cause;
+  try {
+    const parsed = JSON.parse(failure.Cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // Not JSON: the message itself.
+  }
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+/** How the model failed for this batch, if it did: caught by the state machine after its retries, or fatal in InvokeModel. */
+function modelFailureOf(task: { model?: { value: ModelStepResult }; modelFailure?: { Error: string; Cause?: string } }): { error: string; cause: string | null } | undefined {
+  if (task.modelFailure) return { error: task.modelFailure.Error, cause: causeOf(task.modelFailure) };
+  const failure = task.model?.value.failure;
+  return failure ? { error: failure.error, cause: failure.cause } : undefined;
 }
 
 /**

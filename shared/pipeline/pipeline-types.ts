@@ -70,6 +70,10 @@ export interface BatchResult {
   cacheHits: number;
   /** Set when the model stayed unavailable and the batch kept the rules' values. */
   modelFailure: string | null;
+  /** Why, without personal data (`… HTTP 401 (authentication_error): Incorrect API key …`). */
+  modelFailureCause?: string | null;
+  /** Why a failed batch failed, for model and config errors (their messages carry no personal data). */
+  errorCause?: string | null;
 }
 
 /** Ports and settings the pipeline steps run with (DynamoDB on AWS, the embedded store locally). */

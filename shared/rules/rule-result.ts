@@ -20,6 +20,7 @@ export type Flag =
   | 'unrecognized-education'
   | 'incomplete-education'
   | 'llm-rejected'
+  | 'llm-disagreed'
   | 'llm-unavailable'
   | 'not-text'
   | 'too-long';
@@ -46,7 +47,7 @@ export type Rule = (input: string) => RuleResult;
 /** Flags that describe the typed input, not a doubt about the value: a model answer never drops them (contract §0). */
 const INPUT_FLAGS: ReadonlySet<Flag> = new Set(['incomplete-education']);
 
-export const inputFlagsOf = (result: RuleResult): Flag[] => result.flags.filter((flag) => INPUT_FLAGS.has(flag));
+export const isInputFlag = (flag: Flag): boolean => INPUT_FLAGS.has(flag);
 
 export const decided = (value: string | null, flags: Flag[] = []): RuleResult => ({
   value,

@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   ScanCommand,
@@ -171,6 +172,11 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       let total = 0;
       for await (const page of scanPages({ Select: 'COUNT' })) total += page.Count ?? 0;
       return total;
+    },
+
+    async deleteLead(leadId: string): Promise<boolean> {
+      const output = await client.send(new DeleteCommand({ TableName: tableName, Key: { [LEAD_KEY]: leadId }, ReturnValues: 'ALL_OLD' }));
+      return output.Attributes !== undefined;
     },
   };
 }

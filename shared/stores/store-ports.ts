@@ -95,6 +95,8 @@ export interface LeadStore {
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
+  /** Erasure (`normflow leads forget`): true when the lead was there. */
+  deleteLead(leadId: string): Promise<boolean>;
 }
 
 export interface ConfigStore {
@@ -119,7 +121,37 @@ export interface RunLock {
 
 export type LockAttempt = { acquired: true; lock: RunLock } | { acquired: false; heldBy: RunLock };
 
-export interface RunStore {
+/** Model spend of one batch: HTTP attempts, tokens (failed attempts' too), estimated cost. */
+export interface ModelUsageTotals {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUSD: number;
+}
+
+/** Idempotency record of a batch's model call (the Powertools idempotency lifecycle: in progress, then completed with its result). */
+export type ModelCallClaim =
+  | { status: 'claimed' }
+  | { status: 'completed'; result: Record<string, unknown> }
+  | { status: 'in-progress'; until: string };
+
+/** What a run keeps per batch beyond its ids and results, and how it is erased. */
+export interface RunTraces {
+  /** Claims the batch's model call unless one completed (its result is returned) or is in progress until `inProgressUntil` of its holder. */
+  claimModelCall(runId: string, batchIndex: number, inProgressUntil: string): Promise<ModelCallClaim>;
+  completeModelCall(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void>;
+  /** Lets the next attempt claim the call (after a failed attempt). */
+  releaseModelCall(runId: string, batchIndex: number): Promise<void>;
+  /** Adds one attempt's spend to the batch's ledger, as it is spent. */
+  addBatchUsage(runId: string, batchIndex: number, usage: ModelUsageTotals): Promise<void>;
+  loadBatchUsage(runId: string, batchIndex: number): Promise<ModelUsageTotals>;
+  /** Deletes the run's working data (lead ids, model answers, normalized records): the run record and batch counts stay. */
+  purgeBatchData(runId: string): Promise<number>;
+  /** Deletes every batch's working data that names this lead, in any run (erasure). */
+  forgetLead(leadId: string): Promise<number>;
+}
+
+export interface RunStore extends RunTraces {
   /**
    * Conditional put: succeeds when no lock exists, the existing one expired (`now` ≥ expiresAt), it
    * is already ours (same holder), or `isStale(existing)` says its holder is gone.

@@ -149,9 +149,9 @@ describe('fallback mode', () => {
     expect(second?.normalizationMeta.ciudad?.flags).toContain('llm-rejected');
     expect(first?.normalizedData.nombres).toBe('Ana');
     expect(second?.normalizedData.nombres).toBe('Luis');
-    // The education answer is a canonical level, so only the field that carried the text is affected.
-    expect(first?.normalizedData.nivelEducativo).toBe('Doctorado');
-    expect(first?.normalizationMeta.nivelEducativo?.source).toBe('llm');
+    // A canonical level the text does not name (it says only "posgrado") is a lie too: rejected.
+    expect(first?.normalizedData.nivelEducativo).not.toBe('Doctorado');
+    expect(first?.normalizationMeta.nivelEducativo).toMatchObject({ source: 'rules', flags: ['unrecognized-education', 'llm-rejected'] });
   });
 });
 
@@ -206,12 +206,12 @@ describe('value cache', () => {
     expect(runner.totals().cacheHits).toBe(1);
   });
 
-  it('remembers rejections too, so a bad answer is not paid for twice', async () => {
+  it('keeps only accepted answers: a rejected one is asked again, never replayed', async () => {
     const model = new ScriptedModelClient({ answer: answerEach(() => 'no sé') });
     const { runner } = setup({ model });
     await runner.normalize([lead('L1', { nivelEducativo: 'Posgrado' })]);
     const [later] = await runner.normalize([lead('L2', { nivelEducativo: 'Posgrado' })]);
-    expect(model.requests).toHaveLength(1);
+    expect(model.requests).toHaveLength(2);
     expect(later?.normalizationMeta.nivelEducativo?.flags).toEqual(['unrecognized-education', 'llm-rejected']);
   });
 });
@@ -261,11 +261,11 @@ describe('model failures', () => {
 
   it('reads markdown-wrapped answers with prose around them', async () => {
     const model = new ScriptedModelClient({
-      answer: (asked) => `Claro, aquí está:\n\`\`\`json\n${answerEach(() => 'Magíster')(asked)}\n\`\`\`\nSaludos`,
+      answer: (asked) => `Claro, aquí está:\n\`\`\`json\n${answerEach(() => 'Especialista')(asked)}\n\`\`\`\nSaludos`,
     });
     const { runner } = setup({ model });
     const [result] = await runner.normalize([lead('L1', { nivelEducativo: 'Posgrado' })]);
-    expect(result?.normalizedData.nivelEducativo).toBe('Magíster');
+    expect(result?.normalizedData.nivelEducativo).toBe('Especialista');
   });
 
   it('counts tokens and cost of successful calls', async () => {
