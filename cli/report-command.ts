@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startLocalAnalytics } from '#infra/local/local-analytics.ts';
 import type { AnalyticsReportData } from '#shared/analytics/analytics-report.ts';
+import { openOutputFile } from '#shared/io/output-file.ts';
+import { STDIO } from '#shared/io/text-source.ts';
 import { collectQualityReport } from '#shared/steward/quality-report-data.ts';
 import { renderQualityReport } from '#shared/steward/quality-report.ts';
 import { collectReportData } from './analytics-command.ts';
 import { localStores } from './local-stores.ts';
-import { analyticsPaths } from './sql-command.ts';
+import { analyticsPaths } from './analytics-paths.ts';
 import { openStewardStores, stewardConfig, withStoreTargetOptions, type StewardStores, type StoreTargetOptions } from './steward-stores.ts';
 
 /**
@@ -32,15 +33,23 @@ export function registerReportCommand(program: Command): void {
     program
       .command('report')
       .description('one self-contained HTML page: normalization quality per run (dry runs marked), review queue, top mappings, plus the analytics when there are any')
-      .option('--output <file>', 'where to write the page (default: <data dir>/report.html; report.html with --aws)'),
+      .option('--output <file>', 'where to write the page (default: <data dir>/report.html; report.html with --aws; - for standard output)'),
   ).action(async (options: StoreTargetOptions & { output?: string }) => {
     const { stores, analytics } = await openReportSources(options);
     try {
       const config = await stewardConfig(stores, options);
       const quality = await collectQualityReport({ leads: stores.leads, runs: stores.runs, decisions: stores.decisions, config, generatedAt: new Date().toISOString() });
       const output = options.output ?? (options.aws ? 'report.html' : join(options.dataDir, 'report.html'));
-      await writeFile(output, renderQualityReport(quality, analytics));
-      console.log(`report written to ${output} (${quality.runs.length} run(s), ${quality.leads.total} lead(s)${analytics ? ', with the analytics' : ''})`);
+      // Written to a temporary file renamed at the end: a failure never leaves half a page.
+      const file = await openOutputFile(output);
+      try {
+        await file.write(renderQualityReport(quality, analytics));
+        await file.commit();
+      } catch (error) {
+        await file.abort();
+        throw error;
+      }
+      (output === STDIO ? console.error : console.log)(`report written to ${file.name} (${quality.runs.length} run(s), ${quality.leads.total} lead(s)${analytics ? ', with the analytics' : ''})`);
     } finally {
       await stores.close();
     }

@@ -7,8 +7,8 @@ import type { FieldKind } from '#shared/rules/rule-result.ts';
 import { decisionToUndo, describeDecision, makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
 import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
 import type { StewardDecision } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-config.ts';
-import { parseRowFormat, rowSink } from './row-output.ts';
+import { UsageError } from './cli-errors.ts';
+import { parseRowFormat, writeRows } from './row-output.ts';
 import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StewardStores, type StoreTargetOptions } from './steward-stores.ts';
 
 interface ReviewOptions extends StoreTargetOptions {
@@ -156,15 +156,16 @@ export function registerReviewCommand(program: Command): void {
     .command('list')
     .description('the decisions taken, oldest first')
     .option('--format <format>', 'table | jsonl | csv', 'table')
+    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
     .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<ReviewOptions & { format: string }>();
+      const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
       const format = parseRowFormat(options.format);
       await withStewardStores(options, async (stores) => {
-        const sink = rowSink(format, ['kind', 'input', 'value', 'codigoDane', 'field', 'decidedAt', 'decidedBy']);
-        for (const decision of await stores.decisions.list()) {
-          await sink.write({ ...decision, input: decision.foldedInput, codigoDane: decision.city?.codigoDane ?? null });
-        }
-        await sink.close();
+        const decisions = await stores.decisions.list();
+        const columns = ['kind', 'input', 'value', 'codigoDane', 'field', 'decidedAt', 'decidedBy'];
+        await writeRows({ format, columns, neutralizeFormulas: options.neutralizeFormulas }, async (sink) => {
+          for (const decision of decisions) await sink.write({ ...decision, input: decision.foldedInput, codigoDane: decision.city?.codigoDane ?? null });
+        });
       });
     });
 
@@ -194,25 +195,27 @@ export function registerReviewCommand(program: Command): void {
     .command('queue')
     .description('the review queue without a terminal: distinct inputs in doubt (or decided by the model), most leads first')
     .option('--format <format>', 'table | jsonl | csv', 'table')
+    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
     .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<ReviewOptions & { format: string }>();
+      const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
       const format = parseRowFormat(options.format);
       await withStewardStores(options, async (stores) => {
         const config = await stewardConfig(stores, options);
         const groups = await buildQueue(stores, config, options.field === undefined ? undefined : configuredField(config, options.field));
-        const sink = rowSink(format, ['kind', 'input', 'fields', 'leads', 'typed', 'proposed', 'flags']);
-        for (const group of groups) {
-          await sink.write({
-            kind: group.kind,
-            input: group.foldedInput,
-            fields: group.fields,
-            leads: group.leadIds.length,
-            typed: group.inputs.map(({ text }) => text),
-            proposed: group.proposals[0]?.value ?? null,
-            flags: group.flags.map(({ flag }) => flag),
-          });
-        }
-        await sink.close();
+        const columns = ['kind', 'input', 'fields', 'leads', 'typed', 'proposed', 'flags'];
+        await writeRows({ format, columns, neutralizeFormulas: options.neutralizeFormulas }, async (sink) => {
+          for (const group of groups) {
+            await sink.write({
+              kind: group.kind,
+              input: group.foldedInput,
+              fields: group.fields,
+              leads: group.leadIds.length,
+              typed: group.inputs.map(({ text }) => text),
+              proposed: group.proposals[0]?.value ?? null,
+              flags: group.flags.map(({ flag }) => flag),
+            });
+          }
+        });
       });
     });
 }

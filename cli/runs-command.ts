@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { rollBackRun, RollbackRefused } from '#shared/steward/run-rollback.ts';
-import { UsageError } from './cli-config.ts';
-import { parseRowFormat, rowSink } from './row-output.ts';
-import { commandGroup, withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
+import { UsageError } from './cli-errors.ts';
+import { parseRowFormat, writeRows } from './row-output.ts';
+import { withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
 
 const COLUMNS = ['runId', 'startedAt', 'status', 'dryRun', 'selected', 'normalized', 'unchanged', 'skipped', 'failed', 'rolledBackAt'] as const;
 
@@ -25,7 +25,7 @@ function runRow(run: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function registerRunsCommand(program: Command): void {
-  const runs = commandGroup(program, 'runs', 'normalization runs: list them, roll one back');
+  const runs = program.command('runs').description('normalization runs: list them, roll one back');
 
   withStoreTargetOptions(
     runs
@@ -38,9 +38,10 @@ export function registerRunsCommand(program: Command): void {
     const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1 (got "${options.limit}")`);
     await withStewardStores(options, async (stores) => {
-      const sink = rowSink(format, COLUMNS);
-      for (const run of await stores.runs.listRuns(limit)) await sink.write(runRow(run));
-      await sink.close();
+      const runs = await stores.runs.listRuns(limit);
+      await writeRows({ format, columns: COLUMNS }, async (sink) => {
+        for (const run of runs) await sink.write(runRow(run));
+      });
     });
   });
 

@@ -1,19 +1,16 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '#infra/local/local-runtime.ts';
 import { openLocalCatalog } from '#infra/local/local-catalog.ts';
 import { runAthenaQuery, type QueryResult } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-config.ts';
+import { analyticsPaths } from './analytics-paths.ts';
+import { formatTable } from './row-output.ts';
+import { UsageError } from './cli-errors.ts';
 import { mentionsLeadsTables, registerLeadsViews, snapshotLeads, type LeadsSnapshot } from './sql-leads.ts';
 import { stewardConfig, withStewardStores } from './steward-stores.ts';
 
-/** Where the local analytics live under a data folder: the bucket folder and the DuckDB catalog. */
-export const analyticsPaths = (dataDir: string) => ({
-  catalog: resolve(dataDir, 'analytics', 'catalog.duckdb'),
-  leadsSnapshot: resolve(dataDir, 'analytics', 'leads-snapshot'),
-});
 
 export async function runLocalQuery(dataDir: string, sql: string, leads?: LeadsSnapshot): Promise<QueryResult> {
   const { catalog } = analyticsPaths(dataDir);
@@ -33,16 +30,6 @@ export async function runLocalQuery(dataDir: string, sql: string, leads?: LeadsS
   } finally {
     local.close();
   }
-}
-
-export function formatTable(result: QueryResult): string {
-  const widths = result.columns.map((column, index) =>
-    Math.min(60, Math.max(column.length, ...result.rows.map((row) => (row[index] ?? 'NULL').length))),
-  );
-  // One row per line: line breaks inside a value show as ⏎.
-  const shown = (cell: string | null) => (cell ?? 'NULL').replace(/\r?\n/g, '⏎').slice(0, 60);
-  const line = (cells: Array<string | null>) => cells.map((cell, index) => shown(cell).padEnd(widths[index] ?? 0)).join(' | ');
-  return [line(result.columns), widths.map((width) => '-'.repeat(width)).join('-+-'), ...result.rows.map(line), `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`].join('\n');
 }
 
 export function registerSqlCommand(program: Command): void {

@@ -10,7 +10,9 @@ import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import type { ConfigStore, DecisionStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
-import { readJsonConfigFile, UsageError } from './cli-config.ts';
+import { readJsonConfigFile } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
 
 /** Where a steward command reads and writes: the local store, or (`--aws`) the deployed tables. */
 export interface StoreTargetOptions {
@@ -59,6 +61,7 @@ const TABLE_FLAGS: Record<Exclude<TableLogicalName, 'valueCache'>, { flag: strin
  */
 export async function openStewardStores(options: StoreTargetOptions): Promise<StewardStores> {
   if (!options.aws) {
+    await checkDataDir(options.dataDir);
     const local = await startLocalEnvironment({ dataDir: options.dataDir });
     const client = local.db.documentClient;
     const table = (name: keyof typeof TABLE_FLAGS) => local.env[TABLE_DEFINITIONS[name].tableNameEnvVar] ?? '';
@@ -131,9 +134,4 @@ export function configuredField(config: NormalizationConfig, field: string): str
     throw new UsageError(`--field ${field} is not a configured field (configured: ${Object.keys(config.fields).join(', ')})`);
   }
   return field;
-}
-
-/** The sub-command group `name` (`leads`, `runs`, `review`), created once whichever command registers first. */
-export function commandGroup(program: Command, name: string, description: string): Command {
-  return program.commands.find((command) => command.name() === name) ?? program.command(name).description(description);
 }

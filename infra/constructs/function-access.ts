@@ -28,11 +28,14 @@ export const FUNCTION_ACCESS = {
   'select-leads': {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
-  // runs.loadBatch → GetCommand; leads.getMany, valueCache.getMany and decisions.lookup → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
+  // runs.claimModelCall → conditional PutCommand, GetCommand when held; runs.loadBatch → GetCommand; leads.getMany,
+  // valueCache.getMany and decisions.lookup → BatchGetCommand; runs.saveBatchData and completeModelCall → PutCommand;
+  // runs.addBatchUsage and releaseModelCall → UpdateCommand; the model → Converse (or the API key secret, for an
+  // OpenAI-compatible endpoint).
   'invoke-model': {
     tables: {
       leads: ['dynamodb:BatchGetItem'],
-      runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      runs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       valueCache: ['dynamodb:BatchGetItem'],
       decisions: ['dynamodb:BatchGetItem'],
     },
@@ -47,14 +50,16 @@ export const FUNCTION_ACCESS = {
       decisions: ['dynamodb:BatchGetItem'],
     },
   },
-  // runs.loadBatch/loadBatchData → GetCommand; leads.writeNormalization → GetCommand (the version it replaces), conditional UpdateCommand; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalization → GetCommand (the version it
+  // replaces), conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
   'write-results': {
     tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
-  // runs.loadBatch → GetCommand; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchUsage → GetCommand; runs.saveBatchResult → PutCommand.
   'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
-  // runs.listBatchResults → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand.
-  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem'] } },
+  // runs.listBatchResults and purgeBatchData → QueryCommand on the table; runs.putRun and runs.releaseLock → UpdateCommand;
+  // runs.purgeBatchData → BatchWriteCommand (deletes the run's working data).
+  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'] } },
   // configStore.disable → UpdateCommand.
   'cost-kill-switch': { tables: { config: ['dynamodb:UpdateItem'] } },
 } as const satisfies Record<string, FunctionAccess>;

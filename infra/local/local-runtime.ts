@@ -11,11 +11,10 @@ import { TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
 import { activeLocalExecutions } from '#shared/runtime/pipeline-runtime.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { ensureTables } from './local-tables.ts';
+import { loadLocalHandler } from './local-handlers.ts';
 
 export const DEFAULT_DATA_DIR = '.normflow';
 const LOCAL_ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:normflow-local-';
-
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** The ARN a local state machine goes by (child executions are started by it). */
 export const localStateMachineArn = (name: StateMachineName): string => `arn:aws:states:local:000000000000:stateMachine:normflow-${name}`;
@@ -126,8 +125,8 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
   const definition = renderStateMachine(name, { ...functionNames, ...options.resources });
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = { ...options.integrations };
   for (const [stateName, fn] of taskFunctions(definition)) {
-    const module = (await import(`#functions/${fn}.ts`)) as { handler: Handler };
-    const invoke = (payload: unknown) => module.handler(payload, lambdaContext(fn));
+    const handler = await loadLocalHandler(fn);
+    const invoke = (payload: unknown) => handler(payload, lambdaContext(fn));
     const override = options.handlerOverrides?.[stateName];
     handlers[stateName] = async (input: unknown) => {
       // An optimized `lambda:invoke` integration passes {FunctionName, Payload} and gets {Payload} back.

@@ -1,4 +1,4 @@
-import { seededRandom } from '#shared/samples/lead-generator.ts';
+import { seededRandom } from '#shared/samples/seeded-random.ts';
 import { COMPARISONS, type Comparison } from './comparisons.ts';
 import type { PersonProfile } from './person-profile.ts';
 

@@ -1,4 +1,5 @@
 import { cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { describeOriginal } from '#shared/engine/original-values.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import type { FieldKind } from '#shared/rules/rule-result.ts';
 import { foldKey } from '#shared/rules/text-basics.ts';
@@ -58,7 +59,10 @@ function normalizedValue(item: LeadItem, field: string, kind: FieldKind): { valu
     const code = normalizedData[`${field}CodigoDane`];
     return { value: typeof value === 'string' ? value : null, ...(typeof code === 'string' ? { codigoDane: code } : {}) };
   }
-  const result = applyRule(kind, item[field]);
+  // Not normalized yet: what the rules make of it now (a value that is not text says nothing).
+  const original = describeOriginal(item[field]);
+  if (original.kind !== 'text') return { value: null };
+  const result = applyRule(kind, original.text);
   return { value: result.value, ...(result.city ? { codigoDane: result.city.codigoDane } : {}) };
 }
 

@@ -1,5 +1,6 @@
 import type { CityCode, FieldKind } from '#shared/rules/rule-result.ts';
 import { cleanText, foldKey } from '#shared/rules/text-basics.ts';
+import { describeOriginal } from './original-values.ts';
 
 /** What a data steward decided an input means: the value (already in the kind's format) and, for a city, its code. */
 export interface StewardValue {
@@ -17,11 +18,12 @@ export const NO_DECISIONS: StewardDecisions = { lookup: async () => new Map() };
 
 /**
  * The input as a decision sees it: cleaned, then case, diacritics and punctuation folded away
- * (`La Nevera.`, `la nevera` and `LA NEVÉRA` are one input). Empty when nothing is left.
+ * (`La Nevera.`, `la nevera` and `LA NEVÉRA` are one input). Empty when nothing is left, and for
+ * a value the rules do not read as text (too long, not a string or number): no decision covers it.
  */
 export function foldDecisionInput(raw: unknown): string {
-  if (typeof raw === 'number' || typeof raw === 'bigint') return foldKey(String(raw));
-  return typeof raw === 'string' ? foldKey(cleanText(raw)) : '';
+  const original = describeOriginal(raw);
+  return original.kind === 'text' ? foldKey(cleanText(original.text)) : '';
 }
 
 /** Key of a decision: one per (field kind, folded input), so it covers every field of that kind. */

@@ -62,7 +62,8 @@ export interface BatchResult {
   normalized: number;
   /** Leads normalized with nothing to change (stamped all the same). */
   unchanged: number;
-  skipped: { edited: number; deleted: number; missing: number };
+  /** `refused`: leads the store would not let hold their normalization (already near 400 KB). */
+  skipped: { edited: number; deleted: number; missing: number; refused: number };
   /** Per field: values seen (non-null originals) and values changed. */
   fields: Record<string, { total: number; changed: number }>;
   flags: Record<string, number>;
@@ -70,6 +71,10 @@ export interface BatchResult {
   cacheHits: number;
   /** Set when the model stayed unavailable and the batch kept the rules' values. */
   modelFailure: string | null;
+  /** Why, without personal data (`… HTTP 401 (authentication_error): Incorrect API key …`). */
+  modelFailureCause?: string | null;
+  /** Why a failed batch failed, for model and config errors (their messages carry no personal data). */
+  errorCause?: string | null;
 }
 
 /** Ports and settings the pipeline steps run with (DynamoDB on AWS, the embedded store locally). */

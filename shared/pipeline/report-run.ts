@@ -20,6 +20,8 @@ export interface RunSummary {
     skippedEdited: number;
     skippedDeleted: number;
     skippedMissing: number;
+    /** Leads the store would not let hold their normalization (already near 400 KB): due again next run. */
+    skippedRefused: number;
     failed: number;
     failedBatches: number;
     batches: number;
@@ -27,7 +29,18 @@ export interface RunSummary {
   fields: Record<string, { total: number; changed: number; changeRate: number }>;
   flags: Record<string, number>;
   anomalies: Array<Pick<FieldAnomaly, 'field' | 'changeRate' | 'level'>>;
-  model: { provider: string; modelId: string | null; calls: number; inputTokens: number; outputTokens: number; estimatedCostUSD: number; failedBatches: Record<string, number> };
+  model: {
+    provider: string;
+    modelId: string | null;
+    /** HTTP attempts, failed ones included; tokens and cost of every attempt, invalid answers' too. */
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    estimatedCostUSD: number;
+    failedBatches: Record<string, number>;
+    /** Each distinct cause once (`Model.Fatal: … HTTP 401 …`), with its batch count: no personal data. */
+    failureCauses: Record<string, number>;
+  };
   cacheHits: number;
   rulesVersion: string;
   reason: string | null;
@@ -50,19 +63,30 @@ export function summarizeRun(options: {
   finishedAt: Date;
 }): RunSummary {
   const { run, request, config, results } = options;
-  const counts = { selected: 0, normalized: 0, unchanged: 0, skipped: 0, skippedEdited: 0, skippedDeleted: 0, skippedMissing: 0, failed: 0, failedBatches: 0, batches: results.length };
+  const counts = { selected: 0, normalized: 0, unchanged: 0, skipped: 0, skippedEdited: 0, skippedDeleted: 0, skippedMissing: 0, skippedRefused: 0, failed: 0, failedBatches: 0, batches: results.length };
   const fieldTotals: Record<string, { total: number; changed: number }> = {};
   const flags: Record<string, number> = {};
   const failedBatches: Record<string, number> = {};
+  const failureCauses: Record<string, number> = {};
+  const noteCause = (error: string, cause: string | null | undefined) => {
+    if (cause) failureCauses[`${error}: ${cause}`] = (failureCauses[`${error}: ${cause}`] ?? 0) + 1;
+  };
+  let modelFailures = 0;
   const usage = { calls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUSD: 0 };
   let cacheHits = 0;
 
   for (const result of results) {
     counts.selected += result.selected;
+    // Spend counts whether or not the batch then failed.
+    usage.calls += result.usage.modelCalls;
+    usage.inputTokens += result.usage.inputTokens;
+    usage.outputTokens += result.usage.outputTokens;
+    usage.estimatedCostUSD += result.usage.costUSD;
     if (result.status === 'failed') {
       counts.failed += result.selected;
       counts.failedBatches += 1;
       failedBatches[result.error ?? 'unknown'] = (failedBatches[result.error ?? 'unknown'] ?? 0) + 1;
+      noteCause(result.error ?? 'unknown', result.errorCause);
       continue;
     }
     counts.normalized += result.normalized;
@@ -70,20 +94,22 @@ export function summarizeRun(options: {
     counts.skippedEdited += result.skipped.edited;
     counts.skippedDeleted += result.skipped.deleted;
     counts.skippedMissing += result.skipped.missing;
+    // Batch results saved before refusals were counted have none.
+    counts.skippedRefused += result.skipped.refused ?? 0;
     for (const [field, tally] of Object.entries(result.fields)) {
       const total = (fieldTotals[field] ??= { total: 0, changed: 0 });
       total.total += tally.total;
       total.changed += tally.changed;
     }
     for (const [flag, count] of Object.entries(result.flags)) flags[flag] = (flags[flag] ?? 0) + count;
-    if (result.modelFailure) failedBatches[result.modelFailure] = (failedBatches[result.modelFailure] ?? 0) + 1;
-    usage.calls += result.usage.modelCalls;
-    usage.inputTokens += result.usage.inputTokens;
-    usage.outputTokens += result.usage.outputTokens;
-    usage.estimatedCostUSD += result.usage.costUSD;
+    if (result.modelFailure) {
+      modelFailures += 1;
+      failedBatches[result.modelFailure] = (failedBatches[result.modelFailure] ?? 0) + 1;
+      noteCause(result.modelFailure, result.modelFailureCause);
+    }
     cacheHits += result.cacheHits;
   }
-  counts.skipped = counts.skippedEdited + counts.skippedDeleted + counts.skippedMissing;
+  counts.skipped = counts.skippedEdited + counts.skippedDeleted + counts.skippedMissing + counts.skippedRefused;
 
   const anomalies = assessChangeRates(
     Object.keys(config.fields).map((field) => ({
@@ -96,7 +122,7 @@ export function summarizeRun(options: {
   const finishedAt = options.finishedAt.toISOString();
   return {
     runId: run.runId,
-    status: counts.selected === 0 ? 'nothing-due' : counts.failedBatches > 0 ? 'completed-with-failures' : 'completed',
+    status: counts.selected === 0 ? 'nothing-due' : counts.failedBatches > 0 || modelFailures > 0 ? 'completed-with-failures' : 'completed',
     dryRun: request.dryRun,
     forceAll: request.forceAll,
     startedAt: run.startedAt,
@@ -108,7 +134,7 @@ export function summarizeRun(options: {
     ),
     flags,
     anomalies: anomalies.map(({ field, changeRate, level }) => ({ field, changeRate, level })),
-    model: { provider: options.provider, modelId: options.modelId, ...usage, failedBatches },
+    model: { provider: options.provider, modelId: options.modelId, ...usage, failedBatches, failureCauses },
     cacheHits,
     rulesVersion: RULES_VERSION,
     reason: counts.selected === 0 ? 'No lead was due for normalization.' : null,
@@ -116,8 +142,9 @@ export function summarizeRun(options: {
 }
 
 /**
- * Report: writes the run record (every call, so a crash still leaves the latest totals), and for a
- * forceAll execution that stopped at a full page says to go on from the cursor. Releases the lock when done.
+ * Report: writes the run record (every call, so a crash still leaves the latest totals), deletes the
+ * batches' working data, and for a forceAll execution that stopped at a full page says to go on from
+ * the cursor. Releases the lock when done.
  */
 export async function reportRun(
   deps: PipelineDeps,
@@ -136,6 +163,8 @@ export async function reportRun(
   });
   const goOn = request.forceAll && selection.cursor !== null && selection.selected > 0;
   await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });
+  // Every batch of this page is done: its lead ids, answers and records (personal data) go now.
+  await deps.runs.purgeBatchData(run.runId);
   if (!goOn) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
   return {
     continue: goOn,

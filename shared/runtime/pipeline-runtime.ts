@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resolveRunConfig, trustedModelSettings, type Deployment } from '#shared/config/config-sources.ts';
 import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
@@ -12,15 +13,16 @@ import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
+import { deploymentFromEnvironment } from './deployment-settings.ts';
 import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
 
 export interface PipelineRuntime {
   deps: PipelineDeps;
   configStore: ConfigStore;
-  /** Deployment layer, under the config table's item. */
-  configDefaults: Record<string, unknown> | undefined;
-  /** Local `--config` layer, merged over the config table's item. */
-  configOverride: Record<string, unknown> | undefined;
+  /** Deploy-time settings (environment): provider, endpoint, region, key source, allowed model ids. */
+  deployment: Deployment;
+  /** The run's config: deployment < config table item (data only, checked) < local `--config` and flags. */
+  resolveConfig(tableItem: Record<string, unknown> | undefined): NormalizationConfig;
   providerFor(config: NormalizationConfig): ProviderName;
 }
 
@@ -43,7 +45,10 @@ function isStaleLocalLock(lock: RunLock): boolean {
   return !isProcessAlive(lock.pid);
 }
 
-function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
+function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): PipelineRuntime {
+  const deployment = deploymentFromEnvironment(processEnv);
+  /** Locally: `normflow run --config F` and its flags, over the config table's item. */
+  const override = parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE);
   const client = createDocumentClient(
     new DynamoDBClient({
       ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
@@ -53,17 +58,18 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
     }),
   );
   const models = new Map<string, ModelClient | undefined>();
-  const providerFor = (config: NormalizationConfig) => resolveProvider(config, undefined, env.NORMFLOW_PROVIDER);
+  const providerFor = (config: NormalizationConfig) => config.model.provider ?? deployment.model.provider;
   const deps: PipelineDeps = {
     leads: createDynamoDbLeadStore({ client, tableName: env.LEADS_TABLE }),
     runs: createDynamoDbRunStore({ client, tableName: env.RUNS_TABLE }),
     valueCacheStore: createDynamoDbValueCache({ client, tableName: env.VALUE_CACHE_TABLE }),
     decisions: createDynamoDbDecisionStore({ client, tableName: env.DECISIONS_TABLE }),
     modelFor(config) {
-      const provider = providerFor(config);
-      const key = JSON.stringify([provider, config.model]);
+      // Endpoint, region and key source come from the deployment (and local flags), never from a payload.
+      const settings = trustedModelSettings(config, deployment, override, processEnv);
+      const key = JSON.stringify(settings);
       if (!models.has(key)) {
-        const client = createModelClient(provider, config, process.env);
+        const client = createModelClient(settings, processEnv);
         const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
         models.set(key, client && withAdaptiveConcurrency(client, limiter));
       }
@@ -78,8 +84,8 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   return {
     deps,
     configStore: createDynamoDbConfigStore({ client, tableName: env.CONFIG_TABLE }),
-    configDefaults: parseJsonObjectEnv('NORMFLOW_CONFIG_DEFAULTS', env.NORMFLOW_CONFIG_DEFAULTS),
-    configOverride: parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE),
+    deployment,
+    resolveConfig: (tableItem) => resolveRunConfig({ deployment, tableItem, override, env: processEnv }),
     providerFor,
   };
 }
@@ -92,7 +98,8 @@ let current: { key: string; runtime: PipelineRuntime } | undefined;
  */
 export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): PipelineRuntime {
   const environment = parsePipelineEnvironment(env);
-  const key = JSON.stringify(environment);
-  if (current?.key !== key) current = { key, runtime: buildRuntime(environment) };
+  const deploymentSettings = deploymentFromEnvironment(env);
+  const key = JSON.stringify([environment, deploymentSettings]);
+  if (current?.key !== key) current = { key, runtime: buildRuntime(environment, env) };
   return current.runtime;
 }

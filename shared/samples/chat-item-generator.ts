@@ -1,5 +1,5 @@
 import { itemTimeOf, type ChatItem, type ChatItemSource } from '#shared/analytics/token-costs.ts';
-import { seededRandom } from './lead-generator.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * Bedrock Chat conversation items as the aws-samples Bedrock Chat backend stores them: `PK` user id,

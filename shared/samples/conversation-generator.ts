@@ -1,4 +1,4 @@
-import { seededRandom } from './lead-generator.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /** Names the generator gives its test users, and the city of its QA users: what an export's filters exclude. */
 export const GENERATED_TEST_USER_NAMES = ['Usuario Prueba', 'Test QA'] as const;

@@ -1,5 +1,5 @@
 import type { LeadItem } from '#shared/stores/store-ports.ts';
-import { seededRandom } from './lead-generator.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * Leads with known re-registrations, to measure duplicate detection: people drawn from skewed

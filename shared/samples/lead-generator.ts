@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const SAMPLE = new URL('../../data/samples/leads.sample.jsonl', import.meta.url);
 const FIELDS = ['nombres', 'apellidos', 'direccion', 'ciudad', 'nivelEducativo', 'ocupacionActual', 'empresa'] as const;
-
-/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same leads on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 let pools: Record<string, unknown[]> | undefined;
 

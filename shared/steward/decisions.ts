@@ -1,4 +1,5 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { describeOriginal, TOO_LONG_BYTES } from '#shared/engine/original-values.ts';
 import { decisionKey, foldDecisionInput } from '#shared/engine/steward-decisions.ts';
 import { EDUCATION_LEVELS } from '#shared/rules/education-level.ts';
 import { applyRule } from '#shared/rules/index.ts';
@@ -46,7 +47,11 @@ export function makeDecision(options: {
   decidedBy?: string;
 }): { decision: StewardDecision } | { refused: string } {
   const foldedInput = foldDecisionInput(options.input);
-  if (foldedInput === '') return { refused: `input "${options.input}" has no letter or digit to decide on` };
+  if (foldedInput === '') {
+    return describeOriginal(options.input).kind === 'too-long'
+      ? { refused: `input is longer than ${TOO_LONG_BYTES} bytes: such values are kept as typed (too-long), never decided` }
+      : { refused: `input "${options.input}" has no letter or digit to decide on` };
+  }
   const check = checkDecisionValue(options.kind, options.value);
   if (!check.ok) return { refused: check.reason };
   return {

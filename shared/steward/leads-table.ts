@@ -1,7 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { cityFieldOf } from '#shared/config/normalization-config.ts';
 import type { ParquetColumn } from '#shared/analytics/parquet-table-writer.ts';
-import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem } from '#shared/stores/store-ports.ts';
 import { leadFieldRows } from './lead-fields.ts';
 
 /**
@@ -14,18 +14,8 @@ import { leadFieldRows } from './lead-fields.ts';
  * Flags are stored space-separated (Parquet columns are scalar); the SQL views turn them into lists.
  */
 
-/** Attributes normalization writes: everything else on a lead is an original. */
-const NORMALIZATION_ATTRIBUTES = new Set([
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'normalizationRunId',
-  'normalizationHistory',
-  'renormalizeRequestedAt',
-]);
+/** Attributes the pipeline writes: everything else on a lead is an original. */
+const NORMALIZATION_ATTRIBUTES = new Set(PIPELINE_OWNED_ATTRIBUTES);
 
 export const FLAG_COLUMN_SUFFIX = '_flags';
 

@@ -86,6 +86,8 @@ export async function collectQualityReport(options: {
         bySource[row.source] = (bySource[row.source] ?? 0) + 1;
       }
       if (!row.changed || !MAPPING_KINDS.has(row.kind) || typeof row.original !== 'string') continue;
+      // A too-long value was never normalized: it is no mapping, and could be a whole pasted text.
+      if (row.flags.includes('too-long')) continue;
       let counts = mappings.get(row.field);
       if (!counts) mappings.set(row.field, (counts = new Map()));
       const key = JSON.stringify([cleanText(row.original), row.normalized ?? null]);

@@ -1,29 +1,38 @@
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   ScanCommand,
+  NumberValue,
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
+import { seedItems } from './dynamodb-seeding.ts';
 import { historyAfterWrite } from './lead-history.ts';
-import type { DueLeadsPage, DueLeadsQuery, LeadItem, LeadStore, NormalizationWrite, RollbackWrite, WriteOutcome } from './store-ports.ts';
+import {
+  PIPELINE_OWNED_ATTRIBUTES,
+  type DueLeadsPage,
+  type DueLeadsQuery,
+  type LeadItem,
+  type LeadStore,
+  type NormalizationWrite,
+  type OriginalExpectation,
+  type RollbackWrite,
+  type WriteOutcome,
+} from './store-ports.ts';
 
 const LEAD_KEY = 'leadId';
 
-/** What `writeNormalization` sets; an original field of the same name would be overwritten, so it is refused. */
-const NORMALIZATION_ATTRIBUTES = [
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'normalizationRunId',
-  'normalizationHistory',
-  'renormalizeRequestedAt',
-] as const;
+/** The condition on one original (`#name` and `:value` are its placeholders), and the value it compares with. */
+function originalCondition(expectation: OriginalExpectation, name: string, value: string): { condition: string; value?: unknown } {
+  if ('absent' in expectation) return { condition: `attribute_not_exists(${name})` };
+  if ('string' in expectation) return { condition: `${name} = ${value}`, value: expectation.string };
+  if ('number' in expectation) return { condition: `${name} = ${value}`, value: NumberValue.from(expectation.number) };
+  if ('startsWith' in expectation) return { condition: `begins_with(${name}, ${value})`, value: expectation.startsWith };
+  return { condition: `attribute_type(${name}, ${value})`, value: expectation.type };
+}
 
 /** What a write reads first to keep the version it replaces. */
 const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
@@ -138,16 +147,13 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         conditions.push('renormalizeRequestedAt = :renormalizeRequestedAt');
       }
       Object.entries(write.expectedOriginals).forEach(([field, expected], index) => {
-        if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
+        if (PIPELINE_OWNED_ATTRIBUTES.includes(field)) {
           throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
         }
         names[`#o${index}`] = field;
-        if (expected === undefined) {
-          conditions.push(`attribute_not_exists(#o${index})`);
-        } else {
-          values[`:o${index}`] = expected;
-          conditions.push(`#o${index} = :o${index}`);
-        }
+        const { condition, value } = originalCondition(expected, `#o${index}`, `:o${index}`);
+        conditions.push(condition);
+        if (value !== undefined) values[`:o${index}`] = value;
       });
       try {
         await client.send(
@@ -165,6 +171,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         );
         return 'written';
       } catch (error) {
+        // A lead already near 400 KB cannot take its normalization: that lead is refused, not its batch.
+        if (isValidationError(error)) return 'refused';
         if (!isConditionalCheckFailed(error)) throw error;
         // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
         return (await getLead(write.leadId, '#leadId')) ? 'changed' : 'deleted';
@@ -172,7 +180,15 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     },
 
     async putMany(items: readonly LeadItem[]): Promise<void> {
-      await batchPutAll(client, tableName, lastPerKey(items, LEAD_KEY), unprocessedRetry ? { retry: unprocessedRetry } : {});
+      await batchPutAll(client, tableName, lastPerKey(items, LEAD_KEY).map(storable), unprocessedRetry ? { retry: unprocessedRetry } : {});
+    },
+
+    seed(records, options) {
+      return seedItems(
+        { client, tableName, key: { partitionKey: LEAD_KEY }, derivedAttributes: PIPELINE_OWNED_ATTRIBUTES, ...(unprocessedRetry ? { retry: unprocessedRetry } : {}) },
+        records,
+        options,
+      );
     },
 
     async *scanAll(): AsyncIterable<LeadItem> {
@@ -259,6 +275,11 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         }
       }
       return marked;
+    },
+
+    async deleteLead(leadId: string): Promise<boolean> {
+      const output = await client.send(new DeleteCommand({ TableName: tableName, Key: { [LEAD_KEY]: leadId }, ReturnValues: 'ALL_OLD' }));
+      return output.Attributes !== undefined;
     },
   };
 }

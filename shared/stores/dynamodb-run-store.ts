@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { createRunTraces } from './dynamodb-run-traces.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
 
@@ -66,11 +67,19 @@ export interface DynamoDbRunStoreOptions {
   tableName: string;
   /** Start time of a run record that has no `startedAt`; injectable for tests. */
   now?: () => Date;
+  /**
+   * How long a batch's working data (lead ids, model answers, normalized records) may outlive its
+   * run: Report deletes it; a run that dies leaves it to the table's TTL (`expiresAt`). Default 2 days.
+   */
+  batchDataTtlSeconds?: number;
 }
+
+const DEFAULT_BATCH_DATA_TTL_SECONDS = 2 * 86_400;
 
 export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunStore {
   const { client, tableName } = options;
   const now = options.now ?? (() => new Date());
+  const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.batchDataTtlSeconds ?? DEFAULT_BATCH_DATA_TTL_SECONDS);
 
   /** Conditional put of the lock item; false when the condition failed. */
   async function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
@@ -118,6 +127,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
   }
 
   return {
+    ...createRunTraces({ client, tableName, now, expiresAt, batchKey: batchSortKey, runPartition }),
+
     async acquireLock(requested: RunLock, nowIso: string, isStale?: (existing: RunLock) => boolean): Promise<LockAttempt> {
       const lock: RunLock = {
         ...requested,
@@ -170,7 +181,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds] },
+          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds], expiresAt: expiresAt() },
         }),
       );
     },
@@ -190,7 +201,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`, runId, batchIndex, payload },
+          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex)}#${name}`, runId, batchIndex, payload, expiresAt: expiresAt() },
         }),
       );
     },

@@ -19,6 +19,37 @@ export interface NormalizationVersion {
   normalizationSourceHash?: string;
 }
 
+/**
+ * Attributes the pipeline writes on a lead beside its originals. An original of the same name
+ * would be overwritten, so seeding refuses them, WriteResults never takes one for an original,
+ * and `leads show` / `leads export` do not list them as originals.
+ */
+export const PIPELINE_OWNED_ATTRIBUTES: readonly string[] = [
+  'normalizedData',
+  'normalizationMeta',
+  'normalizedAt',
+  'updatedAt',
+  'normalizationVersion',
+  'normalizationSourceHash',
+  'normalizationRunId',
+  'normalizationHistory',
+  'renormalizeRequestedAt',
+];
+
+/**
+ * What one configured original must still be for a normalization to be written: exactly the string
+ * or number it was normalized from; absent; for a too-long string, a string starting with the same
+ * too-long prefix; for any other type (its normalization is `not-text` whatever the value), a value
+ * of that type. Every form means the same on DynamoDB and on the embedded store (which cannot
+ * compare maps or lists with `=`), and none grows with the value.
+ */
+export type OriginalExpectation =
+  | { absent: true }
+  | { string: string }
+  | { number: string }
+  | { startsWith: string }
+  | { type: 'NULL' | 'BOOL' | 'B' | 'M' | 'L' | 'SS' | 'NS' | 'BS' };
+
 export interface DueLeadsQuery {
   /** A lead is due when it has no `normalizedAt`, or one strictly older than this ISO instant. */
   normalizedBefore: string;
@@ -43,8 +74,8 @@ export interface NormalizationWrite {
    * request only if it is still that one: a decision taken meanwhile keeps the lead due.
    */
   renormalizeRequestedAt?: string;
-  /** Original values as read, per configured field; `undefined` means the attribute was absent. */
-  expectedOriginals: Record<string, unknown>;
+  /** Per configured field, what its original must still be (see OriginalExpectation). */
+  expectedOriginals: Record<string, OriginalExpectation>;
   normalizedData: Record<string, string | null>;
   normalizationMeta: Record<string, unknown>;
   normalizedAt: string;
@@ -55,9 +86,25 @@ export interface NormalizationWrite {
 
 /**
  * `written`; `changed`: an original field was edited since it was read, or a steward asked for the
- * lead to be normalized again meanwhile (it stays due); `deleted`: the lead is gone.
+ * lead to be normalized again meanwhile (it stays due); `deleted`: the lead is gone; `refused`: the
+ * store refused the write (a lead too large to hold its normalization).
  */
-export type WriteOutcome = 'written' | 'changed' | 'deleted';
+export type WriteOutcome = 'written' | 'changed' | 'deleted' | 'refused';
+
+/** One record to seed, with the line it came from (for the report). */
+export interface SeedRecord {
+  line: number;
+  item: LeadItem;
+}
+
+/**
+ * `inserted`: a new lead; `updated`: its originals differed, they were replaced and the lead is due
+ * again; `unchanged`: the same originals, the lead (and its normalization) left as it was;
+ * `kept`: it exists and `insertOnly` was asked; `rejected`: the store would refuse the item.
+ */
+export type SeedOutcome =
+  | { line: number; outcome: 'inserted' | 'updated' | 'unchanged' | 'kept' }
+  | { line: number; outcome: 'rejected'; reason: string };
 
 /** Rolling one lead back to the version before a run (none: the lead was never normalized before it). */
 export interface RollbackWrite {
@@ -75,8 +122,13 @@ export interface LeadStore {
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
   /** Conditional update: only if the lead exists and every original field still equals what was read. Never writes originals. */
   writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
-  /** Seeding (local only): plain puts. */
+  /** Plain puts (tests and benchmarks set tables up with them). */
   putMany(items: readonly LeadItem[]): Promise<void>;
+  /**
+   * Seeding (local only): loads records without destroying anything, one outcome per record in
+   * order. Records must carry no pipeline-owned attribute and no lead id twice.
+   */
+  seed(records: readonly SeedRecord[], options: { insertOnly: boolean }): Promise<SeedOutcome[]>;
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
@@ -84,6 +136,8 @@ export interface LeadStore {
   rollBack(write: RollbackWrite): Promise<'restored' | 'changed'>;
   /** Makes these leads due at the next run (a steward decision covers them); returns how many exist. */
   requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number>;
+  /** Erasure (`normflow leads forget`): true when the lead was there. */
+  deleteLead(leadId: string): Promise<boolean>;
 }
 
 export interface ConfigStore {
@@ -108,7 +162,37 @@ export interface RunLock {
 
 export type LockAttempt = { acquired: true; lock: RunLock } | { acquired: false; heldBy: RunLock };
 
-export interface RunStore {
+/** Model spend of one batch: HTTP attempts, tokens (failed attempts' too), estimated cost. */
+export interface ModelUsageTotals {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUSD: number;
+}
+
+/** Idempotency record of a batch's model call (the Powertools idempotency lifecycle: in progress, then completed with its result). */
+export type ModelCallClaim =
+  | { status: 'claimed' }
+  | { status: 'completed'; result: Record<string, unknown> }
+  | { status: 'in-progress'; until: string };
+
+/** What a run keeps per batch beyond its ids and results, and how it is erased. */
+export interface RunTraces {
+  /** Claims the batch's model call unless one completed (its result is returned) or is in progress until `inProgressUntil` of its holder. */
+  claimModelCall(runId: string, batchIndex: number, inProgressUntil: string): Promise<ModelCallClaim>;
+  completeModelCall(runId: string, batchIndex: number, result: Record<string, unknown>): Promise<void>;
+  /** Lets the next attempt claim the call (after a failed attempt). */
+  releaseModelCall(runId: string, batchIndex: number): Promise<void>;
+  /** Adds one attempt's spend to the batch's ledger, as it is spent. */
+  addBatchUsage(runId: string, batchIndex: number, usage: ModelUsageTotals): Promise<void>;
+  loadBatchUsage(runId: string, batchIndex: number): Promise<ModelUsageTotals>;
+  /** Deletes the run's working data (lead ids, model answers, normalized records): the run record and batch counts stay. */
+  purgeBatchData(runId: string): Promise<number>;
+  /** Deletes every batch's working data that names this lead, in any run (erasure). */
+  forgetLead(leadId: string): Promise<number>;
+}
+
+export interface RunStore extends RunTraces {
   /**
    * Conditional put: succeeds when no lock exists, the existing one expired (`now` ≥ expiresAt), it
    * is already ours (same holder), or `isStale(existing)` says its holder is gone.

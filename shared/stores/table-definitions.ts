@@ -54,6 +54,11 @@ export const RUNS_BY_START_INDEX = 'runsByStart';
  * - batch lead ids pk `RUN#<runId>`   sk `BATCH#<index, zero-padded>`
  * - batch result:  pk `RUN#<runId>`   sk `RESULT#<index, zero-padded>`
  * - batch data:    pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#<answers|normalized>` (gzipped JSON)
+ * - model call:    pk `RUN#<runId>`   sk `IDEMPOTENCY#<index>` (in progress / completed with its result)
+ * - batch spend:   pk `RUN#<runId>`   sk `USAGE#<index>`  (calls, tokens, cost, added per attempt)
+ * Working data (BATCH#, DATA#, IDEMPOTENCY#, USAGE#) carries `expiresAt` (epoch seconds, the
+ * table's TTL): Report deletes it, the TTL removes what a dead run left. Run records, batch results
+ * (counts only) and the lock (whose `expiresAt` is an ISO string, which TTL ignores) stay.
  * A run's results come back in batch order from one Query on its partition; only run records
  * carry the index attributes, so the index lists runs latest first without scanning batches.
  */
@@ -79,6 +84,7 @@ export const RUNS_TABLE: TableDefinition = {
       ],
     },
   ],
+  timeToLiveAttribute: 'expiresAt',
 };
 
 export const VALUE_CACHE_TABLE: TableDefinition = {

@@ -47,6 +47,11 @@ const onAws = (...args: string[]) =>
   normflow([...args, '--aws', '--leads-table', AWS_TABLES.leads, '--runs-table', AWS_TABLES.runs, '--config-table', AWS_TABLES.config, '--decisions-table', AWS_TABLES.decisions], {
     env: awsEnv(),
   });
+/** The lines of a CSV normflow wrote: a BOM, then RFC 4180 records (CRLF). */
+function csvLines(text: string): string[] {
+  expect(text.startsWith('\uFEFF')).toBe(true);
+  return text.slice(1).trimEnd().split('\r\n');
+}
 const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 
 const LEADS: LeadItem[] = [
@@ -100,7 +105,7 @@ describe('normflow leads list', () => {
   it('combines --field, --changed and --source, and writes CSV', async () => {
     const result = await local('leads', 'list', '--field', 'nombres', '--changed', '--source', 'rules', '--format', 'csv');
     expect(result.code, result.stderr).toBe(0);
-    const [header, ...lines] = result.stdout.trim().split('\n');
+    const [header, ...lines] = csvLines(result.stdout);
     expect(header).toBe('leadId,field,original,normalized,source,changed,flags,runId,normalizedAt');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^A1,nombres,ANA MARIA,Ana Maria,rules,true,,local-/);
@@ -168,7 +173,7 @@ describe('normflow runs', () => {
       counts: { selected: 4, normalized: 4, unchanged: 0, skipped: 0, failed: 0 },
     });
     const listed = await onAws('runs', 'list', '--format', 'csv');
-    expect(listed.stdout.trim().split('\n')).toEqual([
+    expect(csvLines(listed.stdout)).toEqual([
       'runId,startedAt,status,dryRun,selected,normalized,unchanged,skipped,failed,rolledBackAt',
       `${runId},2026-12-01T07:00:00.000Z,completed,false,4,4,0,0,0,`,
     ]);
@@ -269,7 +274,7 @@ describe('normflow leads duplicates', () => {
     const csv = join(dir, 'pairs.csv');
     const onAwsFound = await normflow(['leads', 'duplicates', '--output', csv, '--aws', '--leads-table', 'dup-leads'], { env: awsEnv() });
     expect(onAwsFound.code, onAwsFound.stderr).toBe(0);
-    const [header, ...rows] = (await readFile(csv, 'utf8')).trim().split('\n');
+    const [header, ...rows] = csvLines(await readFile(csv, 'utf8'));
     expect(header).toBe('leadIdA,leadIdB,score,reasons');
     expect(rows.map((row) => row.split(',').slice(0, 2).join('|'))).toEqual(pairs.map((pair) => pair.leadIds.join('|')));
   }, 60_000);

@@ -40,7 +40,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
     'invoke-model': [
       logs('invoke-model'),
       allow('dynamodb:BatchGetItem', table('leads')),
-      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], table('runs')),
       allow('dynamodb:BatchGetItem', table('valueCache')),
       allow('dynamodb:BatchGetItem', table('decisions')),
       allow('bedrock:InvokeModel', haikuArn),
@@ -61,7 +61,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
       XRAY_WRITE,
     ],
     'record-batch-failure': [logs('record-batch-failure'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
-    'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem'], table('runs')), XRAY_WRITE],
+    'report-run': [logs('report-run'), allow(['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], table('runs')), XRAY_WRITE],
     'cost-kill-switch': [logs('cost-kill-switch'), allow('dynamodb:UpdateItem', table('config')), XRAY_WRITE],
   };
 

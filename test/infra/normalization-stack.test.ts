@@ -126,6 +126,7 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           VALUE_CACHE_TABLE: tableRef('valueCache'),
           DECISIONS_TABLE: tableRef('decisions'),
           NORMFLOW_PROVIDER: 'bedrock',
+          NORMFLOW_ALLOWED_MODEL_IDS: 'anthropic.claude-3-haiku-20240307-v1:0',
           RUN_TIMEOUT_SECONDS: '3600',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',
           POWERTOOLS_SERVICE_NAME: 'normflow',
@@ -323,11 +324,11 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
     });
   });
 
-  it('EstimatedCostUSD summed over a day above the budget → topic and the kill switch, and says so', () => {
+  it('in-flight spend (BatchCostUSD, per model call) summed over a day above the budget → topic and the kill switch, and says so', () => {
     const properties = alarmProperties('dailyCost');
     expect(properties).toMatchObject({
       ...normflowMetric,
-      MetricName: 'EstimatedCostUSD',
+      MetricName: 'BatchCostUSD',
       Statistic: 'Sum',
       Period: 86_400,
       EvaluationPeriods: 1,
@@ -340,7 +341,7 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
     expect(properties.AlarmActions).toHaveLength(2);
     expect(properties.AlarmDescription).toMatch(/kill switch/i);
     expect(properties.AlarmDescription).toContain(`enabled = false in the config table item "${CONFIG_ID}"`);
-    expect(synthesize({ dailyCostBudgetUSD: '12.5' }).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'EstimatedCostUSD', Threshold: 12.5 } })).not.toEqual({});
+    expect(synthesize({ dailyCostBudgetUSD: '12.5' }).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'BatchCostUSD', Threshold: 12.5 } })).not.toEqual({});
   });
 
   it('lets only the cost alarm invoke the kill switch', () => {

@@ -18,10 +18,11 @@ afterEach(async () => {
 /** Config pointing the pipeline at the wire-level fake OpenAI-compatible model. */
 async function useFakeModel(options: Parameters<typeof startFakeOpenAiServer>[0] = {}, config: Record<string, unknown> = {}) {
   fake = await startFakeOpenAiServer(options);
+  harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
   await harness.setConfig({
     maxConcurrency: 1,
     ...config,
-    model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 1_500 },
+    model: { modelId: 'fake-model', requestTimeoutMs: 1_500 },
   });
   return fake;
 }
@@ -115,7 +116,8 @@ describe('model failures', () => {
     const lead = await harness.lead('A');
     expect(lead?.normalizedData).toMatchObject({ nivelEducativo: 'Especialista' });
     expect(lead?.normalizationMeta).toMatchObject({ nivelEducativo: { source: 'llm', flags: [] } });
-    expect(summaryOf(result.output).model).toMatchObject({ calls: 1, failedBatches: {} });
+    // `calls` counts HTTP attempts: the two throttled ones too.
+    expect(summaryOf(result.output).model).toMatchObject({ calls: 3, failedBatches: {} });
   });
 
   it('CatchAndContinue: one batch times out; it keeps the rules values, flagged and recorded; the others are written', async () => {
@@ -150,16 +152,20 @@ describe('model failures', () => {
     expect(lead?.normalizationMeta).toMatchObject({ ciudad: { flags: ['unknown-city', 'llm-rejected'] } });
   });
 
-  it('a fatal model error fails that batch only; it is recorded and the others go on', async () => {
-    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 403 }] }, { batchSize: 1 });
+  it('a fatal model error keeps that batch\'s rules values (llm-unavailable), as normalize does; the cause is named once', async () => {
+    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 401 }] }, { batchSize: 1 });
     await harness.seed([undecidedLead('A'), undecidedLead('B')]);
     const result = await harness.run();
     const summary = summaryOf(result.output);
     expect(summary.status).toBe('completed-with-failures');
-    expect(summary.counts).toMatchObject({ selected: 2, normalized: 1, failed: 1, failedBatches: 1 });
+    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0, failedBatches: 0 });
     expect(summary.model.failedBatches).toEqual({ 'Model.Fatal': 1 });
-    const untouched = (await harness.allLeads()).filter((lead) => lead.normalizedAt === undefined);
-    expect(untouched).toHaveLength(1);
+    expect(Object.keys(summary.model.failureCauses)).toEqual([
+      expect.stringMatching(/^Model\.Fatal: OpenAI-compatible call to model fake-model at 127\.0\.0\.1:\d+ failed: HTTP 401 \(authentication_error\/invalid_api_key\): You are not authorized/),
+    ]);
+    expect(summary.model.calls).toBe(2);
+    const flagged = (await harness.allLeads()).filter((lead) => (lead.normalizationMeta as Record<string, { flags: string[] }>).nivelEducativo?.flags.includes('llm-unavailable'));
+    expect(flagged.map((lead) => lead.normalizedData)).toEqual([expect.objectContaining({ nivelEducativo: 'Posgrado', nombres: 'Ana' })]);
   });
 });
 

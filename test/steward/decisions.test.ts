@@ -21,6 +21,9 @@ describe('decision keys', () => {
     expect(decisionKey('occupation', 'la nevera')).not.toBe(decisionKey('city', 'la nevera'));
     expect(decisionKey('city', ' .. ')).toBeUndefined();
     expect(decisionKey('city', { not: 'text' })).toBeUndefined();
+    // What the rules read as text is what a decision covers: numbers by their exact text, never a too-long string.
+    expect(decisionKey('text', 57)).toBe('text|57');
+    expect(decisionKey('city', 'bogota '.repeat(1000))).toBeUndefined();
   });
 });
 
@@ -42,6 +45,9 @@ describe("a decision passes the kind's checks or is refused with the reason", ()
 
   it('refuses an input with nothing to decide on', () => {
     expect(makeDecision({ field: 'ciudad', kind: 'city', input: '--', value: 'Bogotá', decidedAt: 't' })).toEqual({ refused: 'input "--" has no letter or digit to decide on' });
+    expect(makeDecision({ field: 'ciudad', kind: 'city', input: 'x'.repeat(5000), value: 'Bogotá', decidedAt: 't' })).toEqual({
+      refused: 'input is longer than 4096 bytes: such values are kept as typed (too-long), never decided',
+    });
   });
 });
 
@@ -57,7 +63,7 @@ describe('the engine applies decisions before rules, cache and model', () => {
       // A steward may overrule even a value the rules decide confidently.
       'educationLevel|bachiller': { value: 'Técnico' },
     });
-    const batch = await prepareBatch(records, config, new ValueCache(), model.modelId, decisions);
+    const batch = await prepareBatch(records, config, new ValueCache(), model, decisions);
     expect(batch.questions.map((question) => [question.recordId, question.field])).toEqual([
       ['A', 'nombres'],
       ['A', 'nivelEducativo'],
@@ -66,9 +72,19 @@ describe('the engine applies decisions before rules, cache and model', () => {
     const { answers } = await askModel(batch, model, config);
     const { records: normalized } = finishBatch(batch, { kind: 'answered', answers }, config);
     expect(normalized[0]?.normalizedData).toMatchObject({ ciudad: 'Bogotá D.C.', ciudadDepartamento: 'Bogotá, D.C.', ciudadCodigoDane: '11001' });
-    expect(normalized[0]?.normalizationMeta.ciudad).toEqual({ source: 'steward', changed: true, flags: [] });
+    // The rules' reading of the city stays in the metadata, for audit.
+    expect(normalized[0]?.normalizationMeta.ciudad).toMatchObject({ source: 'steward', changed: true, flags: [], resolution: { match: 'none' } });
     expect(normalized[1]?.normalizationMeta.nivelEducativo).toEqual({ source: 'steward', changed: true, flags: [] });
     expect(normalized[1]?.normalizedData.nivelEducativo).toBe('Técnico');
+  });
+
+  it('keeps a flag that describes the input (incomplete-education) under a decision, as under a model answer', async () => {
+    const records = [{ id: 'C', attributes: { nivelEducativo: 'Bachillerato incompleto' } }];
+    const decisions = decisionsOf({ 'educationLevel|bachillerato incompleto': { value: 'Primaria' } });
+    const batch = await prepareBatch(records, config, new ValueCache(), undefined, decisions);
+    const { records: normalized } = finishBatch(batch, { kind: 'not-asked' }, config);
+    expect(normalized[0]?.normalizedData.nivelEducativo).toBe('Primaria');
+    expect(normalized[0]?.normalizationMeta.nivelEducativo).toEqual({ source: 'steward', changed: true, flags: ['incomplete-education'] });
   });
 });
 

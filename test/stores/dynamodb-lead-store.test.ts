@@ -1,8 +1,9 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureTables } from '#infra/local/local-tables.ts';
+import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
-import type { LeadItem, NormalizationWrite } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type NormalizationWrite } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
@@ -19,16 +20,6 @@ async function freshLeadStore(options: Partial<Pick<DynamoDbLeadStoreOptions, 's
 const BEFORE = '2025-06-01T00:00:00.000Z';
 const OLD = '2025-05-31T23:59:59.999Z';
 const RECENT = '2025-06-02T10:00:00.000Z';
-const NORMALIZATION_ATTRIBUTES = [
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'normalizationRunId',
-  'normalizationHistory',
-];
 
 /** 57 leads: 20 never normalized, 20 normalized before the cut, 17 at or after it. */
 function mixedLeads(): { leads: LeadItem[]; due: Set<string> } {
@@ -131,7 +122,7 @@ describe('writeNormalization', () => {
   const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'L1',
     runId: 'run-1',
-    expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
+    expectedOriginals: { nombres: { string: 'JUAN  perez' }, ciudad: { string: 'medellin' }, direccion: { absent: true }, vacio: { type: 'NULL' } },
     normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
     normalizedAt: '2025-06-02T12:00:00.000Z',
@@ -146,7 +137,7 @@ describe('writeNormalization', () => {
   }
 
   const withoutNormalization = (item: LeadItem | undefined) =>
-    Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !NORMALIZATION_ATTRIBUTES.includes(name)));
+    Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !PIPELINE_OWNED_ATTRIBUTES.includes(name)));
 
   it('writes the normalization attributes and leaves every other attribute exactly as it was', async () => {
     const { store, tableName } = await freshLeadStore();
@@ -211,10 +202,19 @@ describe('writeNormalization', () => {
     expect(await readItem(tableName)).toBeUndefined();
   });
 
+  it('reports `refused` for a lead too large to take its normalization, instead of failing', async () => {
+    const { store, tableName } = await freshLeadStore();
+    // 100 bytes short of 400 KB: the normalization attributes do not fit.
+    const nearFull = { ...lead, nota: 'x'.repeat(MAX_ITEM_BYTES - 100 - itemBytes({ ...lead, nota: '' })) };
+    await store.putMany([nearFull]);
+    expect(await store.writeNormalization(write())).toBe('refused');
+    expect(await readItem(tableName)).toEqual(nearFull);
+  });
+
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
-    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: 'by the CRM' } }))).rejects.toThrow(/updatedAt/);
+    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
   });
 });
 
@@ -223,7 +223,7 @@ describe('history, rollback and re-normalization requests', () => {
   const write = (runId: string, normalizedAt: string, nombres: string, extra: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'H',
     runId,
-    expectedOriginals: { nombres: 'ANA' },
+    expectedOriginals: { nombres: { string: 'ANA' } },
     normalizedData: { nombres },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
     normalizedAt,
