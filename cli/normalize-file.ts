@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { InputRecord, NormalizedRecord } from '#shared/engine/batch-normalizer.ts';
 import type { BatchRunner } from '#shared/engine/batch-runner.ts';
-import { RunTally } from '#shared/engine/run-tally.ts';
+import { RunTally } from '#shared/eval/run-tally.ts';
 import { formatOfPath, readRecords, type ReadItem } from '#shared/io/record-reader.ts';
 import { createJsonLinesWriter, createRecordWriter, type RecordWriter } from '#shared/io/record-writer.ts';
 import { createProgress } from './progress.ts';
