@@ -1,4 +1,5 @@
-import { itemTimeOf, type ChatItem, type ChatItemSource } from '#shared/analytics/token-costs.ts';
+import { itemTimeOf } from '#shared/analytics/token-cost-rows.ts';
+import type { ChatItem, ChatItemSource } from '#shared/stores/chat-item-source.ts';
 import { seededRandom } from './lead-generator.ts';
 
 /**
