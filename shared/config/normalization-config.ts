@@ -16,7 +16,6 @@ export const PROVIDERS = ['rules', 'bedrock', 'openai'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const LLM_MODES = ['fallback', 'always', 'never'] as const;
-export type LlmMode = (typeof LLM_MODES)[number];
 
 const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _');
 
