@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { leadsSample } from './leads-sample.ts';
 
-const SAMPLE = new URL('../../data/samples/leads.sample.jsonl', import.meta.url);
 const FIELDS = ['nombres', 'apellidos', 'direccion', 'ciudad', 'nivelEducativo', 'ocupacionActual', 'empresa'] as const;
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same leads on every machine. */
@@ -21,10 +20,7 @@ let pools: Record<string, unknown[]> | undefined;
 /** Each field's values as they occur in the bundled messy sample (absent fields included). */
 function fieldPools(): Record<string, unknown[]> {
   if (pools) return pools;
-  const records = readFileSync(SAMPLE, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = leadsSample();
   pools = Object.fromEntries(FIELDS.map((field) => [field, records.map((record) => record[field])]));
   return pools;
 }
