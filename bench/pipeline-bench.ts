@@ -184,7 +184,9 @@ async function main(): Promise<void> {
   });
   const leads = Number(values.leads);
   if (!Number.isInteger(leads) || leads < 1 || leads > sampleSize) {
-    throw new Error(`--leads: a whole number from 1 to ${sampleSize} (the leads of ${SAMPLE_NAME}; the benchmark never resamples)`);
+    console.error(`--leads: a whole number from 1 to ${sampleSize} (the leads of ${SAMPLE_NAME}; the benchmark never resamples)`);
+    process.exitCode = 2;
+    return;
   }
   const settings: Settings = {
     sample: SAMPLE_NAME,
