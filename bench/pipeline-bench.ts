@@ -182,20 +182,29 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
     },
   });
-  const leads = Number(values.leads);
-  if (!Number.isInteger(leads) || leads < 1 || leads > sampleSize) {
-    console.error(`--leads: a whole number from 1 to ${sampleSize} (the leads of ${SAMPLE_NAME}; the benchmark never resamples)`);
+  const number = (option: 'leads' | 'seed-leads' | 'latency-ms' | 'jitter-ms' | 'rate', min: number, max?: number) => {
+    const value = Number(values[option]);
+    if (Number.isInteger(value) && value >= min && value <= (max ?? Number.MAX_SAFE_INTEGER)) return value;
+    const range = max === undefined ? `${min} or more` : `from ${min} to ${max} (the leads of ${SAMPLE_NAME}; the benchmark never resamples)`;
+    throw new RangeError(`--${option}: a whole number ${range}`);
+  };
+  let settings: Settings;
+  try {
+    const leads = number('leads', 1, sampleSize);
+    settings = {
+      sample: SAMPLE_NAME,
+      leads,
+      seedEquivalentTimedOn: Math.min(leads, number('seed-leads', 1)),
+      latencyMs: number('latency-ms', 0),
+      jitterMs: number('jitter-ms', 0),
+      rateLimitPerSecond: number('rate', 1),
+    };
+  } catch (error) {
+    console.error((error as Error).message);
     process.exitCode = 2;
     return;
   }
-  const settings: Settings = {
-    sample: SAMPLE_NAME,
-    leads,
-    seedEquivalentTimedOn: Math.min(leads, Number(values['seed-leads'])),
-    latencyMs: Number(values['latency-ms']),
-    jitterMs: Number(values['jitter-ms']),
-    rateLimitPerSecond: Number(values.rate),
-  };
+  const { leads } = settings;
   const fake = await startFakeOpenAiServer({
     latency: { fixedMs: settings.latencyMs, jitterMs: settings.jitterMs },
     rateLimitPerSecond: settings.rateLimitPerSecond,
