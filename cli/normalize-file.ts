@@ -3,7 +3,7 @@ import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { InputRecord, NormalizedRecord } from '#shared/engine/batch-normalizer.ts';
 import type { BatchRunner } from '#shared/engine/batch-runner.ts';
-import { RunTally } from '#shared/engine/run-tally.ts';
+import { RunTally } from '#shared/eval/run-tally.ts';
 import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { openOutputFile, type OutputFile } from '#shared/io/output-file.ts';
 import { formatOfPath, readRecords, type RecordFormat } from '#shared/io/record-reader.ts';

@@ -1,5 +1,5 @@
 import type { RunTotals } from '#shared/engine/batch-runner.ts';
-import type { RunTally } from '#shared/engine/run-tally.ts';
+import type { RunTally } from '#shared/eval/run-tally.ts';
 
 const percent = (part: number, whole: number) => (whole === 0 ? '   -  ' : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
 

@@ -17,7 +17,6 @@ export const PROVIDERS = ['rules', 'bedrock', 'openai'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const LLM_MODES = ['fallback', 'always', 'never'] as const;
-export type LlmMode = (typeof LLM_MODES)[number];
 
 /** Any header text (spaces, accents: `Ciudad de residencia`), matched to columns as field-names.ts says. */
 const fieldName = z

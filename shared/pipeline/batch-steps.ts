@@ -9,7 +9,7 @@ import {
   type NormalizedRecord,
 } from '#shared/engine/batch-normalizer.ts';
 import { attributeTypeOf, describeOriginal, tooLongPrefix } from '#shared/engine/original-values.ts';
-import { RunTally } from '#shared/engine/run-tally.ts';
+import { RunTally } from '#shared/eval/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import type { LeadItem, OriginalExpectation } from '#shared/stores/store-ports.ts';

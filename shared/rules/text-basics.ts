@@ -66,11 +66,6 @@ export function foldKey(text: string): string {
     .trim();
 }
 
-/** Letters and digits only, folded: for similarity checks. */
-export function foldLetters(text: string): string {
-  return foldKey(text).replace(/ /g, '');
-}
-
 /** Spanish name particles (contract §1): lower case unless first. */
 export const NAME_PARTICLES: ReadonlySet<string> = new Set([
   'de', 'del', 'la', 'las', 'los', 'y', 'e', 'da', 'das', 'do', 'dos', 'van', 'von', 'der', 'di',

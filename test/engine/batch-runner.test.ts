@@ -178,12 +178,14 @@ describe('always and never modes', () => {
     expect(result?.normalizedData).toMatchObject({ nota: null, ocupacionActual: null });
   });
 
-  it('always: a flag that describes the input survives a model answer', async () => {
-    const model = new ScriptedModelClient({ answer: answerEach((field) => (field === 'nivelEducativo' ? 'Bachiller' : null)) });
+  it('always: a level the rules decided keeps its input-describing flag, whatever the model says', async () => {
+    // `incomplete-education` describes what was typed: the value stays decided (contract v2 §0), so the
+    // rules' value and flag stand; a higher level than the input names is a lie besides.
+    const model = new ScriptedModelClient({ answer: answerEach((field) => (field === 'nivelEducativo' ? 'Profesional' : null)) });
     const { runner } = setup({ model, config: { llmMode: 'always' } });
     const [result] = await runner.normalize([lead('L1', { nivelEducativo: 'Bachillerato incompleto' })]);
     expect(result?.normalizedData.nivelEducativo).toBe('Bachiller');
-    expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'llm', changed: true, flags: ['incomplete-education'] });
+    expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'rules', changed: true, flags: ['incomplete-education', 'llm-rejected'] });
   });
 
   it('never: no model call at all', async () => {

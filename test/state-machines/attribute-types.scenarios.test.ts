@@ -72,9 +72,19 @@ describe('any attribute type in a configured field', () => {
   it('keeps too-long values out of the runs table: the batch data stays small', async () => {
     const huge = 'x'.repeat(300_000);
     await harness.seed([{ leadId: 'huge', nombres: 'ANA', nota: huge }]);
-    const result = await harness.run();
-    const { runId } = summaryOf(result.output);
-    const saved = JSON.stringify(await harness.stores.runs.loadBatchData(runId, 0, 'normalized'));
+    // Read right after WriteResults: Report purges the run's batch data.
+    let saved = '';
+    await harness.run({}, {
+      handlerOverrides: {
+        WriteResults: async (payload, next) => {
+          const output = await next(payload);
+          const { runId, batchIndex } = payload as { runId: string; batchIndex: number };
+          saved = JSON.stringify(await harness.stores.runs.loadBatchData(runId, batchIndex, 'normalized'));
+          return output;
+        },
+      },
+    });
+    expect(saved.length).toBeGreaterThan(0);
     expect(saved.length).toBeLessThan(TOO_LONG_BYTES + 2_000);
     expect((await harness.lead('huge'))?.normalizationMeta).toMatchObject({ nota: { flags: ['too-long'] } });
   });
