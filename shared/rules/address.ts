@@ -91,6 +91,14 @@ function tokenize(text: string): Token[] {
     // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
     const runs = DECIMAL.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
     runs.forEach((run, index) => {
+      // `130B/nº` reads as `130 B/nº` would the next time (barrio), so it does now: idempotent.
+      const gluedBarrio = index > 0 ? BARRIO_SLASH_PREFIX.exec(run) : null;
+      if (gluedBarrio && (run.length > gluedBarrio[0].length || index === runs.length - 1)) {
+        tokens.push({ text: gluedBarrio[0], key: BARRIO_SLASH, glued: false, period: false });
+        const rest = run.slice(gluedBarrio[0].length);
+        if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
+        return;
+      }
       tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
     });
   }

@@ -543,6 +543,11 @@ describe('properties', () => {
     );
   });
 
+  it.each(['calle130B/nº', 'calle130b/', 'calle130b/5', 'calle 13b/la paz 5'])('a barrio `b/` typed glued to a number reads as it will the next time: %s', (input) => {
+    expectWellFormed(normalizeAddress(input).value);
+    expectIdempotent(input);
+  });
+
   it('a value without the unparsed flag starts with a via (reliable guardrail)', () => {
     const via = /^(?:Cra\.|Cl\.|Av\.|Tr\.|Dg\.|Autopista|Circular|V[ií]a)(?: |$)/u;
     fc.assert(
