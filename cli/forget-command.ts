@@ -13,7 +13,7 @@ import { openMaintenanceStores, type MaintenanceOptions } from './erasure-stores
 export function registerForgetCommand(leads: Command): void {
   leads
     .command('forget <id>')
-    .description('erase a lead: the lead, the batch traces that name it, and the value-cache entries made from its values')
+    .description('erase a lead: the lead (its normalization history with it), the batch traces that name it, the value-cache entries made from its values, and the local SQL snapshot of the leads')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .option('--config <file>', 'JSON config with the fields (default: the config table item, else the defaults)')
     .option('--aws', 'the deployed tables instead of the local store')
