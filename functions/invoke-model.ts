@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { invokeModelStep } from '#shared/pipeline/model-call-step.ts';
 import { batchStepPayload } from '#shared/pipeline/payload-schemas.ts';
 import { getPipelineRuntime } from '#shared/runtime/pipeline-runtime.ts';
@@ -12,11 +11,17 @@ import { logger, metrics } from '#shared/runtime/observability.ts';
  * attempts included, so the daily cost alarm and kill switch see spend while a run is still going.
  */
 export const handler = taskHandler(batchStepPayload, async (task) => {
-  const result = await invokeModelStep(getPipelineRuntime().deps, task, (usage) => {
-    metrics.addMetric('BatchCostUSD', MetricUnit.NoUnit, usage.costUSD);
-    metrics.addMetric('BatchInputTokens', MetricUnit.Count, usage.inputTokens);
-    metrics.addMetric('BatchOutputTokens', MetricUnit.Count, usage.outputTokens);
-  });
-  logger.info('model step done', { runId: task.runId, batchIndex: task.batchIndex, outcome: result.outcome, questions: result.questions, ...result.usage, ...(result.failure ? { error: result.failure.error } : {}) });
-  return result;
-}).use(logMetrics(metrics));
+  try {
+    const result = await invokeModelStep(getPipelineRuntime().deps, task, (usage) => {
+      metrics.addMetric('BatchCostUSD', MetricUnit.NoUnit, usage.costUSD);
+      metrics.addMetric('BatchInputTokens', MetricUnit.Count, usage.inputTokens);
+      metrics.addMetric('BatchOutputTokens', MetricUnit.Count, usage.outputTokens);
+    });
+    logger.info('model step done', { runId: task.runId, batchIndex: task.batchIndex, outcome: result.outcome, questions: result.questions, ...result.usage, ...(result.failure ? { error: result.failure.error } : {}) });
+    return result;
+  } finally {
+    // Published when an attempt was made, failed ones included; most batches ask nothing (the rules
+    // decided), and Powertools would warn on every such invocation that it has nothing to publish.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+});

@@ -98,6 +98,8 @@ describe('local pipeline commands', () => {
     const first = await normflow('run', '--data-dir', dataDir);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/selected 2, normalized 2/);
+    // Only the summary: no library chatter (Powertools warns when a handler flushes no metric).
+    expect(`${first.stdout}${first.stderr}`).not.toContain('No application metrics');
     // The same file again touches nothing: the leads keep their normalization and are not due.
     const reseeded = await normflow('seed', '--input', input, '--data-dir', dataDir);
     expect(reseeded.stdout).toContain('inserted 0, updated 0, unchanged 2, rejected 1');
