@@ -7,16 +7,16 @@
  * is the step's own: the scan is paged and files are written as streams or row groups, so memory
  * stays bounded whatever N is.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { startLocalAnalytics } from '#infra/local/local-analytics.ts';
 import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
 import { generateChatItems } from '#shared/samples/chat-item-generator.ts';
 import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
+import { childArguments, peakRssMiB, runInChild } from './bench-child.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** Users generated per seeding chunk (about 3.5 conversations each), so seeding never holds the whole table. */
@@ -49,12 +49,11 @@ async function runStep(step: Step, dataDir: string, count: number): Promise<Reco
     if (result.status !== 'SUCCEEDED') throw new Error(`${step} failed: ${result.error?.name} ${result.error?.message}`);
     const output = result.output as Record<string, unknown>;
     const seconds = (performance.now() - started) / 1000;
-    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
     if (step === 'export') {
       const exported = output.export as { rows: { exchanges: number; users: number } };
-      return { seconds, peakRssMiB, exchanges: exported.rows.exchanges, users: exported.rows.users };
+      return { seconds, peakRssMiB: peakRssMiB(), exchanges: exported.rows.exchanges, users: exported.rows.users };
     }
-    return { seconds, peakRssMiB, items: Number(output.itemsRead), conversations: Number(output.conversations) };
+    return { seconds, peakRssMiB: peakRssMiB(), items: Number(output.itemsRead), conversations: Number(output.conversations) };
   } finally {
     await local.close();
   }
@@ -63,14 +62,8 @@ async function runStep(step: Step, dataDir: string, count: number): Promise<Reco
 /** The measured steps run with the JS heap capped: were memory to follow the data, they would fail, not just grow. */
 const MEASURED_HEAP_CAP_MIB = 128;
 
-async function inChild(step: Step, dataDir: string, count: number): Promise<Record<string, number | string>> {
-  const heapCap = step === 'export' || step === 'costs' ? [`--max-old-space-size=${MEASURED_HEAP_CAP_MIB}`] : [];
-  const { stdout } = await promisify(execFile)(process.execPath, [...heapCap, '--import', 'tsx', THIS_FILE, 'child', step, dataDir, String(count)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
-}
+const inChild = (step: Step, dataDir: string, count: number) =>
+  runInChild<Record<string, number | string>>(THIS_FILE, [step, dataDir, String(count)], step === 'export' || step === 'costs' ? { heapCapMiB: MEASURED_HEAP_CAP_MIB } : {});
 
 async function measureAt(conversations: number, chatItems: number) {
   const dir = await mkdtemp(join(tmpdir(), 'normflow-analytics-bench-'));
@@ -99,8 +92,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') {
-  const [, , , step = 'export', dataDir = '', count = '0'] = process.argv;
+const child = childArguments();
+if (child) {
+  const [step = 'export', dataDir = '', count = '0'] = child;
   console.log(JSON.stringify(await runStep(step as Step, dataDir, Number(count))));
 } else {
   await main();

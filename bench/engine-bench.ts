@@ -1,37 +1,33 @@
 /**
  * `npm run bench:engine`: prints the engine's figures.
- * 1. rules-only records/s, file to file, on the bundled 1,000-lead sample repeated to 200,000 records;
+ * 1. rules-only records/s, file to file, on the bundled 1,000-lead sample repeated to 200,000 records
+ *    (rules only: no cache in play, so repeating values flatters nothing);
  * 2. peak RSS normalizing 10,000 vs 1,000,000 records (each in its own process), to show it stays flat;
- * 3. `fallback` vs `always` at batch 10 against the wire-level fake model: calls and input tokens per 1,000 leads.
+ * 3. model calls and input tokens on the bundled sample as it is (1,000 leads, no repetition),
+ *    against the wire-level fake model: from one call per lead with every field (the seed-equivalent's
+ *    model usage) to normflow's defaults, one setting changed per row, so each row shows what that
+ *    one setting buys.
  */
-import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { normalizeFile } from '#cli/normalize-file.ts';
-import { parseConfig, type NormalizationConfigInput } from '#shared/config/normalization-config.ts';
+import { parseConfig, type NormalizationConfig, type NormalizationConfigInput } from '#shared/config/normalization-config.ts';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { createOpenAiModelClient } from '#shared/model/providers/openai-model-client.ts';
+import { leadsSample } from '#shared/samples/leads-sample.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
+import { childArguments, peakRssMiB, runInChild } from './bench-child.ts';
 
-const SAMPLE = fileURLToPath(new URL('../data/samples/leads.sample.jsonl', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-async function readSample(): Promise<Array<Record<string, unknown>>> {
-  const records: Array<Record<string, unknown>> = [];
-  for await (const line of createInterface({ input: createReadStream(SAMPLE) })) {
-    if (line.trim()) records.push(JSON.parse(line) as Record<string, unknown>);
-  }
-  return records;
-}
-
 /** The sample repeated to `count` records, each with its own id. */
-async function writeRepeatedSample(path: string, sample: Array<Record<string, unknown>>, count: number): Promise<void> {
+async function writeRepeatedSample(path: string, sample: readonly LeadItem[], count: number): Promise<void> {
   const out = createWriteStream(path);
   for (let index = 0; index < count; index += 1) {
     const record = sample[index % sample.length];
@@ -48,55 +44,88 @@ async function runChild(input: string, output: string): Promise<void> {
   const started = performance.now();
   const result = await normalizeFile({ input, output, config, runner });
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(
-    JSON.stringify({ records: result.records, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 }),
-  );
+  process.stdout.write(JSON.stringify({ records: result.records, seconds, peakRssMiB: peakRssMiB() }));
 }
 
 /** The JS heap of the measured runs is capped: were memory to follow the record count, the 1M run would fail. */
 const HEAP_CAP_MIB = 64;
 
-function measureInChild(input: string, output: string): { records: number; seconds: number; peakRssMiB: number } {
-  const stdout = execFileSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', 'tsx', THIS_FILE, 'child', input, output], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout) as { records: number; seconds: number; peakRssMiB: number };
+const measureInChild = (input: string, output: string) =>
+  runInChild<{ records: number; seconds: number; peakRssMiB: number }>(THIS_FILE, [input, output], { heapCapMiB: HEAP_CAP_MIB });
+
+/** One call per lead, every field the rules can read, no cache: what the seed-equivalent sends the model. */
+const ONE_CALL_PER_LEAD: NormalizationConfigInput = { batchSize: 1, llmMode: 'always', cacheEnabled: false };
+
+/** From one call per lead to normflow's defaults, one setting at a time: each step changes one key of the row above. */
+const STEPS: ReadonlyArray<{ label: string; change: NormalizationConfigInput }> = [
+  { label: '+ 10 leads per call', change: { batchSize: 10 } },
+  { label: '+ only values the rules leave undecided', change: { llmMode: 'fallback' } },
+  { label: '+ value cache', change: { cacheEnabled: true } },
+];
+
+interface ModelUsage {
+  modelCalls: number;
+  inputTokens: number;
+  inputTokensPerLead: number;
+  cacheHits: number;
 }
 
-async function modelUsagePer1000(sample: Array<Record<string, unknown>>, configInput: NormalizationConfigInput, useCache: boolean) {
+/** The sample, batch after batch, through the engine against a fake model that answers at once. */
+async function modelUsage(sample: readonly LeadItem[], config: NormalizationConfig): Promise<ModelUsage> {
   const fake = await startFakeOpenAiServer({ recordRequests: false });
   try {
-    const config = parseConfig({ batchSize: 10, ...configInput });
     const model = createOpenAiModelClient({ baseUrl: fake.url, modelId: 'bench-model', requestTimeoutMs: 10_000 });
-    const cache = new ValueCache({ maxEntries: useCache ? 50_000 : 0 });
-    const runner = createBatchRunner({ config, model, cache });
+    const runner = createBatchRunner({ config, model, cache: new ValueCache() });
     const records = sample.map((attributes, index) => ({ id: String(attributes.leadId ?? index), attributes }));
     for (let start = 0; start < records.length; start += config.batchSize) {
       await runner.normalize(records.slice(start, start + config.batchSize));
     }
     const totals = runner.totals();
-    const per1000 = 1000 / records.length;
-    return {
-      modelCalls: totals.modelCalls * per1000,
-      inputTokens: totals.inputTokens * per1000,
-      inputTokensPerLead: totals.inputTokens / records.length,
-      cacheHits: totals.cacheHits,
-    };
+    return { modelCalls: totals.modelCalls, inputTokens: totals.inputTokens, inputTokensPerLead: totals.inputTokens / records.length, cacheHits: totals.cacheHits };
   } finally {
     await fake.close();
   }
 }
 
+/** Whether the keys the steps change have their default values: the last row must be normflow's defaults. */
+function isDefaults(config: NormalizationConfig): boolean {
+  const defaults = parseConfig({});
+  return (['batchSize', 'llmMode', 'cacheEnabled'] as const).every((key) => config[key] === defaults[key]);
+}
+
+async function printModelUsageLadder(sample: readonly LeadItem[]): Promise<void> {
+  let input: NormalizationConfigInput = ONE_CALL_PER_LEAD;
+  const baseline = await modelUsage(sample, parseConfig(input));
+  const rows: Array<{ label: string; usage: ModelUsage }> = [{ label: 'one call per lead, every field, no cache', usage: baseline }];
+  for (const step of STEPS) {
+    input = { ...input, ...step.change };
+    rows.push({ label: step.label, usage: await modelUsage(sample, parseConfig(input)) });
+  }
+  const final = parseConfig(input);
+  if (!isDefaults(final)) throw new Error("the steps of the model-usage ladder no longer end at normflow's defaults: update STEPS");
+  const last = rows.at(-1)?.usage ?? baseline;
+  console.log(`\nmodel usage on the bundled sample as it is (${sample.length} leads; wire-level fake OpenAI-compatible model, tokens = characters / 4):`);
+  console.log(`  ${'configuration'.padEnd(42)} ${'calls'.padStart(6)} ${'in tokens'.padStart(10)} ${'tok/lead'.padStart(9)} ${'cache hits'.padStart(10)} ${'vs row above'.padStart(13)}`);
+  rows.forEach(({ label, usage }, index) => {
+    const above = rows[index - 1]?.usage;
+    const fewer = above ? `${(above.inputTokensPerLead / usage.inputTokensPerLead).toFixed(1)}× fewer` : '';
+    console.log(`  ${label.padEnd(42)} ${String(usage.modelCalls).padStart(6)} ${String(usage.inputTokens).padStart(10)} ${usage.inputTokensPerLead.toFixed(1).padStart(9)} ${String(usage.cacheHits).padStart(10)} ${fewer.padStart(13)}`);
+  });
+  console.log(`  (the last row is normflow's defaults: batch ${final.batchSize}, llmMode ${final.llmMode}, value cache ${final.cacheEnabled ? 'on' : 'off'})`);
+  console.log(
+    `  normflow defaults vs one call per lead: ${(baseline.inputTokensPerLead / last.inputTokensPerLead).toFixed(1)}× fewer input tokens per lead (target ≥ 10×), ${(baseline.modelCalls / last.modelCalls).toFixed(1)}× fewer calls`,
+  );
+}
+
 async function main(): Promise<void> {
-  const sample = await readSample();
+  const sample = leadsSample();
   const dir = await mkdtemp(join(tmpdir(), 'normflow-bench-'));
   try {
     console.log('normflow engine benchmark (rules provider unless said)\n');
 
     const throughputFile = join(dir, 'leads-200k.jsonl');
     await writeRepeatedSample(throughputFile, sample, 200_000);
-    const throughput = measureInChild(throughputFile, join(dir, 'out-200k.jsonl'));
+    const throughput = await measureInChild(throughputFile, join(dir, 'out-200k.jsonl'));
     console.log(
       `throughput: ${throughput.records} records in ${throughput.seconds.toFixed(2)} s = ${Math.round(throughput.records / throughput.seconds)} records/s (file to file, target ≥ 20,000)`,
     );
@@ -105,7 +134,7 @@ async function main(): Promise<void> {
     for (const count of [10_000, 1_000_000]) {
       const file = join(dir, `leads-${count}.jsonl`);
       await writeRepeatedSample(file, sample, count);
-      const measured = measureInChild(file, join(dir, `out-${count}.jsonl`));
+      const measured = await measureInChild(file, join(dir, `out-${count}.jsonl`));
       rss.push([count, measured]);
       console.log(
         `peak RSS at ${count.toLocaleString('en')} records: ${measured.peakRssMiB.toFixed(0)} MiB (${Math.round(count / measured.seconds)} records/s)`,
@@ -116,19 +145,15 @@ async function main(): Promise<void> {
     const [small, large] = [rss[0]?.[1].peakRssMiB ?? 0, rss[1]?.[1].peakRssMiB ?? 0];
     console.log(`RSS growth 10k → 1M records: ${(large / small).toFixed(2)}× (flat means ≈ 1×; each run's JS heap capped at ${HEAP_CAP_MIB} MiB)`);
 
-    const fallback = await modelUsagePer1000(sample, { llmMode: 'fallback' }, true);
-    const always = await modelUsagePer1000(sample, { llmMode: 'always' }, false);
-    console.log('\nmodel usage per 1,000 leads at batch 10 (wire-level fake OpenAI-compatible model):');
-    console.log(`  fallback + cache (normflow default): ${fallback.modelCalls.toFixed(0)} calls, ${fallback.inputTokens.toFixed(0)} input tokens (${fallback.inputTokensPerLead.toFixed(1)}/lead, ${fallback.cacheHits} cache hits)`);
-    console.log(`  always, no cache (original system):  ${always.modelCalls.toFixed(0)} calls, ${always.inputTokens.toFixed(0)} input tokens (${always.inputTokensPerLead.toFixed(1)}/lead)`);
-    console.log(`  input tokens per lead: ${(always.inputTokensPerLead / fallback.inputTokensPerLead).toFixed(1)}× fewer in fallback (target ≥ 10×)`);
+    await printModelUsageLadder(sample);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === 'child') {
-  await runChild(process.argv[3] ?? '', process.argv[4] ?? '');
+const child = childArguments();
+if (child) {
+  await runChild(child[0] ?? '', child[1] ?? '');
 } else {
   await main();
 }

@@ -16,16 +16,17 @@ import { TASK_FUNCTIONS } from '#infra/normalization-stack.ts';
 import { runStateMachineLocally, startLocalEnvironment, taskFunctions } from '#infra/local/local-runtime.ts';
 import {
   BATCHES_PER_PAGE,
-  DUE_INDEX_SHARDS,
   PAGES_PER_SEGMENT_EXECUTION,
   pageEvents,
   parentExecutionEvents,
   segmentsFor,
 } from '#shared/pipeline/execution-plan.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
+import { DUE_INDEX_SHARDS } from '#shared/stores/due-leads-index.ts';
 import { generateLeads } from '#shared/samples/lead-generator.ts';
 import { renderStateMachine, STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import { AWS_LIST_PRICES } from './aws-list-prices.ts';
+import { peakRssMiB } from './bench-child.ts';
 import { dynamoItemBytes, startCapacityMeter } from './dynamodb-capacity-meter.ts';
 
 const PROJECTED_LEADS = 10_000_000;
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
       maxPayloadBytes: Math.max(...result.executions.map((execution) => execution.maxPayloadBytes)),
       seconds: Number(seconds.toFixed(1)),
       leadsPerSecond: Number((normalized / seconds).toFixed(1)),
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMiB: Math.round(peakRssMiB()),
       segments: summary.segments,
       stateTransitions: result.executions.reduce((sum, execution) => sum + execution.stateTransitions, 0),
       lambdaRequests,

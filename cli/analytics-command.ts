@@ -10,9 +10,13 @@ import { DEFAULT_DATA_DIR } from '#infra/local/local-runtime.ts';
 import { renderAnalyticsReport, type AnalyticsReportData } from '#shared/analytics/analytics-report.ts';
 import { itemFromJson } from '#shared/io/dynamodb-json.ts';
 import { batchPutAll } from '#shared/stores/dynamodb-batches.ts';
+import { seedItems } from '#shared/stores/dynamodb-seeding.ts';
+import type { SeedRecord } from '#shared/stores/store-ports.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
-import { UsageError } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
+import { formatSeedCounts, reportRejectedLines, type SeedCounts, type SeedResult } from './seed-command.ts';
 
 const SAMPLE_USERS = 200;
 const SAMPLE_CHAT_ITEMS = 1_500;
@@ -22,49 +26,79 @@ async function isEmpty(local: LocalAnalyticsEnvironment, tableName: string): Pro
   return true;
 }
 
-/** Loads JSON lines (plain or DynamoDB-typed) into a local source table; bad lines are reported by number. */
+/** Source tables key on `PK` and `SK` strings, as the chatbot defines them. */
+const SOURCE_KEY = { partitionKey: 'PK', sortKey: 'SK' } as const;
+const SEED_CHUNK = 100;
+const MAX_LISTED_REJECTIONS = 1_000;
+
+/**
+ * Loads JSON lines (plain or DynamoDB-typed) into a local source table as `normflow seed` loads
+ * leads: an identical item is left alone, a different one replaced (or kept with `insertOnly`), a
+ * line that is not an item, repeats an earlier key or holds what DynamoDB would refuse is
+ * rejected with its number, and every other line loads.
+ */
 export async function seedSourceTable(
   local: LocalAnalyticsEnvironment,
   tableName: string,
   path: string,
-): Promise<{ loaded: number; rejected: Array<{ line: number; reason: string }> }> {
-  const rejected: Array<{ line: number; reason: string }> = [];
-  let batch: Array<Record<string, unknown>> = [];
-  let loaded = 0;
+  options: { insertOnly?: boolean } = {},
+): Promise<SeedResult> {
+  const counts: SeedCounts = { inserted: 0, updated: 0, unchanged: 0, kept: 0, rejected: 0 };
+  const rejected: SeedResult['rejected'] = [];
+  const reject = (line: number, reason: string) => {
+    counts.rejected += 1;
+    if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line, reason });
+  };
+  const firstLineOf = new Map<string, number>();
+  let chunk: SeedRecord[] = [];
+  const flush = async () => {
+    const outcomes = await seedItems({ client: local.db.documentClient, tableName, key: SOURCE_KEY }, chunk, { insertOnly: options.insertOnly ?? false });
+    for (const outcome of outcomes) {
+      if (outcome.outcome === 'rejected') reject(outcome.line, outcome.reason);
+      else counts[outcome.outcome] += 1;
+    }
+    chunk = [];
+  };
+
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
     line += 1;
     if (text.trim() === '') continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
     } catch {
-      rejected.push({ line, reason: 'not valid JSON' });
+      reject(line, 'not valid JSON');
       continue;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      rejected.push({ line, reason: 'not a JSON object' });
+      reject(line, 'not a JSON object');
       continue;
     }
-    const item = itemFromJson(parsed as Record<string, unknown>);
+    let item: Record<string, unknown>;
+    try {
+      item = itemFromJson(parsed as Record<string, unknown>);
+    } catch (error) {
+      reject(line, `not a DynamoDB item: ${(error as Error).message}`);
+      continue;
+    }
     if (typeof item.PK !== 'string' || typeof item.SK !== 'string' || item.PK === '' || item.SK === '') {
-      rejected.push({ line, reason: 'an item needs string PK and SK' });
+      reject(line, 'an item needs string PK and SK');
       continue;
     }
-    batch.push(item);
-    if (batch.length >= 500) {
-      await batchPutAll(local.db.documentClient, tableName, batch);
-      loaded += batch.length;
-      batch = [];
+    const key = JSON.stringify([item.PK, item.SK]);
+    const firstLine = firstLineOf.get(key);
+    if (firstLine !== undefined) {
+      reject(line, `same PK and SK as line ${firstLine}`);
+      continue;
     }
+    firstLineOf.set(key, line);
+    chunk.push({ line, item });
+    if (chunk.length >= SEED_CHUNK) await flush();
   }
-  await batchPutAll(local.db.documentClient, tableName, batch);
-  return { loaded: loaded + batch.length, rejected };
-}
-
-function reportRejected(file: string, rejected: Array<{ line: number; reason: string }>): void {
-  for (const { line, reason } of rejected.slice(0, 20)) console.error(`${file} line ${line}: ${reason}`);
-  if (rejected.length > 20) console.error(`… and ${rejected.length - 20} more`);
+  if (chunk.length > 0) await flush();
+  rejected.sort((a, b) => a.line - b.line);
+  return { counts, rejected };
 }
 
 async function withLocalAnalytics<T>(dataDir: string, work: (local: LocalAnalyticsEnvironment) => Promise<T>): Promise<T> {
@@ -137,19 +171,22 @@ export function registerAnalyticsCommand(program: Command): void {
     .description('load chatbot items (JSON lines, plain or DynamoDB-typed) into the local source tables')
     .option('--conversations <file>', 'items of the conversations table')
     .option('--chat <file>', 'items of the Bedrock chat table')
+    .option('--insert-only', 'add new items only; never touch one that exists')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { conversations?: string; chat?: string; dataDir: string }) => {
+    .action(async (options: { conversations?: string; chat?: string; insertOnly?: boolean; dataDir: string }) => {
       if (!options.conversations && !options.chat) throw new UsageError('give --conversations F and/or --chat F');
+      const insertOnly = options.insertOnly ?? false;
       await withLocalAnalytics(options.dataDir, async (local) => {
         for (const [file, table] of [
           [options.conversations, local.env.CONVERSATIONS_TABLE],
           [options.chat, local.env.CHAT_TABLE],
         ] as const) {
           if (!file || !table) continue;
-          const result = await seedSourceTable(local, table, file);
-          console.log(`loaded ${result.loaded} items from ${file} into ${table}`);
-          if (result.rejected.length > 0) {
-            reportRejected(file, result.rejected);
+          const result = await seedSourceTable(local, table, file, { insertOnly });
+          console.log(`${file} → ${table}: ${formatSeedCounts(result.counts, insertOnly)}`);
+          if (result.counts.rejected > 0) {
+            reportRejectedLines(result, `${file} `);
+            console.error(`${result.counts.rejected} line(s) of ${file} rejected; every other item was loaded.`);
             process.exitCode = 1;
           }
         }
@@ -158,22 +195,26 @@ export function registerAnalyticsCommand(program: Command): void {
 
   analytics
     .command('run')
-    .description('run the analytics state machine locally: export → Parquet → catalog, and token costs (seeds sample data into empty tables)')
+    .description('run the analytics state machine locally: export → Parquet → catalog, and token costs')
     .option('--run-date <day>', 'the export partition date (YYYY-MM-DD); default today')
+    .option('--sample-data', 'first fill each empty source table with generated sample items (a demo; never done without this flag)')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { runDate?: string; dataDir: string }) => {
+    .action(async (options: { runDate?: string; sampleData?: boolean; dataDir: string }) => {
       await withLocalAnalytics(options.dataDir, async (local) => {
         const conversations = local.env.CONVERSATIONS_TABLE ?? '';
         const chat = local.env.CHAT_TABLE ?? '';
-        if (await isEmpty(local, conversations)) {
-          const items = generateConversationItems(SAMPLE_USERS);
-          await batchPutAll(local.db.documentClient, conversations, items);
-          console.log(`seeded ${items.length} sample conversation items (${SAMPLE_USERS} users)`);
-        }
-        if (await isEmpty(local, chat)) {
-          const items = generateChatItems(SAMPLE_CHAT_ITEMS, 11);
-          await batchPutAll(local.db.documentClient, chat, items);
-          console.log(`seeded ${items.length} sample Bedrock chat items`);
+        for (const [table, sample, describe] of [
+          [conversations, () => generateConversationItems(SAMPLE_USERS), `sample conversation items (${SAMPLE_USERS} users)`],
+          [chat, () => generateChatItems(SAMPLE_CHAT_ITEMS, 11), 'sample Bedrock chat items'],
+        ] as const) {
+          if (!(await isEmpty(local, table))) continue;
+          if (!options.sampleData) {
+            console.error(`${table} is empty: nothing of it to analyse (load items with \`normflow analytics seed\`, or add --sample-data for a demo)`);
+            continue;
+          }
+          const items = sample();
+          await batchPutAll(local.db.documentClient, table, items);
+          console.log(`seeded ${items.length} ${describe}`);
         }
         const result = await runAnalyticsLocally(local, options.runDate ? { runDate: options.runDate } : {});
         if (result.status !== 'SUCCEEDED') {
@@ -194,6 +235,7 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--output <file>', 'where to write the page', '.normflow/analytics-report.html')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: { output: string; dataDir: string }) => {
+      await checkDataDir(options.dataDir);
       await withLocalAnalytics(options.dataDir, async (local) => {
         await writeFile(options.output, renderAnalyticsReport(await collectReportData(local)));
         console.log(`report written to ${options.output}`);

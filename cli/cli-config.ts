@@ -7,8 +7,9 @@ import {
   type ProviderName,
 } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
-import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
+import { UsageError } from './cli-errors.ts';
 
 /** Model options every command that normalizes accepts. */
 export interface ModelOptions {
@@ -16,10 +17,7 @@ export interface ModelOptions {
   model?: string;
   baseUrl?: string;
   config?: string;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  allowInsecureHttp?: boolean;
 }
 
 export async function readJsonConfigFile(path: string): Promise<Record<string, unknown>> {
@@ -27,24 +25,44 @@ export async function readJsonConfigFile(path: string): Promise<Record<string, u
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}`);
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch {
-    throw new UsageError(`config file ${path} is not a JSON object`);
+    // Notepad starts UTF-8 files with a byte-order mark.
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${whereJsonBroke(text, error as Error)}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path} is not a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
-/** Command-line model flags as a config layer (they win over every file and table). */
+/** `line 3, column 5: Expected ',' or '}' after property value` from a JSON.parse error. */
+function whereJsonBroke(text: string, error: Error): string {
+  const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined) return /end of JSON input/.test(error.message) ? `it ends too early (${reason})` : reason;
+  const before = text.replace(/^\uFEFF/, '').slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}: ${reason}`;
+}
+
+/** Command-line model flags as a config layer: they win over every file and table, the provider included. */
 export function modelFlagsLayer(options: ModelOptions): Record<string, unknown> {
   const model: Record<string, unknown> = {};
+  const provider = parseProviderFlag(options.provider);
+  if (provider) model.provider = provider;
   if (options.model) model.modelId = options.model;
   if (options.baseUrl) model.baseUrl = options.baseUrl;
+  if (options.allowInsecureHttp) model.allowInsecureHttp = true;
   return Object.keys(model).length > 0 ? { model } : {};
 }
+
+/** Locally the default provider is the offline `rules` one: no account, no network. */
+const LOCAL_DEFAULTS = { model: { provider: 'rules' } };
 
 export function parseProviderFlag(value: string | undefined): ProviderName | undefined {
   if (value === undefined) return undefined;
@@ -54,22 +72,22 @@ export function parseProviderFlag(value: string | undefined): ProviderName | und
   return value as ProviderName;
 }
 
-/** Config from `--config` (if any) with the model flags on top, validated. */
+/** Config in precedence order: local defaults < base layers < `--config` < flags, validated. */
 export async function loadCliConfig(
   options: ModelOptions,
   baseLayers: Array<Record<string, unknown>> = [],
 ): Promise<NormalizationConfig> {
   const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
-  return parseConfig(mergeConfigLayers(...baseLayers, fileLayer, modelFlagsLayer(options)));
+  return parseConfig(mergeConfigLayers(LOCAL_DEFAULTS, ...baseLayers, fileLayer, modelFlagsLayer(options)));
 }
 
-/** Locally the default provider is the offline `rules` one: no account, no network. */
-export function cliModelClient(options: ModelOptions, config: NormalizationConfig): {
+/** The model client the resolved config names (none for `rules`: it never opens a connection). */
+export function cliModelClient(config: NormalizationConfig): {
   provider: ProviderName;
   client: ModelClient | undefined;
 } {
-  const provider = resolveProvider(config, parseProviderFlag(options.provider), 'rules');
-  const client = createModelClient(provider, config, process.env);
+  const provider = config.model.provider ?? 'rules';
+  const client = createModelClient({ ...config.model, provider }, process.env);
   const limiter = new AdaptiveConcurrency({ initial: config.maxConcurrency, max: config.maxConcurrency });
   return { provider, client: client && withAdaptiveConcurrency(client, limiter) };
 }

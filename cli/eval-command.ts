@@ -2,30 +2,61 @@ import type { Command } from 'commander';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { evaluateDataset, labeledItemSchema, type EvaluationReport, type LabeledItem, type Rate } from '#shared/eval/evaluate-dataset.ts';
+import { ConfiguredFields } from '#shared/config/configured-fields.ts';
+import { matchFieldNames } from '#shared/config/field-names.ts';
+import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
-import { cliModelClient, loadCliConfig, UsageError, type ModelOptions } from './cli-config.ts';
+import type { TextEncodingName } from '#shared/io/text-decoding.ts';
+import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkInputFile } from './file-arguments.ts';
+import { readOptionsOf, type ReadFlags } from './read-options.ts';
 
 export const BUNDLED_LABELED_SET = 'data/eval/leads.labeled.jsonl';
 
-interface EvalOptions extends ModelOptions {
+interface EvalOptions extends ModelOptions, Pick<ReadFlags, 'encoding'> {
   dataset: string;
   json?: boolean;
   showErrors?: boolean;
 }
 
-export async function readLabeledSet(path: string): Promise<LabeledItem[]> {
+/**
+ * A labeled item with its input, expected values and expected flags under the configured names
+ * (a set labeled with `Ciudad de residencia` scores a config that says `ciudadDeResidencia`).
+ */
+function underConfiguredNames(config: NormalizationConfig): (item: LabeledItem) => LabeledItem {
+  const fields = new ConfiguredFields(config);
+  const city = cityFieldOf(config);
+  const wanted = [...Object.keys(config.fields), ...(city ? Object.values(cityDerivedFields(city)) : [])];
+  const rename = <Value>(values: Record<string, Value>): Record<string, Value> => {
+    const matched = new Map([...matchFieldNames(wanted, Object.keys(values))].map(([configured, own]) => [own, configured]));
+    return Object.fromEntries(Object.entries(values).map(([key, value]) => [matched.get(key) ?? key, value]));
+  };
+  return (item) => ({
+    ...item,
+    input: { ...fields.toConfigured(item.input).attributes },
+    expected: rename(item.expected),
+    ...(item.expectedFlags ? { expectedFlags: rename(item.expectedFlags) } : {}),
+  });
+}
+
+export async function readLabeledSet(path: string, config: NormalizationConfig, encoding?: TextEncodingName): Promise<LabeledItem[]> {
   const items: LabeledItem[] = [];
   const problems: string[] = [];
-  for await (const item of readRecords(path, { format: 'jsonl', idFields: ['id'] })) {
+  const configured = underConfiguredNames(config);
+  for await (const item of readRecords(path, { format: 'jsonl', idFields: ['id'], ...(encoding ? { encoding } : {}), onNotice: (notice) => console.error(`normflow: note: ${notice}`) })) {
     if (item.kind === 'rejected') {
       problems.push(`line ${item.line}: ${item.reason}`);
       continue;
     }
     const parsed = labeledItemSchema.safeParse(item.record);
-    if (parsed.success) items.push(parsed.data);
+    if (parsed.success) items.push(configured(parsed.data));
     else problems.push(`line ${item.line}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
   }
-  if (problems.length > 0) throw new UsageError(`labeled set ${path} has bad lines:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).join('; ');
+    throw new UsageError(`labeled set ${path} has ${problems.length} bad line(s): ${shown}${problems.length > 3 ? '; …' : ''}`);
+  }
   return items;
 }
 
@@ -65,13 +96,17 @@ export function registerEvalCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id')
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--config <file>', 'JSON config merged over the defaults')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+    .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
+    .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
     .option('--json', 'print the report as JSON')
     .option('--show-errors', 'list every mismatch (shows the labeled values)')
     .action(async (options: EvalOptions) => {
+      const { encoding } = readOptionsOf(options);
+      await checkInputFile(options.dataset, '--dataset');
       const config = await loadCliConfig(options);
-      const { client } = cliModelClient(options, config);
-      const items = await readLabeledSet(options.dataset);
+      const { client } = cliModelClient(config);
+      const items = await readLabeledSet(options.dataset, config, encoding);
       const runner = createBatchRunner({ config, model: client, cache: new ValueCache() });
       const report = await evaluateDataset(items, runner, config);
       if (options.json) {

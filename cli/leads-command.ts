@@ -1,19 +1,32 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
-import { createRecordWriter } from '#shared/io/record-writer.ts';
-import { UsageError } from './cli-config.ts';
+import { openOutputFile } from '#shared/io/output-file.ts';
+import { formatOfPath } from '#shared/io/record-reader.ts';
+import { STDIO } from '#shared/io/text-source.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/stores/store-ports.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
+import { exportLeads } from './lead-export.ts';
+import { readOptionsOf } from './read-options.ts';
+import { registerDuplicatesCommand } from './duplicates-command.ts';
+import { registerForgetCommand } from './forget-command.ts';
+import { registerLeadsListCommand } from './leads-list-command.ts';
 import { localStores } from './local-stores.ts';
 
-const NORMALIZATION_ATTRIBUTES = new Set(['normalizedData', 'normalizationMeta', 'normalizedAt', 'updatedAt', 'normalizationVersion', 'normalizationSourceHash']);
+const NORMALIZATION_ATTRIBUTES = new Set(PIPELINE_OWNED_ATTRIBUTES);
 
 export function registerLeadsCommand(program: Command): void {
-  const leads = program.command('leads').description('look at the local leads table');
+  const leads = program.command('leads').description('look at the leads table: list by facet, find duplicates, show, export, forget');
+  registerLeadsListCommand(leads);
+  registerDuplicatesCommand(leads);
+  registerForgetCommand(leads);
 
   leads
     .command('show <id>')
     .description('original and normalized values of one lead, side by side')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (id: string, options: { dataDir: string }) => {
+      await checkDataDir(options.dataDir);
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
       try {
         const item = (await localStores(local).leads.getMany([id])).get(id);
@@ -37,25 +50,30 @@ export function registerLeadsCommand(program: Command): void {
 
   leads
     .command('export')
-    .description('write every lead (originals, normalizedData, normalizationMeta, normalizedAt) to a file')
-    .requiredOption('--output <file>', 'where to write')
-    .option('--format <format>', 'jsonl | csv (default: from the file name)')
+    .description('write every lead (originals, normalizedData, normalizationMeta, normalizedAt) to a file, sorted by id')
+    .requiredOption('--output <file>', 'where to write (.jsonl or .csv; - for standard output)')
+    .option('--format <format>', 'jsonl | csv (default: from the file name; jsonl on standard output)')
+    .option('--delimiter <char>', 'CSV delimiter: , ; | or tab', ',')
+    .option('--no-neutralize-formulas', 'write CSV cells starting with = + - @ as they are (by default they get a leading \')')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { output: string; format?: string; dataDir: string }) => {
-      const format = options.format ?? (options.output.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+    .action(async (options: { output: string; format?: string; delimiter: string; neutralizeFormulas: boolean; dataDir: string }) => {
+      const format = options.format ?? (options.output === STDIO ? 'jsonl' : formatOfPath(options.output));
       if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`);
+      const { delimiter } = readOptionsOf({ delimiter: options.delimiter });
+      await checkDataDir(options.dataDir);
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
-      const writer = createRecordWriter(options.output, format);
-      let count = 0;
       try {
-        for await (const item of localStores(local).leads.scanAll()) {
-          await writer.write(item);
-          count += 1;
+        const output = await openOutputFile(options.output);
+        try {
+          const { exported } = await exportLeads(localStores(local).leads, output, format, { ...(delimiter ? { delimiter } : {}), neutralizeFormulas: options.neutralizeFormulas });
+          await output.commit();
+          (options.output === STDIO ? console.error : console.log)(`exported ${exported} leads to ${output.name}`);
+        } catch (error) {
+          await output.abort();
+          throw error;
         }
       } finally {
-        await writer.close();
         await local.close();
       }
-      console.log(`exported ${count} leads to ${options.output}`);
     });
 }

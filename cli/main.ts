@@ -1,39 +1,54 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '#shared/config/normalization-config.ts';
-import { ModelError } from '#shared/model/model-errors.ts';
-import { AthenaQueryError } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-config.ts';
-import { registerAnalyticsCommand } from './analytics-command.ts';
-import { registerEvalCommand } from './eval-command.ts';
-import { registerLeadsCommand } from './leads-command.ts';
-import { registerNormalizeCommand } from './normalize-command.ts';
-import { registerRunCommand } from './run-command.ts';
-import { registerSeedCommand } from './seed-command.ts';
-import { registerSqlCommand } from './sql-command.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { describeFailure, EXIT_USAGE } from './cli-errors.ts';
+import { COMMANDS } from './command-table.ts';
 
-const program = new Command()
-  .name('normflow')
-  .description('Normalize messy user-typed records with deterministic rules plus an LLM, offline or on AWS.')
-  .showHelpAfterError()
-  .exitOverride();
+/** The command the arguments name (`normflow help seed` names `seed`), if any. */
+function commandNamed(args: readonly string[]): string | undefined {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
 
-registerNormalizeCommand(program);
-registerEvalCommand(program);
-registerSeedCommand(program);
-registerRunCommand(program);
-registerLeadsCommand(program);
-registerSqlCommand(program);
-registerAnalyticsCommand(program);
+const SUCCESSFUL_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
-  } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof ModelError || error instanceof AthenaQueryError) {
-    console.error(`normflow: ${error.message}`);
-    process.exitCode = 2;
+// Ctrl-C or a kill ends the process through `exit`, where unfinished output files are removed.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+async function main(argv: readonly string[]): Promise<void> {
+  const args = argv.slice(2);
+  // Stack traces (shown with --debug) then point at the TypeScript sources, not the bundle.
+  if (args.includes('--debug')) process.setSourceMapsEnabled(true);
+  const program = new Command()
+    .name('normflow')
+    .description('Normalize messy user-typed records with deterministic rules plus an LLM, offline or on AWS.')
+    .version(packageJson.version, '-V, --version', 'print the normflow version')
+    .option('--debug', 'show the stack trace of a failure')
+    .exitOverride()
+    .configureOutput({
+      // Commander's own messages (unknown option, missing argument) become one `normflow:` line too.
+      outputError: (text, write) => write(`normflow: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+    });
+
+  const named = COMMANDS.find((command) => command.name === commandNamed(args));
+  if (named) {
+    (await named.load())(program);
   } else {
-    throw error;
+    for (const command of COMMANDS) program.command(command.name).description(command.summary);
+  }
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = SUCCESSFUL_EXITS.has(error.code) ? 0 : EXIT_USAGE;
+      return;
+    }
+    const report = describeFailure(error);
+    console.error(report.line);
+    if (args.includes('--debug') && error instanceof Error && error.stack) console.error(error.stack);
+    process.exitCode = report.exitCode;
   }
 }
+
+await main(process.argv);

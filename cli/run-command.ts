@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { parseProviderFlag, readJsonConfigFile, modelFlagsLayer, UsageError, type ModelOptions } from './cli-config.ts';
+import { readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
+import { UsageError } from './cli-errors.ts';
+import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
-import { seedLeads } from './seed-command.ts';
+import { reportRejectedLines, seedLeads } from './seed-command.ts';
 import { runOnAws } from './run-on-aws.ts';
+import { modelFailureLines } from './run-summary.ts';
 
 interface RunOptions extends ModelOptions {
   forceAll?: boolean;
@@ -37,7 +40,7 @@ export function formatPipelineSummary(summary: RunSummary): string {
   const lines = [
     `run ${summary.runId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''}${summary.forceAll ? ' (forceAll)' : ''}`,
     ...(summary.reason ? [summary.reason] : []),
-    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
+    `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}${counts.skippedRefused ? `, refused ${counts.skippedRefused}` : ''}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
   ];
   if (counts.splitBatches > 0 || counts.poisoned > 0 || counts.passedOverPoisoned > 0) {
     lines.push(`poison leads: ${counts.splitBatches} batch(es) retried lead by lead, ${counts.poisoned} lead(s) poisoned this run, ${counts.passedOverPoisoned} poisoned lead(s) passed over`);
@@ -55,21 +58,39 @@ export function formatPipelineSummary(summary: RunSummary): string {
   lines.push(
     '',
     `model: ${model.provider}${model.modelId && model.provider !== 'rules' ? ` (${model.modelId})` : ''}   calls: ${model.calls}   tokens in/out: ${model.inputTokens}/${model.outputTokens}   cost: $${model.estimatedCostUSD.toFixed(4)}   cache hits: ${summary.cacheHits}${failures ? `   model failures: ${failures}` : ''}`,
+    ...modelFailureLines(model.failureCauses ?? {}),
     `duration: ${(summary.durationMs / 1000).toFixed(2)} s`,
   );
   return lines.join('\n');
 }
 
+/**
+ * A run that left leads failed (a whole batch, or alone after its batch was split) or segments
+ * unfinished succeeded as an execution, but not every due lead was normalized: exit 1.
+ */
+function failWhenLeadsFailed(summary: Partial<RunSummary> | null): void {
+  const failed = summary?.counts?.failed ?? 0;
+  const unfinished = summary?.segments?.unfinished ?? 0;
+  if (failed === 0 && unfinished === 0) return;
+  const problems = [
+    ...(failed > 0 ? [`${failed} lead(s) failed (${summary?.counts?.failedBatches ?? 0} whole batch(es), ${summary?.counts?.splitBatches ?? 0} batch(es) retried lead by lead)`] : []),
+    ...(unfinished > 0 ? [`${unfinished} segment(s) left unfinished`] : []),
+  ];
+  console.error(`normflow: ${problems.join('; ')}: not normalized, they stay due for the next run`);
+  process.exitCode = 1;
+}
+
 async function runLocally(options: RunOptions): Promise<void> {
   const input = executionInput(options);
-  const provider = parseProviderFlag(options.provider);
   const fileLayer = options.config ? await readJsonConfigFile(options.config) : undefined;
+  // Flags over `--config`, both over the config table item (LoadConfig merges them last).
   const override = mergeConfigLayers(fileLayer, modelFlagsLayer(options));
 
+  if (!options.seedIfEmpty) await checkDataDir(options.dataDir);
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
   try {
+    delete process.env.NORMFLOW_CONFIG_OVERRIDE;
     Object.assign(process.env, local.env, {
-      ...(provider ? { NORMFLOW_PROVIDER: provider } : {}),
       ...(Object.keys(override).length > 0 ? { NORMFLOW_CONFIG_OVERRIDE: JSON.stringify(override) } : {}),
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -78,7 +99,11 @@ async function runLocally(options: RunOptions): Promise<void> {
       const { leads } = await import('./local-stores.ts').then((module) => module.localStores(local));
       if ((await leads.count()) === 0) {
         const seeded = await seedLeads(local, options.seedIfEmpty);
-        console.log(`seeded ${seeded.loaded} leads from ${options.seedIfEmpty} into the empty local table`);
+        console.log(`seeded ${seeded.counts.inserted} leads from ${options.seedIfEmpty} into the empty local table`);
+        if (seeded.counts.rejected > 0) {
+          reportRejectedLines(seeded);
+          console.error(`${seeded.counts.rejected} line(s) rejected; the run goes on with the others.`);
+        }
       }
     }
     let batchesDone = 0;
@@ -90,7 +115,7 @@ async function runLocally(options: RunOptions): Promise<void> {
         if (event.type === 'StateEntered' && event.state.name === 'NormalizeBatches') {
           batchesTotal += ((event.state.input as { page?: { batchCount?: number } }).page?.batchCount ?? 0);
         }
-        if (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') {
+        if ((event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') && event.parentState.name === 'NormalizeBatches') {
           batchesDone += 1;
           if (showProgress) process.stderr.write(`\rbatches ${batchesDone}/${batchesTotal}`);
         }
@@ -98,12 +123,13 @@ async function runLocally(options: RunOptions): Promise<void> {
     });
     if (showProgress && batchesDone > 0) process.stderr.write('\n');
     if (result.status === 'FAILED') {
-      console.error(`execution failed: ${result.error?.name}: ${result.error?.message}`);
+      console.error(`normflow: execution failed: ${result.error?.name}: ${result.error?.message}`);
       process.exitCode = 1;
       return;
     }
     const output = result.output as Partial<RunSummary> & { status?: string; reason?: string };
     console.log('counts' in output ? formatPipelineSummary(output as RunSummary) : `${output.status}: ${output.reason}`);
+    failWhenLeadsFailed(output);
   } finally {
     await local.close();
   }
@@ -119,6 +145,7 @@ export function registerRunCommand(program: Command): void {
     .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
     .option('--model <id>', 'model id')
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
     .option('--config <file>', 'JSON config merged over the config table item')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .option('--seed-if-empty <file>', 'seed the local leads table from this file first if it is empty')
@@ -128,8 +155,15 @@ export function registerRunCommand(program: Command): void {
     .action(async (options: RunOptions) => {
       if (options.aws) {
         if (!options.stateMachineArn) throw new UsageError('--aws needs --state-machine-arn ARN');
+        const local = (['provider', 'model', 'baseUrl', 'config', 'allowInsecureHttp'] as const).filter((key) => options[key] !== undefined);
+        if (local.length > 0) {
+          throw new UsageError(
+            `--aws runs the deployed state machine with the deployment's model and the config table item; ${local.map((key) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`).join(', ')} cannot apply (see normflow config set --aws)`,
+          );
+        }
         const result = await runOnAws(options.stateMachineArn, executionInput(options));
         if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        else failWhenLeadsFailed(result.output as Partial<RunSummary> | null);
         return;
       }
       await runLocally(options);

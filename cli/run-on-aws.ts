@@ -1,6 +1,15 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
+import { UsageError } from './cli-errors.ts';
+
 const POLL_MS = [2_000, 3_000, 5_000, 10_000];
+
+/** The region a state machine ARN names: `arn:aws:states:us-east-1:123456789012:stateMachine:name` → `us-east-1`. */
+export function regionOfStateMachineArn(arn: string): string {
+  const match = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[\w-]{1,80}$/.exec(arn);
+  if (!match?.[1]) throw new UsageError(`--state-machine-arn is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>): ${arn}`);
+  return match[1];
+}
 
 export interface AwsRunResult {
   executionArn: string;
@@ -14,7 +23,8 @@ export async function runOnAws(
   input: Record<string, unknown>,
   options: { client?: SFNClient; sleep?: (ms: number) => Promise<void>; print?: (line: string) => void } = {},
 ): Promise<AwsRunResult> {
-  const client = options.client ?? new SFNClient({});
+  // The ARN says where the state machine is: no AWS_REGION or profile region needed.
+  const client = options.client ?? new SFNClient({ region: regionOfStateMachineArn(stateMachineArn) });
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const print = options.print ?? ((line: string) => console.log(line));
   const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

@@ -1,5 +1,5 @@
 import type { RunTotals } from '#shared/engine/batch-runner.ts';
-import type { RunTally } from '#shared/engine/run-tally.ts';
+import type { RunTally } from '#shared/eval/run-tally.ts';
 
 const percent = (part: number, whole: number) => (whole === 0 ? '   -  ' : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
 
@@ -38,6 +38,14 @@ export function formatRunSummary(options: {
     '',
     `model: ${provider}${modelId ? ` (${modelId})` : ''}   calls: ${totals.modelCalls}   tokens in/out: ${totals.inputTokens}/${totals.outputTokens}   cost: $${totals.costUSD.toFixed(4)}   cache hits: ${totals.cacheHits}` +
       (failures ? `   failed batches: ${failures}` : ''),
+    ...modelFailureLines(totals.modelFailureCauses),
   );
   return lines.join('\n');
+}
+
+/** Each distinct model failure cause once, with how many batches it hit (the records kept the rules' values). */
+export function modelFailureLines(causes: Readonly<Record<string, number>>): string[] {
+  return Object.entries(causes).map(
+    ([cause, batches]) => `  model failure (${batches} batch${batches === 1 ? '' : 'es'}, rules' values kept, flagged llm-unavailable): ${cause}`,
+  );
 }

@@ -1,56 +1,168 @@
 import type { Command } from 'commander';
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
-import { formatOfPath, readRecords } from '#shared/io/record-reader.ts';
-import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { foldFieldName } from '#shared/config/field-names.ts';
+import type { CsvDelimiter } from '#shared/io/csv-records.ts';
+import { readRecords } from '#shared/io/record-reader.ts';
+import type { TextEncodingName } from '#shared/io/text-decoding.ts';
+import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
+import { loadCliConfig } from './cli-config.ts';
+import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
 import { localStores } from './local-stores.ts';
 
-const SEED_CHUNK = 500;
+/** Records read, checked against the table and written per round (one BatchGetItem of 100 keys). */
+const SEED_CHUNK = 100;
+/** Rejected lines listed in the result; the count covers them all. */
+const MAX_LISTED_REJECTIONS = 1_000;
+
+export interface SeedCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Existing leads left alone because of `insertOnly`. */
+  kept: number;
+  rejected: number;
+}
 
 export interface SeedResult {
-  loaded: number;
+  counts: SeedCounts;
+  /** The first rejected lines, in file order. */
   rejected: Array<{ line: number; reason: string }>;
 }
 
-/** Loads JSONL/CSV records into the local leads table; bad lines are reported by number, the rest load. */
-export async function seedLeads(local: LocalEnvironment, input: string): Promise<SeedResult> {
+export interface SeedOptions {
+  insertOnly?: boolean;
+  /** Where the id and the configured fields are found (`idField`, `fields`); without it `leadId` or `id`. */
+  config?: NormalizationConfig;
+  /** Forced text encoding and CSV delimiter (detected and sniffed when absent). */
+  encoding?: TextEncodingName;
+  delimiter?: CsvDelimiter;
+  /** How the input is being read, when worth saying (an encoding other than UTF-8). */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * The record as a lead item: the id under `leadId` (the table's key), configured fields under
+ * their configured spelling however the header writes them (case, accents, spacing: field-names.ts).
+ * A column without a header (Excel's trailing `;`, named `_column<N>` by the reader) is dropped
+ * where it is empty and kept under that name where it holds a value: nothing typed is lost.
+ * Returns a reason instead when the line cannot be a lead.
+ */
+/** How the CSV reader names a column whose header is empty. */
+const UNNAMED_COLUMN = /^_column\d+$/;
+
+export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig | undefined): LeadItem | string {
+  const configured = new Map(Object.keys(config?.fields ?? {}).map((field) => [foldFieldName(field), field]));
+  const item: LeadItem = {};
+  const sourceOf = new Map<string, string>();
+  for (const [name, value] of Object.entries(record)) {
+    const unnamed = name.trim() === '' || UNNAMED_COLUMN.test(name);
+    if (unnamed && (value === '' || value === null || value === undefined)) continue;
+    if (name.trim() === '') return 'a value under an empty attribute name (DynamoDB refuses empty names)';
+    const field = configured.get(foldFieldName(name)) ?? name;
+    const earlier = sourceOf.get(field);
+    if (earlier !== undefined) return `columns "${earlier}" and "${name}" both name the field "${field}"`;
+    sourceOf.set(field, name);
+    item[field] = value;
+  }
+  if (item.leadId !== undefined && String(item.leadId) !== id) {
+    return `"leadId" (the table's key) differs from the id in "${config?.idField ?? 'id'}"`;
+  }
+  item.leadId = id;
+  return item;
+}
+
+/**
+ * Loads JSONL/CSV records into the local leads table without destroying anything (see
+ * LeadStore.seed): counts inserted / updated / unchanged / kept / rejected. A line is rejected on
+ * its own — not a record, no id, an id already used by an earlier line, an attribute the pipeline
+ * owns, or an item DynamoDB would refuse — and every other line loads.
+ */
+export async function seedLeads(local: LocalEnvironment, input: string, options: SeedOptions = {}): Promise<SeedResult> {
   const { leads } = localStores(local);
+  const counts: SeedCounts = { inserted: 0, updated: 0, unchanged: 0, kept: 0, rejected: 0 };
   const rejected: SeedResult['rejected'] = [];
-  let chunk: LeadItem[] = [];
-  let loaded = 0;
-  for await (const item of readRecords(input, { format: formatOfPath(input), idFields: ['leadId', 'id'] })) {
-    if (item.kind === 'rejected') {
-      rejected.push({ line: item.line, reason: item.reason });
+  const reject = (line: number, reason: string) => {
+    counts.rejected += 1;
+    if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line, reason });
+  };
+  const record = (outcome: SeedOutcome) => {
+    if (outcome.outcome === 'rejected') reject(outcome.line, outcome.reason);
+    else counts[outcome.outcome] += 1;
+  };
+  /** Line of the first record of each id, whatever became of it: a later one is a duplicate. */
+  const firstLineOf = new Map<string, number>();
+  let chunk: SeedRecord[] = [];
+  const flush = async () => {
+    // Rejections by the store come back with their lines; the report sorts everything by line.
+    for (const outcome of await leads.seed(chunk, { insertOnly: options.insertOnly ?? false })) record(outcome);
+    chunk = [];
+  };
+
+  const idFields = options.config ? [options.config.idField] : ['leadId', 'id'];
+  const readOptions = {
+    idFields,
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  };
+  for await (const read of readRecords(input, readOptions)) {
+    if (read.kind === 'rejected') {
+      reject(read.line, read.reason);
       continue;
     }
-    chunk.push({ ...item.record, leadId: item.id });
-    if (chunk.length >= SEED_CHUNK) {
-      await leads.putMany(chunk);
-      loaded += chunk.length;
-      chunk = [];
+    const firstLine = firstLineOf.get(read.id);
+    if (firstLine !== undefined) {
+      reject(read.line, `id "${read.id}" already on line ${firstLine}`);
+      continue;
     }
+    firstLineOf.set(read.id, read.line);
+    const item = leadItemOf(read.record, read.id, options.config);
+    if (typeof item === 'string') {
+      reject(read.line, item);
+      continue;
+    }
+    chunk.push({ line: read.line, item });
+    if (chunk.length >= SEED_CHUNK) await flush();
   }
-  if (chunk.length > 0) {
-    await leads.putMany(chunk);
-    loaded += chunk.length;
-  }
-  return { loaded, rejected };
+  if (chunk.length > 0) await flush();
+  rejected.sort((a, b) => a.line - b.line);
+  return { counts, rejected };
+}
+
+export function formatSeedCounts(counts: SeedCounts, insertOnly: boolean): string {
+  const parts = [`inserted ${counts.inserted}`, `updated ${counts.updated}`, `unchanged ${counts.unchanged}`];
+  if (insertOnly || counts.kept > 0) parts.push(`kept ${counts.kept} (already there, --insert-only)`);
+  parts.push(`rejected ${counts.rejected}`);
+  return parts.join(', ');
+}
+
+export function reportRejectedLines(result: SeedResult, label = ''): void {
+  for (const { line, reason } of result.rejected.slice(0, 20)) console.error(`${label}line ${line}: ${reason}`);
+  if (result.counts.rejected > 20) console.error(`… and ${result.counts.rejected - 20} more`);
 }
 
 export function registerSeedCommand(program: Command): void {
-  program
+  const command = program
     .command('seed')
-    .description('load records (JSONL or CSV, each with leadId or id) into the local leads table')
-    .requiredOption('--input <file>', 'records to load')
+    .description('load records (JSONL or CSV, each with leadId or id) into the local leads table; nothing is overwritten blindly')
+    .requiredOption('--input <file>', 'records to load (.jsonl or .csv; - for standard input)');
+  addReadOptions(command)
+    .option('--insert-only', 'add new leads only; never touch one that exists')
+    .option('--config <file>', 'normalization config: its idField names the id column, its fields match headers whatever their case')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { input: string; dataDir: string }) => {
+    .action(async (options: ReadFlags & { input: string; insertOnly?: boolean; config?: string; dataDir: string }) => {
+      const config = options.config ? await loadCliConfig({ config: options.config }) : undefined;
+      const read = { ...readOptionsOf(options), onNotice: (notice: string) => console.error(`normflow: note: ${notice}`) };
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
       try {
-        const result = await seedLeads(local, options.input);
-        console.log(`loaded ${result.loaded} leads into ${local.env.LEADS_TABLE}`);
-        if (result.rejected.length > 0) {
-          for (const { line, reason } of result.rejected.slice(0, 20)) console.error(`line ${line}: ${reason}`);
-          if (result.rejected.length > 20) console.error(`… and ${result.rejected.length - 20} more`);
-          console.error(`${result.rejected.length} line(s) rejected; every other record was loaded.`);
+        const insertOnly = options.insertOnly ?? false;
+        const result = await seedLeads(local, options.input, { insertOnly, ...read, ...(config ? { config } : {}) });
+        console.log(`${formatSeedCounts(result.counts, insertOnly)} — ${local.env.LEADS_TABLE}`);
+        if (result.counts.updated > 0) console.log(`${result.counts.updated} updated lead(s) had other originals: they are due for normalization again.`);
+        if (result.counts.rejected > 0) {
+          reportRejectedLines(result);
+          console.error(`${result.counts.rejected} line(s) rejected; every other record was loaded.`);
           process.exitCode = 1;
         }
       } finally {

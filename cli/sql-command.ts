@@ -1,22 +1,25 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '#infra/local/local-runtime.ts';
 import { openLocalCatalog } from '#infra/local/local-catalog.ts';
 import { runAthenaQuery, type QueryResult } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-config.ts';
+import { analyticsPaths } from './analytics-paths.ts';
+import { formatTable } from './row-output.ts';
+import { UsageError } from './cli-errors.ts';
+import { mentionsLeadsTables, registerLeadsViews, snapshotLeads, type LeadsSnapshot } from './sql-leads.ts';
+import { stewardConfig, withStewardStores } from './steward-stores.ts';
 
-/** Where the local analytics live under a data folder: the bucket folder and the DuckDB catalog. */
-export const analyticsPaths = (dataDir: string) => ({
-  catalog: resolve(dataDir, 'analytics', 'catalog.duckdb'),
-});
 
-export async function runLocalQuery(dataDir: string, sql: string): Promise<QueryResult> {
+export async function runLocalQuery(dataDir: string, sql: string, leads?: LeadsSnapshot): Promise<QueryResult> {
   const { catalog } = analyticsPaths(dataDir);
-  if (!existsSync(catalog)) throw new UsageError(`no local catalog in ${join(dataDir, 'analytics')}: run \`npx normflow analytics run\` first`);
-  const local = await openLocalCatalog(catalog);
+  const hasCatalog = existsSync(catalog);
+  if (!hasCatalog && !leads) throw new UsageError(`no local catalog in ${join(dataDir, 'analytics')}: run \`npx normflow analytics run\` first (the leads tables need no catalog)`);
+  // Without analytics the leads tables still answer, in an in-memory database.
+  const local = await openLocalCatalog(hasCatalog ? catalog : ':memory:');
   try {
+    if (leads) await registerLeadsViews(local.connection, leads);
     const reader = await local.connection.runAndReadAll(sql);
     return {
       columns: reader.columnNames(),
@@ -29,27 +32,23 @@ export async function runLocalQuery(dataDir: string, sql: string): Promise<Query
   }
 }
 
-export function formatTable(result: QueryResult): string {
-  const widths = result.columns.map((column, index) =>
-    Math.min(60, Math.max(column.length, ...result.rows.map((row) => (row[index] ?? 'NULL').length))),
-  );
-  // One row per line: line breaks inside a value show as ⏎.
-  const shown = (cell: string | null) => (cell ?? 'NULL').replace(/\r?\n/g, '⏎').slice(0, 60);
-  const line = (cells: Array<string | null>) => cells.map((cell, index) => shown(cell).padEnd(widths[index] ?? 0)).join(' | ');
-  return [line(result.columns), widths.map((width) => '-'.repeat(width)).join('-+-'), ...result.rows.map(line), `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`].join('\n');
-}
-
 export function registerSqlCommand(program: Command): void {
   program
     .command('sql <query>')
-    .description('query the analytics tables: users, exchanges, token_costs, token_costs_by_user_day, token_costs_by_model_day, normalization_costs')
+    .description('query the leads (leads, lead_fields) and the analytics tables: users, exchanges, token_costs, token_costs_by_user_day, token_costs_by_model_day, normalization_costs')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .option('--aws', 'run on Amazon Athena instead of the local DuckDB catalog')
+    .option('--aws', 'run on Amazon Athena instead of the local DuckDB catalog (analytics tables only)')
     .option('--workgroup <name>', 'with --aws: the Athena workgroup (its settings choose the results location and scan limit)')
     .option('--database <name>', 'with --aws: the Glue database')
+    .option('--leads-table <name>', 'the leads tables from this deployed DynamoDB table (your credentials) instead of the local store')
+    .option('--config-table <name>', 'with --leads-table: the deployed config table (field names and kinds)')
+    .option('--config <file>', 'JSON config merged over the config table item (field names and kinds)')
     .option('--json', 'print rows as JSON')
-    .action(async (query: string, options: { dataDir: string; aws?: boolean; workgroup?: string; database?: string; json?: boolean }) => {
+    .action(async (query: string, options: { dataDir: string; aws?: boolean; workgroup?: string; database?: string; leadsTable?: string; configTable?: string; config?: string; json?: boolean }) => {
       let result: QueryResult;
+      if (options.aws && mentionsLeadsTables(query)) {
+        throw new UsageError('the leads tables are not in Athena (see docs/steward.md): query them locally, with --leads-table T for the deployed table');
+      }
       if (options.aws) {
         if (!options.workgroup) throw new UsageError('--aws needs --workgroup W');
         result = await runAthenaQuery({
@@ -59,7 +58,12 @@ export function registerSqlCommand(program: Command): void {
           ...(options.database ? { database: options.database } : {}),
         });
       } else {
-        result = await runLocalQuery(options.dataDir, query);
+        let leads: LeadsSnapshot | undefined;
+        if (mentionsLeadsTables(query)) {
+          const target = { dataDir: options.dataDir, aws: options.leadsTable !== undefined, ...(options.leadsTable ? { leadsTable: options.leadsTable } : {}), ...(options.configTable ? { configTable: options.configTable } : {}), ...(options.config ? { config: options.config } : {}) };
+          leads = await withStewardStores(target, async (stores) => snapshotLeads(stores.leads, await stewardConfig(stores, target), analyticsPaths(options.dataDir).leadsSnapshot));
+        }
+        result = await runLocalQuery(options.dataDir, query, leads);
       }
       console.log(
         options.json

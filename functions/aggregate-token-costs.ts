@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
-import { aggregateTokenCosts, createDynamoDbChatSource } from '#shared/analytics/token-costs.ts';
+import { aggregateTokenCosts } from '#shared/analytics/token-costs-run.ts';
 import { getAnalyticsRuntime } from '#shared/runtime/analytics-runtime.ts';
 import { taskHandler } from '#shared/runtime/lambda-handler.ts';
 import { logger } from '#shared/runtime/observability.ts';
+import { createDynamoDbChatSource } from '#shared/stores/dynamodb-chat-source.ts';
 
 export const aggregateTokenCostsPayload = z.object({ config: z.record(z.string(), z.unknown()).optional() });
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { mergeConfigLayers, parseConfig } from '#shared/config/normalization-config.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { pipeTargetInput, type StreamRecord } from '#shared/pipeline/stream-changes.ts';
 import { getPipelineRuntime } from '#shared/runtime/pipeline-runtime.ts';
@@ -21,7 +20,7 @@ const streamBatch = z.array(
  */
 export const handler = taskHandler(streamBatch, async (records) => {
   const runtime = getPipelineRuntime();
-  const config = parseConfig(mergeConfigLayers(runtime.configDefaults, await runtime.configStore.getConfig(CONFIG_ID), runtime.configOverride));
+  const config = runtime.resolveConfig(await runtime.configStore.getConfig(CONFIG_ID));
   const input = pipeTargetInput(records as StreamRecord[], config);
   logger.info('stream batch', { records: records.length, leads: input[0]?.leadIds.length ?? 0, enabled: config.enabled });
   return input;

@@ -5,6 +5,14 @@ import { describeConfigIssues, parseConfig } from '#shared/config/normalization-
 /** The model the config defaults name: a deployment that says nothing uses the same one as the CLI. */
 export const DEFAULT_MODEL_ID = parseConfig({}).model.modelId;
 
+const listFromContext = z.union([
+  z.array(z.string().min(1)),
+  z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+]);
+
+/** A complete Secrets Manager secret ARN (with its 6-character suffix): the role may read exactly it. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+
 const booleanFromContext = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3–255 of A–Z a–z 0–9 _ . -');
@@ -63,8 +71,18 @@ export const deploymentParametersSchema = z.strictObject({
   nearRealTime: booleanFromContext.default(true),
   /** The stream (NEW_AND_OLD_IMAGES) of an imported leads table, for near-real-time normalization. */
   leadsTableStreamArn: z.string().regex(/^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/[A-Za-z0-9_.-]+\/stream\/.+$/, 'a DynamoDB stream ARN').optional(),
-  /** Bedrock model (or inference profile) id; the only one the InvokeModel Lambda may call. */
+  /** The model id runs use unless the config item picks another of `allowedModelIds`. */
   modelId: z.string().min(1).default(DEFAULT_MODEL_ID),
+  /** Further model ids the config table item may pick (`a,b` or a JSON list); `modelId` is always allowed. */
+  allowedModelIds: listFromContext.default([]),
+  /** Where prompts go: Amazon Bedrock, or an OpenAI-compatible endpoint (`modelBaseUrl`). Deploy-time only. */
+  modelProvider: z.enum(['bedrock', 'openai']).default('bedrock'),
+  /** The OpenAI-compatible endpoint (https), when `modelProvider` is `openai`. */
+  modelBaseUrl: z.url().optional(),
+  /** Bedrock region, when not the stack's own. */
+  modelRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1').optional(),
+  /** Secrets Manager secret (complete ARN) with the OpenAI-compatible API key; only InvokeModel may read it. */
+  modelApiKeySecretArn: z.string().regex(SECRET_ARN, 'a complete Secrets Manager secret ARN (…:secret:name-AbCdEf)').optional(),
   /** EventBridge Scheduler expression, read in `scheduleTimeZone`. */
   scheduleExpression: scheduleExpression.default('cron(0 2 * * ? *)'),
   /** IANA time zone of both schedules (Bogotá has no daylight saving, but the zone is named anyway). */
@@ -96,7 +114,19 @@ export const deploymentParametersSchema = z.strictObject({
 }).refine((parameters) => parameters.leadsTableStreamArn === undefined || parameters.leadsTableName !== undefined, {
   message: 'leadsTableStreamArn is the stream of an imported leads table: give leadsTableName too',
   path: ['leadsTableStreamArn'],
+}).refine((parameters) => parameters.modelProvider === 'bedrock' || parameters.modelBaseUrl !== undefined, {
+  message: 'modelProvider openai needs modelBaseUrl',
+  path: ['modelBaseUrl'],
+}).refine((parameters) => parameters.modelProvider === 'openai' || (parameters.modelBaseUrl === undefined && parameters.modelApiKeySecretArn === undefined), {
+  message: 'modelBaseUrl and modelApiKeySecretArn are for modelProvider openai',
+  path: ['modelProvider'],
+}).refine((parameters) => parameters.modelBaseUrl === undefined || new URL(parameters.modelBaseUrl).protocol === 'https:', {
+  message: 'an https URL: prompts carry personal data, and the API key must never travel in clear',
+  path: ['modelBaseUrl'],
 });
+
+/** Every model id the deployment allows: `modelId` first, then `allowedModelIds`. */
+export const allowedModelIdsOf = (parameters: DeploymentParameters): string[] => [...new Set([parameters.modelId, ...parameters.allowedModelIds])];
 
 export type DeploymentParameters = z.output<typeof deploymentParametersSchema>;
 export type DeploymentParametersInput = z.input<typeof deploymentParametersSchema>;

@@ -7,7 +7,8 @@ import { STATE_MACHINES } from '#state-machines/render-state-machine.ts';
 import type { DeploymentParameters } from './deployment-parameters.ts';
 import { aslDefinition, aslStateMachine } from './constructs/asl-state-machine.ts';
 import type { FunctionName } from './constructs/function-access.ts';
-import { modelGrantFor, NormflowFunction } from './constructs/normflow-function.ts';
+import { deploymentModelEnvironment, deploymentModelGrant } from './constructs/model-grant.ts';
+import { NormflowFunction } from './constructs/normflow-function.ts';
 import { POWERTOOLS_ENVIRONMENT, PipelineMonitoring } from './constructs/pipeline-monitoring.ts';
 import { PipelineTables } from './constructs/pipeline-tables.ts';
 import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
@@ -68,15 +69,15 @@ export class NormalizationStack extends Stack {
 
     const pipelineEnvironment = {
       ...this.tables.environment(),
-      NORMFLOW_PROVIDER: 'bedrock',
+      // Provider, endpoint, region, key source and allowed model ids: deploy-time, never the config table's.
+      ...deploymentModelEnvironment(parameters),
       // The run lock expires with the execution.
       RUN_TIMEOUT_SECONDS: String(this.timeoutSeconds),
       // The index of due leads exists on a table created here; with the stream bringing new and edited leads in, nights read it.
       NORMFLOW_DUE_SELECTION: this.nearRealTime && this.tables.leadsTableCreated ? 'index' : 'scan',
-      NORMFLOW_CONFIG_DEFAULTS: JSON.stringify({ model: { modelId: parameters.modelId } }),
       ...POWERTOOLS_ENVIRONMENT,
     };
-    const modelGrant = modelGrantFor(this, parameters.modelId);
+    const modelGrant = deploymentModelGrant(this, parameters);
     const taskFunctions = Object.fromEntries(
       Object.entries(TASK_FUNCTIONS).map(([name, settings]) => [
         name,
@@ -156,6 +157,8 @@ export class NormalizationStack extends Stack {
     new CfnOutput(this, 'LeadsTableName', { value: this.tables.tables.leads.tableName });
     new CfnOutput(this, 'ConfigTableName', { value: this.tables.tables.config.tableName, description: 'item configId = "normalization-settings" holds the config' });
     new CfnOutput(this, 'RunsTableName', { value: this.tables.tables.runs.tableName });
+    new CfnOutput(this, 'DecisionsTableName', { value: this.tables.tables.decisions.tableName, description: 'a data steward\'s decisions (npx normflow review … --aws --decisions-table <this>)' });
+    new CfnOutput(this, 'ValueCacheTableName', { value: this.tables.tables.valueCache.tableName, description: 'normflow cache clear --aws --cache-table <this>' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+// Imported rather than read from disk, so the CLI bundle carries them and finds them wherever it lives.
+import analyticsAsl from './analytics.asl.json' with { type: 'json' };
+import conversationExportAsl from './conversation-export.asl.json' with { type: 'json' };
+import normalizeLeadsAsl from './normalize-leads.asl.json' with { type: 'json' };
+import tokenCostsAsl from './token-costs.asl.json' with { type: 'json' };
 
 /** State machines defined in this folder, one ASL file each. */
 export const STATE_MACHINES = {
   'normalize-leads': {
-    file: 'normalize-leads.asl.json',
+    asl: normalizeLeadsAsl as unknown,
     /** Placeholder → the Lambda behind each Task state (the local runner maps the same names to handlers). */
     functions: {
       LoadConfigFunctionArn: 'load-config',
@@ -21,20 +25,20 @@ export const STATE_MACHINES = {
     },
   },
   'conversation-export': {
-    file: 'conversation-export.asl.json',
+    asl: conversationExportAsl as unknown,
     functions: {
       ExportConversationsFunctionArn: 'export-conversations',
       ConvertToParquetFunctionArn: 'convert-to-parquet',
     },
   },
   'token-costs': {
-    file: 'token-costs.asl.json',
+    asl: tokenCostsAsl as unknown,
     functions: {
       AggregateTokenCostsFunctionArn: 'aggregate-token-costs',
     },
   },
   analytics: {
-    file: 'analytics.asl.json',
+    asl: analyticsAsl as unknown,
     functions: {},
   },
 } as const;
@@ -49,7 +53,7 @@ const PLACEHOLDER = /\$\{([A-Za-z0-9]+)\}/g;
  * CDK stack (inline definition) and the local runner; an unknown or missing placeholder throws.
  */
 export function renderStateMachine(name: StateMachineName, substitutions: Readonly<Record<string, string>>): StateMachineDefinition {
-  const text = readFileSync(new URL(STATE_MACHINES[name].file, import.meta.url), 'utf8');
+  const text = JSON.stringify(STATE_MACHINES[name].asl);
   const missing = new Set<string>();
   const rendered = text.replace(PLACEHOLDER, (match, key: string) => {
     const value = substitutions[key];
@@ -65,6 +69,6 @@ export function renderStateMachine(name: StateMachineName, substitutions: Readon
 
 /** Placeholders an ASL file uses, for checks that every one is wired. */
 export function placeholdersOf(name: StateMachineName): string[] {
-  const text = readFileSync(new URL(STATE_MACHINES[name].file, import.meta.url), 'utf8');
+  const text = JSON.stringify(STATE_MACHINES[name].asl);
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))].sort();
 }

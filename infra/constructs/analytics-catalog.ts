@@ -8,7 +8,7 @@ import { CATALOG_TABLES, type CatalogTable } from '#shared/analytics/catalog-tab
 import { NAMED_QUERIES } from '#shared/analytics/named-queries.ts';
 import { EXCHANGE_PARQUET_COLUMNS, USER_PARQUET_COLUMNS } from '#shared/analytics/parquet-conversion.ts';
 import type { ParquetColumn, ParquetColumnType } from '#shared/analytics/parquet-table-writer.ts';
-import { BY_MODEL_DAY_COLUMNS, BY_USER_DAY_COLUMNS, CONVERSATION_COLUMNS, NORMALIZATION_COLUMNS } from '#shared/analytics/token-costs.ts';
+import { BY_MODEL_DAY_COLUMNS, BY_USER_DAY_COLUMNS, CONVERSATION_COLUMNS, NORMALIZATION_COLUMNS } from '#shared/analytics/token-cost-schema.ts';
 import { ATHENA_RESULTS_PREFIX, bucketWildcardFinding } from './analytics-bucket.ts';
 import { acknowledgeNagFinding } from './nag-acknowledgement.ts';
 

@@ -1,7 +1,7 @@
 import type { AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { exportKeys } from '#shared/analytics/conversation-export.ts';
 import { parquetKeys } from '#shared/analytics/parquet-conversion.ts';
-import { partitionKey, TOKEN_COST_TABLES, WATERMARK_FILE } from '#shared/analytics/token-costs.ts';
+import { partitionKey, TOKEN_COST_TABLES, WATERMARK_FILE } from '#shared/analytics/token-cost-schema.ts';
 import type { DynamoDbAction } from './function-access.ts';
 
 /** Tables the analytics Lambdas read: the chatbot's two tables and the normalize-leads runs index. */

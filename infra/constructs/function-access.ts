@@ -31,19 +31,25 @@ export const FUNCTION_ACCESS = {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // plans.getSegment → GetCommand; runs.listBatchResults (a page cut short) → QueryCommand; leads.findDue → ScanCommand (one segment);
-  // leads.findDueInIndex → QueryCommand on the index of due leads; plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand.
+  // leads.findDueInIndex → QueryCommand on the index of due leads; plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand;
+  // runs.purgeBatchData (the page cut short, once counted) → QueryCommand, BatchWriteCommand.
   'select-page': {
-    tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
     indexes: { leads: { dueLeads: ['dynamodb:Query'] } },
   },
-  // plans.getSegment → GetCommand; runs.listBatchResults (the page's) → QueryCommand; plans.putSegment → PutCommand.
-  'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
-  // runs.loadBatch → GetCommand; leads.getMany and valueCache.getMany → BatchGetCommand; runs.saveBatchData → PutCommand; the model → Converse.
+  // plans.getSegment → GetCommand; runs.listBatchResults (the page's) and purgeBatchData → QueryCommand; plans.putSegment → PutCommand;
+  // runs.purgeBatchData → BatchWriteCommand (deletes the page's working data once it is counted).
+  'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] } },
+  // runs.claimModelCall → conditional PutCommand, GetCommand when held; runs.loadBatch → GetCommand; leads.getMany,
+  // valueCache.getMany and decisions.lookup → BatchGetCommand; runs.saveBatchData and completeModelCall → PutCommand;
+  // runs.addBatchUsage and releaseModelCall → UpdateCommand; the rate limiter (a quota set) → GetCommand, conditional
+  // PutCommand; the model → Converse (or the API key secret, for an OpenAI-compatible endpoint).
   'invoke-model': {
     tables: {
       leads: ['dynamodb:BatchGetItem'],
-      runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      runs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       valueCache: ['dynamodb:BatchGetItem'],
+      decisions: ['dynamodb:BatchGetItem'],
     },
     invokesModel: true,
   },
@@ -53,23 +59,28 @@ export const FUNCTION_ACCESS = {
       leads: ['dynamodb:BatchGetItem'],
       runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       valueCache: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      decisions: ['dynamodb:BatchGetItem'],
     },
   },
-  // runs.loadBatch/loadBatchData → GetCommand; leads.writeNormalization → conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalization → GetCommand (the version it
+  // replaces), conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
   'write-results': {
     tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
-  // runs.loadBatch → GetCommand; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchUsage → GetCommand; runs.saveBatchResult → PutCommand.
   'split-batch': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },
-  // runs.loadBatch → GetCommand; leads.getMany → BatchGetCommand; leads.recordFailure → conditional UpdateCommand; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchUsage → GetCommand; leads.getMany → BatchGetCommand; leads.recordFailure → conditional UpdateCommand;
+  // runs.saveBatchResult → PutCommand.
   'record-lead-failure': {
     tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
-  // runs.loadBatch → GetCommand; runs.listBatchResults (the batch's) → QueryCommand; runs.saveBatchResult → PutCommand.
+  // runs.loadBatch/loadBatchUsage → GetCommand; runs.listBatchResults (the batch's) → QueryCommand; runs.saveBatchResult → PutCommand.
   'record-batch-failure': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] } },
-  // plans.listSegments → QueryCommand; plans.getPlan → GetCommand; runs.putRun and runs.releaseLock → UpdateCommand.
-  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'] } },
-  // runs.releaseLock → conditional UpdateCommand.
+  // plans.listSegments and runs.purgeBatchData → QueryCommand; plans.getPlan and runs.getRun (a retried last Report) → GetCommand;
+  // runs.putRun and runs.releaseLock → UpdateCommand; runs.purgeBatchData and plans.deletePlan → BatchWriteCommand (the run's plan,
+  // segment records and what dead pages left, once the run is done).
+  'report-run': { tables: { runs: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'] } },
+  // runs.releaseLock and runs.markRunFailed → conditional UpdateCommand.
   'release-run-lock': { tables: { runs: ['dynamodb:UpdateItem'] } },
   // configStore.getConfig → GetCommand (which fields are configured, whether normalization is enabled).
   'stream-changes': { tables: { config: ['dynamodb:GetItem'] } },

@@ -32,7 +32,9 @@ export const RUN_METRICS = [
   'CacheHits',
   'ModelCalls',
 ] as const;
-export type RunMetricName = (typeof RUN_METRICS)[number];
+/** What the InvokeModel Lambda emits per model call as it spends (functions/invoke-model.ts), failed calls included. */
+export const BATCH_METRICS = ['BatchCostUSD', 'BatchInputTokens', 'BatchOutputTokens'] as const;
+export type RunMetricName = (typeof RUN_METRICS)[number] | (typeof BATCH_METRICS)[number];
 
 export const NORMALIZATION_ERRORS_THRESHOLD = 5;
 /** A run taking longer than this share of the state machine's timeout is close to being cut off. */
@@ -150,10 +152,11 @@ export class PipelineMonitoring extends Construct {
     const dailyCost = new cloudwatch.Alarm(this, 'DailyCost', {
       alarmName: `${prefix}-daily-cost`,
       alarmDescription:
-        `Estimated model spend over the last day (EstimatedCostUSD, summed) is above the ${props.dailyCostBudgetUSD} USD budget. ` +
+        `Estimated model spend over the last day (BatchCostUSD, emitted by InvokeModel as each call is paid, failed calls and runs still going included, summed) is above the ${props.dailyCostBudgetUSD} USD budget. ` +
         `COST KILL SWITCH: this alarm also invokes a Lambda that sets enabled = false in the config table item "${CONFIG_ID}", ` +
         'so later runs stop at LoadConfig and read nothing. Set enabled back to true in that item to resume.',
-      metric: runMetric('EstimatedCostUSD', cloudwatch.Stats.SUM, Duration.days(1)),
+      // In-flight spend, not the run totals Report emits at the end: a runaway or timed-out run is seen too.
+      metric: runMetric('BatchCostUSD', cloudwatch.Stats.SUM, Duration.days(1)),
       threshold: props.dailyCostBudgetUSD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -201,7 +204,7 @@ export class PipelineMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Model usage per day',
         left: [sum('ModelCalls'), sum('InputTokens'), sum('OutputTokens')],
-        right: [sum('EstimatedCostUSD')],
+        right: [sum('EstimatedCostUSD'), sum('BatchCostUSD')],
         rightAnnotations: [{ value: props.dailyCostBudgetUSD, label: 'daily budget (kill switch)' }],
         width: 12,
       }),

@@ -59,7 +59,7 @@ export interface PipelineTablesProps {
   readonly leadsStream: boolean;
 }
 
-/** The four tables of the pipeline, by the logical names the stores use. */
+/** The five tables of the pipeline, by the logical names the stores use. */
 export class PipelineTables extends Construct {
   readonly tables: Readonly<Record<TableLogicalName, dynamodb.ITable>>;
   /** True when the leads table was created by this stack (false: imported). */
@@ -83,6 +83,7 @@ export class PipelineTables extends Construct {
       config: tableFromDefinition(this, 'Config', TABLE_DEFINITIONS.config),
       runs: tableFromDefinition(this, 'Runs', TABLE_DEFINITIONS.runs),
       valueCache: tableFromDefinition(this, 'ValueCache', TABLE_DEFINITIONS.valueCache),
+      decisions: tableFromDefinition(this, 'Decisions', TABLE_DEFINITIONS.decisions),
     };
   }
 

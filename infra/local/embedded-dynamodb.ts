@@ -25,6 +25,11 @@ const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite
   Level: new (location: string) => LevelDatabase;
 };
 
+/** Another process holds the local store (LevelDB allows one). */
+export class LocalStoreInUseError extends Error {
+  override readonly name = 'Local.StoreInUse';
+}
+
 const isLockedError = (error: unknown): boolean =>
   error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_LOCKED';
 
@@ -38,7 +43,7 @@ async function assertDataDirFree(dataDir: string): Promise<void> {
   try {
     await probe.open();
   } catch (error) {
-    if (isLockedError(error)) throw new Error(`another normflow process is using ${dataDir}`, { cause: error });
+    if (isLockedError(error)) throw new LocalStoreInUseError(`another normflow process is using ${dataDir}; wait for it to finish`, { cause: error });
     throw error;
   }
   await probe.close();

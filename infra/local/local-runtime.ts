@@ -20,11 +20,10 @@ import {
   type InterpreterEvent,
   type LimitViolation,
 } from './history-accounting.ts';
+import { loadLocalHandler } from './local-handlers.ts';
 
 export const DEFAULT_DATA_DIR = '.normflow';
 const LOCAL_ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:normflow-local-';
-
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** The ARN a local state machine goes by (child executions are started by it). */
 export const localStateMachineArn = (name: StateMachineName): string => `arn:aws:states:local:000000000000:stateMachine:normflow-${name}`;
@@ -142,8 +141,8 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
   const definition = renderStateMachine(name, { ...functionNames, ...options.resources });
   const lambdas: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of taskFunctions(definition)) {
-    const module = (await import(`#functions/${fn}.ts`)) as { handler: Handler };
-    const invoke = (payload: unknown) => module.handler(payload, lambdaContext(fn));
+    const handler = await loadLocalHandler(fn);
+    const invoke = (payload: unknown) => handler(payload, lambdaContext(fn));
     const override = options.handlerOverrides?.[stateName];
     lambdas[stateName] = async (input: unknown) => {
       // An optimized `lambda:invoke` integration passes {FunctionName, Payload} and gets {Payload} back.

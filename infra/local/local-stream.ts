@@ -1,6 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { passesStreamFilter, type StreamRecord } from '#shared/pipeline/stream-changes.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { loadLocalHandler } from './local-handlers.ts';
 import { lambdaContext, runStateMachineLocally, type LocalRunOptions, type LocalRunResult } from './local-runtime.ts';
 
 /** A DynamoDB stream record (NEW_AND_OLD_IMAGES) of a change to a lead, as the Pipe delivers it. */
@@ -21,8 +22,8 @@ export function streamRecordOf(change: { eventName: 'INSERT' | 'MODIFY' | 'REMOV
 export async function pipeTargetInputLocally(records: readonly StreamRecord[]): Promise<Array<{ leadIds: string[] }>> {
   const passing = records.filter(passesStreamFilter);
   if (passing.length === 0) return [];
-  const { handler } = (await import('#functions/stream-changes.ts')) as { handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<Array<{ leadIds: string[] }>> };
-  return handler(passing, lambdaContext('stream-changes'));
+  const handler = await loadLocalHandler('stream-changes');
+  return (await handler(passing, lambdaContext('stream-changes'))) as Array<{ leadIds: string[] }>;
 }
 
 /**

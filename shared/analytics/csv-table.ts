@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
+import { neutralizeFormulaCell, restoreFormulaCell, RFC_4180 } from '#shared/io/csv-cells.ts';
 
 export type CsvCell = string | number | null | undefined;
 
@@ -12,13 +13,16 @@ export interface CsvTableWriter<Column extends string> {
 }
 
 /**
- * Streams a CSV file (RFC 4180: CRLF between records, a field with a comma, quote, CR or LF is
- * quoted and its quotes doubled; UTF-8 without BOM). Text is written as it is, `|` included.
+ * Streams a CSV file (RFC 4180: CRLF between records; a field with a comma, a quote, a CR or an LF
+ * is quoted and its quotes doubled; UTF-8 without BOM). These files are also opened by people, so
+ * a text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+ * leading `'` (OWASP). The escape is reversible and `readCsvTable` undoes it, so the Parquet
+ * tables, and every SQL query, see the exact text. `|` and accents are written as they are.
  * The header is written even when no row follows, so an empty export is still a valid table.
  */
 export function createCsvTableWriter<Column extends string>(path: string, columns: readonly Column[]): CsvTableWriter<Column> {
   const file = createWriteStream(path, { encoding: 'utf8' });
-  const stringifier = stringify({ header: true, columns: [...columns], record_delimiter: '\r\n' });
+  const stringifier = stringify({ ...RFC_4180, header: true, columns: [...columns] });
   stringifier.pipe(file);
   let rows = 0;
   return {
@@ -27,7 +31,11 @@ export function createCsvTableWriter<Column extends string>(path: string, column
     },
     async write(row) {
       rows += 1;
-      if (!stringifier.write(columns.map((column) => row[column] ?? ''))) await once(stringifier, 'drain');
+      const cells = columns.map((column) => {
+        const cell = row[column];
+        return typeof cell === 'string' ? neutralizeFormulaCell(cell) : (cell ?? '');
+      });
+      if (!stringifier.write(cells)) await once(stringifier, 'drain');
     },
     async close() {
       stringifier.end();
@@ -40,7 +48,7 @@ export class CsvHeaderError extends Error {
   override readonly name = 'Csv.UnexpectedHeader';
 }
 
-/** Rows of a CSV file as `{column: text}`, streamed; the header must be exactly `columns`. */
+/** Rows of a CSV file as `{column: text}` (neutralized cells restored), streamed; the header must be exactly `columns`. */
 export async function* readCsvTable<Column extends string>(
   path: string,
   columns: readonly Column[],
@@ -56,5 +64,8 @@ export async function* readCsvTable<Column extends string>(
       },
     }),
   );
-  for await (const record of parser) yield record as Record<Column, string>;
+  for await (const record of parser as AsyncIterable<Record<Column, string>>) {
+    for (const column of columns) record[column] = restoreFormulaCell(record[column]);
+    yield record;
+  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
+import { foldFieldName } from './field-names.ts';
 
 /** Field names of the original Colombian registration form, mapped to kinds (contract table). */
 export const DEFAULT_FIELDS: Readonly<Record<string, FieldKind>> = {
@@ -16,9 +17,14 @@ export const PROVIDERS = ['rules', 'bedrock', 'openai'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const LLM_MODES = ['fallback', 'always', 'never'] as const;
-export type LlmMode = (typeof LLM_MODES)[number];
 
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _');
+/** Any header text (spaces, accents: `Ciudad de residencia`), matched to columns as field-names.ts says. */
+const fieldName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => name.trim() === name && name !== '', 'a field name has no leading or trailing spaces')
+  .refine((name) => !/\p{Cc}/u.test(name), 'a field name has no control characters');
 
 const priceSchema = z.strictObject({
   inputPerMillion: z.number().nonnegative(),
@@ -33,13 +39,28 @@ const modelSchema = z.strictObject({
   maxTokens: z.number().int().min(16).max(8192).default(1000),
   /** OpenAI-compatible endpoint (Ollama, vLLM, LM Studio). */
   baseUrl: z.url().optional(),
-  /** Name of the environment variable holding the OpenAI-compatible API key (the key itself never goes in config). */
-  apiKeyEnv: z.string().min(1).default('NORMFLOW_OPENAI_API_KEY'),
+  /**
+   * Name of the environment variable holding the OpenAI-compatible API key (the key itself never goes in
+   * config). Only `NORMFLOW_*` variables: a config must never be able to send, say, `AWS_SESSION_TOKEN` as a key.
+   */
+  apiKeyEnv: z
+    .string()
+    .regex(/^NORMFLOW_[A-Z0-9_]+$/, 'must name a NORMFLOW_* environment variable (e.g. NORMFLOW_OPENAI_API_KEY)')
+    .default('NORMFLOW_OPENAI_API_KEY'),
+  /** On AWS: the Secrets Manager secret holding the OpenAI-compatible API key (deploy-time, wins over apiKeyEnv). */
+  apiKeySecretArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, 'a Secrets Manager secret ARN')
+    .optional(),
+  /** Send the API key over plain http to a host other than this machine (never without saying so). */
+  allowInsecureHttp: z.boolean().default(false),
   region: z.string().min(1).optional(),
   requestTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
   /** The provider's quota: calls are paced to it by every Lambda together (unset: no pacing, only backoff on throttling). */
   requestsPerMinute: z.number().positive().max(1_000_000).optional(),
   tokensPerMinute: z.number().positive().max(1_000_000_000).optional(),
+  /** Largest model response read, in bytes; a longer (or never-ending) answer is cut and counted as invalid. */
+  maxResponseBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
   /** Extra or overriding prices, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), priceSchema).default({}),
 });
@@ -66,11 +87,23 @@ export const normalizationConfigSchema = z
     cacheEnabled: z.boolean().default(true),
     /** Failures of a lead retried alone (same originals) after which scheduled runs pass it over. */
     poisonAfterFailures: z.number().int().min(1).max(100).default(3),
+    /** Days an accepted model answer stays in the persistent value cache (the table's TTL). */
+    cacheTtlDays: z.number().int().min(1).max(365).default(30),
     model: modelSchema.prefault({}),
   })
   .refine((config) => Object.values(config.fields).filter((kind) => kind === 'city').length <= 1, {
     message: 'at most one field may be of kind city (its derived fields would collide)',
     path: ['fields'],
+  })
+  .superRefine((config, context) => {
+    const byFold = new Map<string, string>();
+    for (const field of Object.keys(config.fields)) {
+      const earlier = byFold.get(foldFieldName(field));
+      if (earlier !== undefined) {
+        context.addIssue({ code: 'custom', path: ['fields'], message: `"${earlier}" and "${field}" name the same column (names are matched ignoring case, accents and spacing)` });
+      }
+      byFold.set(foldFieldName(field), field);
+    }
   });
 
 export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
@@ -88,6 +121,10 @@ export function describeConfigIssues(error: z.ZodError): string {
       if (issue.code === 'unrecognized_keys') {
         const prefix = path ? `${path}.` : '';
         return `unknown key ${issue.keys.map((key) => `"${prefix}${key}"`).join(', ')}`;
+      }
+      if (issue.code === 'invalid_key') {
+        const parent = issue.path.slice(0, -1).join('.');
+        return `${parent}: name "${String(issue.path.at(-1))}": ${issue.issues.map((inner) => inner.message).join('; ')}`;
       }
       return `${path || '(root)'}: ${issue.message}`;
     })
@@ -118,7 +155,16 @@ export function mergeConfigLayers(...layers: Array<Record<string, unknown> | und
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The configured city field, if any: its derived fields are `<field>Departamento` and `<field>CodigoDane`. */
+/** The configured city field, if any (its derived fields: `cityDerivedFields`). */
 export function cityFieldOf(config: NormalizationConfig): string | undefined {
   return Object.entries(config.fields).find(([, kind]) => kind === 'city')?.[0];
+}
+
+/**
+ * The names of a city field's department and DANE code: `ciudadDepartamento`, `ciudadCodigoDane`;
+ * for a name with spaces, `Ciudad de residencia Departamento`, `Ciudad de residencia CodigoDane`.
+ */
+export function cityDerivedFields(cityField: string): { departamento: string; codigoDane: string } {
+  const joint = /\s/.test(cityField) ? ' ' : '';
+  return { departamento: `${cityField}${joint}Departamento`, codigoDane: `${cityField}${joint}CodigoDane` };
 }

@@ -4,6 +4,7 @@ import type { ModelClient } from '#shared/model/model-port.ts';
 import { withRetry } from '#shared/model/retry.ts';
 import {
   askModel,
+  attemptUsage,
   finishBatch,
   prepareBatch,
   type InputRecord,
@@ -28,6 +29,8 @@ export interface RunTotals extends ModelUsage {
   cacheHits: number;
   /** Batches whose model call failed for good, by error name (their records kept the rules' values). */
   modelFailures: Partial<Record<ModelErrorName, number>>;
+  /** The same failures by cause (`Model.Fatal: … HTTP 401 …`), each distinct cause once, with its batch count. */
+  modelFailureCauses: Record<string, number>;
 }
 
 export interface BatchRunner {
@@ -50,14 +53,26 @@ export function createBatchRunner(options: {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const usage: ModelUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
   const modelFailures: RunTotals['modelFailures'] = {};
+  const modelFailureCauses: RunTotals['modelFailureCauses'] = {};
+  const add = (spent: ModelUsage) => {
+    usage.modelCalls += spent.modelCalls;
+    usage.inputTokens += spent.inputTokens;
+    usage.outputTokens += spent.outputTokens;
+    usage.costUSD += spent.costUSD;
+  };
 
   async function callModel(batch: Awaited<ReturnType<typeof prepareBatch>>, client: ModelClient): Promise<ModelOutcome> {
     let invalidResponses = 0;
     try {
       const result = await withRetry(
         async () => {
-          usage.modelCalls += 1;
-          return askModel(batch, client, config);
+          try {
+            return await askModel(batch, client, config);
+          } catch (error) {
+            // Every HTTP attempt is a call; a failed one's tokens (an invalid or cut-off answer) count too.
+            if (error instanceof ModelError && error.sent) add(attemptUsage(client, config, error.usage));
+            throw error;
+          }
         },
         {
           ...retry,
@@ -69,26 +84,26 @@ export function createBatchRunner(options: {
               (error.name === 'Model.InvalidResponse' && ++invalidResponses <= 1)),
         },
       );
-      usage.inputTokens += result.usage.inputTokens;
-      usage.outputTokens += result.usage.outputTokens;
-      usage.costUSD += result.usage.costUSD;
+      add(result.usage);
       return { kind: 'answered', answers: result.answers };
     } catch (error) {
       if (!(error instanceof ModelError)) throw error;
       modelFailures[error.name] = (modelFailures[error.name] ?? 0) + 1;
+      const cause = `${error.name}: ${error.message}`;
+      modelFailureCauses[cause] = (modelFailureCauses[cause] ?? 0) + 1;
       return { kind: 'unavailable' };
     }
   }
 
   return {
     async normalize(records) {
-      const batch = await prepareBatch(records, config, cache, model?.modelId);
+      const batch = await prepareBatch(records, config, cache, model);
       const outcome: ModelOutcome =
         model && batch.questions.length > 0 ? await callModel(batch, model) : { kind: 'not-asked' };
       const { records: normalized, newResolutions } = finishBatch(batch, outcome, config);
       if (config.cacheEnabled) await cache.store(newResolutions);
       return normalized;
     },
-    totals: () => ({ ...usage, cacheHits: cache.hits, modelFailures: { ...modelFailures } }),
+    totals: () => ({ ...usage, cacheHits: cache.hits, modelFailures: { ...modelFailures }, modelFailureCauses: { ...modelFailureCauses } }),
   };
 }

@@ -1,27 +1,61 @@
+import { createHash } from 'node:crypto';
+import { PLAUSIBILITY_VERSION } from '#shared/model/answer-plausibility.ts';
+import { buildNormalizationPrompt } from '#shared/model/normalization-prompt.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
-import type { CityCode, FieldKind, Flag } from '#shared/rules/rule-result.ts';
+import { FIELD_KINDS, type CityCode, type FieldKind, type Flag } from '#shared/rules/rule-result.ts';
 import { cleanText } from '#shared/rules/text-basics.ts';
 
-/** What the model layer decided for one value: an accepted answer, or a rejection worth remembering. */
+/** A model answer that passed every check: the only kind the cache keeps (a rejected one is never replayed). */
 export interface CachedResolution {
   accepted: boolean;
   value: string | null;
   flags: Flag[];
   city?: CityCode;
+  /** {@link valueDigest} of the value answered, so an erasure can find every entry made from it. */
+  valueDigest?: string;
 }
 
 /** Persistent side of the cache: a DynamoDB table on AWS, the embedded store locally. */
 export interface PersistentValueCache {
   getMany(keys: readonly string[]): Promise<Map<string, CachedResolution>>;
-  putMany(entries: ReadonlyMap<string, CachedResolution>): Promise<void>;
+  /** Entries expire `ttlDays` after they are written (the table's TTL). */
+  putMany(entries: ReadonlyMap<string, CachedResolution>, ttlDays?: number): Promise<void>;
+  /** Deletes every entry (`normflow cache clear`); returns how many. */
+  clear(): Promise<number>;
+  /** Deletes every entry made from these values, whatever model answered (erasure); returns how many. */
+  forgetValues(digests: readonly string[]): Promise<number>;
 }
 
+/** Who answered: the same value asked of another provider, endpoint or model is another entry. */
+export interface AnsweringModel {
+  provider: string;
+  endpoint: string;
+  modelId: string;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The prompt's instructions for every kind: a changed prompt makes new keys without anyone bumping a version. */
+const PROMPT_FINGERPRINT = sha256(
+  buildNormalizationPrompt(FIELD_KINDS.map((kind) => ({ recordId: 'r', field: kind, kind, value: '' }))).system,
+).slice(0, 16);
+
+const normalizedValue = (rawValue: string): string => cleanText(rawValue).toLowerCase();
+
 /**
- * Key of one model resolution: (rules version, model, kind, value). The value is cleaned and
- * lower-cased but keeps its diacritics, because they change the answer (`Chimá` vs `Chima`).
+ * Key of one model answer: rules, prompt and lie-check versions, provider, endpoint, model id,
+ * kind, and the value cleaned and lower-cased with its diacritics (they change the answer: `Chimá`
+ * vs `Chima`), hashed so the table's keys hold no personal data.
  */
-export function valueCacheKey(kind: FieldKind, rawValue: string, modelId: string): string {
-  return `${RULES_VERSION}|${modelId}|${kind}|${cleanText(rawValue).toLowerCase()}`;
+export function valueCacheKey(kind: FieldKind, rawValue: string, model: AnsweringModel): string {
+  return sha256(
+    JSON.stringify([RULES_VERSION, PROMPT_FINGERPRINT, PLAUSIBILITY_VERSION, model.provider, model.endpoint, model.modelId, kind, normalizedValue(rawValue)]),
+  );
+}
+
+/** The same value under any model: what `leads forget` looks entries up by. */
+export function valueDigest(kind: FieldKind, rawValue: string): string {
+  return sha256(JSON.stringify([kind, normalizedValue(rawValue)]));
 }
 
 const DEFAULT_MAX_ENTRIES = 50_000;
@@ -36,9 +70,12 @@ export class ValueCache {
   private readonly maxEntries: number;
   hits = 0;
 
-  constructor(options: { persistent?: PersistentValueCache; maxEntries?: number } = {}) {
+  private readonly ttlDays: number | undefined;
+
+  constructor(options: { persistent?: PersistentValueCache; maxEntries?: number; ttlDays?: number } = {}) {
     this.persistent = options.persistent;
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.ttlDays = options.ttlDays;
   }
 
   /** Resolutions known for these keys; each key found counts as one hit. */
@@ -47,7 +84,7 @@ export class ValueCache {
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const entry = this.memory.get(key);
-      if (entry) {
+      if (entry?.accepted) {
         this.touch(key, entry);
         found.set(key, entry);
       } else {
@@ -56,6 +93,8 @@ export class ValueCache {
     }
     if (this.persistent && missing.length > 0) {
       for (const [key, entry] of await this.persistent.getMany(missing)) {
+        // Entries written before only accepted answers were cached may hold a rejection: never replay it.
+        if (!entry.accepted) continue;
         this.remember(key, entry);
         found.set(key, entry);
       }
@@ -67,7 +106,7 @@ export class ValueCache {
   async store(entries: ReadonlyMap<string, CachedResolution>): Promise<void> {
     if (entries.size === 0) return;
     for (const [key, entry] of entries) this.remember(key, entry);
-    await this.persistent?.putMany(entries);
+    await this.persistent?.putMany(entries, this.ttlDays);
   }
 
   private touch(key: string, entry: CachedResolution): void {

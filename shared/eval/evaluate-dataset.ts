@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { BatchRunner, RunTotals } from '#shared/engine/batch-runner.ts';
 import type { NormalizedRecord } from '#shared/engine/batch-normalizer.ts';
-import { RunTally } from '#shared/engine/run-tally.ts';
+import { RunTally } from './run-tally.ts';
 import type { Flag } from '#shared/rules/rule-result.ts';
 import type { FieldAnomaly } from './anomaly-levels.ts';
 import { wilsonInterval } from './wilson-interval.ts';

@@ -1,91 +1,144 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
+import { cellText, neutralizeFormulaCell, RFC_4180, toJsonText } from './csv-cells.ts';
+import { EXTRA_COLUMN, flagsColumn, META_COLUMN, normalizedColumn } from './csv-columns.ts';
+import type { CsvDelimiter } from './csv-records.ts';
+import type { OutputFile } from './output-file.ts';
 import type { RecordFormat } from './record-reader.ts';
 
 export interface RecordWriter {
   write(record: Record<string, unknown>): Promise<void>;
-  close(): Promise<void>;
+  /** Writes what is buffered; the output file is then committed (or aborted) by its owner. */
+  flush(): Promise<void>;
+}
+
+export interface CsvWriteOptions {
+  delimiter?: CsvDelimiter;
+  /** OWASP formula neutralization (a leading `'`); on unless turned off (`--no-neutralize-formulas`). */
+  neutralizeFormulas?: boolean;
+  /** Columns known before the first record (a CSV input's header, an export's every attribute); else the first record's. */
+  columns?: { attributes: readonly string[]; normalized?: readonly string[] };
 }
 
 /** Writes JSON lines, waiting for the stream to drain so memory stays flat. */
-export function createJsonLinesWriter(path: string): RecordWriter {
-  const stream = createWriteStream(path);
+export function createJsonLinesWriter(output: OutputFile): RecordWriter {
   return {
-    write: (record) => writeWithBackpressure(stream, `${JSON.stringify(record)}\n`),
-    close: () => closeStream(stream),
+    write: (record) => output.write(`${toJsonText(record)}\n`),
+    flush: async () => undefined,
   };
 }
 
-const NESTED_COLUMNS = ['normalizedData', 'normalizationMeta'] as const;
-const EXTRA_COLUMN = '_extra';
+const NESTED = new Set(['normalizedData', 'normalizationMeta']);
+
+type Column =
+  | { kind: 'attribute'; key: string }
+  | { kind: 'normalized'; key: string }
+  | { kind: 'flags'; attribute: string }
+  | { kind: 'meta' }
+  | { kind: 'extra' };
 
 /**
- * Writes CSV (RFC 4180, UTF-8). Columns are fixed by the first record: its own attributes, then
- * one `normalizedData.<field>` column per normalized value, then `normalizationMeta` as JSON.
- * Attributes that only later records have go, as JSON, to an `_extra` column: nothing is lost.
+ * The CSV layout, spreadsheet-first: each attribute, right after it its normalized value (and
+ * the values derived from it, which follow it in `normalized`: a city's department and DANE
+ * code), then its flags; at the end the whole `normalizationMeta` as JSON and `_extra`.
  */
-export function createCsvWriter(path: string): RecordWriter {
-  const stream = createWriteStream(path);
+function csvLayout(attributes: readonly string[], normalized: readonly string[]): Column[] {
+  const isAttribute = new Set(attributes);
+  const columns: Column[] = [];
+  for (const attribute of attributes) {
+    columns.push({ kind: 'attribute', key: attribute });
+    const at = normalized.indexOf(attribute);
+    if (at < 0) continue;
+    columns.push({ kind: 'normalized', key: attribute });
+    for (let next = at + 1; next < normalized.length && !isAttribute.has(normalized[next] as string); next += 1) {
+      columns.push({ kind: 'normalized', key: normalized[next] as string });
+    }
+    columns.push({ kind: 'flags', attribute });
+  }
+  columns.push({ kind: 'meta' }, { kind: 'extra' });
+  return columns;
+}
+
+const headerOf = (column: Column): string => {
+  switch (column.kind) {
+    case 'attribute':
+      return column.key;
+    case 'normalized':
+      return normalizedColumn(column.key);
+    case 'flags':
+      return flagsColumn(column.attribute);
+    case 'meta':
+      return META_COLUMN;
+    case 'extra':
+      return EXTRA_COLUMN;
+  }
+};
+
+/**
+ * Writes records as CSV (RFC 4180, UTF-8 with a byte-order mark so Excel reads the accents) in
+ * the layout of `csvLayout`. Attributes no column was made for go, as JSON, to `_extra`: nothing
+ * is lost, and reading the file back restores them. Formula-like cells are neutralized unless
+ * turned off.
+ */
+export function createCsvWriter(output: OutputFile, options: CsvWriteOptions = {}): RecordWriter {
+  const neutralize = options.neutralizeFormulas ?? true;
+  const asCell = (value: unknown) => {
+    const text = cellText(value);
+    return neutralize ? neutralizeFormulaCell(text) : text;
+  };
   let stringifier: Stringifier | undefined;
-  let attributeColumns: string[] = [];
-  let normalizedColumns: string[] = [];
+  let columns: Column[] = [];
+  let placedAttributes = new Set<string>();
+  let placedNormalized = new Set<string>();
+
+  const start = (first: Record<string, unknown>) => {
+    const attributes = options.columns?.attributes ?? Object.keys(first).filter((key) => !NESTED.has(key));
+    const normalized = options.columns?.normalized ?? Object.keys((first.normalizedData ?? {}) as object);
+    columns = csvLayout(attributes, normalized);
+    placedAttributes = new Set(attributes);
+    placedNormalized = new Set(columns.flatMap((column) => (column.kind === 'normalized' ? [column.key] : [])));
+    output.stream.write('\uFEFF');
+    const created = stringify({ ...RFC_4180, delimiter: options.delimiter ?? ',', header: true, columns: columns.map(headerOf) });
+    created.pipe(output.stream, { end: false });
+    return created;
+  };
 
   return {
     async write(record) {
+      stringifier ??= start(record);
       const normalizedData = (record.normalizedData ?? {}) as Record<string, unknown>;
-      if (!stringifier) {
-        attributeColumns = Object.keys(record).filter((key) => !(NESTED_COLUMNS as readonly string[]).includes(key));
-        normalizedColumns = Object.keys(normalizedData);
-        stringifier = stringify({
-          header: true,
-          columns: [
-            ...attributeColumns,
-            ...normalizedColumns.map((field) => `normalizedData.${field}`),
-            'normalizationMeta',
-            EXTRA_COLUMN,
-          ],
-        });
-        stringifier.pipe(stream);
-      }
+      const meta = (record.normalizationMeta ?? undefined) as Record<string, { flags?: string[] }> | undefined;
       const extra: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(record)) {
-        if (!attributeColumns.includes(key) && !(NESTED_COLUMNS as readonly string[]).includes(key)) extra[key] = value;
-      }
-      for (const [field, value] of Object.entries(normalizedData)) {
-        if (!normalizedColumns.includes(field)) extra[`normalizedData.${field}`] = value;
-      }
-      const row = [
-        ...attributeColumns.map((column) => csvCell(record[column])),
-        ...normalizedColumns.map((field) => csvCell(normalizedData[field])),
-        record.normalizationMeta === undefined ? '' : JSON.stringify(record.normalizationMeta),
-        Object.keys(extra).length > 0 ? JSON.stringify(extra) : '',
-      ];
+      for (const [key, value] of Object.entries(record)) if (!placedAttributes.has(key) && !NESTED.has(key)) extra[key] = value;
+      for (const [key, value] of Object.entries(normalizedData)) if (!placedNormalized.has(key)) extra[normalizedColumn(key)] = value;
+      const row = columns.map((column) => {
+        switch (column.kind) {
+          case 'attribute':
+            return asCell(record[column.key]);
+          case 'normalized':
+            return asCell(normalizedData[column.key]);
+          case 'flags':
+            return (meta?.[column.attribute]?.flags ?? []).join(' ');
+          case 'meta':
+            return meta === undefined ? '' : toJsonText(meta);
+          case 'extra':
+            return Object.keys(extra).length > 0 ? toJsonText(extra) : '';
+        }
+      });
       if (!stringifier.write(row)) await once(stringifier, 'drain');
     },
-    async close() {
-      if (!stringifier) return closeStream(stream);
+    async flush() {
+      // No record, but known columns (a CSV input with only a header): the header still says what the file holds.
+      if (!stringifier && options.columns) stringifier = start({});
+      if (!stringifier) return;
+      const ended = once(stringifier, 'end');
       stringifier.end();
-      await once(stream, 'finish');
+      await ended;
+      if (output.stream.writableNeedDrain) await once(output.stream, 'drain');
     },
   };
 }
 
-export function createRecordWriter(path: string, format: RecordFormat): RecordWriter {
-  return format === 'csv' ? createCsvWriter(path) : createJsonLinesWriter(path);
-}
-
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-async function writeWithBackpressure(stream: WriteStream, chunk: string): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, 'drain');
-}
-
-async function closeStream(stream: WriteStream): Promise<void> {
-  stream.end();
-  await once(stream, 'finish');
+export function createRecordWriter(output: OutputFile, format: RecordFormat, options: CsvWriteOptions = {}): RecordWriter {
+  return format === 'csv' ? createCsvWriter(output, options) : createJsonLinesWriter(output);
 }

@@ -47,6 +47,7 @@ export function withAdaptiveConcurrency(client: ModelClient, limiter: AdaptiveCo
   return {
     provider: client.provider,
     modelId: client.modelId,
+    endpoint: client.endpoint,
     complete: (request) => limiter.run(() => client.complete(request)),
   };
 }

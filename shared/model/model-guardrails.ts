@@ -2,6 +2,7 @@ import levenshtein from 'damerau-levenshtein';
 import { applyRule } from '#shared/rules/index.ts';
 import type { FieldKind, RuleResult } from '#shared/rules/rule-result.ts';
 import { foldKey } from '#shared/rules/text-basics.ts';
+import { checkContractRules, type ContractRuleRejection } from './contract-rule-checks.ts';
 
 export type GuardrailVerdict =
   | { accepted: true; result: RuleResult }
@@ -14,7 +15,8 @@ export type GuardrailRejection =
   | 'not-canonical-education'
   | 'unparsed-address'
   | 'numbers-changed'
-  | 'too-different';
+  | 'too-different'
+  | ContractRuleRejection;
 
 /** Least share of the input's letter pairs the answer must keep (typos fixed, abbreviations expanded). */
 const MIN_BIGRAM_COVERAGE: Partial<Record<FieldKind, number>> = {
@@ -35,6 +37,8 @@ export function checkModelAnswer(kind: FieldKind, rawInput: string, answer: stri
   if (answer === undefined || answer === null) return { accepted: false, reason: 'no-answer' };
   const result = applyRule(kind, answer);
   if (result.value === null) return { accepted: false, reason: 'not-normalizable' };
+  const brokenContractRule = checkContractRules(kind, rawInput, answer, result);
+  if (brokenContractRule) return { accepted: false, reason: brokenContractRule };
 
   switch (kind) {
     case 'city':

@@ -16,6 +16,8 @@ export interface ModelClient {
   /** `bedrock` or `openai`: which adapter answered. */
   readonly provider: string;
   readonly modelId: string;
+  /** Where the calls go (the chat-completions URL, or `bedrock-runtime:<region>`): part of every cache key. */
+  readonly endpoint: string;
   /** Throws a ModelError (never returns an error-shaped response). */
   complete(request: ModelRequest): Promise<ModelResponse>;
 }

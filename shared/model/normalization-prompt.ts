@@ -8,19 +8,24 @@ export interface ModelQuestion {
   value: string;
 }
 
+/**
+ * Each kind's contract rules (v2), in Spanish, stated only for the kinds asked. The model sees only
+ * values the rules flagged or left undecided (or, in `always` mode, every value), and every answer
+ * goes back through the rules and the guardrails.
+ */
 const KIND_RULES: Record<FieldKind, string> = {
   personName:
-    'nombre de persona: cada palabra con mayúscula inicial; de, del, la, las, los, y, e, van, von en minúscula salvo al inicio; sin números ni símbolos; no inventes tildes ("MARIA DE LOS ANGELES" → "Maria de los Angeles").',
+    'nombre de persona: cada palabra con mayúscula inicial, también tras guion o apóstrofo ("O\'Neil"), salvo una s final ("McDonald\'s"); "mc" + 3 letras o más → "Mc" + mayúscula ("MCDONALD" → "McDonald"), "Mac" no cambia ("Macías"); de, del, la, las, los, y, e, da, das, do, dos, van, von, der, di en minúscula salvo al inicio; sin números ni símbolos; no inventes tildes ("MARIA DE LOS ANGELES" → "Maria de los Angeles"); "N/A", "no tiene", "sin dato" → null.',
   city:
-    'ciudad: nombre oficial DANE del municipio colombiano ("cucuta" → "San José de Cúcuta", "Bogota" → "Bogotá D.C."); si hay varios municipios con ese nombre, añade el departamento ("La Unión, Nariño"); si no es un municipio de Colombia, null.',
+    'ciudad: nombre oficial DANE del municipio colombiano ("cucuta" → "San José de Cúcuta", "Bogota" → "Bogotá D.C.", "El Retiro" → "Retiro", "Pto Boyacá" → "Puerto Boyacá", "barranca" → "Barrancabermeja"); el departamento escrito después, también abreviado ("Ant", "Cund", "Sder", "N.S.", "V/Cauca"), obliga a responder un municipio de ese departamento; sufijos como "D.C." o "D.T. y C." no deciden nada; si el nombre es de varios municipios o está igual de cerca de varios ("Villarica": Villa Rica o Villarrica), responde "Municipio, Departamento" solo si el texto lo decide, si no null; no elijas por parecido de sonido; si no es un municipio de Colombia, null.',
   educationLevel:
-    'nivel educativo: exactamente uno de Primaria, Bachiller, Técnico, Tecnólogo, Profesional, Especialista, Magíster, Doctorado; el área de estudio no decide ("Profesional en multimedia" → "Profesional"); si no se puede saber o no terminó, null.',
+    'nivel educativo: exactamente uno de Primaria, Bachiller, Técnico, Tecnólogo, Profesional, Especialista, Magíster, Doctorado, escrito así; el área de estudio no decide ("Profesional en multimedia" → "Profesional"); una profesión universitaria (abogado, médico, contador público, odontólogo, psicólogo, arquitecto, economista) → "Profesional"; un nivel sin terminar conserva su nivel ("Bachillerato incompleto" → "Bachiller", "5 semestre de ingeniería" → "Profesional"); grados 1 a 5 → "Primaria", 6 a 11 → "Bachiller"; "Posgrado" sin más, un curso, un idioma o un oficio sin nivel → null.',
   address:
-    'dirección: nomenclatura urbana "Cl. 80 Bis A # 45 - 12 Apto 301" (Cra., Cl., Av., Av. Cra., Av. Cl., Tr., Dg.); conserva todos los números; si es rural o no se puede, null.',
+    'dirección: nomenclatura urbana "Cl. 80 Bis A # 45 - 12 Apto 301" (Cra., Cl., Av., Av. Cra., Av. Cl., Tr., Dg.); sin el municipio del inicio ("BOGOTA - Calle 50 # 10-20" → "Cl. 50 # 10 - 20"); complementos tras la placa (Apto, Torre, Casa, Manzana, Barrio, Corregimiento, Vereda, Sector, Finca, Km) con su valor y partículas en minúscula ("Barrio la Floresta"); conserva todos los números tal como están; si es rural o solo complementos sin vía ("Mz 5 Cs 12", "Vereda San Isidro"), null.',
   occupation:
-    'ocupación: título en español, abreviaturas expandidas ("Ing. Sistemas" → "Ingeniero de Sistemas", "Aux. Adm." → "Auxiliar Administrativo").',
+    'ocupación: título en español con partículas en minúscula, abreviaturas expandidas ("Ing. Sistemas" → "Ingeniero de Sistemas", "Aux. Adm." → "Auxiliar Administrativo", "Aux. Tec." → "Auxiliar Técnico"); siglas de cargo y área en mayúscula ("CEO", "Jefe de RRHH", "Coordinador SG-SST"); no inventes tildes; "sin dato", "N/A" → null.',
   organization:
-    'organización: nombre canónico si es conocida ("sena" → "SENA", "udea" → "Universidad de Antioquia"); formas legales S.A.S., S.A., Ltda.; siglas en mayúscula.',
+    'organización: nombre canónico si es conocida ("sena" → "SENA", "udea" → "Universidad de Antioquia", "U.N.A.L." → "Universidad Nacional de Colombia"); siglas con puntos unidas ("I.C.B.F." → "ICBF"); formas legales al final: S.A.S., S.A., Ltda., E.U., S. en C.; siglas en mayúscula; "McDonald\'s"; "sin empresa", "no labora", "N/A" → null.',
   text: 'texto: sin cambios de contenido, solo espacios.',
 };
 

@@ -46,6 +46,7 @@ export function withRateLimit(client: ModelClient, limiter: RateLimiter): ModelC
   return {
     provider: client.provider,
     modelId: client.modelId,
+    endpoint: client.endpoint,
     complete: async (request) => {
       await limiter.acquire(estimateRequestTokens(request));
       return client.complete(request);

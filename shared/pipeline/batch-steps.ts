@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import {
-  askModel,
   finishBatch,
   prepareBatch,
   type InputRecord,
@@ -9,26 +8,24 @@ import {
   type ModelOutcome,
   type NormalizedRecord,
 } from '#shared/engine/batch-normalizer.ts';
-import { RunTally } from '#shared/engine/run-tally.ts';
+import { attributeTypeOf, describeOriginal, tooLongPrefix } from '#shared/engine/original-values.ts';
+import { RunTally } from '#shared/eval/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
-import type { LeadItem } from '#shared/stores/store-ports.ts';
-import { dueAtAfter, dueShardOf } from './due-index.ts';
+import { dueAtAfter, dueShardOf } from '#shared/stores/due-leads-index.ts';
+import type { LeadItem, OriginalExpectation } from '#shared/stores/store-ports.ts';
+import type { ModelStepResult } from './model-call-step.ts';
 import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
 import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
 
-const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+export const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
 
-export interface ModelStepResult {
-  outcome: 'answered' | 'not-asked';
-  questions: number;
-  usage: BatchUsage;
-}
-
-/** A lead to write: what was computed, from which originals. */
+/** A lead to write: what was computed, and what its originals must still be for it to hold. */
 export interface PendingWrite extends NormalizedRecord {
-  expectedOriginals: Record<string, unknown>;
+  expectedOriginals: Record<string, OriginalExpectation>;
   sourceHash: string;
+  /** The steward's re-normalization request the values were computed under, if any. */
+  renormalizeRequestedAt?: string;
 }
 
 interface PostProcessOutput {
@@ -54,17 +51,19 @@ function emptyResult(task: Pick<BatchTask, 'batchIndex' | 'leadPosition'>): Batc
     selected: 0,
     normalized: 0,
     unchanged: 0,
-    skipped: { edited: 0, deleted: 0, missing: 0 },
+    skipped: { edited: 0, deleted: 0, missing: 0, refused: 0 },
     fields: {},
     flags: {},
     usage: NO_USAGE,
     cacheHits: 0,
     modelFailure: null,
+    modelFailureCause: null,
     poisoned: 0,
   };
 }
 
-async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
+/** The leads of the batch (or of the one lead retried alone) as they are now; `ids` includes those gone. */
+export async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: string[]; records: InputRecord[]; items: Map<string, LeadItem> }> {
   const ids = await loadIds(deps, task);
   const items = await deps.leads.getMany(ids);
   const records = ids.flatMap((id) => {
@@ -72,21 +71,6 @@ async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<{ ids: 
     return item ? [{ id, attributes: item }] : [];
   });
   return { ids, records, items };
-}
-
-/**
- * InvokeModel: rules and cache first, then one model call for what is left. Throws ModelError
- * (the state machine retries on its name). Answers are kept in the runs table, not the payload.
- */
-export async function invokeModelStep(deps: PipelineDeps, task: BatchTask): Promise<ModelStepResult> {
-  const model = deps.modelFor(task.config);
-  const { records } = await loadRecords(deps, task);
-  const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
-  if (!model || batch.questions.length === 0) return { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
-  const { answers, usage } = await askModel(batch, model, task.config);
-  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'answers', answers, task.leadPosition);
-  return { outcome: 'answered', questions: batch.questions.length, usage };
 }
 
 /**
@@ -99,11 +83,11 @@ export async function postProcessStep(
 ): Promise<{ records: number; missing: number; modelFailure: string | null }> {
   const model = deps.modelFor(task.config);
   const { ids, records } = await loadRecords(deps, task);
-  const cache = new ValueCache({ persistent: deps.valueCacheStore });
-  const batch = await prepareBatch(records, task.config, cache, model?.modelId);
+  const cache = new ValueCache({ persistent: deps.valueCacheStore, ttlDays: task.config.cacheTtlDays });
+  const batch = await prepareBatch(records, task.config, cache, model, deps.decisions);
 
   let outcome: ModelOutcome = { kind: 'not-asked' };
-  if (task.modelFailure) outcome = { kind: 'unavailable' };
+  if (task.modelFailure || task.model?.value.outcome === 'unavailable') outcome = { kind: 'unavailable' };
   else if (task.model?.value.outcome === 'answered') {
     const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers', task.leadPosition)) as ModelAnswerSet | undefined;
     outcome = { kind: 'answered', answers: answers ?? {} };
@@ -113,12 +97,14 @@ export async function postProcessStep(
 
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
   const writes: PendingWrite[] = normalized.map((record) => {
-    const expectedOriginals = originalsOf(byId.get(record.id) ?? {}, task.config);
-    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals) };
+    const item = byId.get(record.id) ?? {};
+    const expectedOriginals = expectedOriginalsOf(item, task.config);
+    const requested = item.renormalizeRequestedAt;
+    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals), ...(typeof requested === 'string' ? { renormalizeRequestedAt: requested } : {}) };
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
   await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output, task.leadPosition);
-  return { records: writes.length, missing: output.missing, modelFailure: task.modelFailure?.Error ?? null };
+  return { records: writes.length, missing: output.missing, modelFailure: modelFailureOf(task)?.error ?? null };
 }
 
 /**
@@ -136,10 +122,12 @@ export async function writeResultsStep(
   const result: BatchResult = {
     ...emptyResult(task),
     selected: ids.length,
-    skipped: { edited: 0, deleted: 0, missing: output.missing },
-    usage: task.model?.value.usage ?? NO_USAGE,
+    skipped: { edited: 0, deleted: 0, missing: output.missing, refused: 0 },
+    // Every attempt of the batch (or of the lead retried alone), failed ones included, as the ledger counted them.
+    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition),
     cacheHits: output.cacheHits,
-    modelFailure: task.modelFailure?.Error ?? null,
+    modelFailure: modelFailureOf(task)?.error ?? null,
+    modelFailureCause: modelFailureOf(task)?.cause ?? null,
   };
   const tally = new RunTally(task.config);
   const normalizedAt = deps.now().toISOString();
@@ -148,8 +136,9 @@ export async function writeResultsStep(
       ? 'written'
       : await deps.leads.writeNormalization({
           leadId: write.id,
-          // Rebuilt per configured field: attributes absent when read must still be absent.
-          expectedOriginals: originalsOf(write.expectedOriginals, task.config),
+          runId: task.runId,
+          ...(write.renormalizeRequestedAt ? { renormalizeRequestedAt: write.renormalizeRequestedAt } : {}),
+          expectedOriginals: write.expectedOriginals,
           normalizedData: write.normalizedData,
           normalizationMeta: write.normalizationMeta,
           normalizedAt,
@@ -159,8 +148,9 @@ export async function writeResultsStep(
         });
     if (outcome === 'changed') result.skipped.edited += 1;
     else if (outcome === 'deleted') result.skipped.deleted += 1;
+    else if (outcome === 'refused') result.skipped.refused += 1;
     else {
-      tally.add(write.expectedOriginals, write);
+      tally.add(valuesSeen(write.expectedOriginals), write);
       // Only values that were there can change: a field absent or null stays so.
       if (Object.values(write.normalizationMeta).some((meta) => meta.changed)) result.normalized += 1;
       else result.unchanged += 1;
@@ -183,7 +173,9 @@ export async function splitBatchStep(
   task: { runId: string; batchIndex: number; failure: { Error?: string } },
 ): Promise<{ positions: number[] }> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
-  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...emptyResult(task), status: 'split', error: task.failure.Error ?? 'States.ALL' });
+  // What the batch spent before it failed counts here; each lead's retry has a ledger of its own.
+  const usage = await deps.runs.loadBatchUsage(task.runId, task.batchIndex);
+  await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...emptyResult(task), status: 'split', error: task.failure.Error ?? 'States.ALL', usage });
   return { positions: ids.map((_, position) => position) };
 }
 
@@ -193,19 +185,27 @@ export async function splitBatchStep(
  */
 export async function recordLeadFailureStep(
   deps: PipelineDeps,
-  task: BatchTask & { leadPosition: number; failure: { Error?: string } },
+  task: BatchTask & { leadPosition: number; failure: { Error?: string; Cause?: string } },
 ): Promise<BatchResult> {
   const error = task.failure.Error ?? 'States.ALL';
   const [leadId] = await loadIds(deps, task);
   const item = leadId === undefined ? undefined : (await deps.leads.getMany([leadId])).get(leadId);
-  const result: BatchResult = { ...emptyResult(task), status: 'failed', error, selected: 1 };
+  const result: BatchResult = {
+    ...emptyResult(task),
+    status: 'failed',
+    error,
+    selected: 1,
+    // The lead's retry may still have paid for model calls.
+    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition),
+    errorCause: namedCause(task.failure),
+  };
   if (leadId !== undefined && item && !task.dryRun) {
-    const expectedOriginals = originalsOf(item, task.config);
+    const expectedOriginals = expectedOriginalsOf(item, task.config);
     const previous = failureStampOf(item);
     const stamp = nextFailureStamp(previous, { error, sourceHash: hashOriginals(expectedOriginals), failedAt: deps.now().toISOString() }, task.config.poisonAfterFailures);
     const stamped = await deps.leads.recordFailure({
       leadId,
-      expectedOriginals: originalsOf(expectedOriginals, task.config),
+      expectedOriginals,
       stamp,
       previousFailedAt: previous?.failedAt,
       // Due again next night, unless poisoned: then out of the index of due leads until its originals change.
@@ -233,18 +233,67 @@ export async function recordBatchFailureStep(
     status: 'failed',
     error: task.failure.Error ?? 'States.ALL',
     selected: Math.max(0, ids.length - ownResults.length),
+    // A failed batch may still have paid for model calls.
+    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex),
+    errorCause: namedCause(task.failure),
   };
   await deps.runs.saveBatchResult(task.runId, task.batchIndex, { ...result });
   return result;
 }
 
-/** The configured fields' original values as read (absent ones as undefined). */
-export function originalsOf(item: LeadItem, config: NormalizationConfig): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, item[field]]));
+/** The message of a Step Functions error (`Cause` is the Lambda's JSON error on AWS, the message locally), shortened. */
+export function causeOf(failure: { Error?: string; Cause?: string } | undefined): string | null {
+  if (!failure?.Cause) return null;
+  let message = failure.Cause;
+  try {
+    const parsed = JSON.parse(failure.Cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // Not JSON: the message itself.
+  }
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
-/** Stable hash of the originals a normalization was computed from. */
-export function hashOriginals(originals: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(originals).sort().map((field) => [field, originals[field] ?? null]));
+/** The cause of a failure whose message carries no personal data (model and config errors); null for any other. */
+function namedCause(failure: { Error?: string; Cause?: string }): string | null {
+  return failure.Error?.startsWith('Model.') || failure.Error === 'Config.Invalid' ? causeOf(failure) : null;
+}
+
+/** How the model failed for this batch, if it did: caught by the state machine after its retries, or fatal in InvokeModel. */
+function modelFailureOf(task: { model?: { value: ModelStepResult }; modelFailure?: { Error: string; Cause?: string } }): { error: string; cause: string | null } | undefined {
+  if (task.modelFailure) return { error: task.modelFailure.Error, cause: causeOf(task.modelFailure) };
+  const failure = task.model?.value.failure;
+  return failure ? { error: failure.error, cause: failure.cause } : undefined;
+}
+
+/**
+ * Per configured field, what the original must still be when the normalization is written (see
+ * OriginalExpectation): small and JSON-safe whatever the value, so any attribute type travels
+ * through the runs table and compares the same way on DynamoDB and on the embedded store.
+ */
+export function expectedOriginalsOf(item: LeadItem, config: NormalizationConfig): Record<string, OriginalExpectation> {
+  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, expectationOf(item, field)]));
+}
+
+function expectationOf(item: LeadItem, field: string): OriginalExpectation {
+  if (!Object.hasOwn(item, field) || item[field] === undefined) return { absent: true };
+  const raw = item[field];
+  const original = describeOriginal(raw);
+  if (original.kind === 'text') return original.isString ? { string: original.text } : { number: original.text };
+  if (original.kind === 'too-long') return { startsWith: tooLongPrefix(raw as string) };
+  // Null and every other type normalize the same whatever the value: the type is all that matters.
+  return { type: attributeTypeOf(raw) as Extract<OriginalExpectation, { type: string }>['type'] };
+}
+
+/** For the tally: null where the original was null, absent where absent, a marker where there was a value. */
+function valuesSeen(expectations: Record<string, OriginalExpectation>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(expectations).map(([field, expected]) => [field, 'absent' in expected ? undefined : 'type' in expected && expected.type === 'NULL' ? null : true]),
+  );
+}
+
+/** Stable hash of what a normalization was computed from (the expected originals, kept on the lead for audit). */
+export function hashOriginals(expectations: Record<string, OriginalExpectation>): string {
+  const canonical = JSON.stringify(Object.keys(expectations).sort().map((field) => [field, expectations[field]]));
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

@@ -24,8 +24,6 @@ export const ROUNDS_WITHOUT_PROGRESS = 3;
 export const SAMPLE_SEGMENTS = 256;
 /** Segments are planned for this share more leads than the sample shows (a sample is not a census). */
 export const SEGMENT_HEADROOM = 1.25;
-/** Shards of the sparse index of due leads: a night's segments, one Query each (`dueShard` = hash of the lead id). */
-export const DUE_INDEX_SHARDS = 256;
 /** Scan requests (≤ 1 MB read each) one SelectPage may make: a page of a sparse segment may come back short. */
 export const SCAN_REQUESTS_PER_PAGE = 20;
 

@@ -52,7 +52,16 @@ const batchTask = z.object({
 });
 
 export const batchStepPayload = batchTask.extend({
-  model: z.object({ value: z.object({ outcome: z.enum(['answered', 'not-asked']), questions: z.number(), usage }) }).optional(),
+  model: z
+    .object({
+      value: z.object({
+        outcome: z.enum(['answered', 'not-asked', 'unavailable']),
+        questions: z.number(),
+        usage,
+        failure: z.object({ error: z.string(), cause: z.string() }).optional(),
+      }),
+    })
+    .optional(),
   modelFailure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
   post: z.unknown().optional(),
 });

@@ -1,5 +1,6 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
+import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
 import type { LeadStore, RunLock, RunPlanRecord, RunPlanStore, RunStore } from '#shared/stores/store-ports.ts';
 import type { RunRequest } from './run-request.ts';
@@ -81,7 +82,8 @@ export interface BatchResult {
   normalized: number;
   /** Leads normalized with nothing to change (stamped all the same). */
   unchanged: number;
-  skipped: { edited: number; deleted: number; missing: number };
+  /** `refused`: leads the store would not let hold their normalization (already near 400 KB). */
+  skipped: { edited: number; deleted: number; missing: number; refused: number };
   /** Per field: values seen (non-null originals) and values changed. */
   fields: Record<string, { total: number; changed: number }>;
   flags: Record<string, number>;
@@ -91,6 +93,10 @@ export interface BatchResult {
   modelFailure: string | null;
   /** Leads this result stamped poisoned (they reached `poisonAfterFailures`). */
   poisoned: number;
+  /** Why, without personal data (`… HTTP 401 (authentication_error): Incorrect API key …`). */
+  modelFailureCause?: string | null;
+  /** Why a failed batch failed, for model and config errors (their messages carry no personal data). */
+  errorCause?: string | null;
 }
 
 /** Ports and settings the pipeline steps run with (DynamoDB on AWS, the embedded store locally). */
@@ -99,6 +105,8 @@ export interface PipelineDeps {
   runs: RunStore;
   plans: RunPlanStore;
   valueCacheStore: PersistentValueCache;
+  /** A data steward's decisions, applied before rules, cache and model. */
+  decisions: StewardDecisions;
   /** The model for this config, or undefined for the offline rules provider. */
   modelFor(config: NormalizationConfig): ModelClient | undefined;
   now(): Date;

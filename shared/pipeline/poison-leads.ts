@@ -1,12 +1,13 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { LeadFailureStamp, LeadItem } from '#shared/stores/store-ports.ts';
-import { hashOriginals, originalsOf } from './batch-steps.ts';
+import { expectedOriginalsOf, hashOriginals } from './batch-steps.ts';
 
 /**
  * Poison leads: a lead that fails on its own (its batch was split and it was retried alone) is
  * stamped with the error name; after `poisonAfterFailures` failures of the same originals it is
  * poisoned, and scheduled runs pass it over until its originals change (or a forceAll, or a run
- * naming it). A successful normalization clears the stamp.
+ * naming it, or a steward's request to normalize it again, which clears the stamp). A successful
+ * normalization clears the stamp.
  */
 
 /** Lead attribute holding the stamp (a map: error, failures, sourceHash, failedAt, poisonedAt). */
@@ -43,7 +44,7 @@ export function nextFailureStamp(
 /** A scheduled run passes a lead over when it is poisoned and its originals are still the ones that failed. */
 export function isPassedOver(item: LeadItem, config: NormalizationConfig): boolean {
   const stamp = failureStampOf(item);
-  return stamp?.poisonedAt !== undefined && stamp.sourceHash === hashOriginals(originalsOf(item, config));
+  return stamp?.poisonedAt !== undefined && stamp.sourceHash === hashOriginals(expectedOriginalsOf(item, config));
 }
 
 /** What selection must read of each due lead to decide `isPassedOver`. */

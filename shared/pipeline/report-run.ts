@@ -8,7 +8,8 @@ import { addTotals, emptyTotals, type RunTotals } from './run-totals.ts';
 
 export interface RunSummary {
   runId: string;
-  status: 'completed' | 'completed-with-failures' | 'nothing-due';
+  /** `failed`: set on the record afterwards when the execution failed after a round had reported. */
+  status: 'completed' | 'completed-with-failures' | 'nothing-due' | 'failed';
   dryRun: boolean;
   forceAll: boolean;
   startedAt: string;
@@ -22,6 +23,8 @@ export interface RunSummary {
     skippedEdited: number;
     skippedDeleted: number;
     skippedMissing: number;
+    /** Leads the store would not let hold their normalization (already near 400 KB): due again next run. */
+    skippedRefused: number;
     failed: number;
     failedBatches: number;
     batches: number;
@@ -38,7 +41,18 @@ export interface RunSummary {
   flags: Record<string, number>;
   anomalies: Array<Pick<FieldAnomaly, 'field' | 'changeRate' | 'level'>>;
   /** `failedBatches`: failures by error name (batches and leads that failed, batches that kept the rules' values). */
-  model: { provider: string; modelId: string | null; calls: number; inputTokens: number; outputTokens: number; estimatedCostUSD: number; failedBatches: Record<string, number> };
+  model: {
+    provider: string;
+    modelId: string | null;
+    /** HTTP attempts, failed ones included; tokens and cost of every attempt, invalid answers' too. */
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    estimatedCostUSD: number;
+    failedBatches: Record<string, number>;
+    /** Each distinct cause once (`Model.Fatal: … HTTP 401 …`), with its batch count: no personal data. */
+    failureCauses: Record<string, number>;
+  };
   cacheHits: number;
   rulesVersion: string;
   reason: string | null;
@@ -66,7 +80,7 @@ export function summarizeRun(options: {
   const { run, request, config, totals } = options;
   const counts = {
     ...totals.counts,
-    skipped: totals.counts.skippedEdited + totals.counts.skippedDeleted + totals.counts.skippedMissing,
+    skipped: totals.counts.skippedEdited + totals.counts.skippedDeleted + totals.counts.skippedMissing + totals.counts.skippedRefused,
     passedOverPoisoned: options.passedOverPoisoned,
   };
   const anomalies = assessChangeRates(
@@ -78,7 +92,8 @@ export function summarizeRun(options: {
     })),
   );
   const finishedAt = options.finishedAt.toISOString();
-  const failed = counts.failed > 0 || options.segments.unfinished > 0;
+  // Leads or batches that failed, batches that kept the rules' values (the model failed), segments given up.
+  const failed = Object.keys(totals.failures).length > 0 || options.segments.unfinished > 0;
   return {
     runId: run.runId,
     status: counts.selected === 0 && !failed ? 'nothing-due' : failed ? 'completed-with-failures' : 'completed',
@@ -94,31 +109,43 @@ export function summarizeRun(options: {
     ),
     flags: totals.flags,
     anomalies: anomalies.map(({ field, changeRate, level }) => ({ field, changeRate, level })),
-    model: { provider: options.provider, modelId: options.modelId, ...totals.usage, failedBatches: totals.failures },
+    model: { provider: options.provider, modelId: options.modelId, ...totals.usage, failedBatches: totals.failures, failureCauses: totals.failureCauses },
     cacheHits: totals.cacheHits,
     rulesVersion: RULES_VERSION,
     reason: counts.selected === 0 && !failed ? 'No lead was due for normalization.' : null,
   };
 }
 
-/** A run that failed gives its lock back at once (a no-op when it never held it). */
-export async function releaseRunLock(deps: PipelineDeps, run: RunContext): Promise<void> {
+/**
+ * A run that failed gives its lock back at once (a no-op when it never held it), and its record, if
+ * a round reported one, says it failed: not `in progress` for ever (`runs rollback` refuses those).
+ */
+export async function releaseRunLock(deps: PipelineDeps, run: RunContext, error: string): Promise<void> {
   await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+  await deps.runs.markRunFailed(run.runId, error);
 }
 
 /**
  * Report: adds up the segments' totals into the run record (every round, so a crash still leaves
  * the latest), and sends the segments left over (a child execution that handed over, or failed)
  * into another round. A segment that made no progress in ROUNDS_WITHOUT_PROGRESS rounds is given
- * up and counted unfinished. Releases the lock when done.
+ * up and counted unfinished. When the run is done it deletes the run's plan, segment records and
+ * whatever working data a dead page left (pages delete their own), and releases the lock.
  */
 export async function reportRun(
   deps: PipelineDeps,
   args: { run: RunContext; request: RunRequest; config: NormalizationConfig; plan: RunPlan; provider: string },
 ): Promise<ReportResult> {
   const { run, request, config, plan } = args;
-  const records = new Map((await deps.plans.listSegments(run.runId)).map((record) => [record.segment, record]));
   const stored = await deps.plans.getPlan(run.runId);
+  const reported = stored ? undefined : await deps.runs.getRun(run.runId);
+  if (reported && reported.inProgress === false) {
+    // A retried final Report: the plan and segments are gone, the run record has the totals.
+    if (plan.holdsLock) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+    const { executionId: _executionId, inProgress: _inProgress, ...summary } = reported;
+    return { continue: false, plan: { ...plan, segments: [], round: plan.round + 1 }, summary: summary as unknown as RunSummary };
+  }
+  const records = new Map((await deps.plans.listSegments(run.runId)).map((record) => [record.segment, record]));
   let totals = emptyTotals();
   let passedOver = 0;
   for (const record of records.values()) {
@@ -143,6 +170,11 @@ export async function reportRun(
     segments: { total: plan.totalSegments, rounds: plan.round + 1, unfinished: goOn || capReached ? 0 : unfinished.length },
   });
   await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });
-  if (!goOn && plan.holdsLock) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+  if (!goOn) {
+    // The run record holds the totals now: the segments' records and any batch a dead page left (personal data) go.
+    await deps.runs.purgeBatchData(run.runId);
+    await deps.plans.deletePlan(run.runId);
+    if (plan.holdsLock) await deps.runs.releaseLock(RUN_LOCK_NAME, run.executionId);
+  }
   return { continue: goOn, plan: { ...plan, segments: leftOver, round: plan.round + 1 }, summary };
 }

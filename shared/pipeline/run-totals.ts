@@ -12,6 +12,8 @@ export interface RunTotals {
     skippedEdited: number;
     skippedDeleted: number;
     skippedMissing: number;
+    /** Leads the store would not let hold their normalization (already near 400 KB): due again next run. */
+    skippedRefused: number;
     failed: number;
     failedBatches: number;
     batches: number;
@@ -22,16 +24,32 @@ export interface RunTotals {
   flags: Record<string, number>;
   /** Failures by error name: batches and leads that failed, batches that kept the rules' values. */
   failures: Record<string, number>;
+  /** Each distinct cause once (`Model.Fatal: … HTTP 401 …`), with its count: no personal data. */
+  failureCauses: Record<string, number>;
   usage: { calls: number; inputTokens: number; outputTokens: number; estimatedCostUSD: number };
   cacheHits: number;
 }
 
 export function emptyTotals(): RunTotals {
   return {
-    counts: { selected: 0, normalized: 0, unchanged: 0, skippedEdited: 0, skippedDeleted: 0, skippedMissing: 0, failed: 0, failedBatches: 0, batches: 0, splitBatches: 0, poisoned: 0 },
+    counts: {
+      selected: 0,
+      normalized: 0,
+      unchanged: 0,
+      skippedEdited: 0,
+      skippedDeleted: 0,
+      skippedMissing: 0,
+      skippedRefused: 0,
+      failed: 0,
+      failedBatches: 0,
+      batches: 0,
+      splitBatches: 0,
+      poisoned: 0,
+    },
     fields: {},
     flags: {},
     failures: {},
+    failureCauses: {},
     usage: { calls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUSD: 0 },
     cacheHits: 0,
   };
@@ -45,9 +63,18 @@ const addCounts = (into: Record<string, number>, from: Record<string, number | u
 export function totalsOf(results: readonly BatchResult[]): RunTotals {
   const totals = emptyTotals();
   const { counts } = totals;
+  const noteFailure = (error: string, cause: string | null | undefined) => {
+    addCounts(totals.failures, { [error]: 1 });
+    if (cause) addCounts(totals.failureCauses, { [`${error}: ${cause}`]: 1 });
+  };
   for (const result of results) {
     const ownBatch = result.leadPosition === null || result.leadPosition === undefined;
     if (ownBatch) counts.batches += 1;
+    // Spend counts whatever became of the batch: split, failed or written.
+    totals.usage.calls += result.usage.modelCalls;
+    totals.usage.inputTokens += result.usage.inputTokens;
+    totals.usage.outputTokens += result.usage.outputTokens;
+    totals.usage.estimatedCostUSD += result.usage.costUSD;
     if (result.status === 'split') {
       counts.splitBatches += 1;
       continue;
@@ -57,7 +84,7 @@ export function totalsOf(results: readonly BatchResult[]): RunTotals {
       counts.failed += result.selected;
       counts.poisoned += result.poisoned ?? 0;
       if (ownBatch) counts.failedBatches += 1;
-      addCounts(totals.failures, { [result.error ?? 'unknown']: 1 });
+      noteFailure(result.error ?? 'unknown', result.errorCause);
       continue;
     }
     counts.normalized += result.normalized;
@@ -65,17 +92,14 @@ export function totalsOf(results: readonly BatchResult[]): RunTotals {
     counts.skippedEdited += result.skipped.edited;
     counts.skippedDeleted += result.skipped.deleted;
     counts.skippedMissing += result.skipped.missing;
+    counts.skippedRefused += result.skipped.refused;
     for (const [field, tally] of Object.entries(result.fields)) {
       const total = (totals.fields[field] ??= { total: 0, changed: 0 });
       total.total += tally.total;
       total.changed += tally.changed;
     }
     addCounts(totals.flags, result.flags);
-    if (result.modelFailure) addCounts(totals.failures, { [result.modelFailure]: 1 });
-    totals.usage.calls += result.usage.modelCalls;
-    totals.usage.inputTokens += result.usage.inputTokens;
-    totals.usage.outputTokens += result.usage.outputTokens;
-    totals.usage.estimatedCostUSD += result.usage.costUSD;
+    if (result.modelFailure) noteFailure(result.modelFailure, result.modelFailureCause);
     totals.cacheHits += result.cacheHits;
   }
   return totals;
@@ -93,6 +117,7 @@ export function addTotals(a: RunTotals, b: RunTotals): RunTotals {
     }
     addCounts(sum.flags, totals.flags);
     addCounts(sum.failures, totals.failures);
+    addCounts(sum.failureCauses, totals.failureCauses);
     addCounts(sum.usage, totals.usage);
     sum.cacheHits += totals.cacheHits;
   }

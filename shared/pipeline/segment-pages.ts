@@ -1,6 +1,6 @@
+import { shardOfSegment } from '#shared/stores/due-leads-index.ts';
 import type { LeadItem, SegmentRecord } from '#shared/stores/store-ports.ts';
 import { leadsPerPage, PAGES_PER_SEGMENT_EXECUTION, SCAN_REQUESTS_PER_PAGE } from './execution-plan.ts';
-import { shardOfSegment } from './due-index.ts';
 import { isPassedOver, poisonProjection } from './poison-leads.ts';
 import type { BatchResult, PageSelection, PipelineDeps, SegmentTask } from './pipeline-types.ts';
 import { addTotals, emptyTotals, totalsOf, type RunTotals } from './run-totals.ts';
@@ -82,12 +82,14 @@ async function countPendingPage(deps: PipelineDeps, runId: string, record: Segme
   const { pendingBatches: _counted, ...rest } = record;
   const counted = { ...rest, totals: addTotals((record.totals as RunTotals | null) ?? emptyTotals(), totalsOf(results)) as unknown as Record<string, unknown> };
   await deps.plans.putSegment(runId, counted);
+  await deps.runs.purgeBatchData(runId, record.pendingBatches);
   return counted;
 }
 
 /**
  * FinishPage: adds the page's batch results to the segment's totals and moves its cursor on (once:
- * a retried call finds the record already moved), and says whether this execution takes another page.
+ * a retried call finds the record already moved), deletes the page's working data, and says whether
+ * this execution takes another page.
  */
 export async function finishPage(
   deps: PipelineDeps,
@@ -97,9 +99,9 @@ export async function finishPage(
   const record = (await deps.plans.getSegment(run.runId, segment)) ?? freshSegment(segment);
   const pagesDone = task.pagesDone + 1;
   const alreadyRecorded = record.done || record.cursor !== page.startCursor;
+  const first = page.batches[0];
+  const last = page.batches.at(-1);
   if (!alreadyRecorded) {
-    const first = page.batches[0];
-    const last = page.batches.at(-1);
     const results = first === undefined || last === undefined ? [] : ((await deps.runs.listBatchResults(run.runId, { first, last })) as unknown as BatchResult[]);
     const totals = addTotals((record.totals as RunTotals | null) ?? emptyTotals(), totalsOf(results));
     const { pendingBatches: _finished, ...rest } = record;
@@ -113,5 +115,7 @@ export async function finishPage(
       totals: totals as unknown as Record<string, unknown>,
     });
   }
+  // Counted in the segment's totals: the page's ids, answers, records (personal data) and results go now (a retry deletes nothing more).
+  if (first !== undefined && last !== undefined) await deps.runs.purgeBatchData(run.runId, { first, last });
   return { more: !page.done && pagesDone < PAGES_PER_SEGMENT_EXECUTION, pagesDone };
 }

@@ -21,20 +21,6 @@ export const VIA_WORDS: ReadonlyMap<string, string> = new Map([
 /** Via words outside the table: kept as typed, in title case. */
 export const OTHER_VIA_WORDS: ReadonlySet<string> = new Set(['autopista', 'circular', 'via']);
 
-/** Words that mark a rural (non-nomenclature) address wherever they appear. */
-export const RURAL_WORDS: ReadonlySet<string> = new Set([
-  'vereda',
-  'finca',
-  'km',
-  'kms',
-  'kilometro',
-  'kilometros',
-  'corregimiento',
-  'hacienda',
-  'parcela',
-  'caserio',
-]);
-
 /** Written as `Km` in an unparsed address. */
 export const KILOMETRE_WORDS: ReadonlySet<string> = new Set(['km', 'kms', 'kilometro', 'kilometros']);
 
@@ -66,7 +52,14 @@ export const BIS = 'Bis';
 
 export const BARRIO_INITIAL = 'b';
 
-/** Complement words → canonical form. `b` means barrio only when typed with its period (`B.`). */
+/** `B/ San Fernando`: the tokenizer splits `b/` off the word typed after it. */
+export const BARRIO_SLASH = 'b/';
+
+/**
+ * Complement words → canonical form. `b` means barrio only when typed with its period (`B.`).
+ * The rural words (`vereda`, `finca`, `km` …) are complements too: after an urban part they add
+ * to it, and a value made only of complements is canonical but flagged (contract §4).
+ */
 export const COMPLEMENT_WORDS: ReadonlyMap<string, string> = new Map([
   ...['apartamento', 'apto', 'apt', 'ap'].map((key): [string, string] => [key, 'Apto']),
   ...['oficina', 'of', 'ofi'].map((key): [string, string] => [key, 'Of.']),
@@ -82,6 +75,11 @@ export const COMPLEMENT_WORDS: ReadonlyMap<string, string> = new Map([
   ...['conjunto', 'conj'].map((key): [string, string] => [key, 'Conjunto']),
   ...['edificio', 'edif', 'ed'].map((key): [string, string] => [key, 'Edificio']),
   ...['urbanizacion', 'urb'].map((key): [string, string] => [key, 'Urbanización']),
-  ...['barrio', 'b'].map((key): [string, string] => [key, 'Barrio']),
+  ...['barrio', 'b', BARRIO_SLASH].map((key): [string, string] => [key, 'Barrio']),
+  ['corregimiento', 'Corregimiento'],
+  ['vereda', 'Vereda'],
+  ['sector', 'Sector'],
+  ['finca', 'Finca'],
+  ...[...KILOMETRE_WORDS].map((key): [string, string] => [key, KILOMETRE]),
 ]);
 

@@ -7,6 +7,7 @@ import { casePhraseWord, type PreviousWord } from './address-casing.ts';
 import {
   AVENIDA,
   BARRIO_INITIAL,
+  BARRIO_SLASH,
   BIS,
   CALLE,
   CARDINALS,
@@ -17,9 +18,9 @@ import {
   NUMBER_SIGN,
   NUMBER_SIGN_WORDS,
   OTHER_VIA_WORDS,
-  RURAL_WORDS,
   VIA_WORDS,
 } from './address-vocabulary.ts';
+import { NAMES_BY_FOLDED_NAME } from './divipola.ts';
 import { decided, undecided, type RuleResult } from './rule-result.ts';
 import { cleanText, isNullLike, stripDiacritics } from './text-basics.ts';
 
@@ -38,6 +39,8 @@ interface OutputWord {
   text: string;
   /** Free words get their casing at assembly, from the word before them. */
   isPhrase: boolean;
+  /** Part of a complement's value: particles are lower case, also as its first word (`Barrio la Floresta`). */
+  inComplementValue?: boolean;
 }
 
 interface Reading<T> {
@@ -47,8 +50,10 @@ interface Reading<T> {
 
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
 const NUMBER_SIGNS = /[\uFF03\u2116]/g;
-// Decimal numbers stay one token (`Km 5.5`, `Km 5,5`); other `.`, `,` and `;` separate words.
-const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;.]+|[.,;]/gu;
+// Decimal numbers stay one token (`Km 5.5`, `Km 5,5`); other `.`, `,`, `;` and `:` separate words.
+const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;:.]+|[.,;:]/gu;
+/** `B/ San Fernando`, `b/san antonio`: barrio written `b/`. */
+const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/]*$)/iu;
 const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
 const ONLY_DIGITS = /^\p{N}+$/u;
 const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;
@@ -68,7 +73,7 @@ function tokenize(text: string): Token[] {
     const piece = match[0];
     const touching = match.index === previousEnd;
     previousEnd = match.index + piece.length;
-    if (piece === '.' || piece === ',' || piece === ';') {
+    if (piece === '.' || piece === ',' || piece === ';' || piece === ':') {
       const last = tokens.at(-1);
       if (piece === '.' && touching && !separated && last) last.period = true;
       separated = true;
@@ -76,9 +81,24 @@ function tokenize(text: string): Token[] {
     }
     const glued = touching && !separated;
     separated = false;
+    const barrio = BARRIO_SLASH_PREFIX.exec(piece);
+    if (barrio) {
+      tokens.push({ text: barrio[0], key: BARRIO_SLASH, glued, period: false });
+      const rest = piece.slice(barrio[0].length);
+      if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
+      continue;
+    }
     // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
     const runs = DECIMAL.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
     runs.forEach((run, index) => {
+      // `130B/nº` reads as `130 B/nº` would the next time (barrio), so it does now: idempotent.
+      const gluedBarrio = index > 0 ? BARRIO_SLASH_PREFIX.exec(run) : null;
+      if (gluedBarrio && (run.length > gluedBarrio[0].length || index === runs.length - 1)) {
+        tokens.push({ text: gluedBarrio[0], key: BARRIO_SLASH, glued: false, period: false });
+        const rest = run.slice(gluedBarrio[0].length);
+        if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
+        return;
+      }
       tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
     });
   }
@@ -221,7 +241,7 @@ function readComplements(tokens: readonly Token[]): Complements | undefined {
     if (!hasComplement) hasFreeWords = true;
     const last = words.at(-1);
     if (!startsWord && last?.isPhrase) last.text += token.text;
-    else words.push({ text: token.text, isPhrase: true });
+    else words.push({ text: token.text, isPhrase: true, inComplementValue: hasComplement });
   }
   return { words, hasComplement, hasFreeWords };
 }
@@ -232,7 +252,6 @@ interface UrbanAddress {
 }
 
 function parseUrban(tokens: readonly Token[]): UrbanAddress | undefined {
-  if (tokens.some((token) => RURAL_WORDS.has(token.key))) return undefined;
   const via = readVia(tokens);
   if (!via) return undefined;
   const words: OutputWord[] = [via.value];
@@ -316,19 +335,47 @@ function assemble(words: readonly OutputWord[]): string {
   const texts: string[] = [];
   let previous: PreviousWord | undefined;
   for (const word of words) {
-    const text = word.isPhrase ? casePhraseWord(word.text, previous) : word.text;
+    const text = word.isPhrase ? casePhraseWord(word.text, previous, word.inComplementValue ?? false) : word.text;
     texts.push(text);
     previous = { text, isPhrase: word.isPhrase && !isComplementText(text) };
   }
   return texts.join(' ');
 }
 
+const LONGEST_MUNICIPALITY_WORDS = Math.max(...[...NAMES_BY_FOLDED_NAME.keys()].map((name) => name.split(' ').length));
+
+/**
+ * Contract §4: a municipality name typed before the via (`BOGOTA - Calle 50 # 10-20`, `Cali: Cl 5 …`)
+ * is dropped when a via word of the table follows it. Returns the tokens from the via on.
+ */
+function withoutLeadingMunicipality(tokens: readonly Token[]): readonly Token[] | undefined {
+  for (let length = Math.min(LONGEST_MUNICIPALITY_WORDS, tokens.length - 1); length >= 1; length--) {
+    const name = tokens.slice(0, length).map((token) => token.key).join(' ');
+    if (!NAMES_BY_FOLDED_NAME.has(name)) continue;
+    const viaAt = tokens[length]?.text === '-' ? length + 1 : length;
+    if (VIA_WORDS.has(tokens[viaAt]?.key ?? '')) return tokens.slice(viaAt);
+  }
+  return undefined;
+}
+
+function parseWithLeadingMunicipality(tokens: readonly Token[]): UrbanAddress | undefined {
+  const afterMunicipality = withoutLeadingMunicipality(tokens);
+  return (afterMunicipality && parseUrban(afterMunicipality)) ?? parseUrban(tokens);
+}
+
+/** Contract §4: `Mz 5 Cs 12`, `Vereda San Isidro`: complements only, canonical, and not grid nomenclature. */
+function complementsOnly(tokens: readonly Token[]): OutputWord[] | undefined {
+  if (!isComplementWord(tokens, 0)) return undefined;
+  const complements = readComplements(tokens);
+  return complements && !complements.hasFreeWords ? complements.words : undefined;
+}
+
 export function normalizeAddress(input: string): RuleResult {
   const cleaned = cleanText(input);
   if (isNullLike(cleaned)) return decided(null);
   const tokens = tokenize(cleaned);
-  const urban = parseUrban(tokens);
-  const value = assemble(urban ? urban.words : unparsedWords(tokens));
+  const urban = parseWithLeadingMunicipality(tokens);
+  const value = assemble(urban?.words ?? complementsOnly(tokens) ?? unparsedWords(tokens));
   // Dropping punctuation can leave a null-like (`0.` → `0`); null keeps the rule idempotent.
   if (isNullLike(value)) return decided(null);
   if (!urban) return undecided(value, ['unparsed-address']);

@@ -1,25 +1,23 @@
 /**
- * `city` kind (contract §2): resolves a typed city against DANE DIVIPOLA. Decisions where the
- * contract is silent are in docs/normalization/city.md.
+ * `city` kind (contract §2): resolves a typed city against DANE DIVIPOLA and says how
+ * (`CityResolution`). Decisions where the contract is silent are in docs/normalization/city.md.
  */
+import type { CityResolution, CityRisk } from './city-resolution.ts';
 import {
   DEPARTMENTS,
   NAME_SOURCE_RANK,
   NAMES_BY_ACCENTED_OFFICIAL_NAME,
   NAMES_BY_FOLDED_NAME,
-  NAMES_BY_LETTER_KEY,
-  accentedWords,
-  letterKey,
   municipalityByCode,
   type NameMatch,
 } from './divipola.ts';
-import { decided, undecided, type RuleResult } from './rule-result.ts';
-import { cleanText, foldKey, isNullLike } from './text-basics.ts';
+import { decided, type RuleResult } from './rule-result.ts';
+import { cleanText, foldKey, isNullLike, stripDiacritics } from './text-basics.ts';
 
 const BOGOTA_CODE = '11001';
 const BOGOTA_DISPLAY_NAME = 'Bogotá D.C.';
 
-/** Folded department hint → department code: every official department name plus the contract's short forms. */
+/** Folded department hint → department code: official department names, the contract's short forms and abbreviations. */
 const DEPARTMENT_HINTS: ReadonlyMap<string, string> = new Map([
   ...DEPARTMENTS.map((department): [string, string] => [foldKey(department.name), department.code]),
   ['valle', '76'],
@@ -29,99 +27,197 @@ const DEPARTMENT_HINTS: ReadonlyMap<string, string> = new Map([
   ['guajira', '44'],
   ['san andres', '88'],
   ['bogota', '11'],
-  ['dc', '11'],
-  // `D.C.` folds to `d c`.
-  ['d c', '11'],
+  ...[
+    ['05', ['ant', 'antq']],
+    ['25', ['cund', 'cundi', 'cmarca']],
+    ['08', ['atl', 'atlco']],
+    ['68', ['sder', 's der', 'stder']],
+    // `n.s.` and `n/s` fold to `n s`, `n/der` to `n der`.
+    ['54', ['ns', 'n s', 'nsder', 'n der']],
+    ['76', ['vcauca', 'v cauca']],
+    ['13', ['bol']],
+    ['15', ['boy']],
+    ['17', ['cald']],
+    ['66', ['ris']],
+    ['63', ['quind']],
+    ['73', ['tol']],
+    ['41', ['hui']],
+    ['52', ['nar']],
+    ['23', ['cord']],
+    ['47', ['magd']],
+    ['85', ['cas']],
+    ['18', ['caq']],
+    ['86', ['put']],
+  ].flatMap(([code, abbreviations]) => (abbreviations as string[]).map((hint): [string, string] => [hint, code as string])),
 ]);
+
+/** `norte` names Norte de Santander only after `,`, `-` or `(` (`Cúcuta, Norte`; `Bogotá Norte` is no hint). */
+const NORTE = 'norte';
+const NORTE_DEPARTMENT_CODE = '54';
+const NORTE_SEPARATOR = /[,(-]/;
 
 const LONGEST_HINT_WORDS = Math.max(...[...DEPARTMENT_HINTS.keys()].map((hint) => hint.split(' ').length));
 
-const COUNTRY_WORDS: ReadonlySet<string> = new Set(['colombia', 'col']);
+/** Trailing words that decide nothing: a country, or a district suffix (contract §2). Folded. */
+const TRAILING_NOISE: ReadonlySet<string> = new Set([
+  'colombia', 'col',
+  'd c', 'dc', 'd t', 'd t y c', 'd t c h', 'd e', 'distrito capital', 'distrito especial',
+]);
+const LONGEST_NOISE_WORDS = Math.max(...[...TRAILING_NOISE].map((noise) => noise.split(' ').length));
+
+/** Contract §2 step (2): prefix abbreviations, whole words. */
+const PREFIX_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+  ['pto', 'puerto'],
+  ['sta', 'santa'],
+  ['sn', 'san'],
+  ['stgo', 'santiago'],
+]);
+
+/** Contract §2 step (2b). */
+const LEADING_ARTICLES: ReadonlySet<string> = new Set(['el', 'la', 'los', 'las']);
 
 /** Lower case when not the first word, like the data's own names (`San José de la Montaña`). */
 const CITY_PARTICLES: ReadonlySet<string> = new Set(['de', 'del', 'la', 'las', 'los', 'el', 'y', 'e']);
 
-type Outcome = { kind: 'resolved'; code: string } | { kind: 'ambiguous' } | { kind: 'none' };
-
-const NONE: Outcome = { kind: 'none' };
-const AMBIGUOUS: Outcome = { kind: 'ambiguous' };
-
-/** A run of the input's words: accented (step 1) and folded (steps 2–4), word for word. */
-interface Span {
+/** A typed word: accented (lower case, NFC) and folded, with what was typed between it and the word before. */
+interface TypedWord {
   accented: string;
   folded: string;
+  separatorBefore: string;
 }
 
-function codesOfBestSource(matches: readonly NameMatch[]): string[] {
-  const bestRank = Math.min(...matches.map((match) => NAME_SOURCE_RANK[match.source]));
-  return [...new Set(matches.filter((m) => NAME_SOURCE_RANK[m.source] === bestRank).map((m) => m.code))];
+function readWords(cleaned: string): TypedWord[] {
+  const words: TypedWord[] = [];
+  let previousEnd = 0;
+  for (const match of cleaned.normalize('NFC').matchAll(/[\p{L}\p{M}\p{N}]+/gu)) {
+    const accented = match[0].toLowerCase();
+    const folded = foldKey(accented);
+    const separatorBefore = cleaned.slice(previousEnd, match.index);
+    previousEnd = match.index + match[0].length;
+    // A run of marks alone (a stray accent) is no word.
+    if (folded !== '') words.push({ accented, folded, separatorBefore });
+  }
+  return words;
 }
+
+/** The city part of a reading, and how it was read. */
+interface Span {
+  /** Words as typed, accents kept: step (1). */
+  accented: string;
+  /** Folded, prefix abbreviations expanded: steps (2)–(4). */
+  folded: string;
+  typedWithDiacritic: boolean;
+  abbreviationExpanded: boolean;
+  articleDropped: boolean;
+}
+
+function spanOf(words: readonly TypedWord[], articleDropped = false): Span {
+  const accented = words.map((word) => word.accented).join(' ');
+  const expanded = words.map((word) => PREFIX_ABBREVIATIONS.get(word.folded) ?? word.folded);
+  return {
+    accented,
+    folded: expanded.join(' '),
+    typedWithDiacritic: stripDiacritics(accented) !== accented,
+    abbreviationExpanded: expanded.some((word, index) => word !== words[index]?.folded),
+    articleDropped,
+  };
+}
+
+interface Hint {
+  departmentCode: string;
+}
+
+/** A way to read the input: the city part, and what was dropped from its end. */
+interface Reading {
+  words: readonly TypedWord[];
+  hint: Hint | undefined;
+  suffixDropped: boolean;
+}
+
+/** Found: one code (with the name that gave it), several, or none. */
+type Outcome =
+  | { kind: 'resolved'; code: string; match: NameMatch; span: Span; distance: number }
+  | { kind: 'ambiguous'; codes: string[]; span: Span }
+  | { kind: 'none' };
+
+const NONE: Outcome = { kind: 'none' };
 
 /**
- * Each group is the matches of one name. A hint that picks exactly one of all their codes decides;
- * otherwise (no hint, or it contradicts) each name keeps its best-source codes and they must agree.
+ * The municipalities some matched names point to: each name keeps its best-source codes (an
+ * official name beats an alias of another municipality), restricted to the hint's department
+ * first, where an alias equal to another official name counts (contract §2: `Manaure, Cesar`).
  */
-function resolveGroups(groups: readonly (readonly NameMatch[])[], hintDepartmentCode: string | undefined): Outcome {
-  if (groups.length === 0) return NONE;
-  if (hintDepartmentCode !== undefined) {
-    const hinted = new Set<string>();
-    for (const group of groups) {
-      for (const match of group) {
-        if (municipalityByCode(match.code)?.departmentCode === hintDepartmentCode) hinted.add(match.code);
+function decide(groups: readonly (readonly NameMatch[])[], hint: Hint | undefined, span: Span, distance: number): Outcome {
+  const best = new Map<string, NameMatch>();
+  for (const group of groups) {
+    const candidates = hint ? group.filter((match) => departmentOf(match.code) === hint.departmentCode) : group;
+    if (candidates.length === 0) continue;
+    const bestRank = Math.min(...candidates.map((match) => NAME_SOURCE_RANK[match.source]));
+    for (const match of candidates) {
+      const kept = best.get(match.code);
+      if (NAME_SOURCE_RANK[match.source] === bestRank && (!kept || NAME_SOURCE_RANK[kept.source] > bestRank)) {
+        best.set(match.code, match);
       }
     }
-    const [onlyCode] = hinted;
-    if (hinted.size === 1 && onlyCode !== undefined) return { kind: 'resolved', code: onlyCode };
   }
-  const codes = new Set(groups.flatMap(codesOfBestSource));
-  const [onlyCode] = codes;
-  return codes.size === 1 && onlyCode !== undefined ? { kind: 'resolved', code: onlyCode } : AMBIGUOUS;
+  if (best.size === 0) return NONE;
+  const [only] = best.values();
+  if (best.size === 1 && only) return { kind: 'resolved', code: only.code, match: only, span, distance };
+  return { kind: 'ambiguous', codes: [...best.keys()].sort(), span };
 }
 
-/** Steps (1) and (2) on one span; the folded names are what a hint picks among (`Chima, Córdoba` → Chimá). */
-function lookupExact(span: Span, hintDepartmentCode: string | undefined): Outcome {
+const departmentOf = (code: string): string | undefined => municipalityByCode(code)?.departmentCode;
+
+/**
+ * Steps (1) and (2) on one span. Accents decide only when typed: an input without any diacritic
+ * names every official name it folds to (`Chima`: Chima 68176 or Chimá 23168, contract §2).
+ */
+function lookupName(span: Span, hint: Hint | undefined): Outcome {
+  if (span.typedWithDiacritic) {
+    const accented = NAMES_BY_ACCENTED_OFFICIAL_NAME.get(span.accented);
+    const outcome = accented ? decide([accented], hint, span, 0) : NONE;
+    if (outcome.kind !== 'none') return outcome;
+  }
   const folded = NAMES_BY_FOLDED_NAME.get(span.folded);
-  if (!folded) return NONE;
-  if (hintDepartmentCode !== undefined) {
-    const outcome = resolveGroups([folded], hintDepartmentCode);
-    if (outcome.kind === 'resolved') return outcome;
-  }
-  const accented = NAMES_BY_ACCENTED_OFFICIAL_NAME.get(span.accented);
-  return resolveGroups([accented ?? folded], undefined);
+  return folded ? decide([folded], hint, span, 0) : NONE;
 }
 
-/** Contract §2: at most 1 edit for names of 4–7 letters, 2 from 8; "letters" is the shorter of the two names. */
+/** Steps (1), (2) and (2b): the span, then the span without its leading article (`El Retiro` → Retiro). */
+function lookupExact(words: readonly TypedWord[], hint: Hint | undefined): Outcome {
+  const outcome = lookupName(spanOf(words), hint);
+  const [first, ...rest] = words;
+  if (outcome.kind !== 'none' || !first || rest.length === 0 || !LEADING_ARTICLES.has(first.folded)) return outcome;
+  return lookupName(spanOf(rest, true), hint);
+}
+
+/** Contract §2: at most 1 edit for an input of 4–7 letters, 2 from 8 (the input's letters; spaces do not count). */
 function maxEdits(letters: number): number {
   if (letters >= 8) return 2;
   return letters >= 4 ? 1 : 0;
 }
 
 /**
- * Misspelling candidates by first letter, then by length. A misspelling must keep the first letter,
- * or swap it for one that sounds the same in Spanish (`Sipaquira` → Zipaquirá, `Vogotá`): people
- * rarely get it wrong otherwise, and without the rule `Otro` would be `Toro` and `Juan` `Suan`.
+ * A misspelling keeps the first letter, or swaps it for one that sounds the same in Spanish
+ * (`Sipaquira` → Zipaquirá, `Vucaramanga`). This only admits a candidate, never prefers it over an
+ * equally near one (contract §2); without it `Otro` would be `Toro` and `Juan` `Suan`.
  */
 const SOUND_ALIKE_INITIALS: readonly string[] = ['szc', 'ckq', 'bv', 'gj', 'iy'];
 
-const initialsLike = (initial: string): string[] => [
-  ...new Set([initial, ...SOUND_ALIKE_INITIALS.filter((group) => group.includes(initial)).flatMap((group) => [...group])]),
-];
+const initialsLike = (initial: string): ReadonlySet<string> =>
+  new Set([initial, ...SOUND_ALIKE_INITIALS.filter((group) => group.includes(initial)).flatMap((group) => [...group])]);
 
-const LETTER_KEYS_BY_INITIAL_AND_LENGTH: ReadonlyMap<string, readonly (readonly string[])[]> = (() => {
-  const buckets = new Map<string, string[][]>();
-  for (const key of NAMES_BY_LETTER_KEY.keys()) {
-    const byLength = buckets.get(key.charAt(0)) ?? [];
-    buckets.set(key.charAt(0), byLength);
-    (byLength[key.length] ??= []).push(key);
-  }
-  return buckets;
+/** Every folded name by its length (single spaces count): the misspelling candidates. */
+const NAMES_BY_LENGTH: readonly (readonly string[])[] = (() => {
+  const byLength: string[][] = [];
+  for (const name of NAMES_BY_FOLDED_NAME.keys()) (byLength[name.length] ??= []).push(name);
+  return byLength;
 })();
 
-const LONGEST_LETTER_KEY = Math.max(...[...NAMES_BY_LETTER_KEY.keys()].map((key) => key.length));
-const MAX_LENGTH_DIFFERENCE = 2;
+const LONGEST_NAME = NAMES_BY_LENGTH.length - 1;
+const MAX_EDITS = 2;
 
 // Three rolling rows of the distance table, allocated once.
-const ROW_SIZE = LONGEST_LETTER_KEY + MAX_LENGTH_DIFFERENCE + 2;
+const ROW_SIZE = LONGEST_NAME + MAX_EDITS + 2;
 let rowBeforePrevious = new Int32Array(ROW_SIZE);
 let previousRow = new Int32Array(ROW_SIZE);
 let currentRow = new Int32Array(ROW_SIZE);
@@ -166,77 +262,177 @@ export function boundedEditDistance(a: string, b: string, limit: number): number
   return Math.min(previousRow[b.length] ?? outside, outside);
 }
 
-/** Step (4): the nearest names within the allowed distance must all name one municipality. */
-function lookupMisspelling(span: Span, hintDepartmentCode: string | undefined): Outcome {
-  const typed = letterKey(span.folded);
+/**
+ * Step (4): Damerau–Levenshtein on folded names with single spaces kept (a missing or extra space
+ * is one edit). The nearest admitted names must all name one municipality; a tie between codes is
+ * ambiguous. A hint restricts the candidates to its department.
+ */
+function lookupMisspelling(words: readonly TypedWord[], hint: Hint | undefined): Outcome {
+  const span = spanOf(words);
+  const typed = span.folded;
   // Digits mean an address or a code, not a misspelt name.
-  if (/\d/.test(typed) || maxEdits(typed.length) === 0) return NONE;
-  const buckets = initialsLike(typed.charAt(0)).map((initial) => LETTER_KEYS_BY_INITIAL_AND_LENGTH.get(initial) ?? []);
-  let bestDistance = Infinity;
+  if (/\d/.test(typed)) return NONE;
+  const limit = maxEdits(typed.replace(/ /g, '').length);
+  if (limit === 0) return NONE;
+  const initials = initialsLike(typed.charAt(0));
+  let bestDistance = limit;
   let nearest: string[] = [];
-  const shortest = Math.max(4, typed.length - MAX_LENGTH_DIFFERENCE);
-  const longest = Math.min(LONGEST_LETTER_KEY, typed.length + MAX_LENGTH_DIFFERENCE);
-  for (let length = shortest; length <= longest; length++) {
-    const limit = Math.min(maxEdits(Math.min(length, typed.length)), bestDistance);
-    if (Math.abs(length - typed.length) > limit) continue;
-    for (const candidate of buckets.flatMap((byLength) => byLength[length] ?? [])) {
-      const distance = boundedEditDistance(typed, candidate, limit);
-      if (distance > limit) continue;
-      if (distance < bestDistance) {
+  const longest = Math.min(LONGEST_NAME, typed.length + limit);
+  for (let length = Math.max(1, typed.length - limit); length <= longest; length++) {
+    for (const name of NAMES_BY_LENGTH[length] ?? []) {
+      if (!initials.has(name.charAt(0)) || Math.abs(length - typed.length) > bestDistance) continue;
+      if (hint && !isInDepartment(name, hint)) continue;
+      const distance = boundedEditDistance(typed, name, bestDistance);
+      if (distance > bestDistance) continue;
+      if (distance < bestDistance || nearest.length === 0) {
         bestDistance = distance;
         nearest = [];
       }
-      nearest.push(candidate);
+      nearest.push(name);
     }
   }
-  return resolveGroups(
-    nearest.map((key) => NAMES_BY_LETTER_KEY.get(key) ?? []),
-    hintDepartmentCode,
+  return decide(
+    nearest.map((name) => NAMES_BY_FOLDED_NAME.get(name) ?? []),
+    hint,
+    span,
+    bestDistance,
   );
 }
 
-interface Reading {
-  span: Span;
-  hintDepartmentCode: string | undefined;
-}
+const isInDepartment = (name: string, hint: Hint): boolean =>
+  (NAMES_BY_FOLDED_NAME.get(name) ?? []).some((match) => departmentOf(match.code) === hint.departmentCode);
 
-/** Steps (1)–(4) in the contract's order; the whole input is always tried first (`Puerto Colombia`). */
-function lookup(cleaned: string): Outcome {
-  const typedWords = accentedWords(cleaned);
-  const foldedWords = typedWords.map(foldKey);
-  const firstWords = (count: number): Span => ({
-    accented: typedWords.slice(0, count).join(' '),
-    folded: foldedWords.slice(0, count).join(' '),
-  });
-  const readings: Reading[] = [{ span: firstWords(typedWords.length), hintDepartmentCode: undefined }];
-  const lastWord = foldedWords.at(-1);
-  const endsWithCountry = typedWords.length > 1 && lastWord !== undefined && COUNTRY_WORDS.has(lastWord);
-  const cityWordCount = endsWithCountry ? typedWords.length - 1 : typedWords.length;
-  if (endsWithCountry) readings.push({ span: firstWords(cityWordCount), hintDepartmentCode: undefined });
-  for (const reading of readings) {
-    const exact = lookupExact(reading.span, undefined);
-    if (exact.kind !== 'none') return exact;
-  }
-  // A department alone is not a city (it resolved above when it is also a municipality's name).
-  if (DEPARTMENT_HINTS.has(foldedWords.slice(0, cityWordCount).join(' '))) return NONE;
-
-  const hintedReadings: Reading[] = [];
-  for (let hintWords = Math.min(LONGEST_HINT_WORDS, cityWordCount - 1); hintWords >= 1; hintWords--) {
-    const hint = foldedWords.slice(cityWordCount - hintWords, cityWordCount).join(' ');
-    const hintDepartmentCode = DEPARTMENT_HINTS.get(hint);
-    if (hintDepartmentCode !== undefined) {
-      hintedReadings.push({ span: firstWords(cityWordCount - hintWords), hintDepartmentCode });
+/**
+ * The ends of `words[0, end)` as trailing countries and district suffixes are dropped one by one,
+ * `end` first (`Puerto Colombia, Guainía` keeps its `Colombia` before it loses it). Never 0.
+ */
+function endsWithoutTrailingNoise(words: readonly TypedWord[], end: number): number[] {
+  const ends = [end];
+  let current = end;
+  for (let dropped = true; dropped; ) {
+    dropped = false;
+    for (let count = Math.min(LONGEST_NOISE_WORDS, current - 1); count >= 1; count--) {
+      const tail = words.slice(current - count, current).map((word) => word.folded).join(' ');
+      if (TRAILING_NOISE.has(tail)) {
+        current -= count;
+        ends.push(current);
+        dropped = true;
+        break;
+      }
     }
   }
-  for (const reading of hintedReadings) {
-    const exact = lookupExact(reading.span, reading.hintDepartmentCode);
-    if (exact.kind !== 'none') return exact;
+  return ends;
+}
+
+function hintCodeAt(words: readonly TypedWord[], end: number, count: number): string | undefined {
+  const hintWords = words.slice(end - count, end);
+  const key = hintWords.map((word) => word.folded).join(' ');
+  if (key === NORTE) return NORTE_SEPARATOR.test(hintWords[0]?.separatorBefore ?? '') ? NORTE_DEPARTMENT_CODE : undefined;
+  return DEPARTMENT_HINTS.get(key);
+}
+
+interface TrailingReadings {
+  readings: Reading[];
+  /** Only a department (or a country, a district suffix) is left: no city to look for misspellings of. */
+  nothingButDepartment: boolean;
+}
+
+/**
+ * Step (3): the input without trailing countries or district suffixes, and with each department
+ * hint it may end with (longest first), the least dropped first.
+ */
+function trailingReadings(words: readonly TypedWord[]): TrailingReadings {
+  const readings: Reading[] = [];
+  const ends = endsWithoutTrailingNoise(words, words.length);
+  const lastEnd = ends.at(-1) ?? words.length;
+  let nothingButDepartment = lastEnd === 1 && TRAILING_NOISE.has(words[0]?.folded ?? '');
+  for (const end of ends.slice(1)) readings.push({ words: words.slice(0, end), hint: undefined, suffixDropped: true });
+  for (const end of ends) {
+    for (let count = Math.min(LONGEST_HINT_WORDS, end); count >= 1; count--) {
+      const departmentCode = hintCodeAt(words, end, count);
+      if (departmentCode === undefined) continue;
+      if (count === end) {
+        nothingButDepartment = true;
+        continue;
+      }
+      for (const cityEnd of endsWithoutTrailingNoise(words, end - count)) {
+        readings.push({
+          words: words.slice(0, cityEnd),
+          hint: { departmentCode },
+          suffixDropped: end < words.length || cityEnd < end - count,
+        });
+      }
+    }
   }
-  for (const reading of [...readings, ...hintedReadings]) {
-    const misspelt = lookupMisspelling(reading.span, reading.hintDepartmentCode);
-    if (misspelt.kind !== 'none') return misspelt;
+  return { readings, nothingButDepartment };
+}
+
+/** What the lookup found, with the reading that found it. */
+interface Found {
+  outcome: Outcome;
+  reading: Reading | undefined;
+  hintApplied: boolean;
+}
+
+/** Steps (1)–(4) in the contract's order; the whole input is always tried first (`Puerto Colombia`, `El Peñol`). */
+function lookup(cleaned: string): Found {
+  const words = readWords(cleaned);
+  const whole: Reading = { words, hint: undefined, suffixDropped: false };
+  const exact = lookupExact(words, undefined);
+  if (exact.kind !== 'none' || words.length === 0) return { outcome: exact, reading: whole, hintApplied: false };
+  const { readings, nothingButDepartment } = trailingReadings(words);
+
+  for (const reading of readings) {
+    const outcome = lookupExact(reading.words, reading.hint);
+    if (outcome.kind !== 'none') return { outcome, reading, hintApplied: reading.hint !== undefined };
   }
-  return NONE;
+  // A hint that leaves no candidate is ignored when the name alone decides (`Bogotá, Cundinamarca`).
+  for (const reading of readings.filter((candidate) => candidate.hint !== undefined)) {
+    const outcome = lookupExact(reading.words, undefined);
+    if (outcome.kind !== 'none') return { outcome, reading, hintApplied: false };
+  }
+  // A department alone is no city (it resolved above when it is also a municipality's name).
+  if (nothingButDepartment) return { outcome: NONE, reading: undefined, hintApplied: false };
+  const misspelt = lookupMisspelling(words, undefined);
+  if (misspelt.kind !== 'none') return { outcome: misspelt, reading: whole, hintApplied: false };
+  for (const reading of readings) {
+    const outcome = lookupMisspelling(reading.words, reading.hint);
+    if (outcome.kind !== 'none') return { outcome, reading, hintApplied: reading.hint !== undefined };
+  }
+  // Nothing matched, but a typed hint still says where the city is (for review, and for a model's answer).
+  const hinted = readings.find((reading) => reading.hint !== undefined);
+  return { outcome: NONE, reading: hinted, hintApplied: hinted !== undefined };
+}
+
+function riskOf(outcome: Outcome, readingRisk: boolean): CityRisk {
+  if (outcome.kind !== 'resolved') return 4;
+  if (outcome.distance > 0) return outcome.distance === 1 ? 2 : 3;
+  return readingRisk || outcome.match.source === 'alternate' || outcome.match.source === 'alias' ? 1 : 0;
+}
+
+function describe({ outcome, reading, hintApplied }: Found): CityResolution {
+  const span = outcome.kind === 'none' ? undefined : outcome.span;
+  const hintDepartment = reading?.hint && DEPARTMENTS.find((department) => department.code === reading.hint?.departmentCode);
+  const hint = hintDepartment ? { departmentCode: hintDepartment.code, department: hintDepartment.name, applied: hintApplied } : null;
+  const articleDropped = span?.articleDropped ?? false;
+  const abbreviationExpanded = span?.abbreviationExpanded ?? false;
+  let match: CityResolution['match'] = 'none';
+  if (outcome.kind === 'resolved') {
+    const isAlias = outcome.match.source === 'alternate' || outcome.match.source === 'alias';
+    match = outcome.distance > 0 ? 'misspelling' : isAlias ? 'alias' : 'exact';
+  }
+  return {
+    outcome: outcome.kind === 'none' ? 'unknown' : outcome.kind,
+    match,
+    matchedName: outcome.kind === 'resolved' ? outcome.match.name : null,
+    distance: outcome.kind === 'resolved' && outcome.distance > 0 ? outcome.distance : null,
+    hint,
+    articleDropped,
+    abbreviationExpanded,
+    suffixDropped: reading?.suffixDropped ?? false,
+    candidates: outcome.kind === 'ambiguous' ? outcome.codes : [],
+    risk: riskOf(outcome, articleDropped || abbreviationExpanded || (hint !== null && !hint.applied)),
+  };
 }
 
 /** A letter at the start of the value or after anything but a letter, mark or digit (`B/Quilla`, `(Antioquia)`). */
@@ -269,17 +465,22 @@ function titleCaseTyped(cleaned: string): string {
 export function normalizeCity(input: string): RuleResult {
   const cleaned = cleanText(input);
   if (isNullLike(cleaned)) return decided(null);
-  const outcome = lookup(cleaned);
-  if (outcome.kind === 'resolved') {
-    const municipality = municipalityByCode(outcome.code);
-    if (municipality) {
-      return {
-        value: municipality.code === BOGOTA_CODE ? BOGOTA_DISPLAY_NAME : municipality.name,
-        confident: true,
-        flags: [],
-        city: { departamento: municipality.department, codigoDane: municipality.code },
-      };
-    }
+  const found = lookup(cleaned);
+  const cityResolution = describe(found);
+  const municipality = found.outcome.kind === 'resolved' ? municipalityByCode(found.outcome.code) : undefined;
+  if (municipality) {
+    return {
+      value: municipality.code === BOGOTA_CODE ? BOGOTA_DISPLAY_NAME : municipality.name,
+      confident: true,
+      flags: [],
+      city: { departamento: municipality.department, codigoDane: municipality.code },
+      cityResolution,
+    };
   }
-  return undecided(titleCaseTyped(cleaned), [outcome.kind === 'ambiguous' ? 'ambiguous-city' : 'unknown-city']);
+  return {
+    value: titleCaseTyped(cleaned),
+    confident: false,
+    flags: [found.outcome.kind === 'ambiguous' ? 'ambiguous-city' : 'unknown-city'],
+    cityResolution,
+  };
 }

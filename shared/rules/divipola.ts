@@ -25,21 +25,26 @@ export interface Department {
 }
 
 /**
- * Where a looked-up name comes from. When one key names several codes, the lowest rank wins:
- * an official name beats an alternate one (contract §2: `Manaure`), and a municipality's official
- * name beats a non-municipal area's (`Puerto Colombia` is the Atlántico municipality).
+ * Where a looked-up name comes from: an official name (of a municipality or of a non-municipal
+ * area), one of the data's `altNames`, or `aliases.json`. When one key names several codes, the
+ * lowest rank wins: an official name beats an alternate one or an alias (contract §2: `Manaure`),
+ * and a municipality's official name beats a non-municipal area's (`Puerto Colombia` is the
+ * Atlántico municipality).
  */
-export type NameSource = 'official' | 'non-municipal-area' | 'alternate';
+export type NameSource = 'official' | 'non-municipal-area' | 'alternate' | 'alias';
 
 export const NAME_SOURCE_RANK: Readonly<Record<NameSource, number>> = {
   official: 0,
   'non-municipal-area': 1,
   alternate: 2,
+  alias: 2,
 };
 
 export interface NameMatch {
   code: string;
   source: NameSource;
+  /** The name as the data writes it (`Cúcuta`, `b manga`): what an explanation shows. */
+  name: string;
 }
 
 interface MunicipioRecord {
@@ -91,11 +96,6 @@ export function accentedKey(text: string): string {
   return accentedWords(text).join(' ');
 }
 
-/** Folded key without spaces: what misspellings are compared on (`santamarta` is `Santa Marta`). */
-export function letterKey(folded: string): string {
-  return folded.replace(/ /g, '');
-}
-
 function addMatch(index: Map<string, NameMatch[]>, key: string, match: NameMatch): void {
   const matches = index.get(key);
   if (!matches) {
@@ -108,30 +108,25 @@ function addMatch(index: Map<string, NameMatch[]>, key: string, match: NameMatch
 function buildIndexes(): {
   byAccentedOfficialName: Map<string, NameMatch[]>;
   byFoldedName: Map<string, NameMatch[]>;
-  byLetterKey: Map<string, NameMatch[]>;
 } {
   const byAccentedOfficialName = new Map<string, NameMatch[]>();
   const byFoldedName = new Map<string, NameMatch[]>();
-  const byLetterKey = new Map<string, NameMatch[]>();
-  const addFolded = (folded: string, match: NameMatch): void => {
-    addMatch(byFoldedName, folded, match);
-    addMatch(byLetterKey, letterKey(folded), match);
-  };
   for (const municipality of MUNICIPALITIES) {
     const official: NameMatch = {
       code: municipality.code,
       source: municipality.nonMunicipalArea ? 'non-municipal-area' : 'official',
+      name: municipality.name,
     };
     addMatch(byAccentedOfficialName, accentedKey(municipality.name), official);
-    addFolded(foldKey(municipality.name), official);
+    addMatch(byFoldedName, foldKey(municipality.name), official);
     for (const altName of municipality.altNames) {
-      addFolded(foldKey(altName), { code: municipality.code, source: 'alternate' });
+      addMatch(byFoldedName, foldKey(altName), { code: municipality.code, source: 'alternate', name: altName });
     }
   }
   for (const alias of aliasesData as AliasRecord[]) {
-    addFolded(alias.alias, { code: alias.code, source: 'alternate' });
+    addMatch(byFoldedName, alias.alias, { code: alias.code, source: 'alias', name: alias.alias });
   }
-  return { byAccentedOfficialName, byFoldedName, byLetterKey };
+  return { byAccentedOfficialName, byFoldedName };
 }
 
 const INDEXES = buildIndexes();
@@ -140,8 +135,5 @@ const INDEXES = buildIndexes();
 export const NAMES_BY_ACCENTED_OFFICIAL_NAME: ReadonlyMap<string, readonly NameMatch[]> =
   INDEXES.byAccentedOfficialName;
 
-/** Step (2): official names, `altNames` and aliases by `foldKey`. */
+/** Steps (2)–(4): official names, `altNames` and aliases by `foldKey` (single spaces kept). */
 export const NAMES_BY_FOLDED_NAME: ReadonlyMap<string, readonly NameMatch[]> = INDEXES.byFoldedName;
-
-/** Step (4): the same names by {@link letterKey}. */
-export const NAMES_BY_LETTER_KEY: ReadonlyMap<string, readonly NameMatch[]> = INDEXES.byLetterKey;

@@ -5,10 +5,10 @@ import { normalizeFreeText } from './free-text.ts';
 import { normalizeOccupation } from './occupation.ts';
 import { normalizeOrganization } from './organization.ts';
 import { normalizePersonName } from './person-name.ts';
-import { decided, type FieldKind, type Rule, type RuleResult } from './rule-result.ts';
+import type { FieldKind, Rule, RuleResult } from './rule-result.ts';
 
 /** Part of every cache key and of every written normalization: bump when any rule changes its output. */
-export const RULES_VERSION = '2026.11.1';
+export const RULES_VERSION = '2026.12.1';
 
 const RULES: Record<FieldKind, Rule> = {
   personName: normalizePersonName,
@@ -20,12 +20,9 @@ const RULES: Record<FieldKind, Rule> = {
   text: normalizeFreeText,
 };
 
-/** Applies the kind's rules to any raw attribute value: numbers become text, other non-strings are not normalized. */
-export function applyRule(kind: FieldKind, raw: unknown): RuleResult {
-  if (raw === null || raw === undefined) return decided(null);
-  if (typeof raw === 'number' || typeof raw === 'bigint') return RULES[kind](String(raw));
-  if (typeof raw !== 'string') return decided(null, ['not-text']);
-  return RULES[kind](raw);
+/** Applies the kind's rules to a text value (the engine decides what of an attribute value is text: `shared/engine/original-values.ts`). */
+export function applyRule(kind: FieldKind, text: string): RuleResult {
+  return RULES[kind](text);
 }
 
 export type { FieldKind, Flag, RuleResult } from './rule-result.ts';

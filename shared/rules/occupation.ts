@@ -23,7 +23,18 @@ const AREA_ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
   ['admin', 'Administrativo'],
   ['cont', 'Contable'],
   ['sist', 'Sistemas'],
+  ['tec', 'Técnico'],
 ]);
+
+/** Contract §5: role and area acronyms, upper case in any input (`CEO`, `Jefe de RRHH`, `Coordinador SG-SST`). */
+const ROLE_ACRONYMS: ReadonlySet<string> = new Set([
+  'CEO', 'CFO', 'COO', 'CTO', 'TI', 'TIC', 'TICS', 'RRHH', 'SST', 'SG-SST', 'HSE', 'QA', 'UX', 'UI', 'BI', 'ERP',
+  'SAP', 'CRM', 'PMO', 'IT',
+]);
+
+/** A role acronym, or a slash compound of them (`UX/UI`). */
+const isRoleAcronym = (core: string): boolean =>
+  core.split('/').every((part) => part.length <= 6 && ROLE_ACRONYMS.has(part.toUpperCase()));
 
 const ENGINEER_TITLES: ReadonlySet<string> = new Set(['ingeniero', 'ingeniera']);
 
@@ -75,11 +86,12 @@ export function normalizeOccupation(input: string): RuleResult {
   if (isNullLike(cleaned)) return decided(null);
 
   const typedWords = readWords(cleaned);
-  const shouting = isShouting(typedWords.map((word) => word.core));
+  const shouting = isShouting(typedWords.map((word) => word.core), isRoleAcronym);
   const value = withEngineeringDe(typedWords)
     .map(({ lead, core, trail, expansion }, index) => {
       if (core === '') return lead;
-      return lead + (expansion ?? casePhraseWord(core, index === 0, !shouting)) + trail;
+      const cased = isRoleAcronym(core) ? core.toUpperCase() : casePhraseWord(core, index === 0, !shouting);
+      return lead + (expansion ?? cased) + trail;
     })
     .join(' ')
     .replace(ENDS_SEPARATORS, '');

@@ -1,6 +1,6 @@
 import { KNOWN_ACRONYMS, KNOWN_ORGANIZATIONS } from './known-organizations.ts';
 import { decided, undecided, type RuleResult } from './rule-result.ts';
-import { capitalizeWord, cleanText, foldKey, isNullLike, PHRASE_PARTICLES } from './text-basics.ts';
+import { capitalizeNameWord, cleanText, foldKey, isOrganizationNullLike, PHRASE_PARTICLES } from './text-basics.ts';
 
 /** Kind `organization` (contract §6); see docs/normalization/organization.md. */
 
@@ -82,11 +82,13 @@ function isKnownAcronym(core: string): boolean {
 /**
  * Contract §6: typed 2–4 letter all-caps tokens are kept as acronyms unless the whole value is
  * written in capitals. Only words that still show lower case once normalized count as evidence (not
- * known or dotted acronyms, not `A'a` → `A'A`), so normalizing a normalized value decides the same way.
+ * known or dotted acronyms, nor what `isAlwaysUpper` says the caller upper-cases, not `A'a` → `A'A`),
+ * so normalizing a normalized value decides the same way.
  */
-export function isShouting(cores: readonly string[]): boolean {
+export function isShouting(cores: readonly string[], isAlwaysUpper: (core: string) => boolean = () => false): boolean {
   const evidence = cores.filter(
-    (core) => TWO_LETTERS_IN_A_ROW.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core),
+    (core) =>
+      TWO_LETTERS_IN_A_ROW.test(core) && !isKnownAcronym(core) && !DOTTED_ACRONYM.test(core) && !isAlwaysUpper(core),
   );
   return evidence.length > 0 && evidence.every((core) => !LOWER_CASE_LETTER.test(core));
 }
@@ -108,25 +110,51 @@ export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms
     .split('/')
     .map((part, index) => {
       const lowerPart = part.toLowerCase();
-      return !(isFirst && index === 0) && PHRASE_PARTICLES.has(lowerPart) ? lowerPart : capitalizeWord(part);
+      return !(isFirst && index === 0) && PHRASE_PARTICLES.has(lowerPart) ? lowerPart : capitalizeNameWord(part);
     })
     .join('/');
 }
 
-function formatNameWord({ lead, core, trail }: Token, isFirst: boolean, shouting: boolean): string {
-  // Its final period absorbs punctuation right after it, as PUNCTUATION_RUN would on the next run.
-  if (DOTTED_ACRONYM.test(core)) return `${lead}${core.toUpperCase()}.${trail.replace(/^[.,;:]+/, '')}`;
+function formatNameWord({ lead, core, trail }: Token, isFirst: boolean, shouting: boolean, joinDotted: boolean): string {
+  if (DOTTED_ACRONYM.test(core)) {
+    const joined = joinDottedAcronym(core);
+    if (joinDotted || isKnownAcronym(joined)) return `${lead}${joined}${trail.replace(/^\./, '')}`;
+    // Its final period absorbs punctuation right after it, as PUNCTUATION_RUN would on the next run.
+    return `${lead}${core.toUpperCase()}.${trail.replace(/^[.,;:]+/, '')}`;
+  }
   return lead + casePhraseWord(core, isFirst, !shouting) + trail;
 }
 
+/** `I.C.B.F` → `ICBF` (contract §6). */
+const joinDottedAcronym = (core: string): string => core.replace(/\./g, '').toUpperCase();
+
+/** 2–4 letters that a second pass keeps as a typed acronym (not `CIA`, not a particle such as `DE`). */
+function isJoinableAcronym(joined: string): boolean {
+  const lower = joined.toLowerCase();
+  return TYPED_ACRONYM.test(joined) && !PHRASE_PARTICLES.has(lower) && !ABBREVIATIONS_NOT_ACRONYMS.has(lower);
+}
+
+/**
+ * Contract §6 joins dotted acronyms (`I.C.B.F.` → `ICBF`). A joined acronym must come back upper
+ * case on a second pass: known acronyms always do; others only as a 2–4 letter all-caps token in a
+ * value that does not read as all capitals. Otherwise it keeps its periods (`A.B.C.` alone).
+ */
 function formatName(name: string): string {
   const tokens = readPhraseTokens(name);
   const shouting = isShouting(tokens.map((token) => token.core));
-  return tokens
-    .map((token, index) => (token.core === '' ? token.lead : formatNameWord(token, index === 0, shouting)))
-    .join(' ')
-    .replace(LEADING_SEPARATORS, '')
-    .replace(TRAILING_SEPARATORS, '');
+  const format = (joinDotted: boolean): string =>
+    tokens
+      .map((token, index) => {
+        if (token.core === '') return token.lead;
+        const joinable = joinDotted && DOTTED_ACRONYM.test(token.core) && isJoinableAcronym(joinDottedAcronym(token.core));
+        return formatNameWord(token, index === 0, shouting, joinable);
+      })
+      .join(' ')
+      .replace(LEADING_SEPARATORS, '')
+      .replace(TRAILING_SEPARATORS, '');
+  const joined = format(true);
+  const readsAsCapitals = isShouting(readPhraseTokens(joined).map((token) => token.core));
+  return readsAsCapitals ? format(false) : joined;
 }
 
 function splitLegalForm(text: string): { name: string; legalForm: string | null } {
@@ -137,9 +165,24 @@ function splitLegalForm(text: string): { name: string; legalForm: string | null 
   return { name, legalForm: LEGAL_FORM_CANONICAL.get(foldKey(match[1]).replace(/ /g, '')) ?? null };
 }
 
+/** Country words that may follow a known organization's alias (`BBVA Colombia`, `IBM de Colombia`). */
+const COUNTRY_SUFFIX = / (?:de )?colombia$/;
+
+/**
+ * Contract §6: the whole folded name (dotted acronyms joined) equals an alias, or an alias
+ * followed by the country (`IBM de Colombia` → IBM; the contract accepts either answer).
+ */
+function knownOrganization(name: string): string | undefined {
+  const joined = readPhraseTokens(name)
+    .map(({ core }) => (DOTTED_ACRONYM.test(core) ? joinDottedAcronym(core) : core))
+    .join(' ');
+  const folded = foldKey(joined);
+  return CANONICAL_BY_ALIAS.get(folded) ?? CANONICAL_BY_ALIAS.get(folded.replace(COUNTRY_SUFFIX, ''));
+}
+
 export function normalizeOrganization(input: string): RuleResult {
   const cleaned = cleanText(input);
-  if (isNullLike(cleaned)) return decided(null);
+  if (isOrganizationNullLike(cleaned)) return decided(null);
 
   // Stray symbols go before the legal form is looked for, so a normalized value splits the same way.
   const tidied = readPhraseTokens(cleaned.replace(SPACE_BEFORE_PUNCTUATION, '$1').replace(PUNCTUATION_RUN, '$1'))
@@ -149,12 +192,12 @@ export function normalizeOrganization(input: string): RuleResult {
     .replace(TRAILING_SEPARATORS, '');
   const { name, legalForm } = splitLegalForm(tidied);
 
-  const known = CANONICAL_BY_ALIAS.get(foldKey(name));
+  const known = knownOrganization(name);
   if (known) return decided(known);
 
   const formattedName = formatName(name);
   const value = legalForm ? `${formattedName} ${legalForm}` : formattedName;
-  if (isNullLike(value)) return decided(null);
+  if (isOrganizationNullLike(value)) return decided(null);
 
   const confident =
     !UNUSUAL_SYMBOL.test(cleaned) && !EMAIL_OR_URL.test(cleaned) && value.split(' ').length <= MAX_CONFIDENT_WORDS;

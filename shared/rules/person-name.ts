@@ -1,5 +1,5 @@
 import { decided, undecided, type RuleResult } from './rule-result.ts';
-import { capitalizeWord, cleanText, isNullLike, NAME_PARTICLES, stripDiacritics } from './text-basics.ts';
+import { capitalizeNameWord, cleanText, isNullLike, NAME_PARTICLES, stripDiacritics } from './text-basics.ts';
 
 /** Kind `personName` (contract §1); see docs/normalization/person-name.md. */
 
@@ -58,7 +58,7 @@ function formatToken({ word }: NameToken, index: number, tokens: readonly NameTo
   const lower = word.toLowerCase();
   if (SINGLE_LETTER.test(word)) return isConjunction(tokens, index) ? lower : `${word.toUpperCase()}.`;
   if (index > 0 && NAME_PARTICLES.has(lower)) return lower;
-  return capitalizeWord(word);
+  return capitalizeNameWord(word);
 }
 
 export function normalizePersonName(input: string): RuleResult {

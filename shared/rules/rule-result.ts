@@ -1,3 +1,5 @@
+import type { CityResolution } from './city-resolution.ts';
+
 export const FIELD_KINDS = [
   'personName',
   'city',
@@ -10,15 +12,21 @@ export const FIELD_KINDS = [
 
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
-/** Flags a normalized field can carry; the contract lists the first five by name. */
-export type Flag =
-  | 'ambiguous-city'
-  | 'unknown-city'
-  | 'unparsed-address'
-  | 'unrecognized-education'
-  | 'llm-rejected'
-  | 'llm-unavailable'
-  | 'not-text';
+/** Flags a normalized field can carry; the contract lists the first six by name. */
+export const FLAGS = [
+  'ambiguous-city',
+  'unknown-city',
+  'unparsed-address',
+  'unrecognized-education',
+  'incomplete-education',
+  'llm-rejected',
+  'llm-disagreed',
+  'llm-unavailable',
+  'not-text',
+  'too-long',
+] as const;
+
+export type Flag = (typeof FLAGS)[number];
 
 export interface CityCode {
   departamento: string;
@@ -33,9 +41,16 @@ export interface RuleResult {
   flags: Flag[];
   /** Only for `city` values that resolved to one municipality. */
   city?: CityCode;
+  /** Only for non-null `city` values: how the rule read them. */
+  cityResolution?: CityResolution;
 }
 
 export type Rule = (input: string) => RuleResult;
+
+/** Flags that describe the typed input, not a doubt about the value: a model answer never drops them (contract §0). */
+const INPUT_FLAGS: ReadonlySet<Flag> = new Set(['incomplete-education']);
+
+export const isInputFlag = (flag: Flag): boolean => INPUT_FLAGS.has(flag);
 
 export const decided = (value: string | null, flags: Flag[] = []): RuleResult => ({
   value,

@@ -22,27 +22,33 @@ export function cleanText(raw: string): string {
     .replace(TYPOGRAPHIC_APOSTROPHES, "'");
 }
 
-const NULL_LIKE = new Set([
-  'n/a',
-  'na',
-  'n.a.',
-  'n.a',
-  'no aplica',
-  'ninguno',
-  'ninguna',
-  'null',
-  'none',
-  'xxx',
-  '0',
+/** Contract §0 null-likes, in the form {@link nullLikeKey} gives them. */
+const NULL_LIKE: ReadonlySet<string> = new Set([
+  '?', '0', '00', '000', 'x', 'xxx', 'n/a', 'na', 'n.a.', 'n.a', 'no aplica', 'ninguno', 'ninguna', 'null',
+  'none', 'no tiene', 'no registra', 'sin dato', 'sin datos', 'sin informacion', 'no sabe', 'ns/nr', 'nr', 's/d',
+  'sd',
 ]);
 
+/** Contract §0: null-like for kind `organization` only (`sin empresa` is an occupation's words). */
+const ORGANIZATION_NULL_LIKE: ReadonlySet<string> = new Set(['sin empresa', 'ninguna empresa', 'no labora']);
+
+/** How §0 compares a whole value with the null-likes: case and diacritics folded, spaces around `/` ignored. */
+function nullLikeKey(cleaned: string): string {
+  return stripDiacritics(cleaned).toLowerCase().replace(/ *\/ */g, '/');
+}
+
 /**
- * Contract §0 null-likes, case-insensitive. Also any value without a single letter or digit
- * (`-`, `.`, `--`, `***`): a data steward would not keep punctuation alone as a value.
+ * Contract §0 null-likes. Also any value without a single letter or digit (`-`, `.`, `--`,
+ * `***`): a data steward would not keep punctuation alone as a value.
  */
 export function isNullLike(cleaned: string): boolean {
   if (!/[\p{L}\p{N}]/u.test(cleaned)) return true;
-  return NULL_LIKE.has(cleaned.toLowerCase());
+  return NULL_LIKE.has(nullLikeKey(cleaned));
+}
+
+/** {@link isNullLike}, plus the forms that mean "no employer" (`sin empresa`, `no labora`). */
+export function isOrganizationNullLike(cleaned: string): boolean {
+  return isNullLike(cleaned) || ORGANIZATION_NULL_LIKE.has(nullLikeKey(cleaned));
 }
 
 export function stripDiacritics(text: string): string {
@@ -60,11 +66,6 @@ export function foldKey(text: string): string {
     .trim();
 }
 
-/** Letters and digits only, folded: for similarity checks. */
-export function foldLetters(text: string): string {
-  return foldKey(text).replace(/ /g, '');
-}
-
 /** Spanish name particles (contract §1): lower case unless first. */
 export const NAME_PARTICLES: ReadonlySet<string> = new Set([
   'de', 'del', 'la', 'las', 'los', 'y', 'e', 'da', 'das', 'do', 'dos', 'van', 'von', 'der', 'di',
@@ -79,18 +80,23 @@ const LETTER = /\p{L}/u;
 const ASCII_LOWER_A = 97;
 const ASCII_LOWER_Z = 122;
 
-/** Upper-cases the first letter, lower-cases the rest; the letter after a hyphen or apostrophe is upper case too. */
+/**
+ * Upper-cases the first letter, lower-cases the rest; the letter after a hyphen or apostrophe is
+ * upper case too, except a lone `s` that ends the word (`O'Neil`, but `McDonald's`).
+ */
 export function capitalizeWord(word: string): string {
   const lower = word.toLowerCase();
   let result = '';
   let upperNext = true;
   let changed = false;
+  let index = 0;
   for (const char of lower) {
     const code = char.charCodeAt(0);
     // ASCII letters skip the Unicode test: most of what people type.
     if ((code >= ASCII_LOWER_A && code <= ASCII_LOWER_Z) || (code > 127 && LETTER.test(char))) {
+      const possessive = upperNext && char === 's' && index > 0 && index === lower.length - 1 && lower[index - 1] === "'";
       // Letters whose capital is several characters (ß → SS) stay as typed, or casing would not be idempotent.
-      const upper = upperNext ? char.toUpperCase() : char;
+      const upper = upperNext && !possessive ? char.toUpperCase() : char;
       result += upper.length === 1 ? upper : char;
       upperNext = false;
       changed ||= code > 127;
@@ -98,9 +104,21 @@ export function capitalizeWord(word: string): string {
       result += char;
       upperNext = char === '-' || char === "'";
     }
+    index += char.length;
   }
   // Casing a decomposed accent can leave text that is not NFC; only non-ASCII text can.
   return changed ? result.normalize('NFC') : result;
+}
+
+/** `mc` + three or more letters → `Mc` + capital (`MCDONALD` → `McDonald`); `Mac` is never touched (§1, §6). */
+const MC_PREFIX = /(^|-)Mc(\p{Ll})(?=\p{Ll}{2})/gu;
+
+/** {@link capitalizeWord} with the `Mc` rule of personal names and organizations, also after a hyphen. */
+export function capitalizeNameWord(word: string): string {
+  return capitalizeWord(word).replace(MC_PREFIX, (whole, before: string, letter: string) => {
+    const upper = letter.toUpperCase();
+    return upper.length === 1 ? `${before}Mc${upper}` : whole;
+  });
 }
 
 /** Title case word by word; `particles` stay lower case unless first. Expects cleaned text. */

@@ -1,20 +1,16 @@
 import { z } from 'zod';
-import { PROVIDERS } from '#shared/config/normalization-config.ts';
 
-/** Environment of every normalize-leads Lambda; the local runtime sets the same names. */
+/** Environment of every normalize-leads Lambda; the local runtime sets the same names. Model settings: deployment-settings.ts. */
 export const pipelineEnvironmentSchema = z.object({
   LEADS_TABLE: z.string().min(1),
   CONFIG_TABLE: z.string().min(1),
   RUNS_TABLE: z.string().min(1),
   VALUE_CACHE_TABLE: z.string().min(1),
-  /** Model provider when the config does not name one: `bedrock` on AWS. */
-  NORMFLOW_PROVIDER: z.enum(PROVIDERS).default('bedrock'),
+  DECISIONS_TABLE: z.string().min(1),
   /** The state machine's TimeoutSeconds: the run lock expires with the execution. */
   RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(60).default(3600),
   /** Local runtime only: the embedded DynamoDB-compatible endpoint. */
   DYNAMODB_ENDPOINT: z.url().optional(),
-  /** Deployment's JSON config layer under the config table item (e.g. the model id chosen at deploy time). */
-  NORMFLOW_CONFIG_DEFAULTS: z.string().optional(),
   /** Local runtime only: JSON config layer merged over the config table's (`normflow run --config`). */
   NORMFLOW_CONFIG_OVERRIDE: z.string().optional(),
   /**

@@ -1,28 +1,31 @@
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resolveRunConfig, trustedModelSettings, type Deployment } from '#shared/config/config-sources.ts';
 import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { createModelClient, resolveProvider } from '#shared/model/providers/create-model-client.ts';
+import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import { withRateLimit } from '#shared/model/rate-limit.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
+import { createDynamoDbDecisionStore } from '#shared/stores/dynamodb-decision-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRateLimiter } from '#shared/stores/dynamodb-rate-limiter.ts';
 import { createDynamoDbRunPlanStore } from '#shared/stores/dynamodb-run-plan-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
+import { deploymentFromEnvironment } from './deployment-settings.ts';
 import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
 
 export interface PipelineRuntime {
   deps: PipelineDeps;
   configStore: ConfigStore;
-  /** Deployment layer, under the config table's item. */
-  configDefaults: Record<string, unknown> | undefined;
-  /** Local `--config` layer, merged over the config table's item. */
-  configOverride: Record<string, unknown> | undefined;
+  /** Deploy-time settings (environment): provider, endpoint, region, key source, allowed model ids. */
+  deployment: Deployment;
+  /** The run's config: deployment < config table item (data only, checked) < local `--config` and flags. */
+  resolveConfig(tableItem: Record<string, unknown> | undefined): NormalizationConfig;
   providerFor(config: NormalizationConfig): ProviderName;
 }
 
@@ -45,7 +48,10 @@ function isStaleLocalLock(lock: RunLock): boolean {
   return !isProcessAlive(lock.pid);
 }
 
-function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
+function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): PipelineRuntime {
+  const deployment = deploymentFromEnvironment(processEnv);
+  /** Locally: `normflow run --config F` and its flags, over the config table's item. */
+  const override = parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE);
   const documentClient = createDocumentClient(
     new DynamoDBClient({
       ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
@@ -55,22 +61,24 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
     }),
   );
   const models = new Map<string, ModelClient | undefined>();
-  const providerFor = (config: NormalizationConfig) => resolveProvider(config, undefined, env.NORMFLOW_PROVIDER);
+  const providerFor = (config: NormalizationConfig) => config.model.provider ?? deployment.model.provider;
   const deps: PipelineDeps = {
     leads: createDynamoDbLeadStore({ client: documentClient, tableName: env.LEADS_TABLE }),
     runs: createDynamoDbRunStore({ client: documentClient, tableName: env.RUNS_TABLE }),
     plans: createDynamoDbRunPlanStore({ client: documentClient, tableName: env.RUNS_TABLE }),
     valueCacheStore: createDynamoDbValueCache({ client: documentClient, tableName: env.VALUE_CACHE_TABLE }),
+    decisions: createDynamoDbDecisionStore({ client: documentClient, tableName: env.DECISIONS_TABLE }),
     modelFor(config) {
-      const provider = providerFor(config);
-      const key = JSON.stringify([provider, config.model, config.maxConcurrency, config.maxParallelSegments]);
+      // Endpoint, region and key source come from the deployment (and local flags), never from a payload.
+      const settings = trustedModelSettings(config, deployment, override, processEnv);
+      const key = JSON.stringify([settings, config.maxConcurrency, config.maxParallelSegments]);
       if (!models.has(key)) {
-        const client = createModelClient(provider, config, process.env);
+        const client = createModelClient(settings, processEnv);
         // A Lambda on AWS makes one call at a time; locally every Lambda shares this process, so the
         // limit is what all of a run's batches in flight may make at once.
         const inFlight = config.maxConcurrency * config.maxParallelSegments;
         const limiter = new AdaptiveConcurrency({ initial: inFlight, max: inFlight });
-        const { requestsPerMinute, tokensPerMinute } = config.model;
+        const { requestsPerMinute, tokensPerMinute } = settings;
         const paced =
           client && (requestsPerMinute || tokensPerMinute)
             ? withRateLimit(
@@ -97,8 +105,8 @@ function buildRuntime(env: PipelineEnvironment): PipelineRuntime {
   return {
     deps,
     configStore: createDynamoDbConfigStore({ client: documentClient, tableName: env.CONFIG_TABLE }),
-    configDefaults: parseJsonObjectEnv('NORMFLOW_CONFIG_DEFAULTS', env.NORMFLOW_CONFIG_DEFAULTS),
-    configOverride: parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE),
+    deployment,
+    resolveConfig: (tableItem) => resolveRunConfig({ deployment, tableItem, override, env: processEnv }),
     providerFor,
   };
 }
@@ -111,7 +119,8 @@ let current: { key: string; runtime: PipelineRuntime } | undefined;
  */
 export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): PipelineRuntime {
   const environment = parsePipelineEnvironment(env);
-  const key = JSON.stringify(environment);
-  if (current?.key !== key) current = { key, runtime: buildRuntime(environment) };
+  const deploymentSettings = deploymentFromEnvironment(env);
+  const key = JSON.stringify([environment, deploymentSettings]);
+  if (current?.key !== key) current = { key, runtime: buildRuntime(environment, env) };
   return current.runtime;
 }

@@ -1,5 +1,6 @@
-import { itemTimeOf, type ChatItem, type ChatItemSource } from '#shared/analytics/token-costs.ts';
-import { seededRandom } from './lead-generator.ts';
+import { itemTimeOf } from '#shared/analytics/token-cost-rows.ts';
+import type { ChatItem, ChatItemSource } from '#shared/stores/chat-item-source.ts';
+import { seededDraws } from './seeded-random.ts';
 
 /**
  * Bedrock Chat conversation items as the aws-samples Bedrock Chat backend stores them: `PK` user id,
@@ -64,14 +65,12 @@ const CHUNKS = [
 const ULID_ALPHABET = [...'0123456789ABCDEFGHJKMNPQRSTVWXYZ'];
 
 export function generateChatItems(count: number, seed: number, options: ChatItemGeneratorOptions = {}): ChatItem[] {
-  const random = seededRandom(seed);
+  const { random, pick, uuid } = seededDraws(seed);
   const startTime = options.startTime ?? Date.UTC(2025, 2, 1, 5);
   const spanMs = (options.days ?? 30) * 86_400_000;
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const chance = (probability: number) => random() < probability;
   const id = (length: number) => Array.from({ length }, () => pick(ULID_ALPHABET)).join('');
-  const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
-  const users = Array.from({ length: options.users ?? 12 }, () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`);
+  const users = Array.from({ length: options.users ?? 12 }, () => uuid());
   const text = (pool: readonly string[], maxRepeats: number) =>
     Array.from({ length: 1 + Math.floor(random() * maxRepeats) }, () => pick(pool)).join(' ');
 

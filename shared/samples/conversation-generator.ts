@@ -1,4 +1,4 @@
-import { seededRandom } from './lead-generator.ts';
+import { seededDraws } from './seeded-random.ts';
 
 /** Names the generator gives its test users, and the city of its QA users: what an export's filters exclude. */
 export const GENERATED_TEST_USER_NAMES = ['Usuario Prueba', 'Test QA'] as const;
@@ -55,13 +55,11 @@ type Item = Record<string, unknown>;
  * without `CreatedAt`) and FEEDBACK items on about a third of the exchanges. Same seed, same items.
  */
 export function generateConversationItems(userCount: number, seed = 7): Item[] {
-  const random = seededRandom(seed);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
-  const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
+  const { random, pick, uuid } = seededDraws(seed);
   const items: Item[] = [];
 
   for (let index = 0; index < userCount; index += 1) {
-    const PK = `USER#${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+    const PK = `USER#${uuid()}`;
     const roll = random();
     const nombre = roll < 0.08 ? pick(GENERATED_TEST_USER_NAMES) : roll < 0.15 ? undefined : pick(NAMES);
     const userData: Record<string, string> = {

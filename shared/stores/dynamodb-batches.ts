@@ -91,18 +91,47 @@ export async function batchPutAll(
   items: readonly StoreItem[],
   options: { retry?: UnprocessedRetry } = {},
 ): Promise<void> {
-  for (const itemChunk of chunk(items, BATCH_WRITE_LIMIT)) {
+  for (const itemChunk of chunk(items, BATCH_WRITE_LIMIT)) await batchPutRequest(documentClient, tableName, itemChunk, options);
+}
+
+/** One BatchWriteItem of at most 25 puts, re-sent until nothing is left unprocessed. */
+export async function batchPutRequest(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly StoreItem[],
+  options: { retry?: UnprocessedRetry } = {},
+): Promise<void> {
+  if (items.length === 0) return;
+  if (items.length > BATCH_WRITE_LIMIT) throw new RangeError(`a BatchWriteItem takes at most ${BATCH_WRITE_LIMIT} items, got ${items.length}`);
+  await untilProcessed<WriteRequests>(
+    items.map((item) => ({ PutRequest: { Item: item } })),
+    async (pending) => {
+      const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const unprocessed = output.UnprocessedItems?.[tableName];
+      return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
+    },
+    options.retry ?? DEFAULT_UNPROCESSED_RETRY,
+    `BatchWriteItem on ${tableName}`,
+  );
+}
+
+/** Deletes every item of `keys`, 25 per request, unprocessed deletions re-sent. */
+export async function batchDeleteAll(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly StoreItem[],
+  options: { retry?: UnprocessedRetry } = {},
+): Promise<void> {
+  for (const keyChunk of chunk(keys, BATCH_WRITE_LIMIT)) {
     await untilProcessed<WriteRequests>(
-      itemChunk.map((item) => ({ PutRequest: { Item: item } })),
+      keyChunk.map((key) => ({ DeleteRequest: { Key: key } })),
       async (pending) => {
-        const output: BatchWriteCommandOutput = await documentClient.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
-        );
+        const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
         const unprocessed = output.UnprocessedItems?.[tableName];
         return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
       },
       options.retry ?? DEFAULT_UNPROCESSED_RETRY,
-      `BatchWriteItem on ${tableName}`,
+      `BatchWriteItem (deletions) on ${tableName}`,
     );
   }
 }

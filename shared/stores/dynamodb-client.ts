@@ -1,9 +1,50 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
+import { ExactNumber } from '../engine/original-values.ts';
+import { parseDecimal } from './dynamodb-item-limits.ts';
 
-/** The document client every store expects: attributes left `undefined` are dropped, not rejected. */
+/**
+ * A stored number as a JavaScript number when that is exact and within ±2^53 (the SDK refuses to
+ * write a larger one back), else as ExactNumber (its exact text): the SDK's default would give a
+ * BigInt (which JSON cannot hold) or throw for a large non-integer, failing a whole batch.
+ */
+export function readNumber(text: string): number | ExactNumber {
+  const value = Number(text);
+  const stored = parseDecimal(text);
+  const read = parseDecimal(String(value));
+  const exact =
+    Math.abs(value) <= Number.MAX_SAFE_INTEGER &&
+    stored !== undefined &&
+    read !== undefined &&
+    stored.digits === read.digits &&
+    (stored.digits === '' || (stored.negative === read.negative && stored.exponent === read.exponent));
+  return exact ? value : new ExactNumber(text);
+}
+
+/** A value the document client can write: ExactNumber (which it does not know) as its NumberValue. */
+export function storableValue(value: unknown): unknown {
+  if (value instanceof ExactNumber) return NumberValue.from(value.text);
+  if (Array.isArray(value)) return value.map(storableValue);
+  // The SDK writes a number set by the type of its first element: all NumberValue if one must be.
+  if (value instanceof Set) {
+    const elements = [...value];
+    const exact = elements.some((element) => element instanceof ExactNumber);
+    return new Set(elements.map((element) => (exact && (typeof element === 'number' || typeof element === 'bigint') ? NumberValue.from(String(element)) : storableValue(element))));
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) return storable(value as Record<string, unknown>);
+  return value;
+}
+
+export function storable(item: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, storableValue(value)]));
+}
+
+/** The document client every store expects: attributes left `undefined` are dropped, not rejected; numbers read exactly. */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: readNumber },
+  });
 }
 
 export const isConditionalCheckFailed = (error: unknown): boolean =>
@@ -11,3 +52,6 @@ export const isConditionalCheckFailed = (error: unknown): boolean =>
 
 export const isResourceNotFound = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ResourceNotFoundException';
+
+/** DynamoDB refused the request itself (an item too large, a bad value): retrying it cannot help. */
+export const isValidationError = (error: unknown): boolean => error instanceof Error && error.name === 'ValidationException';

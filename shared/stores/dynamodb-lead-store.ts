@@ -1,41 +1,57 @@
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   ScanCommand,
+  NumberValue,
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
-import type { DueIndexQuery, DueLeadsPage, DueLeadsQuery, LeadFailure, LeadItem, LeadStore, NormalizationWrite, WriteOutcome } from './store-ports.ts';
+import { isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
+import { seedItems } from './dynamodb-seeding.ts';
+import { dueShardOf } from './due-leads-index.ts';
+import { historyAfterWrite } from './lead-history.ts';
+import {
+  PIPELINE_OWNED_ATTRIBUTES,
+  type DueIndexQuery,
+  type DueLeadsPage,
+  type DueLeadsQuery,
+  type LeadFailure,
+  type LeadItem,
+  type LeadStore,
+  type NormalizationWrite,
+  type OriginalExpectation,
+  type RollbackWrite,
+  type WriteOutcome,
+} from './store-ports.ts';
 import { DUE_LEADS_INDEX } from './table-definitions.ts';
 
 const LEAD_KEY = 'leadId';
 
-/** What `writeNormalization` sets; an original field of the same name would be overwritten, so it is refused. */
-const NORMALIZATION_ATTRIBUTES = [
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'normalizationFailure',
-  'dueShard',
-  'dueAt',
-] as const;
+/** The condition on one original (`#name` and `:value` are its placeholders), and the value it compares with. */
+function originalCondition(expectation: OriginalExpectation, name: string, value: string): { condition: string; value?: unknown } {
+  if ('absent' in expectation) return { condition: `attribute_not_exists(${name})` };
+  if ('string' in expectation) return { condition: `${name} = ${value}`, value: expectation.string };
+  if ('number' in expectation) return { condition: `${name} = ${value}`, value: NumberValue.from(expectation.number) };
+  if ('startsWith' in expectation) return { condition: `begins_with(${name}, ${value})`, value: expectation.startsWith };
+  return { condition: `attribute_type(${name}, ${value})`, value: expectation.type };
+}
 
-/** Condition parts and values requiring each original field to still be what was read (or still absent). */
-function originalsCondition(expectedOriginals: Record<string, unknown>, names: Record<string, string>, values: Record<string, unknown>): string[] {
+/** What a write reads first to keep the version it replaces. */
+const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
+
+/** Condition parts (and their names and values) requiring each configured original to still be what was read. */
+function originalsConditions(expectedOriginals: Record<string, OriginalExpectation>, names: Record<string, string>, values: Record<string, unknown>): string[] {
   return Object.entries(expectedOriginals).map(([field, expected], index) => {
-    if ((NORMALIZATION_ATTRIBUTES as readonly string[]).includes(field)) {
+    if (PIPELINE_OWNED_ATTRIBUTES.includes(field)) {
       throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
     }
     names[`#o${index}`] = field;
-    if (expected === undefined) return `attribute_not_exists(#o${index})`;
-    values[`:o${index}`] = expected;
-    return `#o${index} = :o${index}`;
+    const { condition, value } = originalCondition(expected, `#o${index}`, `:o${index}`);
+    if (value !== undefined) values[`:o${index}`] = value;
+    return condition;
   });
 }
 
@@ -48,10 +64,13 @@ export interface DynamoDbLeadStoreOptions {
    */
   scanPageSize?: number;
   unprocessedRetry?: UnprocessedRetry;
+  /** When seeded leads become due (their `dueAt`); injectable for tests. */
+  now?: () => Date;
 }
 
 export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): LeadStore {
   const { client, tableName, scanPageSize, unprocessedRetry } = options;
+  const now = options.now ?? (() => new Date());
 
   async function* scanPages(input: Omit<ScanCommandInput, 'TableName' | 'ExclusiveStartKey'>, startAfter?: string) {
     let exclusiveStartKey: Record<string, unknown> | undefined = startAfter === undefined ? undefined : { [LEAD_KEY]: startAfter };
@@ -69,6 +88,19 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     } while (exclusiveStartKey);
   }
 
+  async function getLead(leadId: string, projection: string): Promise<LeadItem | undefined> {
+    const output = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [LEAD_KEY]: leadId },
+        ProjectionExpression: projection,
+        ExpressionAttributeNames: { '#leadId': LEAD_KEY },
+        ConsistentRead: true,
+      }),
+    );
+    return output.Item;
+  }
+
   return {
     async findDue(query: DueLeadsQuery): Promise<DueLeadsPage> {
       if (!Number.isInteger(query.limit) || query.limit < 1) {
@@ -79,9 +111,13 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       const projected = [LEAD_KEY, ...(query.projection ?? []).filter((name) => name !== LEAD_KEY)];
       const pages = scanPages(
         {
-          FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before',
+          FilterExpression: 'attribute_not_exists(#normalizedAt) OR #normalizedAt < :before OR attribute_exists(#renormalize)',
           ProjectionExpression: projected.map((_, index) => `#p${index}`).join(', '),
-          ExpressionAttributeNames: { '#normalizedAt': 'normalizedAt', ...Object.fromEntries(projected.map((name, index) => [`#p${index}`, name])) },
+          ExpressionAttributeNames: {
+            '#normalizedAt': 'normalizedAt',
+            '#renormalize': 'renormalizeRequestedAt',
+            ...Object.fromEntries(projected.map((name, index) => [`#p${index}`, name])),
+          },
           ExpressionAttributeValues: { ':before': query.normalizedBefore },
           ...(query.segment ? { Segment: query.segment.index, TotalSegments: query.segment.total } : {}),
         },
@@ -148,6 +184,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     },
 
     async writeNormalization(write: NormalizationWrite): Promise<WriteOutcome> {
+      // The version being replaced goes to the history; the write holds only if nobody replaced it meanwhile.
+      const current = await getLead(write.leadId, CURRENT_VERSION_PROJECTION);
+      if (!current) return 'deleted';
       const names: Record<string, string> = { '#leadId': LEAD_KEY };
       const values: Record<string, unknown> = {
         ':normalizedData': write.normalizedData,
@@ -155,10 +194,25 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         ':normalizedAt': write.normalizedAt,
         ':normalizationVersion': write.normalizationVersion,
         ':sourceHash': write.sourceHash,
+        ':runId': write.runId,
+        ':history': historyAfterWrite(current),
         ':dueShard': write.due.shard,
         ':dueAt': write.due.at,
       };
-      const conditions = ['attribute_exists(#leadId)', ...originalsCondition(write.expectedOriginals, names, values)];
+      const conditions = ['attribute_exists(#leadId)'];
+      if (typeof current.normalizedAt === 'string') {
+        values[':readNormalizedAt'] = current.normalizedAt;
+        conditions.push('normalizedAt = :readNormalizedAt');
+      } else {
+        conditions.push('attribute_not_exists(normalizedAt)');
+      }
+      if (write.renormalizeRequestedAt === undefined) {
+        conditions.push('attribute_not_exists(renormalizeRequestedAt)');
+      } else {
+        values[':renormalizeRequestedAt'] = write.renormalizeRequestedAt;
+        conditions.push('renormalizeRequestedAt = :renormalizeRequestedAt');
+      }
+      conditions.push(...originalsConditions(write.expectedOriginals, names, values));
       try {
         await client.send(
           new UpdateCommand({
@@ -167,7 +221,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             UpdateExpression:
               'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
               'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash, ' +
-              'dueShard = :dueShard, dueAt = :dueAt REMOVE normalizationFailure',
+              'normalizationRunId = :runId, normalizationHistory = :history, dueShard = :dueShard, dueAt = :dueAt ' +
+              'REMOVE renormalizeRequestedAt, normalizationFailure',
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -175,25 +230,18 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         );
         return 'written';
       } catch (error) {
+        // A lead already near 400 KB cannot take its normalization: that lead is refused, not its batch.
+        if (isValidationError(error)) return 'refused';
         if (!isConditionalCheckFailed(error)) throw error;
         // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
-        const current = await client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: { [LEAD_KEY]: write.leadId },
-            ProjectionExpression: '#leadId',
-            ExpressionAttributeNames: { '#leadId': LEAD_KEY },
-            ConsistentRead: true,
-          }),
-        );
-        return current.Item ? 'changed' : 'deleted';
+        return (await getLead(write.leadId, '#leadId')) ? 'changed' : 'deleted';
       }
     },
 
     async recordFailure(failure: LeadFailure): Promise<boolean> {
       const names: Record<string, string> = { '#leadId': LEAD_KEY, '#failure': 'normalizationFailure' };
       const values: Record<string, unknown> = { ':stamp': failure.stamp, ...(failure.due ? { ':dueShard': failure.due.shard, ':dueAt': failure.due.at } : {}) };
-      const conditions = ['attribute_exists(#leadId)', ...originalsCondition(failure.expectedOriginals, names, values)];
+      const conditions = ['attribute_exists(#leadId)', ...originalsConditions(failure.expectedOriginals, names, values)];
       if (failure.previousFailedAt === undefined) {
         conditions.push('attribute_not_exists(#failure)');
       } else {
@@ -220,7 +268,24 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     },
 
     async putMany(items: readonly LeadItem[]): Promise<void> {
-      await batchPutAll(client, tableName, lastPerKey(items, LEAD_KEY), unprocessedRetry ? { retry: unprocessedRetry } : {});
+      await batchPutAll(client, tableName, lastPerKey(items, LEAD_KEY).map(storable), unprocessedRetry ? { retry: unprocessedRetry } : {});
+    },
+
+    seed(records, options) {
+      const seededAt = now().toISOString();
+      return seedItems(
+        {
+          client,
+          tableName,
+          key: { partitionKey: LEAD_KEY },
+          derivedAttributes: PIPELINE_OWNED_ATTRIBUTES,
+          // New and replaced leads are due: in the index of due leads at once (a poison stamp of the old originals goes with the item).
+          stamp: (item) => ({ dueShard: dueShardOf(String(item[LEAD_KEY])), dueAt: seededAt }),
+          ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
+        },
+        records,
+        options,
+      );
     },
 
     async *scanAll(): AsyncIterable<LeadItem> {
@@ -237,6 +302,89 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       let total = 0;
       for await (const page of scanPages({ Select: 'COUNT' })) total += page.Count ?? 0;
       return total;
+    },
+
+    async rollBack(write: RollbackWrite): Promise<'restored' | 'changed'> {
+      const { previous } = write;
+      const values: Record<string, unknown> = {
+        ':runId': write.runId,
+        ':expectedNormalizedAt': write.expectedNormalizedAt,
+        ':history': write.history,
+        ':updatedAt': write.updatedAt,
+      };
+      let update: string;
+      if (previous) {
+        Object.assign(values, {
+          ':normalizedData': previous.normalizedData,
+          ':normalizationMeta': previous.normalizationMeta,
+          ':normalizedAt': previous.normalizedAt,
+        });
+        const set = ['normalizedData = :normalizedData', 'normalizationMeta = :normalizationMeta', 'normalizedAt = :normalizedAt', 'normalizationHistory = :history', 'updatedAt = :updatedAt'];
+        const remove: string[] = [];
+        for (const [attribute, value] of [
+          ['normalizationRunId', previous.runId],
+          ['normalizationVersion', previous.normalizationVersion],
+          ['normalizationSourceHash', previous.normalizationSourceHash],
+        ] as const) {
+          if (value === null || value === undefined) {
+            remove.push(attribute);
+          } else {
+            values[`:${attribute}`] = value;
+            set.push(`${attribute} = :${attribute}`);
+          }
+        }
+        update = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+      } else {
+        // The run was the lead's first normalization: it goes back to never normalized, due again (in the index at once).
+        values[':dueShard'] = dueShardOf(write.leadId);
+        update =
+          'SET normalizationHistory = :history, updatedAt = :updatedAt, dueShard = :dueShard, dueAt = :updatedAt ' +
+          'REMOVE normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId';
+      }
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { [LEAD_KEY]: write.leadId },
+            UpdateExpression: update,
+            ConditionExpression: 'normalizationRunId = :runId AND normalizedAt = :expectedNormalizedAt',
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 'restored';
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return 'changed';
+        throw error;
+      }
+    },
+
+    async requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number> {
+      let marked = 0;
+      for (const leadId of new Set(leadIds)) {
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { [LEAD_KEY]: leadId },
+              // Due at once, in the index of due leads too; a poisoned lead gets its tries back (the steward changed what it meets).
+              UpdateExpression: 'SET renormalizeRequestedAt = :requestedAt, dueShard = :dueShard, dueAt = :requestedAt REMOVE normalizationFailure',
+              ConditionExpression: 'attribute_exists(#leadId)',
+              ExpressionAttributeNames: { '#leadId': LEAD_KEY },
+              ExpressionAttributeValues: { ':requestedAt': requestedAt, ':dueShard': dueShardOf(leadId) },
+            }),
+          );
+          marked += 1;
+        } catch (error) {
+          // Deleted meanwhile: nothing to normalize.
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      }
+      return marked;
+    },
+
+    async deleteLead(leadId: string): Promise<boolean> {
+      const output = await client.send(new DeleteCommand({ TableName: tableName, Key: { [LEAD_KEY]: leadId }, ReturnValues: 'ALL_OLD' }));
+      return output.Attributes !== undefined;
     },
   };
 }

@@ -1,4 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchDeleteAll } from './dynamodb-batches.ts';
+import { WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
 import type { RunPlanRecord, RunPlanStore, SegmentRecord } from './store-ports.ts';
 
 // Item layout: see RUNS_TABLE in table-definitions.ts.
@@ -26,15 +28,40 @@ function segmentFromItem(item: Record<string, unknown>): SegmentRecord {
   };
 }
 
-/** A run's plan, its counters and its segments' progress, in the runs table beside the run's batches. */
-export function createDynamoDbRunPlanStore(options: { client: DynamoDBDocumentClient; tableName: string }): RunPlanStore {
+/**
+ * A run's plan, its counters and its segments' progress, in the runs table beside the run's batches.
+ * Working items like the batches': `expiresAt` (the table's TTL) removes what a dead run leaves.
+ */
+export function createDynamoDbRunPlanStore(options: { client: DynamoDBDocumentClient; tableName: string; now?: () => Date; ttlSeconds?: number }): RunPlanStore {
   const { client, tableName } = options;
+  const now = options.now ?? (() => new Date());
+  const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.ttlSeconds ?? WORKING_DATA_TTL_SECONDS);
+
+  async function segmentItems(runId: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': SEGMENT_PREFIX },
+          ConsistentRead: true,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return items;
+  }
+
   return {
     async putPlan(runId: string, plan: RunPlanRecord): Promise<void> {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: PLAN_SORT_KEY, runId, ...plan, cap: plan.cap ?? undefined, reservedLeads: 0, allocatedBatches: 0 },
+          Item: { pk: runPartition(runId), sk: PLAN_SORT_KEY, runId, ...plan, cap: plan.cap ?? undefined, reservedLeads: 0, allocatedBatches: 0, expiresAt: expiresAt() },
         }),
       );
     },
@@ -67,7 +94,15 @@ export function createDynamoDbRunPlanStore(options: { client: DynamoDBDocumentCl
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: segmentSortKey(segment.segment), runId, ...segment, cursor: segment.cursor ?? undefined, totals: segment.totals ?? undefined },
+          Item: {
+            pk: runPartition(runId),
+            sk: segmentSortKey(segment.segment),
+            runId,
+            ...segment,
+            cursor: segment.cursor ?? undefined,
+            totals: segment.totals ?? undefined,
+            expiresAt: expiresAt(),
+          },
         }),
       );
     },
@@ -78,22 +113,13 @@ export function createDynamoDbRunPlanStore(options: { client: DynamoDBDocumentCl
     },
 
     async listSegments(runId: string): Promise<SegmentRecord[]> {
-      const segments: SegmentRecord[] = [];
-      let exclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': SEGMENT_PREFIX },
-            ConsistentRead: true,
-            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        );
-        segments.push(...(page.Items ?? []).map(segmentFromItem));
-        exclusiveStartKey = page.LastEvaluatedKey;
-      } while (exclusiveStartKey);
-      return segments;
+      return (await segmentItems(runId)).map(segmentFromItem);
+    },
+
+    async deletePlan(runId: string): Promise<number> {
+      const keys = [{ pk: runPartition(runId), sk: PLAN_SORT_KEY }, ...(await segmentItems(runId)).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }))];
+      await batchDeleteAll(client, tableName, keys);
+      return keys.length;
     },
   };
 }

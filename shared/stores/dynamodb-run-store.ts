@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
 
@@ -74,11 +75,18 @@ export interface DynamoDbRunStoreOptions {
   tableName: string;
   /** Start time of a run record that has no `startedAt`; injectable for tests. */
   now?: () => Date;
+  /**
+   * How long a batch's working data (lead ids, model answers, normalized records, results) may
+   * outlive its run: FinishPage and Report delete it; a run that dies leaves it to the table's TTL
+   * (`expiresAt`). Default 2 days.
+   */
+  batchDataTtlSeconds?: number;
 }
 
 export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunStore {
   const { client, tableName } = options;
   const now = options.now ?? (() => new Date());
+  const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.batchDataTtlSeconds ?? WORKING_DATA_TTL_SECONDS);
 
   /** Conditional put of the lock item; false when the condition failed. */
   async function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
@@ -126,6 +134,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
   }
 
   return {
+    ...createRunTraces({ client, tableName, now, expiresAt, batchKey: batchSortKey, runPartition }),
+
     async acquireLock(requested: RunLock, nowIso: string, isStale?: (existing: RunLock) => boolean): Promise<LockAttempt> {
       const lock: RunLock = {
         ...requested,
@@ -178,7 +188,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds] },
+          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds], expiresAt: expiresAt() },
         }),
       );
     },
@@ -198,7 +208,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`, runId, batchIndex, payload },
+          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`, runId, batchIndex, payload, expiresAt: expiresAt() },
         }),
       );
     },
@@ -213,7 +223,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: batchSortKey(RESULT_PREFIX, batchIndex, leadPosition), runId, batchIndex, result },
+          Item: { pk: runPartition(runId), sk: batchSortKey(RESULT_PREFIX, batchIndex, leadPosition), runId, batchIndex, result, expiresAt: expiresAt() },
         }),
       );
     },
@@ -259,6 +269,24 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
           },
         }),
       );
+    },
+
+    async markRunFailed(runId: string, error: string): Promise<void> {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: runPartition(runId), sk: RUN_SORT_KEY },
+            UpdateExpression: 'SET #run.inProgress = :false, #run.#status = :failed, #run.failure = :error',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
+            ExpressionAttributeValues: { ':false': false, ':failed': 'failed', ':error': error },
+          }),
+        );
+      } catch (caught) {
+        // No record: the run failed before its first report.
+        if (!isConditionalCheckFailed(caught)) throw caught;
+      }
     },
 
     async getRun(runId: string): Promise<Record<string, unknown> | undefined> {

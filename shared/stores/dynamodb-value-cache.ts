@@ -1,7 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, ScanCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CachedResolution, PersistentValueCache } from '../engine/value-cache.ts';
 import type { CityCode, Flag } from '../rules/rule-result.ts';
-import { batchGetAll, batchPutAll, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { batchGetAll, batchPutAll, chunk, type UnprocessedRetry } from './dynamodb-batches.ts';
 
 const DEFAULT_TTL_DAYS = 30;
 const SECONDS_PER_DAY = 86_400;
@@ -9,7 +9,7 @@ const SECONDS_PER_DAY = 86_400;
 export interface DynamoDbValueCacheOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Entries expire this many days after they were written (the table's TTL attribute `expiresAt`). */
+  /** Entries expire this many days after they were written (the table's TTL attribute `expiresAt`), unless putMany says otherwise. */
   ttlDays?: number;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
@@ -26,9 +26,41 @@ function resolutionFromItem(item: Record<string, unknown>): CachedResolution | u
 
 export function createDynamoDbValueCache(options: DynamoDbValueCacheOptions): PersistentValueCache {
   const { client, tableName, unprocessedRetry } = options;
-  const ttlSeconds = (options.ttlDays ?? DEFAULT_TTL_DAYS) * SECONDS_PER_DAY;
+  const defaultTtlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
   const retry = unprocessedRetry ? { retry: unprocessedRetry } : {};
+
+  /** Scans the table (CLI maintenance only: no Lambda may) and deletes every entry, or those made from these values. */
+  async function deleteWhere(digests?: string[]): Promise<number> {
+    const keys: string[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: tableName,
+          ProjectionExpression: 'cacheKey',
+          ...(digests
+            ? {
+                FilterExpression: `valueDigest IN (${digests.map((_, index) => `:d${index}`).join(', ')})`,
+                ExpressionAttributeValues: Object.fromEntries(digests.map((digest, index) => [`:d${index}`, digest])),
+              }
+            : {}),
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) keys.push(String(item.cacheKey));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    for (const part of chunk(keys, 25)) {
+      let pending: unknown[] | undefined = part.map((cacheKey) => ({ DeleteRequest: { Key: { cacheKey } } }));
+      for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
+        if (attempt >= 10) throw new Error(`BatchWriteItem on ${tableName}: deletions still unprocessed`);
+        const output: BatchWriteCommandOutput = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
+        pending = output.UnprocessedItems?.[tableName];
+      }
+    }
+    return keys.length;
+  }
 
   return {
     async getMany(keys: readonly string[]): Promise<Map<string, CachedResolution>> {
@@ -44,17 +76,25 @@ export function createDynamoDbValueCache(options: DynamoDbValueCacheOptions): Pe
       return found;
     },
 
-    async putMany(entries: ReadonlyMap<string, CachedResolution>): Promise<void> {
-      const expiresAt = nowSeconds() + ttlSeconds;
+    async putMany(entries: ReadonlyMap<string, CachedResolution>, ttlDays = defaultTtlDays): Promise<void> {
+      const expiresAt = nowSeconds() + ttlDays * SECONDS_PER_DAY;
       const items = [...entries].map(([cacheKey, resolution]) => ({
         cacheKey,
         accepted: resolution.accepted,
         value: resolution.value,
         flags: [...resolution.flags],
         ...(resolution.city ? { city: { ...resolution.city } } : {}),
+        ...(resolution.valueDigest ? { valueDigest: resolution.valueDigest } : {}),
         expiresAt,
       }));
       await batchPutAll(client, tableName, items, retry);
+    },
+
+    clear: () => deleteWhere(),
+
+    async forgetValues(digests: readonly string[]): Promise<number> {
+      if (digests.length === 0) return 0;
+      return deleteWhere([...new Set(digests)]);
     },
   };
 }

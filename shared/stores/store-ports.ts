@@ -3,10 +3,59 @@
  * against the embedded DynamoDB-compatible server locally; domain code only sees these shapes.
  */
 
+import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
+import type { CityCode, FieldKind } from '#shared/rules/rule-result.ts';
+
 export type LeadItem = Record<string, unknown>;
 
+/** One earlier normalization of a lead, as it was before a run replaced it (kept in `normalizationHistory`). */
+export interface NormalizationVersion {
+  /** The run that wrote it; null for a version written before leads recorded their run. */
+  runId: string | null;
+  normalizedAt: string;
+  normalizedData: Record<string, unknown>;
+  normalizationMeta: Record<string, unknown>;
+  normalizationVersion?: string;
+  normalizationSourceHash?: string;
+}
+
+/**
+ * Attributes the pipeline writes on a lead beside its originals. An original of the same name
+ * would be overwritten, so seeding refuses them, WriteResults never takes one for an original,
+ * and `leads show` / `leads export` do not list them as originals.
+ */
+export const PIPELINE_OWNED_ATTRIBUTES: readonly string[] = [
+  'normalizedData',
+  'normalizationMeta',
+  'normalizedAt',
+  'updatedAt',
+  'normalizationVersion',
+  'normalizationSourceHash',
+  'normalizationRunId',
+  'normalizationHistory',
+  'renormalizeRequestedAt',
+  // A lead that failed on its own (its poison stamp), and its entry in the index of due leads.
+  'normalizationFailure',
+  'dueShard',
+  'dueAt',
+];
+
+/**
+ * What one configured original must still be for a normalization to be written: exactly the string
+ * or number it was normalized from; absent; for a too-long string, a string starting with the same
+ * too-long prefix; for any other type (its normalization is `not-text` whatever the value), a value
+ * of that type. Every form means the same on DynamoDB and on the embedded store (which cannot
+ * compare maps or lists with `=`), and none grows with the value.
+ */
+export type OriginalExpectation =
+  | { absent: true }
+  | { string: string }
+  | { number: string }
+  | { startsWith: string }
+  | { type: 'NULL' | 'BOOL' | 'B' | 'M' | 'L' | 'SS' | 'NS' | 'BS' };
+
 export interface DueLeadsQuery {
-  /** A lead is due when it has no `normalizedAt`, or one strictly older than this ISO instant. */
+  /** A lead is due when it has no `normalizedAt`, one strictly older than this ISO instant, or a steward's request. */
   normalizedBefore: string;
   /** Exact number of ids wanted at most. */
   limit: number;
@@ -32,8 +81,15 @@ export interface DueLeadsPage {
 
 export interface NormalizationWrite {
   leadId: string;
-  /** Original values as read, per configured field; `undefined` means the attribute was absent. */
-  expectedOriginals: Record<string, unknown>;
+  /** The run writing; kept on the lead as `normalizationRunId` so a rollback finds what it wrote. */
+  runId: string;
+  /**
+   * The lead's `renormalizeRequestedAt` when it was read (undefined: absent). The write clears the
+   * request only if it is still that one: a decision taken meanwhile keeps the lead due.
+   */
+  renormalizeRequestedAt?: string;
+  /** Per configured field, what its original must still be (see OriginalExpectation). */
+  expectedOriginals: Record<string, OriginalExpectation>;
   normalizedData: Record<string, string | null>;
   normalizationMeta: Record<string, unknown>;
   normalizedAt: string;
@@ -44,8 +100,38 @@ export interface NormalizationWrite {
   due: { shard: string; at: string };
 }
 
-/** `written`; `changed`: an original field was edited since it was read; `deleted`: the lead is gone. */
-export type WriteOutcome = 'written' | 'changed' | 'deleted';
+/**
+ * `written`; `changed`: an original field was edited since it was read, or a steward asked for the
+ * lead to be normalized again meanwhile (it stays due); `deleted`: the lead is gone; `refused`: the
+ * store refused the write (a lead too large to hold its normalization).
+ */
+export type WriteOutcome = 'written' | 'changed' | 'deleted' | 'refused';
+
+/** One record to seed, with the line it came from (for the report). */
+export interface SeedRecord {
+  line: number;
+  item: LeadItem;
+}
+
+/**
+ * `inserted`: a new lead; `updated`: its originals differed, they were replaced and the lead is due
+ * again; `unchanged`: the same originals, the lead (and its normalization) left as it was;
+ * `kept`: it exists and `insertOnly` was asked; `rejected`: the store would refuse the item.
+ */
+export type SeedOutcome =
+  | { line: number; outcome: 'inserted' | 'updated' | 'unchanged' | 'kept' }
+  | { line: number; outcome: 'rejected'; reason: string };
+
+/** Rolling one lead back to the version before a run (none: the lead was never normalized before it). */
+export interface RollbackWrite {
+  leadId: string;
+  runId: string;
+  /** The lead's `normalizedAt` as read: the restore happens only if it still holds exactly that run's write. */
+  expectedNormalizedAt: string;
+  previous: NormalizationVersion | undefined;
+  history: NormalizationVersion[];
+  updatedAt: string;
+}
 
 /** A lead that failed on its own: stamped on the lead, so that after repeated failures it is passed over. */
 export interface LeadFailureStamp {
@@ -63,7 +149,7 @@ export interface LeadFailureStamp {
 export interface LeadFailure {
   leadId: string;
   /** As in NormalizationWrite: the stamp is written only if the originals are still these. */
-  expectedOriginals: Record<string, unknown>;
+  expectedOriginals: Record<string, OriginalExpectation>;
   /** The stamp given what the lead carried when read (see `nextFailureStamp`). */
   stamp: LeadFailureStamp;
   /** `failedAt` of the stamp the lead carried when read, if any: two stampers never count one failure twice. */
@@ -94,13 +180,24 @@ export interface LeadStore {
   writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
   /** Conditional update of the failure stamp, on the same conditions as writeNormalization and the stamp read unchanged; false when they failed. */
   recordFailure(failure: LeadFailure): Promise<boolean>;
-  /** Seeding (local only): plain puts. */
+  /** Plain puts (tests and benchmarks set tables up with them). */
   putMany(items: readonly LeadItem[]): Promise<void>;
+  /**
+   * Seeding (local only): loads records without destroying anything, one outcome per record in
+   * order. Records must carry no pipeline-owned attribute and no lead id twice.
+   */
+  seed(records: readonly SeedRecord[], options: { insertOnly: boolean }): Promise<SeedOutcome[]>;
   /** Export: every lead, page by page. */
   scanAll(): AsyncIterable<LeadItem>;
   count(): Promise<number>;
   /** Leads in one segment of a parallel Scan (a sample of the table's size). */
   countSegment(segment: { index: number; total: number }): Promise<number>;
+  /** Conditional: only if the lead still holds that run's write. Never touches originals. */
+  rollBack(write: RollbackWrite): Promise<'restored' | 'changed'>;
+  /** Makes these leads due at the next run (a steward decision covers them); returns how many exist. */
+  requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number>;
+  /** Erasure (`normflow leads forget`): true when the lead was there. */
+  deleteLead(leadId: string): Promise<boolean>;
 }
 
 export interface ConfigStore {
@@ -125,7 +222,44 @@ export interface RunLock {
 
 export type LockAttempt = { acquired: true; lock: RunLock } | { acquired: false; heldBy: RunLock };
 
-export interface RunStore {
+/** Model spend of one batch: HTTP attempts, tokens (failed attempts' too), estimated cost. */
+export interface ModelUsageTotals {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUSD: number;
+}
+
+/** Idempotency record of a batch's model call (the Powertools idempotency lifecycle: in progress, then completed with its result). */
+export type ModelCallClaim =
+  | { status: 'claimed' }
+  | { status: 'completed'; result: Record<string, unknown> }
+  | { status: 'in-progress'; until: string };
+
+/**
+ * What a run keeps per batch beyond its ids and results, and how it is erased. `leadPosition`: the
+ * same for one lead of a split batch retried alone (its own model call, its own spend).
+ */
+export interface RunTraces {
+  /** Claims the batch's model call unless one completed (its result is returned) or is in progress until `inProgressUntil` of its holder. */
+  claimModelCall(runId: string, batchIndex: number, inProgressUntil: string, leadPosition?: number): Promise<ModelCallClaim>;
+  completeModelCall(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void>;
+  /** Lets the next attempt claim the call (after a failed attempt). */
+  releaseModelCall(runId: string, batchIndex: number, leadPosition?: number): Promise<void>;
+  /** Adds one attempt's spend to the batch's ledger, as it is spent. */
+  addBatchUsage(runId: string, batchIndex: number, usage: ModelUsageTotals, leadPosition?: number): Promise<void>;
+  loadBatchUsage(runId: string, batchIndex: number, leadPosition?: number): Promise<ModelUsageTotals>;
+  /**
+   * Deletes the working data (lead ids, model answers, normalized records, model calls, spend
+   * ledgers, results) of the run's batches `first`…`last` and of their leads, or of every batch of
+   * the run: the run record stays. Returns how many items went.
+   */
+  purgeBatchData(runId: string, batches?: { first: number; last: number }): Promise<number>;
+  /** Deletes every batch's working data that names this lead, in any run (erasure). */
+  forgetLead(leadId: string): Promise<number>;
+}
+
+export interface RunStore extends RunTraces {
   /**
    * Conditional put: succeeds when no lock exists, the existing one expired (`now` ≥ expiresAt), it
    * is already ours (same holder), or `isStale(existing)` says its holder is gone.
@@ -149,6 +283,8 @@ export interface RunStore {
    */
   listBatchResults(runId: string, batches?: { first: number; last: number }): Promise<Array<Record<string, unknown>>>;
   putRun(runId: string, run: Record<string, unknown>): Promise<void>;
+  /** Marks the run's record, if it has one, no longer in progress: the execution failed with `error`. */
+  markRunFailed(runId: string, error: string): Promise<void>;
   getRun(runId: string): Promise<Record<string, unknown> | undefined>;
   /** Latest runs first. */
   listRuns(limit: number): Promise<Array<Record<string, unknown>>>;
@@ -192,4 +328,29 @@ export interface RunPlanStore {
   getSegment(runId: string, segment: number): Promise<SegmentRecord | undefined>;
   /** Every segment record of the run, in segment order. */
   listSegments(runId: string): Promise<SegmentRecord[]>;
+  /** Deletes the run's plan and segment records (once the run record holds their totals); returns how many items went. */
+  deletePlan(runId: string): Promise<number>;
+}
+
+/** A data steward's value-level decision: every input of `kind` that folds to `foldedInput` means `value`. */
+export interface StewardDecision {
+  kind: FieldKind;
+  foldedInput: string;
+  /** The input as the steward saw or typed it (for display). */
+  input: string;
+  /** Already in the kind's format; null when the steward declared the input empty. */
+  value: string | null;
+  city?: CityCode;
+  /** The field the decision was taken on (it covers every field of the same kind). */
+  field: string;
+  decidedAt: string;
+  decidedBy?: string;
+}
+
+export interface DecisionStore extends StewardDecisions {
+  put(decision: StewardDecision): Promise<void>;
+  /** Deletes the decision and returns it; undefined when there was none. */
+  remove(kind: FieldKind, foldedInput: string): Promise<StewardDecision | undefined>;
+  /** Every decision (the table is small: one item per distinct input a steward decided). */
+  list(): Promise<StewardDecision[]>;
 }

@@ -10,7 +10,7 @@ import type {
  * and the local runtime creates them from it in the embedded server, so both always agree.
  */
 
-export type TableLogicalName = 'leads' | 'config' | 'runs' | 'valueCache';
+export type TableLogicalName = 'leads' | 'config' | 'runs' | 'valueCache' | 'decisions';
 
 export interface SecondaryIndexDefinition {
   readonly indexName: string;
@@ -77,10 +77,17 @@ export const RUNS_BY_START_INDEX = 'runsByStart';
  * - batch lead ids pk `RUN#<runId>`   sk `BATCH#<index, zero-padded>`
  * - batch result:  pk `RUN#<runId>`   sk `RESULT#<index, zero-padded>`
  * - batch data:    pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#<answers|normalized>` (gzipped JSON)
- * - a lead retried alone: the batch's sort key + `#L<position>` (results and data)
+ * - model call:    pk `RUN#<runId>`   sk `IDEMPOTENCY#<index>` (in progress / completed with its result)
+ * - batch spend:   pk `RUN#<runId>`   sk `USAGE#<index>`  (calls, tokens, cost, added per attempt)
+ * - a lead retried alone: the batch's sort key + `#L<position>` (model call, spend, data, result)
  * - run plan:      pk `RUN#<runId>`   sk `PLAN`        (mode, segments, cap, reserved leads, allocated batches)
  * - segment:       pk `RUN#<runId>`   sk `SEGMENT#<n, zero-padded>` (cursor, done, totals, pending page)
  * - model pacing:  pk `RATE#<modelId>` sk `RATE`       (when the next call may start; version)
+ * A run's working items (BATCH#, DATA#, IDEMPOTENCY#, USAGE#, RESULT#, PLAN, SEGMENT#) carry
+ * `expiresAt` (epoch seconds, the table's TTL): FinishPage deletes a page's batch items once they are
+ * added to its segment's totals, Report deletes the plan, the segments and what a dead page left when
+ * the run is done, and the TTL removes what a dead run left. Run records (their totals), the pacing
+ * item and the lock (whose `expiresAt` is an ISO string, which TTL ignores) stay.
  * A run's results come back in batch order from one Query on its partition; only run records
  * carry the index attributes, so the index lists runs latest first without scanning batches.
  */
@@ -106,6 +113,7 @@ export const RUNS_TABLE: TableDefinition = {
       ],
     },
   ],
+  timeToLiveAttribute: 'expiresAt',
 };
 
 export const VALUE_CACHE_TABLE: TableDefinition = {
@@ -116,11 +124,23 @@ export const VALUE_CACHE_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * A data steward's value-level decisions: `decisionKey` is `<field kind>|<folded input>` (see
+ * `shared/engine/steward-decisions.ts`); the pipeline reads them by key, the CLI writes them.
+ */
+export const DECISIONS_TABLE: TableDefinition = {
+  logicalName: 'decisions',
+  tableNameEnvVar: 'DECISIONS_TABLE',
+  keySchema: [{ AttributeName: 'decisionKey', KeyType: 'HASH' }],
+  attributeDefinitions: [{ AttributeName: 'decisionKey', AttributeType: 'S' }],
+};
+
 export const TABLE_DEFINITIONS: Readonly<Record<TableLogicalName, TableDefinition>> = {
   leads: LEADS_TABLE,
   config: CONFIG_TABLE,
   runs: RUNS_TABLE,
   valueCache: VALUE_CACHE_TABLE,
+  decisions: DECISIONS_TABLE,
 };
 
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsvTableWriter, CsvHeaderError, readCsvTable } from '#shared/analytics/csv-table.ts';
+import { readCsvWithDuckDb } from '../io/duckdb-csv.ts';
 
 let folder: string;
 let fileCount = 0;
@@ -50,6 +51,38 @@ describe('CSV tables (RFC 4180, UTF-8)', () => {
     expect(raw.charCodeAt(0)).not.toBe(0xfeff);
   });
 
+  it('quotes a value with a lone LF or CR too, so another CSV reader (DuckDB) sees the same rows', async () => {
+    const rows = [
+      { id: '1', texto: 'línea 1\nlínea 2', numero: '1' },
+      { id: '2', texto: 'línea 1\rlínea 2', numero: '2' },
+    ];
+    const { back, raw } = await roundTrip(rows);
+    expect(raw).toBe('id,texto,numero\r\n1,"línea 1\nlínea 2",1\r\n2,"línea 1\rlínea 2",2\r\n');
+    expect(back).toEqual(rows);
+    const path = nextPath();
+    await writeFile(path, raw);
+    expect((await readCsvWithDuckDb(path)).rows).toEqual(rows.map((row) => [row.id, row.texto, row.numero]));
+  });
+
+  it('neutralizes formula cells for people who open the file (a leading \'), and reads back the exact text for Parquet', async () => {
+    const rows = [
+      { id: '1', texto: '=HYPERLINK("http://x.example","clic")', numero: '-5' },
+      { id: '2', texto: "+cmd|' /C calc'!A0", numero: '+57' },
+      { id: '3', texto: '@SUM(1)', numero: '-2+3' },
+      { id: '4', texto: "'=ya escapado", numero: "'normal" },
+    ];
+    const { back, raw } = await roundTrip(rows);
+    expect(back).toEqual(rows);
+    const path = nextPath();
+    await writeFile(path, raw);
+    expect((await readCsvWithDuckDb(path)).rows).toEqual([
+      ['1', '\'=HYPERLINK("http://x.example","clic")', '-5'],
+      ['2', "'+cmd|' /C calc'!A0", '+57'],
+      ['3', "'@SUM(1)", "'-2+3"],
+      ['4', "''=ya escapado", "'normal"],
+    ]);
+  });
+
   it('writes numbers as digits (0 stays 0) and a header even without rows', async () => {
     const path = nextPath();
     const writer = createCsvTableWriter(path, COLUMNS);
@@ -61,7 +94,7 @@ describe('CSV tables (RFC 4180, UTF-8)', () => {
   });
 
   it('round-trips any text (property)', async () => {
-    const cell = fc.string({ unit: fc.constantFrom('a', 'ñ', ',', '"', '|', '\n', '\r\n', ' ', ';', '\t', '😀', 'x') });
+    const cell = fc.string({ unit: fc.constantFrom('a', 'ñ', ',', '"', '|', '\n', '\r', '\r\n', ' ', ';', '\t', '😀', 'x', '=', '+', '-', '@', "'", '5') });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ id: fc.string({ minLength: 1, unit: fc.constantFrom('a', 'b', '1') }), texto: cell, numero: cell }), { maxLength: 8 }), async (rows) => {
         const { back } = await roundTrip(rows);

@@ -5,15 +5,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHAT_MODEL_PRICES, CHAT_MODELS, generateChatItems, inMemoryChatSource } from '#shared/samples/chat-item-generator.ts';
 import { BEDROCK_CHAT_MODEL_ALIASES, parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
-import {
-  aggregateTokenCosts,
-  conversationKey,
-  createTimeOf,
-  itemTimeOf,
-  WATERMARK_FILE,
-  type AggregateTokenCostsOptions,
-  type ChatItem,
-} from '#shared/analytics/token-costs.ts';
+import { conversationKey, createTimeOf, itemTimeOf } from '#shared/analytics/token-cost-rows.ts';
+import { WATERMARK_FILE } from '#shared/analytics/token-cost-schema.ts';
+import { aggregateTokenCosts, type AggregateTokenCostsOptions } from '#shared/analytics/token-costs-run.ts';
+import type { ChatItem } from '#shared/stores/chat-item-source.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 

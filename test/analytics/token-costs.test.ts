@@ -4,18 +4,17 @@ import { BEDROCK_CHAT_MODEL_ALIASES, DEFAULT_TIME_ZONE, parseAnalyticsConfig } f
 import { readMessageMap } from '#shared/analytics/message-map.ts';
 import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
 import { charsPerFourTokens, tokenCounter } from '#shared/analytics/token-counter.ts';
+import { aggregateByModelDay, aggregateByUserDay } from '#shared/analytics/token-cost-aggregates.ts';
 import {
-  aggregateByModelDay,
-  aggregateByUserDay,
   conversationCostRow,
   conversationKey,
   normalizationCostRow,
   resolveModelId,
   tokenCostSettings,
-  type ChatItem,
-  type ConversationCostRow,
   type TokenCostSettings,
-} from '#shared/analytics/token-costs.ts';
+} from '#shared/analytics/token-cost-rows.ts';
+import type { ConversationCostRow } from '#shared/analytics/token-cost-schema.ts';
+import type { ChatItem } from '#shared/stores/chat-item-source.ts';
 
 const USER = 'c0ffee00-1111-4222-a333-444455556666';
 const PRICES = {

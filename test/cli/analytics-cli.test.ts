@@ -35,19 +35,25 @@ it('seeds plain and DynamoDB-typed JSON lines, rejecting bad lines by number; ru
   await writeFile(join(dir, 'conv.jsonl'), [JSON.stringify(conversation), '{"PK": "USER#x"}', 'not json', JSON.stringify({ Item: marshall(feedback) })].join('\n'));
   const seeded = await normflow('analytics', 'seed', '--conversations', join(dir, 'conv.jsonl'), '--data-dir', dataDir);
   expect(seeded.code).toBe(1);
-  expect(seeded.stdout).toContain('loaded 2 items');
+  expect(seeded.stdout).toContain('inserted 2, updated 0, unchanged 0, rejected 2');
   expect(seeded.stderr).toContain('line 2: an item needs string PK and SK');
   expect(seeded.stderr).toContain('line 3: not valid JSON');
 
-  const analytics = await normflow('analytics', 'run', '--run-date', '2026-03-01', '--data-dir', dataDir);
+  // An empty table gets no sample data unless asked: it is said on stderr, and the run goes on.
+  const withoutSamples = await normflow('analytics', 'run', '--run-date', '2026-02-28', '--data-dir', dataDir);
+  expect(withoutSamples.code).toBe(0);
+  expect(withoutSamples.stderr).toContain('bedrock-chat is empty');
+  expect(withoutSamples.stdout).not.toContain('sample');
+
+  const analytics = await normflow('analytics', 'run', '--run-date', '2026-03-01', '--sample-data', '--data-dir', dataDir);
   expect(analytics.code).toBe(0);
   // The run date reaches the export through the parent state machine: that day's partition, not today's.
-  expect(await readdir(join(dataDir, 'bucket', 'conversations', 'users'))).toEqual(['dt=2026-03-01']);
-  // The chat table was empty: sample chat items were seeded, the conversations were not touched.
+  expect((await readdir(join(dataDir, 'bucket', 'conversations', 'users'))).sort()).toEqual(['dt=2026-02-28', 'dt=2026-03-01']);
+  // --sample-data fills only the empty chat table: the seeded conversations were not touched.
   expect(analytics.stdout).toContain('sample Bedrock chat items');
   expect(analytics.stdout).not.toContain('sample conversation items');
 
-  const users = await normflow('sql', 'SELECT nombre, ciudad, numero_conversaciones, numero_feedback, feedback FROM users', '--json', '--data-dir', dataDir);
+  const users = await normflow('sql', "SELECT nombre, ciudad, numero_conversaciones, numero_feedback, feedback FROM users WHERE dt = '2026-03-01'", '--json', '--data-dir', dataDir);
   expect(JSON.parse(users.stdout)).toEqual([{ nombre: 'Ana', ciudad: 'Cali', numero_conversaciones: '1', numero_feedback: '1', feedback: 'like' }]);
   const exchange = await normflow('sql', 'SELECT pregunta, feedback_tipo FROM exchanges', '--data-dir', dataDir);
   expect(exchange.stdout).toMatch(/¿Horario \| sede\?\s+\| like/);

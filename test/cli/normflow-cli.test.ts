@@ -57,9 +57,11 @@ describe('normflow normalize', () => {
     const output = join(dir, 'out.csv');
     const result = await normflow('normalize', '--input', input, '--output', output);
     expect(result.code).toBe(0);
-    const csv = await readFile(output, 'utf8');
-    expect(csv.split('\n')[0]).toBe('leadId,nombres,ciudad,nota,normalizedData.nombres,normalizedData.ciudad,normalizedData.ciudadDepartamento,normalizedData.ciudadCodigoDane,normalizationMeta,_extra');
-    expect(csv).toContain('"PEREZ, ANA",cucuta,"dice ""hola""",Perez Ana,San José de Cúcuta,Norte de Santander,54001');
+    const csv = (await readFile(output, 'utf8')).replace(/^\uFEFF/, '');
+    expect(csv.split('\r\n')[0]).toBe(
+      'leadId,nombres,normalizedData.nombres,normalizationMeta.nombres.flags,ciudad,normalizedData.ciudad,normalizedData.ciudadDepartamento,normalizedData.ciudadCodigoDane,normalizationMeta.ciudad.flags,nota,normalizationMeta,_extra',
+    );
+    expect(csv).toContain('L1,"PEREZ, ANA",Perez Ana,,cucuta,San José de Cúcuta,Norte de Santander,54001,,"dice ""hola""",');
   });
 
   it('rejects an unknown config key with its name and exit code 2', async () => {
@@ -84,18 +86,23 @@ describe('normflow eval', () => {
 });
 
 describe('local pipeline commands', () => {
-  it('seed rejects bad lines by number and loads the rest; run normalizes, then finds nothing due; show and export', async () => {
+  it('seed rejects bad lines by number and loads the rest; run normalizes; an identical re-seed keeps it, nothing is due; show and export', async () => {
     const dataDir = join(dir, 'data');
     const input = join(dir, 'leads.jsonl');
     await writeFile(input, [JSON.stringify(GOOD), 'oops', JSON.stringify({ id: 'L2', nombres: 'maria e' })].join('\n'));
     const seeded = await normflow('seed', '--input', input, '--data-dir', dataDir);
     expect(seeded.code).toBe(1);
-    expect(seeded.stdout).toContain('loaded 2 leads');
+    expect(seeded.stdout).toContain('inserted 2, updated 0, unchanged 0, rejected 1');
     expect(seeded.stderr).toContain('line 2: not valid JSON');
 
     const first = await normflow('run', '--data-dir', dataDir);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/selected 2, normalized 2/);
+    // Only the summary: no library chatter (Powertools warns when a handler flushes no metric).
+    expect(`${first.stdout}${first.stderr}`).not.toContain('No application metrics');
+    // The same file again touches nothing: the leads keep their normalization and are not due.
+    const reseeded = await normflow('seed', '--input', input, '--data-dir', dataDir);
+    expect(reseeded.stdout).toContain('inserted 0, updated 0, unchanged 2, rejected 1');
     const second = await normflow('run', '--data-dir', dataDir);
     expect(second.stdout).toContain('No lead was due');
 

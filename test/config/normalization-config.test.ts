@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   DEFAULT_FIELDS,
+  cityDerivedFields,
   cityFieldOf,
   mergeConfigLayers,
   parseConfig,
@@ -117,8 +118,14 @@ describe('parseConfig rejections', () => {
     expect(configError({ fields: {} }).message).toContain('fields:');
   });
 
-  it('rejects field names that are not identifiers', () => {
-    expect(configError({ fields: { 'first name': 'personName' } }).message).toContain('fields');
+  it('takes any header text as a field name (spaces, accents), but not two names for one column', () => {
+    expect(parseConfig({ fields: { 'Ciudad de residencia': 'city', Nombres: 'personName' }, idField: 'Número de documento' })).toMatchObject({
+      fields: { 'Ciudad de residencia': 'city', Nombres: 'personName' },
+      idField: 'Número de documento',
+    });
+    expect(configError({ fields: { nombres: 'personName', NOMBRES: 'personName' } }).message).toContain('"nombres" and "NOMBRES" name the same column');
+    expect(configError({ fields: { ' nombres': 'personName' } }).message).toContain('no leading or trailing spaces');
+    expect(configError({ fields: { '': 'personName' } }).message).toContain('fields');
   });
 });
 
@@ -158,6 +165,13 @@ describe('mergeConfigLayers', () => {
   it('produces a config that parseConfig accepts with defaults filled in', () => {
     const config = parseConfig(mergeConfigLayers({ model: { maxTokens: 500 } }, { model: { temperature: 0.3 } }));
     expect(config.model).toMatchObject({ maxTokens: 500, temperature: 0.3, modelId: 'anthropic.claude-3-haiku-20240307-v1:0' });
+  });
+});
+
+describe('cityDerivedFields', () => {
+  it('appends Departamento and CodigoDane, with a space when the name has spaces', () => {
+    expect(cityDerivedFields('ciudad')).toEqual({ departamento: 'ciudadDepartamento', codigoDane: 'ciudadCodigoDane' });
+    expect(cityDerivedFields('Ciudad de residencia')).toEqual({ departamento: 'Ciudad de residencia Departamento', codigoDane: 'Ciudad de residencia CodigoDane' });
   });
 });
 

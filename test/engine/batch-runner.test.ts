@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type NormalizationConfigInput } from '#shared/config/normalization-config.ts';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import type { InputRecord } from '#shared/engine/batch-normalizer.ts';
+import { TOO_LONG_BYTES } from '#shared/engine/original-values.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { answerEach, ScriptedModelClient } from '#test/fakes/scripted-model-client.ts';
 
@@ -29,7 +30,7 @@ describe('rules only (no model)', () => {
       normalizedData: { nombres: 'Juan Carlos', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
       normalizationMeta: {
         nombres: { source: 'rules', changed: true, flags: [] },
-        ciudad: { source: 'rules', changed: true, flags: [] },
+        ciudad: { source: 'rules', changed: true, flags: [], resolution: expect.objectContaining({ match: 'exact', risk: 0 }) },
       },
     });
     expect(record.attributes).toEqual({ leadId: 'L1', nombres: 'JUAN CARLOS', ciudad: 'medellin', email: 'x@example.com' });
@@ -44,8 +45,35 @@ describe('rules only (no model)', () => {
       ciudadCodigoDane: null,
       nivelEducativo: 'Posgrado',
     });
-    expect(result?.normalizationMeta.ciudad).toEqual({ source: 'rules', changed: false, flags: ['unknown-city'] });
+    expect(result?.normalizationMeta.ciudad).toEqual({
+      source: 'rules',
+      changed: false,
+      flags: ['unknown-city'],
+      resolution: expect.objectContaining({ outcome: 'unknown', risk: 4 }),
+    });
     expect(result?.normalizationMeta.nivelEducativo?.flags).toEqual(['unrecognized-education']);
+  });
+
+  it('records in normalizationMeta how each city was read, and nothing of the kind for other fields', async () => {
+    const { runner } = setup();
+    const [retiro, villarica] = await runner.normalize([
+      lead('L1', { ciudad: 'El Retiro, Antioquia', nombres: 'ANA' }),
+      lead('L2', { ciudad: 'Villarica' }),
+    ]);
+    expect(retiro?.normalizationMeta.ciudad?.resolution).toEqual({
+      outcome: 'resolved',
+      match: 'exact',
+      matchedName: 'Retiro',
+      distance: null,
+      hint: { departmentCode: '05', department: 'Antioquia', applied: true },
+      articleDropped: true,
+      abbreviationExpanded: false,
+      suffixDropped: false,
+      candidates: [],
+      risk: 1,
+    });
+    expect(retiro?.normalizationMeta.nombres).not.toHaveProperty('resolution');
+    expect(villarica?.normalizationMeta.ciudad?.resolution).toMatchObject({ outcome: 'ambiguous', candidates: ['19845', '73873'] });
   });
 
   it('marks an unchanged value as not changed', async () => {
@@ -77,7 +105,7 @@ describe('fallback mode', () => {
     expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'llm', changed: true, flags: [] });
     // "Bogotá" resolves, but shares nothing with "Springfield": a hallucination.
     expect(result?.normalizedData.ciudad).toBe('Springfield');
-    expect(result?.normalizationMeta.ciudad).toEqual({ source: 'rules', changed: false, flags: ['unknown-city', 'llm-rejected'] });
+    expect(result?.normalizationMeta.ciudad).toMatchObject({ source: 'rules', changed: false, flags: ['unknown-city', 'llm-rejected'] });
   });
 
   it('accepts a resolvable city close to the input, with its derived fields', async () => {
@@ -86,6 +114,8 @@ describe('fallback mode', () => {
     const [result] = await runner.normalize([lead('L1', { ciudad: 'Neiba' })]);
     expect(result?.normalizedData).toEqual({ ciudad: 'Neiva', ciudadDepartamento: 'Huila', ciudadCodigoDane: '41001' });
     expect(result?.normalizationMeta.ciudad?.source).toBe('llm');
+    // The resolution still says why the rules could not decide: the review queue sees the model's pick among ties.
+    expect(result?.normalizationMeta.ciudad?.resolution).toMatchObject({ outcome: 'ambiguous', candidates: ['17486', '41001'] });
   });
 
   it('treats a missing answer as rejected', async () => {
@@ -119,9 +149,9 @@ describe('fallback mode', () => {
     expect(second?.normalizationMeta.ciudad?.flags).toContain('llm-rejected');
     expect(first?.normalizedData.nombres).toBe('Ana');
     expect(second?.normalizedData.nombres).toBe('Luis');
-    // The education answer is a canonical level, so only the field that carried the text is affected.
-    expect(first?.normalizedData.nivelEducativo).toBe('Doctorado');
-    expect(first?.normalizationMeta.nivelEducativo?.source).toBe('llm');
+    // A canonical level the text does not name (it says only "posgrado") is a lie too: rejected.
+    expect(first?.normalizedData.nivelEducativo).not.toBe('Doctorado');
+    expect(first?.normalizationMeta.nivelEducativo).toMatchObject({ source: 'rules', flags: ['unrecognized-education', 'llm-rejected'] });
   });
 });
 
@@ -131,6 +161,31 @@ describe('always and never modes', () => {
     const { runner } = setup({ model, config: { llmMode: 'always' } });
     await runner.normalize([lead('L1', { nombres: 'ANA', apellidos: 'N/A', ciudad: 'medellin' })]);
     expect(model.asked()).toEqual({ L1: { nombres: 'ANA', ciudad: 'medellin' } });
+  });
+
+  it('always: only typed text goes to the model, never a too-long value, a number or another type', async () => {
+    const model = new ScriptedModelClient({ answer: answerEach() });
+    const { runner } = setup({ model, config: { llmMode: 'always', fields: { nombres: 'personName', nota: 'text', ocupacionActual: 'occupation' } } });
+    const [result] = await runner.normalize([
+      lead('L1', { nombres: 'ANA', nota: 'x'.repeat(TOO_LONG_BYTES + 1), ocupacionActual: new Set(['a']) }),
+      lead('L2', { nombres: 12, nota: { a: 1 }, ocupacionActual: 'ingeniero' }),
+    ]);
+    expect(model.asked()).toEqual({ L1: { nombres: 'ANA' }, L2: { ocupacionActual: 'ingeniero' } });
+    expect(result?.normalizationMeta).toMatchObject({
+      nota: { source: 'rules', changed: false, flags: ['too-long'] },
+      ocupacionActual: { source: 'rules', changed: false, flags: ['not-text'] },
+    });
+    expect(result?.normalizedData).toMatchObject({ nota: null, ocupacionActual: null });
+  });
+
+  it('always: a level the rules decided keeps its input-describing flag, whatever the model says', async () => {
+    // `incomplete-education` describes what was typed: the value stays decided (contract v2 §0), so the
+    // rules' value and flag stand; a higher level than the input names is a lie besides.
+    const model = new ScriptedModelClient({ answer: answerEach((field) => (field === 'nivelEducativo' ? 'Profesional' : null)) });
+    const { runner } = setup({ model, config: { llmMode: 'always' } });
+    const [result] = await runner.normalize([lead('L1', { nivelEducativo: 'Bachillerato incompleto' })]);
+    expect(result?.normalizedData.nivelEducativo).toBe('Bachiller');
+    expect(result?.normalizationMeta.nivelEducativo).toEqual({ source: 'rules', changed: true, flags: ['incomplete-education', 'llm-rejected'] });
   });
 
   it('never: no model call at all', async () => {
@@ -153,12 +208,12 @@ describe('value cache', () => {
     expect(runner.totals().cacheHits).toBe(1);
   });
 
-  it('remembers rejections too, so a bad answer is not paid for twice', async () => {
+  it('keeps only accepted answers: a rejected one is asked again, never replayed', async () => {
     const model = new ScriptedModelClient({ answer: answerEach(() => 'no sé') });
     const { runner } = setup({ model });
     await runner.normalize([lead('L1', { nivelEducativo: 'Posgrado' })]);
     const [later] = await runner.normalize([lead('L2', { nivelEducativo: 'Posgrado' })]);
-    expect(model.requests).toHaveLength(1);
+    expect(model.requests).toHaveLength(2);
     expect(later?.normalizationMeta.nivelEducativo?.flags).toEqual(['unrecognized-education', 'llm-rejected']);
   });
 });
@@ -208,11 +263,11 @@ describe('model failures', () => {
 
   it('reads markdown-wrapped answers with prose around them', async () => {
     const model = new ScriptedModelClient({
-      answer: (asked) => `Claro, aquí está:\n\`\`\`json\n${answerEach(() => 'Magíster')(asked)}\n\`\`\`\nSaludos`,
+      answer: (asked) => `Claro, aquí está:\n\`\`\`json\n${answerEach(() => 'Especialista')(asked)}\n\`\`\`\nSaludos`,
     });
     const { runner } = setup({ model });
     const [result] = await runner.normalize([lead('L1', { nivelEducativo: 'Posgrado' })]);
-    expect(result?.normalizedData.nivelEducativo).toBe('Magíster');
+    expect(result?.normalizedData.nivelEducativo).toBe('Especialista');
   });
 
   it('counts tokens and cost of successful calls', async () => {

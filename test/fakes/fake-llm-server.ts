@@ -24,6 +24,8 @@ export const FAKE_FAULTS = [
   'connection-reset',
   /** Headers and half the body sent, the rest held like `timeout` (a stalled stream). */
   'slow-body',
+  /** A 200 whose body never ends: bytes as fast as the client reads them, until it hangs up. */
+  'endless',
 ] as const;
 
 export type FakeFault = (typeof FAKE_FAULTS)[number];
@@ -95,6 +97,10 @@ export interface FakeLlmServer {
   readonly url: string;
   readonly requests: readonly FakeRequest[];
   readonly requestCount: number;
+  /** TCP connections accepted, whether or not a request followed. */
+  readonly connectionCount: number;
+  /** Bytes the `endless` fault managed to write before the client hung up. */
+  readonly endlessBytesSent: number;
   /**
    * A single step applies to every call from now on; a list is consumed one step per call,
    * then `afterScript` (default `ok`) applies.
@@ -247,6 +253,23 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
     });
   };
 
+  let endlessBytesSent = 0;
+  const ENDLESS_CHUNK = Buffer.alloc(64 * 1024, 'a');
+  const streamForever = (response: ServerResponse): void => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('{"choices":[{"message":{"role":"assistant","content":"');
+    const pump = (): void => {
+      while (!response.destroyed && !response.writableEnded) {
+        endlessBytesSent += ENDLESS_CHUNK.byteLength;
+        if (!response.write(ENDLESS_CHUNK)) {
+          response.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  };
+
   const respond = (response: ServerResponse, step: NormalizedStep, call: ParsedCall): void => {
     const inputTokens = fakeTokenCount(call.system + call.user);
     const answerWith = (text: string): void =>
@@ -265,6 +288,8 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
         return answerWith(hallucinateAnswer(modelAnswer()));
       case 'empty':
         return protocol.sendEmptyAnswer(response, { inputTokens, outputTokens: 0 }, call);
+      case 'endless':
+        return streamForever(response);
       case 'malformed-body':
         response.writeHead(200, { 'content-type': 'text/html' });
         response.end('<html><body>502 Bad Gateway</body></html>');
@@ -348,7 +373,9 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => handle(request, response, Buffer.concat(chunks).toString('utf8')));
   });
+  let connectionCount = 0;
   server.on('connection', (socket) => {
+    connectionCount += 1;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -364,6 +391,12 @@ export async function startFakeLlmServer(protocol: FakeProtocol, options: FakeSe
     requests,
     get requestCount() {
       return requestCount;
+    },
+    get connectionCount() {
+      return connectionCount;
+    },
+    get endlessBytesSent() {
+      return endlessBytesSent;
     },
     setBehaviour,
     close: () =>

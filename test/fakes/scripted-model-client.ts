@@ -6,6 +6,7 @@ export type AskedValues = Record<string, Record<string, string>>;
 /** An in-process model for engine tests: faults are scripted per call, answers computed from the asked values. */
 export class ScriptedModelClient implements ModelClient {
   readonly provider = 'scripted';
+  readonly endpoint = 'in-process';
   readonly modelId: string;
   readonly requests: ModelRequest[] = [];
   private readonly faults: Array<ModelErrorName | 'ok'>;

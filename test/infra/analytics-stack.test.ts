@@ -55,7 +55,7 @@ describe('state machines: the three rendered ASL files, inline', () => {
     const deployed = JSON.parse(properties.DefinitionString as string) as StateMachineDefinition;
     const kept = Object.fromEntries(placeholdersOf(name).map((placeholder) => [placeholder, `\${${placeholder}}`]));
     expect(deployed).toEqual(renderStateMachine(name, kept));
-    expect(deployed).toEqual(JSON.parse(readFileSync(new URL(`../../state-machines/${STATE_MACHINES[name].file}`, import.meta.url), 'utf8')));
+    expect(deployed).toEqual(JSON.parse(readFileSync(new URL(`../../state-machines/${name}.asl.json`, import.meta.url), 'utf8')));
     expect(Object.keys(properties.DefinitionSubstitutions as object).sort()).toEqual(placeholdersOf(name));
   });
 

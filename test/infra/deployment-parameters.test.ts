@@ -12,6 +12,8 @@ describe('deployment parameters (CDK context)', () => {
       stage: 'dev',
       nearRealTime: true,
       modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+      allowedModelIds: [],
+      modelProvider: 'bedrock',
       scheduleExpression: 'cron(0 2 * * ? *)',
       scheduleTimeZone: 'America/Bogota',
       scheduleEnabled: true,
@@ -52,6 +54,8 @@ describe('deployment parameters (CDK context)', () => {
       nearRealTime: false,
       leadsTableStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/CrmLeads/stream/2025-01-01T00:00:00.000',
       modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+      allowedModelIds: [],
+      modelProvider: 'bedrock',
       scheduleExpression: 'cron(30 1 ? * MON-FRI *)',
       scheduleTimeZone: 'Europe/Madrid',
       scheduleEnabled: false,
@@ -91,6 +95,12 @@ describe('deployment parameters (CDK context)', () => {
     [{ dailyCostBudgetUSD: 'lots' }, 'dailyCostBudgetUSD'],
     [{ scheduleExpression: '0 2 * * *' }, 'scheduleExpression'],
     [{ scheduleEnabled: 'yes' }, 'scheduleEnabled'],
+    [{ modelProvider: 'openai' }, 'modelBaseUrl'],
+    [{ modelProvider: 'openai', modelBaseUrl: 'http://llm.internal:8000' }, 'modelBaseUrl'],
+    [{ modelBaseUrl: 'https://llm.example.com' }, 'modelProvider'],
+    [{ modelProvider: 'openai', modelBaseUrl: 'https://llm.example.com', modelApiKeySecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-key' }, 'modelApiKeySecretArn'],
+    [{ modelProvider: 'ollama' }, 'modelProvider'],
+    [{ modelRegion: 'mars' }, 'modelRegion'],
   ])('rejects %j, naming the parameter', (context, name) => {
     expect(() => fromContext(context)).toThrow(new RegExp(`Invalid normflow deployment parameters: ${name}:`));
   });

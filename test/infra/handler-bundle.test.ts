@@ -163,6 +163,7 @@ describe('handler bundles (NodejsFunction with local esbuild)', () => {
       CONFIG_TABLE: 'b-config',
       RUNS_TABLE: 'b-runs',
       VALUE_CACHE_TABLE: 'b-value-cache',
+      DECISIONS_TABLE: 'b-decisions',
       DYNAMODB_ENDPOINT: db.endpoint,
       AWS_REGION: 'local',
       NORMFLOW_PROVIDER: 'bedrock',

@@ -80,7 +80,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
-  await harness.setConfig({ maxConcurrency: 1, maxParallelSegments: 1, batchSize: 2, model: { provider: 'bedrock', modelId: MODEL_ID, requestTimeoutMs: 2_000 } });
+  harness.setDeployment({ provider: 'bedrock', allowedModelIds: [MODEL_ID] });
+  await harness.setConfig({ maxConcurrency: 1, maxParallelSegments: 1, batchSize: 2, model: { modelId: MODEL_ID, requestTimeoutMs: 2_000 } });
 }, 60_000);
 
 afterAll(async () => {

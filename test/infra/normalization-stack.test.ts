@@ -49,8 +49,8 @@ describe('tables from shared/stores/table-definitions.ts', () => {
     );
   });
 
-  it('creates all four, on demand, with point-in-time recovery, KMS encryption, and RETAIN', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+  it('creates all five, on demand, with point-in-time recovery, KMS encryption, and RETAIN', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
     for (const [, table] of resourcesOf(json, 'AWS::DynamoDB::Table')) {
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -81,7 +81,7 @@ describe('tables from shared/stores/table-definitions.ts', () => {
   it('imports an existing leads table by name instead of creating one', () => {
     const imported = synthesize({ leadsTableName: 'CrmLeads' });
     expect(imported.stack.tables.leadsTableCreated).toBe(false);
-    imported.template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    imported.template.resourceCountIs('AWS::DynamoDB::Table', 4);
     imported.template.allResourcesProperties('AWS::DynamoDB::Table', {
       KeySchema: Match.not(Match.arrayWith([{ AttributeName: 'leadId', KeyType: 'HASH' }])),
     });
@@ -132,7 +132,9 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
           CONFIG_TABLE: tableRef('config'),
           RUNS_TABLE: tableRef('runs'),
           VALUE_CACHE_TABLE: tableRef('valueCache'),
+          DECISIONS_TABLE: tableRef('decisions'),
           NORMFLOW_PROVIDER: 'bedrock',
+          NORMFLOW_ALLOWED_MODEL_IDS: 'anthropic.claude-3-haiku-20240307-v1:0',
           RUN_TIMEOUT_SECONDS: '86400',
           NORMFLOW_DUE_SELECTION: 'index',
           NORMFLOW_CONFIG_DEFAULTS: '{"model":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"}}',
@@ -332,11 +334,11 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
     });
   });
 
-  it('EstimatedCostUSD summed over a day above the budget → topic and the kill switch, and says so', () => {
+  it('in-flight spend (BatchCostUSD, per model call) summed over a day above the budget → topic and the kill switch, and says so', () => {
     const properties = alarmProperties('dailyCost');
     expect(properties).toMatchObject({
       ...normflowMetric,
-      MetricName: 'EstimatedCostUSD',
+      MetricName: 'BatchCostUSD',
       Statistic: 'Sum',
       Period: 86_400,
       EvaluationPeriods: 1,
@@ -349,7 +351,7 @@ describe('alarms → SNS topic, cost kill switch, dashboard', () => {
     expect(properties.AlarmActions).toHaveLength(2);
     expect(properties.AlarmDescription).toMatch(/kill switch/i);
     expect(properties.AlarmDescription).toContain(`enabled = false in the config table item "${CONFIG_ID}"`);
-    expect(synthesize({ dailyCostBudgetUSD: '12.5' }).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'EstimatedCostUSD', Threshold: 12.5 } })).not.toEqual({});
+    expect(synthesize({ dailyCostBudgetUSD: '12.5' }).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'BatchCostUSD', Threshold: 12.5 } })).not.toEqual({});
   });
 
   it('lets only the cost alarm invoke the kill switch', () => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'csv-stringify/sync';
+import { MAX_QUOTED_RECORD_CHARS, type CsvDelimiter } from '#shared/io/csv-records.ts';
 import { formatOfPath, readRecords, type ReadItem, type ReadOptions } from '#shared/io/record-reader.ts';
 
 let directory: string;
@@ -16,14 +18,16 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function readText(text: string, options: ReadOptions): Promise<ReadItem[]> {
+async function readBytes(bytes: Buffer | string, options: ReadOptions, extension = options.format ?? 'csv'): Promise<ReadItem[]> {
   fileCounter += 1;
-  const path = join(directory, `input-${fileCounter}.${options.format}`);
-  await writeFile(path, text, 'utf8');
+  const path = join(directory, `input-${fileCounter}.${extension}`);
+  await writeFile(path, bytes);
   const items: ReadItem[] = [];
   for await (const item of readRecords(path, options)) items.push(item);
   return items;
 }
+
+const readText = (text: string, options: ReadOptions) => readBytes(Buffer.from(text, 'utf8'), options);
 
 const JSONL = { format: 'jsonl', idFields: ['leadId'] } as const;
 const CSV = { format: 'csv', idFields: ['leadId'] } as const;
@@ -37,6 +41,7 @@ describe('formatOfPath', () => {
     ['LEADS.CSV', 'csv'],
     ['leads.jsonl', 'jsonl'],
     ['leads.json', 'jsonl'],
+    ['leads.tsv', 'csv'],
     ['leads', 'jsonl'],
   ])('%s → %s', (path, format) => {
     expect(formatOfPath(path)).toBe(format);
@@ -128,7 +133,16 @@ describe('readRecords JSONL', () => {
   it('reads an empty file as no items', async () => {
     expect(await readText('', JSONL)).toEqual([]);
   });
+
+  it('rejects a line holding U+FFFD (a character lost in decoding) instead of passing it on', async () => {
+    const items = await readText('{"leadId": "1", "nombres": "N\uFFFDez"}\n{"leadId": "2", "nombres": "escaped \\ufffd is data"}\n', JSONL);
+    expect(summary(items)).toEqual([
+      { line: 1, rejected: 'contains U+FFFD, the mark of a character lost before this file was written' },
+      { line: 2, id: '2' },
+    ]);
+  });
 });
+
 
 describe('readRecords CSV', () => {
   it('parses RFC 4180 quoting: commas, doubled quotes, embedded newlines, BOM and accents', async () => {
@@ -147,83 +161,232 @@ describe('readRecords CSV', () => {
         id: '1',
         record: { leadId: '1', nombres: 'Pérez, Juan', direccion: 'Cl. 80 "Bis" A # 45-12' },
       },
-      // A record spanning lines is numbered by the line where it ends (csv-parse's convention).
-      { kind: 'record', line: 4, id: '2', record: { leadId: '2', nombres: 'MARÍA\nDE LOS ÁNGELES', direccion: 'Cra. 7' } },
+      // A record spanning lines is numbered by the line where it starts.
+      { kind: 'record', line: 3, id: '2', record: { leadId: '2', nombres: 'MARÍA\nDE LOS ÁNGELES', direccion: 'Cra. 7' } },
       { kind: 'record', line: 5, id: '3', record: { leadId: '3', nombres: 'Ñoño', direccion: 'Av. Cl. 26, Bogotá' } },
     ]);
   });
 
-  it('strips the BOM from the first header, so the id column is found', async () => {
-    const items = await readText('\uFEFFleadId,ciudad\n7,Cali\n', CSV);
-    expect(items).toEqual([{ kind: 'record', line: 2, id: '7', record: { leadId: '7', ciudad: 'Cali' } }]);
-  });
-
-  it('reads CRLF files', async () => {
+  it('reads CRLF files, keeping a CRLF inside a quoted value as it is', async () => {
     const items = await readText('leadId,ciudad\r\n1,Cali\r\n2,"Santa Marta,\r\nMagdalena"\r\n3,Pasto\r\n', CSV);
     expect(summary(items)).toEqual([
       { line: 2, id: '1' },
-      { line: 4, id: '2' },
+      { line: 3, id: '2' },
       { line: 5, id: '3' },
     ]);
     expect(items[1]?.kind === 'record' && items[1].record.ciudad).toBe('Santa Marta,\r\nMagdalena');
   });
 
-  it('rejects rows with the wrong column count and goes on reading the rest', async () => {
+  it('rejects rows with the wrong number of values and goes on; trailing empty values and empty rows are fine', async () => {
     const text = [
       'leadId,nombres,ciudad',
       '1,Ana,Cali',
       '2,too,many,columns',
       '3,short',
       '',
-      '4,Luis,Neiva',
+      '4,Luis,Neiva,,',
       '5,,',
       ',sin id,Pasto',
+      ',,',
     ].join('\n');
     const items = await readText(`${text}\n`, CSV);
     expect(summary(items)).toEqual([
       { line: 2, id: '1' },
-      { line: 3, rejected: 'wrong number of columns' },
-      { line: 4, rejected: 'wrong number of columns' },
+      { line: 3, rejected: '4 values, expected 3 (one per column)' },
+      { line: 4, rejected: '2 values, expected 3 (one per column)' },
       { line: 6, id: '4' },
       { line: 7, id: '5' },
       { line: 8, rejected: 'no id (expected "leadId")' },
     ]);
-    expect(items[4]).toEqual({ kind: 'record', line: 7, id: '5', record: { leadId: '5', nombres: '', ciudad: '' } });
+    expect(items[3]).toMatchObject({ record: { leadId: '4', nombres: 'Luis', ciudad: 'Neiva' } });
+    expect(items[4]).toMatchObject({ record: { leadId: '5', nombres: '', ciudad: '' } });
   });
 
   it('keeps every column value as a string, untouched', async () => {
     const items = await readText('leadId,edad,nombres\n0012,031,"  JUAN  "\n', CSV);
-    expect(items).toEqual([{ kind: 'record', line: 2, id: '0012', record: { leadId: '0012', edad: '031', nombres: '  JUAN  ' } }]);
+    expect(items).toMatchObject([{ kind: 'record', line: 2, id: '0012', record: { leadId: '0012', edad: '031', nombres: '  JUAN  ' } }]);
+  });
+
+  it('names an unnamed column by its position and refuses a header that names a column twice', async () => {
+    const items = await readText('leadId,,ciudad\n1,x,Cali\n', CSV);
+    expect(items).toMatchObject([{ record: { leadId: '1', _column2: 'x', ciudad: 'Cali' } }]);
+    await expect(readText('leadId,ciudad,ciudad\n1,a,b\n', CSV)).rejects.toThrow('the CSV header names the column "ciudad" twice (columns 2 and 3); rename one');
+    await expect(readText('leadId,"ciudad\n', CSV)).rejects.toMatchObject({ name: 'Input.Invalid', message: expect.stringContaining('the CSV header (line 1) is malformed') });
+  });
+
+  it('matches the id column as configured fields are matched: case, accents and spacing aside', async () => {
+    const items = await readText('ID,Nombres\nA-1,Ana\n', { format: 'csv', idFields: ['leadId', 'id'] });
+    expect(summary(items)).toEqual([{ line: 2, id: 'A-1' }]);
   });
 });
 
-describe('readRecords CSV line numbers (property)', () => {
-  const quotedField = fc
-    .array(fc.constantFrom('x', 'á', ',', '""', '\n', '\r\n', ' '), { maxLength: 5 })
-    .map((parts) => `"${parts.join('')}"`);
-  const field = fc.oneof(fc.constantFrom('a', 'Ñoño', ''), quotedField);
-  const row = fc.tuple(field, field).map(([first, second]) => `${first},${second}`);
-  const lineBreaks = (text: string) => text.match(/\r\n|\n|\r/g)?.length ?? 0;
+describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
+  const SPANISH = 'ID;Nombres;Apellidos;Ciudad de residencia\r\n1;ÁNGEL DAVID;OSPINA NÚÑEZ;Medellín\r\n2;"MARÍA; JOSÉ";PÉREZ;"Bogotá, D.C."\r\n';
 
-  it('numbers each record by the line where it ends, whatever the line ends inside and between rows', async () => {
+  it('reads a `;` file with Spanish headers (Excel in a Spanish locale)', async () => {
+    const items = await readText(SPANISH, { format: 'csv', idFields: ['leadId', 'id'] });
+    expect(items.map((item) => item.kind === 'record' && item.record)).toEqual([
+      { ID: '1', Nombres: 'ÁNGEL DAVID', Apellidos: 'OSPINA NÚÑEZ', 'Ciudad de residencia': 'Medellín' },
+      { ID: '2', Nombres: 'MARÍA; JOSÉ', Apellidos: 'PÉREZ', 'Ciudad de residencia': 'Bogotá, D.C.' },
+    ]);
+  });
+
+  it.each([
+    ['tab', 'leadId\tnombres\tciudad\n1\tAna, María\tCali\n', '\t'],
+    ['pipe', 'leadId|nombres|ciudad\n1|Ana, María|Cali\n', '|'],
+    ['comma, with `;` only inside a quoted header', '"leadId;x",nombres,ciudad\n1,"Ana; María",Cali\n', ','],
+    ['`;`, with commas only inside a quoted header', '"lead,Id";nombres;ciudad\n1;Ana, María;Cali\n', ';'],
+  ])('%s', async (_name, text) => {
+    const columns: string[][] = [];
+    const items = await readText(text, { format: 'csv', idFields: ['leadId', 'lead,Id', 'leadId;x'], onColumns: (names) => columns.push([...names]) });
+    expect(columns[0]).toHaveLength(3);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ kind: 'record', id: '1' });
+    expect(Object.values(items[0]?.kind === 'record' ? items[0].record : {})).toContain('Cali');
+  });
+
+  it('--delimiter overrides the sniffing', async () => {
+    const items = await readText('leadId;nota,otra\n1;a,b\n', { format: 'csv', idFields: ['leadId'], delimiter: ';' });
+    expect(items).toMatchObject([{ record: { leadId: '1', 'nota,otra': 'a,b' } }]);
+  });
+
+  it('reads back whatever csv-stringify writes, with every delimiter (property)', async () => {
+    const cell = fc.string({ unit: fc.constantFrom('a', 'Ñ', ',', ';', '|', '\t', '"', '\n', '\r\n', ' ', '=') });
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n'), fc.nat(6), async (rows, eol, blankAt) => {
-        const ids = rows.map((_, index) => `id${index}`);
-        const lines = ['leadId,a,b', ...rows.map((text, index) => `${ids[index]},${text}`)];
-        lines.splice(1 + Math.min(blankAt, rows.length), 0, '');
-        const text = `${lines.join(eol)}${eol}`;
-
-        const expectedLines: number[] = [];
-        let offset = 0;
-        lines.forEach((lineText, index) => {
-          if (index > 0 && lineText !== '') expectedLines.push(lineBreaks(text.slice(0, offset + lineText.length)) + 1);
-          offset += lineText.length + eol.length;
-        });
-
-        const items = await readText(text, CSV);
-        expect(summary(items)).toEqual(ids.map((id, index) => ({ id, line: expectedLines[index] })));
+      fc.asyncProperty(fc.constantFrom<CsvDelimiter>(',', ';', '\t', '|'), fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 6 }), async (delimiter, rows) => {
+        const records = rows.map(([a, b], index) => ({ leadId: `r${index}`, a, b }));
+        const text = stringify(records, { header: true, columns: ['leadId', 'a', 'b'], delimiter, quoted_match: /[\r\n]/ });
+        const items = await readText(text, { format: 'csv', idFields: ['leadId'], delimiter });
+        expect(items.map((item) => (item.kind === 'record' ? item.record : item))).toEqual(records);
       }),
-      { numRuns: 150 },
+      { numRuns: 120 },
     );
   });
 });
+
+describe('readRecords CSV: a malformed row is rejected with its line number, every other row goes on', () => {
+  it('a quote opened and never closed (the case that used to empty the whole output)', async () => {
+    const text = ['leadId,nombres,ciudad', '1,Ana,Cali', '2,"PEREZ, ANA,Bogotá', '3,Luis,Neiva', '4,"Ruiz, Eva",Pasto', '5,Sol,Tunja'].join('\n');
+    const items = await readText(`${text}\n`, CSV);
+    expect(summary(items)).toEqual([
+      { line: 2, id: '1' },
+      { line: 3, rejected: 'a quote opened on this line is never closed' },
+      { line: 4, id: '3' },
+      { line: 5, id: '4' },
+      { line: 6, id: '5' },
+    ]);
+    expect(items[1]).toMatchObject({ raw: '2,"PEREZ, ANA,Bogotá' });
+  });
+
+  it('a stray quote inside a value, and text after a closing quote', async () => {
+    const text = ['leadId,nombres,direccion', '1,Ana,Calle 5 "B"', '2,"Luis" Gómez,Cra 7', '3,Eva,Cl 10'].join('\r\n');
+    const items = await readText(`${text}\r\n`, CSV);
+    expect(summary(items)).toEqual([
+      { line: 2, rejected: 'stray quote in value 3 (a value with a quote must be quoted, its quotes doubled)' },
+      { line: 3, rejected: 'text after the closing quote of value 2' },
+      { line: 4, id: '3' },
+    ]);
+  });
+
+  it('a stray quote that pairs with a later one: only its own line is rejected, the lines between are read again', async () => {
+    const text = ['leadId,nombres,ciudad', '1,"Ana,Cali', '2,Luis,Neiva', '3,Eva" x,Pasto', '4,Sol,Tunja'].join('\n');
+    const items = await readText(`${text}\n`, CSV);
+    expect(summary(items)).toEqual([
+      { line: 2, rejected: 'text after the closing quote of value 2 (in a quoted value that spans lines 2–4; read again from line 3)' },
+      { line: 3, id: '2' },
+      { line: 4, rejected: 'a quote opened on this line is never closed' },
+      { line: 5, id: '4' },
+    ]);
+  });
+
+  it('a quoted value spanning lines with the wrong number of values is rejected whole', async () => {
+    const items = await readText('leadId,nota,ciudad\n1,"línea 1\nlínea 2"\n2,ok,Cali\n', CSV);
+    expect(summary(items)).toEqual([
+      { line: 2, rejected: '2 values, expected 3 (one per column)' },
+      { line: 4, id: '2' },
+    ]);
+  });
+
+  it('a stray quote far from any other: reading ahead stops at MAX_QUOTED_RECORD_CHARS and the rows after it are all read', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, index) => `${index + 10},nombre ${index},Cali`);
+    const text = ['leadId,nombres,ciudad', '1,"stray,Cali', ...rows].join('\n');
+    expect(text.length).toBeGreaterThan(MAX_QUOTED_RECORD_CHARS);
+    const items = await readText(text, CSV);
+    expect(items[0]).toMatchObject({ kind: 'rejected', line: 2 });
+    expect(items.slice(1).filter((item) => item.kind === 'record')).toHaveLength(60_000);
+  });
+});
+
+describe('readRecords: text encodings', () => {
+  const TEXT = 'ID;Nombres;Apellidos;Ciudad de residencia\r\n1;ÁNGEL DAVID;OSPINA NÚÑEZ;Bogotá\r\n2;José “Pepe”;Peña € 5;Medellín\r\n';
+  const RECORDS = [
+    { ID: '1', Nombres: 'ÁNGEL DAVID', Apellidos: 'OSPINA NÚÑEZ', 'Ciudad de residencia': 'Bogotá' },
+    { ID: '2', Nombres: 'José “Pepe”', Apellidos: 'Peña € 5', 'Ciudad de residencia': 'Medellín' },
+  ];
+  const OPTIONS = { format: 'csv', idFields: ['id'] } as const;
+  const records = (items: ReadItem[]) => items.map((item) => (item.kind === 'record' ? item.record : item));
+
+  it('Windows-1252 (Excel "CSV" in a Spanish locale) is detected, read exactly, and said once', async () => {
+    const notices: string[] = [];
+    const items = await readBytes(windows1252(TEXT), { ...OPTIONS, onNotice: (notice) => notices.push(notice) });
+    expect(records(items)).toEqual(RECORDS);
+    expect(notices).toEqual([expect.stringMatching(/is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales \(--encoding to choose\)$/)]);
+  });
+
+  it.each([
+    ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT)])],
+    ['UTF-8 without one', Buffer.from(TEXT)],
+    ['UTF-16 LE with a byte-order mark (Excel "Unicode text")', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TEXT, 'utf16le')])],
+    ['UTF-16 BE with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(TEXT, 'utf16le').swap16()])],
+  ])('%s is read exactly, without a word', async (_name, bytes) => {
+    const notices: string[] = [];
+    expect(records(await readBytes(bytes, { ...OPTIONS, onNotice: (notice) => notices.push(notice) }))).toEqual(RECORDS);
+    expect(notices).toEqual([]);
+  });
+
+  it('UTF-16 without a byte-order mark is recognised by its NUL bytes, and said', async () => {
+    const notices: string[] = [];
+    expect(records(await readBytes(Buffer.from(TEXT, 'utf16le'), { ...OPTIONS, onNotice: (notice) => notices.push(notice) }))).toEqual(RECORDS);
+    expect(notices).toEqual([expect.stringContaining('has no byte-order mark but looks like UTF-16LE')]);
+  });
+
+  it('--encoding overrides the detection', async () => {
+    const items = await readBytes(Buffer.from(TEXT), { ...OPTIONS, encoding: 'windows-1252' });
+    expect(records(items)[0]).toMatchObject({ Nombres: 'Ã\u0081NGEL DAVID' });
+  });
+
+  it('a UTF-8 file with a few Windows-1252 lines: those lines are rejected, never written with U+FFFD; the rest is read', async () => {
+    const bytes = Buffer.concat([Buffer.from('ID;Nombres\n1;Peña\n'), windows1252('2;NÚÑEZ\n'), Buffer.from('3;Ñoño\n')]);
+    const notices: string[] = [];
+    const items = await readBytes(bytes, { ...OPTIONS, onNotice: (notice) => notices.push(notice) });
+    expect(summary(items)).toEqual([
+      { line: 2, id: '1' },
+      { line: 3, rejected: 'has bytes that are not valid UTF-8 (--encoding to read the file otherwise)' },
+      { line: 4, id: '3' },
+    ]);
+    expect(notices).toEqual([expect.stringContaining('is UTF-8 with 2 byte sequence(s) that are not: the lines holding them are rejected')]);
+  });
+
+  it('a Windows-1252 file forced as UTF-8: every line with an undecodable byte is rejected', async () => {
+    const items = await readBytes(windows1252('ID;Dirección\n1;Cl 5\n'), { ...OPTIONS, encoding: 'utf-8' }).catch((error: Error) => error);
+    expect(items).toMatchObject({ name: 'Input.Invalid', message: 'the CSV header (line 1) has bytes that are not valid UTF-8 (--encoding to read the file otherwise)' });
+    const rows = await readBytes(Buffer.concat([Buffer.from('ID;Nombres\n'), windows1252(TEXT.split('\r\n').slice(1).join('\r\n'))]), { ...OPTIONS, encoding: 'utf-8' });
+    expect(summary(rows)).toEqual([
+      { line: 2, rejected: 'has bytes that are not valid UTF-8 (--encoding to read the file otherwise)' },
+      { line: 3, rejected: 'has bytes that are not valid UTF-8 (--encoding to read the file otherwise)' },
+    ]);
+  });
+
+  it('multi-byte characters split across read chunks come out whole (a file far larger than one chunk)', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, index) => `${index};ÑÚÁ😀 ${index}`);
+    const items = await readBytes(Buffer.from(`ID;Nombres\n${rows.join('\n')}\n`), OPTIONS);
+    expect(items).toHaveLength(20_000);
+    expect(items.every((item, index) => item.kind === 'record' && item.record.Nombres === `ÑÚÁ😀 ${index}`)).toBe(true);
+  });
+});
+
+/** Windows-1252 bytes of a text (the characters used here; Buffer's latin1 lacks € and the curly quotes). */
+function windows1252(text: string): Buffer {
+  const special: Record<string, number> = { '€': 0x80, '“': 0x93, '”': 0x94 };
+  return Buffer.from([...text].map((char) => special[char] ?? char.charCodeAt(0)));
+}

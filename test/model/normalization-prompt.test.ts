@@ -138,3 +138,17 @@ describe('buildNormalizationPrompt record ids named like Object.prototype member
     expect(Object.hasOwn(Object.prototype, 'ciudad')).toBe(false);
   });
 });
+
+describe('buildNormalizationPrompt states the v2 rules of the kinds it asks', () => {
+  it.each([
+    ['city', ['"El Retiro" → "Retiro"', '"Ant", "Cund", "Sder", "N.S."', 'obliga a responder un municipio de ese departamento', '"Villarica": Villa Rica o Villarrica', 'no elijas por parecido de sonido']],
+    ['educationLevel', ['"Bachillerato incompleto" → "Bachiller"', 'abogado, médico, contador público', 'grados 1 a 5 → "Primaria"', '"Posgrado" sin más']],
+    ['address', ['"BOGOTA - Calle 50 # 10-20" → "Cl. 50 # 10 - 20"', '"Barrio la Floresta"', '"Mz 5 Cs 12"']],
+    ['occupation', ['"CEO", "Jefe de RRHH", "Coordinador SG-SST"', '"Aux. Tec." → "Auxiliar Técnico"']],
+    ['organization', ['"I.C.B.F." → "ICBF"', '"sin empresa", "no labora"', `"McDonald's"`]],
+    ['personName', ['"MCDONALD" → "McDonald"', '"Mac" no cambia', '"no tiene", "sin dato" → null']],
+  ] as const)('%s', (kind, statements) => {
+    const { system } = buildNormalizationPrompt([question('1', 'campo', kind, 'valor')]);
+    for (const statement of statements) expect(system).toContain(statement);
+  });
+});

@@ -161,7 +161,7 @@ describe('createOpenAiModelClient: faults', () => {
     const error = await failureOf(client.complete(request));
 
     expect(error.cause).toMatchObject({ status: 422, type: 'validation_error' });
-    expect(error.message).toBe(`OpenAI-compatible call to model ${MODEL_ID} failed: HTTP 422 (validation_error)`);
+    expect(error.message).toBe(`OpenAI-compatible call to model ${MODEL_ID} at ${new URL(fake.url).host} failed: HTTP 422 (validation_error)`);
     expect(JSON.stringify(error.cause)).not.toContain(SECRET);
     expect(String(error.cause)).not.toContain(SECRET);
   });

@@ -54,7 +54,7 @@ describe('pacing to a quota', () => {
   it('makes the wrapped client wait for its slot before each call', async () => {
     const order: string[] = [];
     const client = withRateLimit(
-      { provider: 'fake', modelId: 'm', complete: async () => (order.push('call'), { text: '{}', inputTokens: 1, outputTokens: 1 }) },
+      { provider: 'fake', modelId: 'm', endpoint: 'http://127.0.0.1:1', complete: async () => (order.push('call'), { text: '{}', inputTokens: 1, outputTokens: 1 }) },
       { acquire: async (tokens) => void order.push(`acquire ${tokens}`) },
     );
     await client.complete({ system: 'abcd', user: 'efgh', temperature: 0, maxTokens: 16 });

@@ -77,11 +77,50 @@ describe('contract §4 examples', () => {
   });
 
   it.each([
-    ['Vereda El Rosal, finca La Esperanza', 'Vereda El Rosal Finca La Esperanza'],
-    ['km 5 via la calera', 'Km 5 Via La Calera'],
-    ['FINCA LA PALMA', 'Finca La Palma'],
+    ['Vereda El Rosal, finca La Esperanza', 'Vereda el Rosal Finca la Esperanza'],
+    ['km 5 via la calera', 'Km 5 Via la Calera'],
+    ['FINCA LA PALMA', 'Finca la Palma'],
+    ['Mz 5 Cs 12', 'Manzana 5 Casa 12'],
+    ['Conjunto Los Pinos Torre 2 Apto 301', 'Conjunto los Pinos Torre 2 Apto 301'],
+    ['Vereda San Isidro', 'Vereda San Isidro'],
+    ['B/ San Fernando', 'Barrio San Fernando'],
+  ])('a value made only of complements gets them canonical and stays flagged: %s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(unparsed(expected));
+  });
+
+  it.each([
+    ['Hacienda El Paraíso', 'Hacienda El Paraíso'],
+    ['Kilómetro 7 vía Neiva', 'Km 7 Vía Neiva'],
   ])('rural %s is unparsed, in title case with Km', (input, expected) => {
     expect(normalizeAddress(input)).toEqual(unparsed(expected));
+  });
+
+  it.each([
+    ['BOGOTA - Calle 50 # 10-20', 'Cl. 50 # 10 - 20'],
+    ['Medellín Cra 7 34 56', 'Cra. 7 # 34 - 56'],
+    ['Cali: Calle 5 # 38-20', 'Cl. 5 # 38 - 20'],
+    ['Bucaramanga, Carrera 27 # 36-14 apto 302', 'Cra. 27 # 36 - 14 Apto 302'],
+    ['Bogotá D.C. - Av. Boyacá # 72-30', 'Av. Boyacá # 72 - 30'],
+    ['Santa Marta cll 22 # 3-40', 'Cl. 22 # 3 - 40'],
+  ])('a leading municipality before a via word is dropped: %s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
+  });
+
+  it('supplies a left-out number sign: Cra 7 34 56 → Cra. 7 # 34 - 56', () => {
+    expect(normalizeAddress('Cra 7 34 56')).toEqual(parsed('Cra. 7 # 34 - 56'));
+  });
+
+  it.each([
+    ['Calle 4 # 5-06 Corregimiento La Buitrera', 'Cl. 4 # 5 - 06 Corregimiento la Buitrera'],
+    ['Calle 6 # 2-10 Corregimiento La Cumbre', 'Cl. 6 # 2 - 10 Corregimiento la Cumbre'],
+    ['Calle 3 # 4-05 vereda El Carmen', 'Cl. 3 # 4 - 05 Vereda el Carmen'],
+    ['Cra 10 # 20-30 sector Los Almendros', 'Cra. 10 # 20 - 30 Sector los Almendros'],
+    ['Cra 5 # 3-20 finca El Roble', 'Cra. 5 # 3 - 20 Finca el Roble'],
+    ['Cl 15 # 8-20 b/ san antonio', 'Cl. 15 # 8 - 20 Barrio San Antonio'],
+    ['Cl 15 # 8-20 b/san antonio', 'Cl. 15 # 8 - 20 Barrio San Antonio'],
+    ['Cra 12 # 34-56 barrio La Floresta', 'Cra. 12 # 34 - 56 Barrio la Floresta'],
+  ])('rural words after a parsed urban part are complements, no flag: %s → %s', (input, expected) => {
+    expect(normalizeAddress(input)).toEqual(parsed(expected));
   });
 
   it.each([[''], ['-'], ['.'], ['N/A'], ['NA'], ['n.a.'], ['no aplica'], ['NINGUNO'], ['ninguna'], ['null'], ['none'], ['xxx'], ['0'], ['   ']])(
@@ -156,6 +195,12 @@ const COMPLEMENT_TABLE: readonly (readonly [string, string])[] = [
   ['urb', 'Urbanización'],
   ['barrio', 'Barrio'],
   ['b.', 'Barrio'],
+  ['b/', 'Barrio'],
+  ['corregimiento', 'Corregimiento'],
+  ['vereda', 'Vereda'],
+  ['sector', 'Sector'],
+  ['finca', 'Finca'],
+  ['km', 'Km'],
 ];
 
 describe('via table', () => {
@@ -231,12 +276,12 @@ describe('complements', () => {
     ['Cra 12 # 34-56 mz 5 cs 12', 'Cra. 12 # 34 - 56 Manzana 5 Casa 12'],
     ['carrera 55 #135-62 B. Bocagrande', 'Cra. 55 # 135 - 62 Barrio Bocagrande'],
     ['Kr 54 Nro 141-44 sur, Interior A', 'Cra. 54 # 141 - 44 Sur Int. A'],
-    ['calle 5 # 3 - 20 apto. 201, torre 2, barrio la esperanza', 'Cl. 5 # 3 - 20 Apto 201 Torre 2 Barrio La Esperanza'],
+    ['calle 5 # 3 - 20 apto. 201, torre 2, barrio la esperanza', 'Cl. 5 # 3 - 20 Apto 201 Torre 2 Barrio la Esperanza'],
     ['CARRERA 55 sur No 28-54 Sur barrio USAQUÉN', 'Cra. 55 Sur # 28 - 54 Sur Barrio Usaquén'],
     ['av 1 #108-23 sur barrio usaquen', 'Av. 1 # 108 - 23 Sur Barrio Usaquen'],
     ['Cll 39 # 150 -38 Conjunto Reservas del Norte', 'Cl. 39 # 150 - 38 Conjunto Reservas del Norte'],
     ['Cll. 100 # 15 - 20 urb. villa del rio', 'Cl. 100 # 15 - 20 Urbanización Villa del Rio'],
-    ['cra 5 # 3 - 20 ed. el tesoro', 'Cra. 5 # 3 - 20 Edificio El Tesoro'],
+    ['cra 5 # 3 - 20 ed. el tesoro', 'Cra. 5 # 3 - 20 Edificio el Tesoro'],
     ['Cra 5 # 3-20 Barrio de la Candelaria', 'Cra. 5 # 3 - 20 Barrio de la Candelaria'],
     ['Cra 5 # 3-20 Conjunto Pinos y Cedros', 'Cra. 5 # 3 - 20 Conjunto Pinos y Cedros'],
     ['Cra 5 # 3-20 torre t apto 301b', 'Cra. 5 # 3 - 20 Torre T Apto 301B'],
@@ -260,6 +305,8 @@ describe('decisions (docs/normalization/address.md)', () => {
     ['Calle 5 # 20', 'Cl. 5 # 20'],
     ['Cra 5 # 3-20 frente al parque', 'Cra. 5 # 3 - 20 Frente al Parque'],
     ['Calle 5 # 3-20 Bogotá D.C.', 'Cl. 5 # 3 - 20 Bogotá D C'],
+    ['Autopista Norte km 21', 'Autopista Norte Km 21'],
+    ['Cra 5 # 3-20 Hacienda El Paraíso', 'Cra. 5 # 3 - 20 Hacienda El Paraíso'],
     ['Cra 5 # 3-20 apto', 'Cra. 5 # 3 - 20 Apto'],
     ['Cra 5 # 3-20 casa-lote 4', 'Cra. 5 # 3 - 20 Casa-Lote 4'],
     ['calle 5 b. centro', 'Cl. 5 B Centro'],
@@ -277,15 +324,15 @@ describe('decisions (docs/normalization/address.md)', () => {
 
   it.each([
     ['Manzana 25 Casa 27 Barrio Bosa', 'Manzana 25 Casa 27 Barrio Bosa'],
-    ['Mz 21 Cs 23', 'Mz 21 Cs 23'],
-    ['Conjunto Residencial Los Naranjos Casa 22', 'Conjunto Residencial Los Naranjos Casa 22'],
-    ['Corregimiento El Poblado', 'Corregimiento El Poblado'],
-    ['Km 1 vía el Mar', 'Km 1 Vía El Mar'],
+    ['Mz 21 Cs 23', 'Manzana 21 Casa 23'],
+    ['Conjunto Residencial Los Naranjos Casa 22', 'Conjunto Residencial los Naranjos Casa 22'],
+    ['Corregimiento El Poblado', 'Corregimiento el Poblado'],
+    ['Km 1 vía el Mar', 'Km 1 Vía el Mar'],
     ['KM. 5,5 vía a la Calera', 'Km 5,5 Vía a la Calera'],
     ['kilómetro 3 vía Cota', 'Km 3 Vía Cota'],
-    ['Autopista Norte km 21', 'Autopista Norte Km 21'],
-    ['Cra 5 # 3-20 finca El Roble', 'Cra 5 # 3-20 Finca El Roble'],
     ['Barrio Kennedy Calle 5 # 3-20', 'Barrio Kennedy Calle 5 # 3-20'],
+    ['Medellín Calle 5 # 3-20 # 4-10', 'Medellín Calle 5 # 3-20 # 4-10'],
+    ['Springfield Calle 5 # 3-20', 'Springfield Calle 5 # 3-20'],
     ['Calle 5 # 3-20 # 4-10', 'Calle 5 # 3-20 # 4-10'],
     ['Cra 5 # 3-20-5', 'Cra 5 # 3-20-5'],
     ['Calle 5 #', 'Calle 5 #'],
@@ -297,7 +344,7 @@ describe('decisions (docs/normalization/address.md)', () => {
     ['Cra 5 # 3.20', 'Cra 5 # 3.20'],
     ['bogotá', 'Bogotá'],
     ['123', '123'],
-    ['Mz 3 Cs 4 B. la esperanza', 'Mz 3 Cs 4 B. La Esperanza'],
+    ['Mz 3 Cs 4 B. la esperanza', 'Manzana 3 Casa 4 Barrio la Esperanza'],
     ['km5 vía Cota', 'Km 5 Vía Cota'],
   ])('%s is unparsed: %s', (input, expected) => {
     expect(normalizeAddress(input)).toEqual(unparsed(expected));
@@ -413,8 +460,8 @@ const COMPLEMENT_VALUES: readonly (readonly [string, string])[] = [
   ['07', '07'],
   ['b', 'B'],
   ['301b', '301B'],
-  ['el prado', 'El Prado'],
-  ['los pinos', 'Los Pinos'],
+  ['el prado', 'el Prado'],
+  ['los pinos', 'los Pinos'],
   ['villa del río', 'Villa del Río'],
   ['san antonio', 'San Antonio'],
 ];
@@ -480,7 +527,7 @@ describe('properties', () => {
     'cra', 'Cl.', 'calle', 'AV', 'ak', 'tv', 'Diag', 'autopista', 'vía', 'no', 'N°', 'nº', 'n', '#', '-', '–', 'bis', 'sur', 'NORTE',
     'a', 'B', 'b.', 'apto', 'of.', 'int', 't', 'torre', 'barrio', 'el', 'la', 'de', 'los', 'y', 'vereda', 'finca', 'km', 'Peñón',
     'José', 'ii', '12', '07', '4', '130', '5.5', '3,2', ',', '.', '..', ' . ', ' ', '  ', '\t', '\u00A0', '\u200B', "'", '/', '(',
-    'ß', 'ﬁ',
+    'ß', 'ﬁ', 'Bogotá', 'Medellín', 'Santa Marta', ':', 'b/', 'B/', 'sector', 'corregimiento', 'Mz', 'cs', 'conj',
   ];
   const messyText = fc
     .array(fc.constantFrom(...ADDRESS_FRAGMENTS), { maxLength: 14 })
@@ -496,6 +543,11 @@ describe('properties', () => {
     );
   });
 
+  it.each(['calle130B/nº', 'calle130b/', 'calle130b/5', 'calle 13b/la paz 5'])('a barrio `b/` typed glued to a number reads as it will the next time: %s', (input) => {
+    expectWellFormed(normalizeAddress(input).value);
+    expectIdempotent(input);
+  });
+
   it('a value without the unparsed flag starts with a via (reliable guardrail)', () => {
     const via = /^(?:Cra\.|Cl\.|Av\.|Tr\.|Dg\.|Autopista|Circular|V[ií]a)(?: |$)/u;
     fc.assert(
@@ -507,18 +559,48 @@ describe('properties', () => {
     );
   });
 
-  it('a rural word anywhere makes the address unparsed', () => {
+  const RURAL_WORDS = [
+    ['vereda', 'Vereda'],
+    ['Finca', 'Finca'],
+    ['KM', 'Km'],
+    ['kilómetro', 'Km'],
+    ['corregimiento', 'Corregimiento'],
+    ['sector', 'Sector'],
+  ] as const;
+
+  it('a rural word after a parsed urban part is a complement (no flag); before the via it leaves the value unparsed', () => {
+    fc.assert(
+      fc.property(structuredAddress, fc.constantFrom(...RURAL_WORDS), ({ typed, canonical }, [rural, canonicalRural]) => {
+        expect(normalizeAddress(`${typed} ${rural} 3`)).toEqual(parsed(`${canonical} ${canonicalRural} 3`));
+        expect(normalizeAddress(`${rural} 3 ${typed}`)).toMatchObject({ confident: false, flags: ['unparsed-address'] });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a leading municipality name before the via is dropped', () => {
     fc.assert(
       fc.property(
         structuredAddress,
-        fc.constantFrom('vereda', 'Finca', 'KM', 'kilómetro', 'corregimiento'),
-        fc.boolean(),
-        ({ typed }, rural, atStart) => {
-          const input = atStart ? `${rural} 3 ${typed}` : `${typed} ${rural} 3`;
-          expect(normalizeAddress(input)).toMatchObject({ confident: false, flags: ['unparsed-address'] });
+        fc.constantFrom('BOGOTA', 'Medellín', 'Santa Marta', 'cali', 'Bogotá D.C.'),
+        fc.constantFrom(' ', ' - ', ', ', ': '),
+        ({ typed, canonical }, city, separator) => {
+          expect(normalizeAddress(`${city}${separator}${typed}`)).toEqual(parsed(canonical));
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('a value made only of complements is canonical, flagged and idempotent', () => {
+    fc.assert(
+      fc.property(fc.array(complement, { minLength: 1, maxLength: 3 }), (complements) => {
+        const typed = complements.map((part) => part.typed).join('');
+        const canonical = complements.map((part) => part.canonical).join(' ');
+        expect(normalizeAddress(typed)).toEqual(unparsed(canonical));
+        expect(normalizeAddress(canonical)).toEqual(unparsed(canonical));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

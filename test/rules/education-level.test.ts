@@ -66,23 +66,80 @@ describe('normalizeEducationLevel — contract §3 field of study, specificity, 
 
   it.each([
     ['Posgrado', 'Posgrado'],
-    ['bachillerato incompleto', 'Bachillerato Incompleto'],
-    ['Primaria incompleta', 'Primaria Incompleta'],
-    ['ingeniería en curso', 'Ingeniería en Curso'],
-    ['cursando tecnología', 'Cursando Tecnología'],
-    ['estudiante de ingeniería', 'Estudiante de Ingeniería'],
+    ['Curso de cocina', 'Curso de Cocina'],
+    ['Estudiante de inglés', 'Estudiante de Inglés'],
     ['ESTUDIANTE', 'Estudiante'],
     ['sin estudios', 'Sin Estudios'],
   ])('not decided: %j → %j, flagged', (input, expected) => {
     expect(normalizeEducationLevel(input)).toEqual({ value: expected, confident: false, flags: ['unrecognized-education'] });
   });
 
-  it.each(['', '  ', '-', '.', 'N/A', 'NA', 'n.a.', 'no aplica', 'Ninguno', 'ninguna', 'null', 'none', 'xxx', '0'])(
+  it.each([
+    '', '  ', '-', '.', 'N/A', 'NA', 'n.a.', 'no aplica', 'Ninguno', 'ninguna', 'null', 'none', 'xxx', '0', 'N / A', '?',
+    '00', 'no tiene', 'Sin dato', 'SIN INFORMACIÓN', 'ns/nr', 'NS / NR', 's/d', 'nr', 'no sabe', 'x',
+  ])(
     'null-like %j → null',
     (input) => {
       expect(normalizeEducationLevel(input)).toEqual({ value: null, confident: true, flags: [] });
     },
   );
+});
+
+describe('normalizeEducationLevel — contract v2 §3', () => {
+  it.each([
+    ['tecnólogo profesional', 'Tecnólogo'],
+    ['Tecnología profesional en sistemas', 'Tecnólogo'],
+    ['Especialidad médica', 'Especialista'],
+    ['Undécimo', 'Bachiller'],
+    ['once', 'Bachiller'],
+    ['grado 11', 'Bachiller'],
+    ['Abogado', 'Profesional'], ['abogada', 'Profesional'], ['Médico', 'Profesional'], ['Médica general', 'Profesional'],
+    ['contador público', 'Profesional'], ['Contadora pública', 'Profesional'], ['odontólogo', 'Profesional'],
+    ['Odontóloga', 'Profesional'], ['psicólogo', 'Profesional'], ['psicóloga', 'Profesional'], ['arquitecto', 'Profesional'],
+    ['Arquitecta', 'Profesional'], ['Economista', 'Profesional'], ['administrador de empresas', 'Profesional'],
+    ['Administradora de Empresas', 'Profesional'], ['comunicador social', 'Profesional'],
+    ['Comunicadora social', 'Profesional'], ['trabajador social', 'Profesional'], ['Trabajadora social', 'Profesional'],
+    ['Médico especialista en pediatría', 'Especialista'],
+    ['Abogado con maestría en derecho penal', 'Magíster'],
+  ])('%j → %j', (input, expected) => {
+    expect(normalizeEducationLevel(input)).toEqual({ value: expected, confident: true, flags: [] });
+  });
+
+  it.each([
+    ['Bachillerato incompleto', 'Bachiller'],
+    ['secundaria incompleta', 'Bachiller'],
+    ['Primaria incompleta', 'Primaria'],
+    ['Estudiante universitario', 'Profesional'],
+    ['5 semestre de ingeniería', 'Profesional'],
+    ['semestre 5 de ingeniería', 'Profesional'],
+    ['Magíster (c)', 'Magíster'],
+    ['Doctorado (C)', 'Doctorado'],
+    ['Técnico en curso', 'Técnico'],
+    ['Técnico sin terminar', 'Técnico'],
+    ['Tecnólogo sin culminar', 'Tecnólogo'],
+    ['Licenciatura inconclusa', 'Profesional'],
+    ['ingeniería en curso', 'Profesional'],
+    ['cursando tecnología', 'Tecnólogo'],
+    ['estudiante de ingeniería', 'Profesional'],
+    ['cursando especialización', 'Especialista'],
+    ['Universitario incompleto', 'Profesional'],
+  ])('an incomplete level keeps its level, flagged and confident: %j → %j', (input, expected) => {
+    expect(normalizeEducationLevel(input)).toEqual({ value: expected, confident: true, flags: ['incomplete-education'] });
+  });
+
+  it.each([
+    ['grado 1', 'Primaria'], ['grado 5', 'Primaria'], ['primero', 'Primaria'], ['tercero de primaria', 'Primaria'],
+    ['quinto', 'Primaria'], ['quinto de primaria', 'Primaria'], ['grado 6', 'Bachiller'], ['grado 10', 'Bachiller'],
+    ['sexto', 'Bachiller'], ['séptimo', 'Bachiller'], ['noveno', 'Bachiller'], ['décimo', 'Bachiller'],
+    ['primero de bachillerato', 'Bachiller'], ['quinto de bachillerato', 'Bachiller'], ['grado 7', 'Bachiller'],
+    ['Grado noveno', 'Bachiller'], ['9 grado', 'Bachiller'],
+  ])('a school grade gives its level, flagged incomplete: %j → %j', (input, expected) => {
+    expect(normalizeEducationLevel(input)).toEqual({ value: expected, confident: true, flags: ['incomplete-education'] });
+  });
+
+  it('keeps the flag off a higher level given beside a school grade', () => {
+    expect(normalizeEducationLevel('grado 9 y técnico en sistemas')).toEqual({ value: 'Técnico', confident: true, flags: [] });
+  });
 });
 
 describe('normalizeEducationLevel — decisions (docs/normalization/education-level.md)', () => {
@@ -112,8 +169,10 @@ describe('normalizeEducationLevel — decisions (docs/normalization/education-le
   });
 
   it.each([
-    ['semestre 5 de ingeniería', 'Semestre 5 de Ingeniería'],
-    ['Técnico sin terminar', 'Técnico sin Terminar'],
+    ['cursando séptimo semestre de derecho', 'Cursando Séptimo Semestre de Derecho'],
+    ['quinto semestre de psicología', 'Quinto Semestre de Psicología'],
+    ['Contador', 'Contador'],
+    ['Administrador', 'Administrador'],
     ['Posgrado..', 'Posgrado.'],
     ['Posgrado . .', 'Posgrado.'],
     ['11', '11'],
@@ -145,7 +204,8 @@ describe('normalizeEducationLevel — labeled set', () => {
   it.each(flagCases)('$id: $input is flagged $flags', ({ input, flags }) => {
     const result = normalizeEducationLevel(input);
     expect(result.flags).toEqual(expect.arrayContaining(flags));
-    expect(result.confident).toBe(false);
+    // `incomplete-education` describes the input: the level given with it is confident (contract §0).
+    expect(result.confident).toBe(!flags.includes('unrecognized-education'));
   });
 });
 
@@ -153,6 +213,7 @@ const EDUCATION_PIECES = [
   'bachiller', 'BACHILLERATO', 'técnico', 'Tecnologo', 'PROFESIONAL', 'especialización', 'maestría', 'Ph.D', 'MBA',
   'doctorado', 'primaria', 'básica', 'grado', '11', 'once', 'en', 'de', 'con', 'énfasis', 'sistemas', 'incompleto',
   'en curso', 'posgrado', 'licenciada', 'e', 'y', '.', '..', ',', '-', '*', 'Me\u0301dico', '\u200B',
+  'abogada', 'estudiante', 'semestre', '(c)', 'séptimo', 'quinto', 'grado 7', 'profesional', 'especialidad',
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', ',', '/'];
 
@@ -171,7 +232,8 @@ describe('normalizeEducationLevel — properties', () => {
         if (result.value === null) return;
         expect(normalizeEducationLevel(result.value).value).toBe(result.value);
         const isCanonical = (EDUCATION_LEVELS as readonly string[]).includes(result.value);
-        expect(isCanonical || result.flags.includes('unrecognized-education')).toBe(true);
+        expect(isCanonical !== result.flags.includes('unrecognized-education')).toBe(true);
+        if (result.flags.includes('incomplete-education')) expect(isCanonical).toBe(true);
       }),
       { numRuns: 2000 },
     );

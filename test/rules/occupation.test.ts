@@ -82,7 +82,8 @@ describe('normalizeOccupation — decisions (docs/normalization/occupation.md)',
     // Acronyms: known ones always, typed 2–4 letter capitals unless everything is in capitals.
     ['instructor sena', 'Instructor SENA'],
     ['Analista TI', 'Analista TI'],
-    ['ANALISTA TI', 'Analista Ti'],
+    ['ANALISTA TI', 'Analista TI'],
+    ['ANALISTA ABC', 'Analista Abc'],
     ['aux TI', 'Auxiliar TI'],
     ['Jefe DE compras', 'Jefe de Compras'],
     // Punctuation.
@@ -109,6 +110,46 @@ describe('normalizeOccupation — decisions (docs/normalization/occupation.md)',
   });
 });
 
+describe('normalizeOccupation — contract v2 §5', () => {
+  it.each([
+    ['CEO', 'CEO'],
+    ['ceo', 'CEO'],
+    ['JEFE DE RRHH', 'Jefe de RRHH'],
+    ['COORDINADOR DE RRHH', 'Coordinador de RRHH'],
+    ['analista de TI', 'Analista de TI'],
+    ['gerente de ti', 'Gerente de TI'],
+    ['Coordinador SG-SST', 'Coordinador SG-SST'],
+    ['COORDINADOR SG-SST', 'Coordinador SG-SST'],
+    ['Inspector HSE', 'Inspector HSE'],
+    ['ANALISTA QA', 'Analista QA'],
+    ['DISEÑADOR UX/UI', 'Diseñador UX/UI'],
+    ['Consultor SAP', 'Consultor SAP'],
+    ['ANALISTA BI', 'Analista BI'],
+    ['LIDER PMO', 'Lider PMO'],
+    ['Asesor CRM', 'Asesor CRM'],
+    ['CFO', 'CFO'], ['COO', 'COO'], ['CTO', 'CTO'], ['Docente TIC', 'Docente TIC'], ['GESTOR TICS', 'Gestor TICS'],
+    ['Técnico ERP', 'Técnico ERP'], ['Soporte IT', 'Soporte IT'],
+    // Mixed-case input keeps any other 2–4 letter all-caps token (as §6 does).
+    ['Líder de PQR', 'Líder de PQR'],
+    ['Aux. Tec.', 'Auxiliar Técnico'],
+    ['aux. tec.', 'Auxiliar Técnico'],
+    ['Asist. Téc.', 'Asistente Técnico'],
+    ['Auxiliar tec', 'Auxiliar Técnico'],
+    ['Tec. Tec.', 'Técnico Técnico'],
+    ['no labora', 'No Labora'],
+    ['sin empresa', 'Sin Empresa'],
+    ['desempleado', 'Desempleado'],
+    ['ama de casa', 'Ama de Casa'],
+    ['pensionado', 'Pensionado'],
+  ])('%j → %j', (input, expected) => {
+    expect(normalizeOccupation(input)).toEqual({ value: expected, confident: true, flags: [] });
+  });
+
+  it.each(['N / A', 'Sin dato', 'no tiene', 'NS/NR', '?', '00', 'x', 'no registra'])('null-like %j → null', (input) => {
+    expect(normalizeOccupation(input)).toEqual({ value: null, confident: true, flags: [] });
+  });
+});
+
 describe('normalizeOccupation — labeled set', () => {
   const cases = labeledRecords
     .filter((record) => FIELD in record.expected)
@@ -127,6 +168,7 @@ const OCCUPATION_PIECES = [
   'ing', 'ING.', 'aux', 'Aux.', 'adm', 'admin', 'cont', 'sist', 'lic', 'prof', 'téc', 'asist', 'de', 'DE', 'en', 'y', 'o',
   'sistemas', 'software', 'civil', 'bodega', 'contable', 'ingeniera', 'Técnico', 'TI', 'SENA', 'Dane', 'y/o', '/', '-',
   '&', '(', ')', ',', '.', '..', '*', '3', "'", 'Me\u0301dico', '\u200B', 'ñoño',
+  'CEO', 'rrhh', 'SG-SST', 'qa', 'tec', 'JEFE', 'ABC', 'mcdonald',
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', '.', ',', '/', '-'];
 

@@ -100,6 +100,38 @@ describe('normalizeOrganization — contract §6 examples', () => {
   );
 });
 
+describe('normalizeOrganization — contract v2 §6', () => {
+  it.each([
+    ['I.C.B.F.', 'ICBF'],
+    ['i.c.b.f', 'ICBF'],
+    ['U.N.A.L.', 'Universidad Nacional de Colombia'],
+    ['u.n.a.l.', 'Universidad Nacional de Colombia'],
+    ['S.E.N.A.', 'SENA'],
+    ['e.t.b.', 'ETB'],
+    ['D.I.A.N. Seccional Cali', 'DIAN Seccional Cali'],
+    ['Almacenes A.B.C. Ltda', 'Almacenes ABC Ltda.'],
+    ['ALMACENES A.B.C. LTDA', 'Almacenes ABC Ltda.'],
+    ['c.i. flores del campo s.a.s', 'CI Flores del Campo S.A.S.'],
+    // A known organization plus a country word: the contract accepts either; normflow resolves.
+    ['BBVA Colombia', 'BBVA'],
+    ['IBM de Colombia', 'IBM'],
+    ['Bancolombia Colombia', 'Bancolombia'],
+    ["mcdonald's", "McDonald's"],
+    ["MCDONALD'S", "McDonald's"],
+    ["McDonald's Colombia", "McDonald's Colombia"],
+    ['Macías y Machado Ltda', 'Macías y Machado Ltda.'],
+  ])('%j → %j', (input, expected) => {
+    expect(normalizeOrganization(input)).toEqual({ value: expected, confident: true, flags: [] });
+  });
+
+  it.each(['sin empresa', 'Sin Empresa', 'ninguna empresa', 'NO LABORA', 'N / A', 'Sin dato', 'no tiene', 's/d', '?'])(
+    'null-like for organizations %j → null',
+    (input) => {
+      expect(normalizeOrganization(input)).toEqual({ value: null, confident: true, flags: [] });
+    },
+  );
+});
+
 describe('normalizeOrganization — decisions (docs/normalization/organization.md)', () => {
   it.each([
     // A known organization drops a typed legal form: one value per employer.
@@ -121,9 +153,15 @@ describe('normalizeOrganization — decisions (docs/normalization/organization.m
     ['XYZ Comercial sas', 'XYZ Comercial S.A.S.'],
     ['Pérez & CIA Ltda', 'Pérez & Cia Ltda.'],
     ['Sena XYZ', 'SENA Xyz'],
-    // Dotted acronyms stay upper case with a final period.
-    ['c.i. flores sas', 'C.I. Flores S.A.S.'],
-    ['Flores C.I', 'Flores C.I.'],
+    // Dotted acronyms are joined (contract v2) where a second pass keeps them upper case; otherwise
+    // they keep their periods.
+    ['c.i. flores sas', 'CI Flores S.A.S.'],
+    ['Flores C.I', 'Flores CI'],
+    ['A.B.C.', 'A.B.C.'],
+    ['J.R. S.A.S.', 'J.R. S.A.S.'],
+    ['Comercial A.B.C.D.E.', 'Comercial A.B.C.D.E.'],
+    ['Pérez & C.I.A.', 'Pérez & C.I.A.'],
+    ['U.S.A.I.D. Colombia', 'USAID Colombia'],
     // Punctuation.
     ['Panadería La Espiga (Sede Norte)', 'Panadería la Espiga (Sede Norte)'],
     ['coca-cola femsa', 'Coca-Cola Femsa'],
@@ -162,6 +200,7 @@ const ORGANIZATION_PIECES = [
   'sena', 'SENA', 'unal', 'Universidad', 'nacional', 'de', 'DEL', 'la', 'y', 'El', 'XYZ', 'tic', 'ABC', 'Cía', 'CIA',
   'Gómez', 'PÉREZ', 'ñandú', 'sas', 'S.A.S', 's.a.', 'SA', 'ltda.', 'E.U', 's en c', 'c.i.', 'C.I', '&', '-', '/', '+',
   '(', ')', ',', '.', '..', '*', '@', '14', "'", 'Me\u0301dica', '\u200B', 'a', 'A',
+  'I.C.B.F.', 'u.n.a.l', 'A.B.C.', 'c.i.a.', 'd.e.', "mcdonald's", 'MCDONALD', 'colombia', 'Macías',
 ];
 const SEPARATORS = [' ', '  ', '\t', '\u00A0', '', ' . ', '.', ',', '-', ' - '];
 

@@ -46,6 +46,34 @@ describe('normalizePersonName — contract §0 and §1 examples', () => {
   );
 });
 
+describe('normalizePersonName — contract v2 §1 and §0', () => {
+  it.each([
+    ['MCDONALD', 'McDonald'],
+    ['mcdonald', 'McDonald'],
+    ['McDonald', 'McDonald'],
+    ["McDonald's", "McDonald's"],
+    ["o'neil", "O'Neil"],
+    ['mcallister', 'McAllister'],
+    ["o'neil mckenzie", "O'Neil McKenzie"],
+    ['pérez-mcdonald', 'Pérez-McDonald'],
+    ['Macías', 'Macías'],
+    ['MACHADO', 'Machado'],
+    ['MACDONALD', 'Macdonald'],
+    ['mcal', 'Mcal'],
+  ])('%j → %j', (input, expected) => {
+    expect(valueOf(input)).toBe(expected);
+  });
+
+  it.each(['N / A', 'n / a', '?', '00', '000', 'x', 'X', 'no tiene', 'No Registra', 'SIN DATO', 'sin datos', 'Sin información',
+    'no sabe', 'ns/nr', 'NS / NR', 'nr', 's/d', 'S / D', 'sd'])('null-like %j → null', (input) => {
+    expect(normalizePersonName(input)).toEqual({ value: null, confident: true, flags: [] });
+  });
+
+  it('keeps organization-only null-likes as names', () => {
+    expect(valueOf('sin empresa')).toBe('Sin Empresa');
+  });
+});
+
 describe('normalizePersonName — decisions (docs/normalization/person-name.md)', () => {
   it.each([
     // A lone y/e between two words, typed without a period, is the conjunction (`e` only before an /i/ sound).

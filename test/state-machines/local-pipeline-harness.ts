@@ -28,7 +28,10 @@ export interface Harness {
   local: LocalEnvironment;
   stores: ReturnType<typeof localStores>;
   seed(leads: LeadItem[]): Promise<void>;
+  /** The config table item: data only (deployment keys fail the run with Config.Invalid). */
   setConfig(config: Record<string, unknown>): Promise<void>;
+  /** Deploy-time model settings, as CDK context sets them in the Lambdas' environment. */
+  setDeployment(deployment: DeploymentEnvironment): void;
   run(input?: LocalRunOptions['input'], options?: Omit<LocalRunOptions, 'input'>): ReturnType<typeof runStateMachineLocally>;
   lead(id: string): Promise<LeadItem | undefined>;
   allLeads(): Promise<LeadItem[]>;
@@ -37,17 +40,46 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface DeploymentEnvironment {
+  provider?: 'rules' | 'bedrock' | 'openai';
+  baseUrl?: string;
+  region?: string;
+  apiKeySecretArn?: string;
+  allowedModelIds?: string[];
+  defaults?: Record<string, unknown>;
+}
+
+const DEPLOYMENT_VARIABLES = {
+  provider: 'NORMFLOW_PROVIDER',
+  baseUrl: 'NORMFLOW_MODEL_BASE_URL',
+  region: 'NORMFLOW_MODEL_REGION',
+  apiKeySecretArn: 'NORMFLOW_API_KEY_SECRET_ARN',
+  allowedModelIds: 'NORMFLOW_ALLOWED_MODEL_IDS',
+  defaults: 'NORMFLOW_CONFIG_DEFAULTS',
+} as const;
+
+function setDeployment(deployment: DeploymentEnvironment): void {
+  for (const [key, variable] of Object.entries(DEPLOYMENT_VARIABLES) as Array<[keyof DeploymentEnvironment, string]>) {
+    const value = deployment[key];
+    if (value === undefined) delete process.env[variable];
+    else process.env[variable] = Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : value;
+  }
+  if (deployment.provider === undefined) process.env.NORMFLOW_PROVIDER = 'rules';
+}
+
 /** An in-memory local runtime: embedded store, tables, the process environment the handlers read. */
 export async function startHarness(): Promise<Harness> {
   const local = await startLocalEnvironment({ inMemory: true });
   Object.assign(process.env, local.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
   delete process.env.NORMFLOW_CONFIG_OVERRIDE;
+  setDeployment({});
   const stores = localStores(local);
   return {
     local,
     stores,
     seed: (leads) => stores.leads.putMany(leads),
     setConfig: (config) => stores.config.putConfig(CONFIG_ID, config),
+    setDeployment,
     run: (input = {}, options = {}) =>
       runStateMachineLocally('normalize-leads', { retryIntervalOverrides: NO_RETRY_WAIT, ...options, input }),
     lead: async (id) => (await stores.leads.getMany([id])).get(id),

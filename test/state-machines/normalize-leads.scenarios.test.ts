@@ -18,10 +18,11 @@ afterEach(async () => {
 /** Config pointing the pipeline at the wire-level fake OpenAI-compatible model. */
 async function useFakeModel(options: Parameters<typeof startFakeOpenAiServer>[0] = {}, config: Record<string, unknown> = {}) {
   fake = await startFakeOpenAiServer(options);
+  harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
   await harness.setConfig({
     maxConcurrency: 1,
     ...config,
-    model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 1_500 },
+    model: { modelId: 'fake-model', requestTimeoutMs: 1_500 },
   });
   return fake;
 }
@@ -115,7 +116,8 @@ describe('model failures', () => {
     const lead = await harness.lead('A');
     expect(lead?.normalizedData).toMatchObject({ nivelEducativo: 'Especialista' });
     expect(lead?.normalizationMeta).toMatchObject({ nivelEducativo: { source: 'llm', flags: [] } });
-    expect(summaryOf(result.output).model).toMatchObject({ calls: 1, failedBatches: {} });
+    // `calls` counts HTTP attempts: the two throttled ones too.
+    expect(summaryOf(result.output).model).toMatchObject({ calls: 3, failedBatches: {} });
   });
 
   it('CatchAndContinue: one batch times out; it keeps the rules values, flagged and recorded; the others are written', async () => {
@@ -150,14 +152,20 @@ describe('model failures', () => {
     expect(lead?.normalizationMeta).toMatchObject({ ciudad: { flags: ['unknown-city', 'llm-rejected'] } });
   });
 
-  it('a fatal model error on one batch: the batch is retried lead by lead, and the others go on', async () => {
-    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 403 }] }, { batchSize: 1, cacheEnabled: false });
+  it('a fatal model error keeps that batch\'s rules values (llm-unavailable), as normalize does; the cause is named once', async () => {
+    await useFakeModel({ answer: answerSpecialist, behaviour: [{ kind: 'auth-error', status: 401 }] }, { batchSize: 1 });
     await harness.seed([undecidedLead('A'), undecidedLead('B')]);
     const result = await harness.run();
     const summary = summaryOf(result.output);
-    expect(summary.status).toBe('completed');
-    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0, failedBatches: 0, splitBatches: 1 });
-    expect((await harness.allLeads()).every((lead) => (lead.normalizedData as Record<string, string>).nivelEducativo === 'Especialista')).toBe(true);
+    expect(summary.status).toBe('completed-with-failures');
+    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0, failedBatches: 0 });
+    expect(summary.model.failedBatches).toEqual({ 'Model.Fatal': 1 });
+    expect(Object.keys(summary.model.failureCauses)).toEqual([
+      expect.stringMatching(/^Model\.Fatal: OpenAI-compatible call to model fake-model at 127\.0\.0\.1:\d+ failed: HTTP 401 \(authentication_error\/invalid_api_key\): You are not authorized/),
+    ]);
+    expect(summary.model.calls).toBe(2);
+    const flagged = (await harness.allLeads()).filter((lead) => (lead.normalizationMeta as Record<string, { flags: string[] }>).nivelEducativo?.flags.includes('llm-unavailable'));
+    expect(flagged.map((lead) => lead.normalizedData)).toEqual([expect.objectContaining({ nivelEducativo: 'Posgrado', nombres: 'Ana' })]);
   });
 });
 
@@ -165,11 +173,13 @@ describe('model quota', () => {
   it('paces calls to model.requestsPerMinute across all batches in flight: the provider never throttles', async () => {
     // The quota configured (4/s) under what the provider allows (5/s): room for timers that fire late on a busy machine.
     fake = await startFakeOpenAiServer({ answer: answerSpecialist, rateLimitPerSecond: 5 });
+    harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
+    // Pacing is tuning, not deployment: the config table item may set the quota.
     await harness.setConfig({
       batchSize: 1,
       maxConcurrency: 8,
       cacheEnabled: false,
-      model: { provider: 'openai', baseUrl: fake.url, modelId: 'fake-model', requestTimeoutMs: 5_000, requestsPerMinute: 240 },
+      model: { modelId: 'fake-model', requestTimeoutMs: 5_000, requestsPerMinute: 240 },
     });
     await harness.seed(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map(undecidedLead));
     const result = await harness.run();
@@ -181,7 +191,8 @@ describe('model quota', () => {
 
 describe('runs that cannot finish in time', () => {
   it('refuses a model-bound run its quota cannot finish within the timeout, naming the arithmetic, and gives the lock back', async () => {
-    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { provider: 'openai', baseUrl: 'http://127.0.0.1:9', modelId: 'm', requestsPerMinute: 1 } });
+    harness.setDeployment({ provider: 'openai', baseUrl: 'http://127.0.0.1:9' });
+    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { modelId: 'm', requestsPerMinute: 1 } });
     await harness.seed(decidedLeads(3_000).map((lead, index) => ({ ...lead, leadId: `T-${index}` })));
     const result = await harness.run();
     expect(result).toMatchObject({ status: 'FAILED', error: { name: 'Input.Invalid' } });
@@ -190,7 +201,8 @@ describe('runs that cannot finish in time', () => {
     expect(result.error?.message).toMatch(/model calls at 1 requests\/min \(95% used\) = \d+\.\d h, more than the 1\.0 h .* maxLeads ≤ 570,/);
     expect((await harness.lockItem())?.expiresAt).toBe(new Date(0).toISOString());
     // Without a model (the offline rules provider) there are no calls to wait for.
-    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { provider: 'rules', requestsPerMinute: 1 } });
+    harness.setDeployment({});
+    await harness.setConfig({ llmMode: 'always', maxLeadsPerRun: 100_000, model: { requestsPerMinute: 1 } });
     expect((await harness.run({ maxLeads: 5 })).status).toBe('SUCCEEDED');
   });
 });
@@ -297,13 +309,16 @@ describe('concurrency and crashes', () => {
 
 describe('poison leads', () => {
   const isBad = (lead: Record<string, unknown> | undefined) => lead?.empresa === 'POISON';
-  /** The model fails for good (Model.Fatal) whenever a bad lead is in what it is asked about. */
+  /**
+   * InvokeModel crashes whenever a bad lead is in its batch (a bug some values trigger; a fatal model
+   * error would not do: it keeps the rules' values, see 'model failures').
+   */
   const failOnBadLeads = async (payload: unknown, next: (payload: unknown) => Promise<unknown>) => {
     const task = payload as { runId: string; batchIndex: number; leadPosition?: number };
     const ids = await harness.stores.runs.loadBatch(task.runId, task.batchIndex);
     const asked = task.leadPosition === undefined ? ids : ids.slice(task.leadPosition, task.leadPosition + 1);
     const leads = await harness.stores.leads.getMany(asked);
-    if (asked.some((id) => isBad(leads.get(id)))) throw Object.assign(new Error('the model refused'), { name: 'Model.Fatal' });
+    if (asked.some((id) => isBad(leads.get(id)))) throw new TypeError('cannot read properties of undefined');
     return next(payload);
   };
   const overrides = { handlerOverrides: { InvokeModel: failOnBadLeads, LeadInvokeModel: failOnBadLeads } };
@@ -315,10 +330,10 @@ describe('poison leads', () => {
     const summary = summaryOf(result.output);
     expect(summary.status).toBe('completed-with-failures');
     expect(summary.counts).toMatchObject({ selected: 10, normalized: 9, failed: 1, failedBatches: 0, splitBatches: 1, poisoned: 0 });
-    expect(summary.model.failedBatches).toEqual({ 'Model.Fatal': 1 });
+    expect(summary.model.failedBatches).toEqual({ TypeError: 1 });
     const bad = await harness.lead('BAD-000');
     expect(bad?.normalizedAt).toBeUndefined();
-    expect(bad?.normalizationFailure).toMatchObject({ error: 'Model.Fatal', failures: 1, failedAt: expect.any(String) });
+    expect(bad?.normalizationFailure).toMatchObject({ error: 'TypeError', failures: 1, failedAt: expect.any(String) });
     expect(bad?.normalizationFailure).not.toHaveProperty('poisonedAt');
   });
 
@@ -339,7 +354,7 @@ describe('poison leads', () => {
     expect(leads.filter((lead) => !isBad(lead)).every((lead) => lead.normalizedAt)).toBe(true);
     for (const lead of leads.filter(isBad)) {
       expect(lead.normalizedAt).toBeUndefined();
-      expect(lead.normalizationFailure).toMatchObject({ error: 'Model.Fatal', failures: 3, poisonedAt: expect.any(String) });
+      expect(lead.normalizationFailure).toMatchObject({ error: 'TypeError', failures: 3, poisonedAt: expect.any(String) });
     }
     expect(summaries.reduce((sum, summary) => sum + summary.counts.poisoned, 0)).toBe(10);
     expect(summaries.reduce((sum, summary) => sum + summary.counts.failed, 0)).toBe(30);
@@ -383,6 +398,10 @@ describe('lock hygiene', () => {
     expect(lock?.holder).toBe(result.executionId);
     expect(lock?.expiresAt).toBe(new Date(0).toISOString());
     expect(lock?.releasedAt).toEqual(expect.any(String));
+    // A run record already written says the run failed: never `in progress` for ever (runs list, runs rollback).
+    const record = await harness.stores.runs.getRun(result.executionId.split(':').at(-1) ?? '');
+    if (state === 'Report') expect(record).toMatchObject({ status: 'failed', inProgress: false, failure: 'Crash' });
+    else expect(record).toBeUndefined();
   });
 });
 

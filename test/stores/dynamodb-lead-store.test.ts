@@ -1,8 +1,10 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureTables } from '#infra/local/local-tables.ts';
+import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
-import type { LeadItem, NormalizationWrite } from '#shared/stores/store-ports.ts';
+import { dueShardOf } from '#shared/stores/due-leads-index.ts';
+import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type NormalizationWrite, type OriginalExpectation } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
@@ -19,16 +21,6 @@ async function freshLeadStore(options: Partial<Pick<DynamoDbLeadStoreOptions, 's
 const BEFORE = '2025-06-01T00:00:00.000Z';
 const OLD = '2025-05-31T23:59:59.999Z';
 const RECENT = '2025-06-02T10:00:00.000Z';
-const NORMALIZATION_ATTRIBUTES = [
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'dueShard',
-  'dueAt',
-];
 
 /** 57 leads: 20 never normalized, 20 normalized before the cut, 17 at or after it. */
 function mixedLeads(): { leads: LeadItem[]; due: Set<string> } {
@@ -193,7 +185,13 @@ describe('recordFailure', () => {
   it('stamps the lead when its originals and its stamp are as read, and only then', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
-    const failure = { leadId: 'F1', expectedOriginals: { nombres: 'ANA', ciudad: undefined }, stamp, previousFailedAt: undefined, due: { shard: '007', at: stamp.failedAt } };
+    const failure = {
+      leadId: 'F1',
+      expectedOriginals: { nombres: { string: 'ANA' }, ciudad: { absent: true } } as Record<string, OriginalExpectation>,
+      stamp,
+      previousFailedAt: undefined,
+      due: { shard: '007', at: stamp.failedAt },
+    };
     expect(await store.recordFailure(failure)).toBe(true);
     expect(await read(tableName)).toMatchObject({ normalizationFailure: stamp, dueShard: '007', dueAt: stamp.failedAt });
     // A second stamper that read no stamp loses: one failure is never counted twice.
@@ -206,7 +204,7 @@ describe('recordFailure', () => {
     expect(poisoned).not.toHaveProperty('dueShard');
     expect(poisoned).not.toHaveProperty('dueAt');
     // Edited since read: no stamp.
-    expect(await store.recordFailure({ ...failure, expectedOriginals: { nombres: 'ANITA' }, previousFailedAt: second.failedAt })).toBe(false);
+    expect(await store.recordFailure({ ...failure, expectedOriginals: { nombres: { string: 'ANITA' } }, previousFailedAt: second.failedAt })).toBe(false);
     expect(await store.recordFailure({ ...failure, leadId: 'GONE' })).toBe(false);
     expect(await read(tableName)).toMatchObject({ nombres: 'ANA' });
   });
@@ -214,10 +212,11 @@ describe('recordFailure', () => {
   it('is cleared by a successful normalization', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
-    await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: 'ANA' }, stamp, previousFailedAt: undefined, due: null });
+    await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: { string: 'ANA' } }, stamp, previousFailedAt: undefined, due: null });
     await store.writeNormalization({
       leadId: 'F1',
-      expectedOriginals: { nombres: 'ANA' },
+      runId: 'run-1',
+      expectedOriginals: { nombres: { string: 'ANA' } },
       normalizedData: { nombres: 'Ana' },
       normalizationMeta: {},
       normalizedAt: '2025-06-04T00:00:00.000Z',
@@ -244,7 +243,8 @@ describe('writeNormalization', () => {
 
   const write = (overrides: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
     leadId: 'L1',
-    expectedOriginals: { nombres: 'JUAN  perez', ciudad: 'medellin', direccion: undefined, vacio: null },
+    runId: 'run-1',
+    expectedOriginals: { nombres: { string: 'JUAN  perez' }, ciudad: { string: 'medellin' }, direccion: { absent: true }, vacio: { type: 'NULL' } },
     normalizedData: { nombres: 'Juan Perez', ciudad: 'Medellín', ciudadDepartamento: 'Antioquia', ciudadCodigoDane: '05001' },
     normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
     normalizedAt: '2025-06-02T12:00:00.000Z',
@@ -260,7 +260,7 @@ describe('writeNormalization', () => {
   }
 
   const withoutNormalization = (item: LeadItem | undefined) =>
-    Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !NORMALIZATION_ATTRIBUTES.includes(name)));
+    Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !PIPELINE_OWNED_ATTRIBUTES.includes(name)));
 
   it('writes the normalization attributes and leaves every other attribute exactly as it was', async () => {
     const { store, tableName } = await freshLeadStore();
@@ -325,10 +325,96 @@ describe('writeNormalization', () => {
     expect(await readItem(tableName)).toBeUndefined();
   });
 
+  it('reports `refused` for a lead too large to take its normalization, instead of failing', async () => {
+    const { store, tableName } = await freshLeadStore();
+    // 100 bytes short of 400 KB: the normalization attributes do not fit.
+    const nearFull = { ...lead, nota: 'x'.repeat(MAX_ITEM_BYTES - 100 - itemBytes({ ...lead, nota: '' })) };
+    await store.putMany([nearFull]);
+    expect(await store.writeNormalization(write())).toBe('refused');
+    expect(await readItem(tableName)).toEqual(nearFull);
+  });
+
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
-    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: 'by the CRM' } }))).rejects.toThrow(/updatedAt/);
+    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
+  });
+});
+
+describe('history, rollback and re-normalization requests', () => {
+  const lead: LeadItem = { leadId: 'H', nombres: 'ANA' };
+  const write = (runId: string, normalizedAt: string, nombres: string, extra: Partial<NormalizationWrite> = {}): NormalizationWrite => ({
+    leadId: 'H',
+    runId,
+    expectedOriginals: { nombres: { string: 'ANA' } },
+    normalizedData: { nombres },
+    normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
+    normalizedAt,
+    normalizationVersion: 'rules-1',
+    sourceHash: `hash-${runId}`,
+    due: { shard: '003', at: '2025-07-01T00:00:00.000Z' },
+    ...extra,
+  });
+
+  it('keeps the replaced version with its run id, and a rollback restores it only while the lead holds that run', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([lead]);
+    await store.writeNormalization(write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
+    await store.writeNormalization(write('run-2', '2025-06-02T00:00:00.000Z', 'ANA!'));
+    const item = (await store.getMany(['H'])).get('H');
+    expect(item).toMatchObject({ normalizationRunId: 'run-2', normalizationHistory: [{ runId: 'run-1', normalizedAt: '2025-06-01T00:00:00.000Z', normalizedData: { nombres: 'Ana' }, normalizationSourceHash: 'hash-run-1' }] });
+
+    const rollback = { leadId: 'H', runId: 'run-2', previous: (item?.normalizationHistory as never[])[0], history: [], updatedAt: '2025-06-03T00:00:00.000Z' };
+    expect(await store.rollBack({ ...rollback, expectedNormalizedAt: '2025-06-01T00:00:00.000Z' })).toBe('changed');
+    expect(await store.rollBack({ ...rollback, runId: 'run-1', expectedNormalizedAt: '2025-06-02T00:00:00.000Z' })).toBe('changed');
+    expect(await store.rollBack({ ...rollback, expectedNormalizedAt: '2025-06-02T00:00:00.000Z' })).toBe('restored');
+    expect((await store.getMany(['H'])).get('H')).toEqual({
+      ...lead,
+      normalizedData: { nombres: 'Ana' },
+      normalizationMeta: { nombres: { source: 'rules', changed: true, flags: [] } },
+      normalizedAt: '2025-06-01T00:00:00.000Z',
+      updatedAt: '2025-06-03T00:00:00.000Z',
+      normalizationVersion: 'rules-1',
+      normalizationSourceHash: 'hash-run-1',
+      normalizationRunId: 'run-1',
+      normalizationHistory: [],
+      // The rolled-back write's entry in the index of due leads stays: an older version is not due sooner.
+      dueShard: '003',
+      dueAt: '2025-07-01T00:00:00.000Z',
+    });
+  });
+
+  it('a steward\'s request and a rollback to never normalized put the lead in the index of due leads; a request gives a poisoned lead its tries back', async () => {
+    const { store } = await freshLeadStore();
+    const dueIn = async (dueBy: string) => (await store.findDueInIndex({ shard: dueShardOf('H'), dueBy, limit: 10 })).leadIds;
+    await store.putMany([lead]);
+    await store.writeNormalization(write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
+    expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual([]);
+    await store.rollBack({ leadId: 'H', runId: 'run-1', expectedNormalizedAt: '2025-06-01T00:00:00.000Z', previous: undefined, history: [], updatedAt: '2025-06-04T00:00:00.000Z' });
+    expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual(['H']);
+
+    const poisoned = { error: 'TypeError', failures: 3, sourceHash: 'h', failedAt: '2025-06-05T00:00:00.000Z', poisonedAt: '2025-06-05T00:00:00.000Z' };
+    await store.recordFailure({ leadId: 'H', expectedOriginals: { nombres: { string: 'ANA' } }, stamp: poisoned, previousFailedAt: undefined, due: null });
+    expect(await dueIn('2025-06-06T00:00:00.000Z')).toEqual([]);
+    await store.requestRenormalization(['H'], '2025-06-06T00:00:00.000Z');
+    expect(await dueIn('2025-06-06T00:00:00.000Z')).toEqual(['H']);
+    expect((await store.getMany(['H'])).get('H')).not.toHaveProperty('normalizationFailure');
+  });
+
+  it('makes a requested lead due; a write computed before a newer request does not clear it', async () => {
+    const { store } = await freshLeadStore();
+    await store.putMany([lead, { leadId: 'other', nombres: 'X', normalizedAt: RECENT }]);
+    await store.writeNormalization(write('run-1', RECENT, 'Ana'));
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
+
+    expect(await store.requestRenormalization(['H', 'gone'], '2025-06-03T00:00:00.000Z')).toBe(1);
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
+    // Computed before the request (read without it): refused, the lead stays due.
+    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana'))).toBe('changed');
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
+    // Computed under the request: written, and the request is done.
+    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana', { renormalizeRequestedAt: '2025-06-03T00:00:00.000Z' }))).toBe('written');
+    expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
   });
 });
 

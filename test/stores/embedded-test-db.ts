@@ -7,6 +7,7 @@ export const TEST_TABLES = {
   config: 'test-config',
   runs: 'test-runs',
   valueCache: 'test-value-cache',
+  decisions: 'test-decisions',
 } as const;
 
 /** One in-memory embedded server per test file, with every table created. */

@@ -8,6 +8,7 @@ describe('table definitions', () => {
       config: 'CONFIG_TABLE',
       runs: 'RUNS_TABLE',
       valueCache: 'VALUE_CACHE_TABLE',
+      decisions: 'DECISIONS_TABLE',
     });
   });
 
@@ -24,6 +25,7 @@ describe('table definitions', () => {
     expect(TABLE_DEFINITIONS.valueCache.keySchema).toEqual([{ AttributeName: 'cacheKey', KeyType: 'HASH' }]);
     expect(TABLE_DEFINITIONS.valueCache.timeToLiveAttribute).toBe('expiresAt');
     expect(TABLE_DEFINITIONS.runs.keySchema.map((key) => key.AttributeName)).toEqual(['pk', 'sk']);
+    expect(TABLE_DEFINITIONS.decisions.keySchema).toEqual([{ AttributeName: 'decisionKey', KeyType: 'HASH' }]);
   });
 
   it('turn into on-demand CreateTable input, indexes projecting everything', () => {

@@ -4,10 +4,10 @@ import {
   type BedrockRuntimeClientConfig,
   type ConverseCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ModelError, type ModelErrorName } from '../model-errors.ts';
 import type { ModelClient, ModelRequest, ModelResponse } from '../model-port.ts';
-import { estimateTokens, networkErrorName } from './network-errors.ts';
+import { BoundedNodeHttpHandler, findResponseTooLarge } from './bounded-body.ts';
+import { describeNetworkError, estimateTokens, networkErrorName } from './network-errors.ts';
 
 export interface BedrockModelClientOptions {
   modelId: string;
@@ -16,11 +16,14 @@ export interface BedrockModelClientOptions {
   /** Only for tests and private endpoints; unset uses the regional Bedrock Runtime endpoint. */
   endpoint?: string;
   requestTimeoutMs?: number;
+  /** Largest response body read; past it the answer is cut off (`Model.InvalidResponse`). */
+  maxResponseBytes?: number;
   /** Unset: the SDK's default credential chain (Lambda role, env, profile). */
   credentials?: BedrockRuntimeClientConfig['credentials'];
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 // The handler may warn about socket usage; the product writes nothing to the console.
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -63,6 +66,7 @@ export function classifyBedrockError(error: unknown): ModelErrorName {
 
   if (THROTTLED_ERRORS.has(name)) return 'Model.Throttled';
   if (TIMEOUT_ERRORS.has(name)) return 'Model.Timeout';
+  if (findResponseTooLarge(error)) return 'Model.InvalidResponse';
   if (FATAL_ERRORS.has(name)) return 'Model.Fatal';
   // The model itself failed while answering (HTTP 424): an unusable answer, retried like one.
   if (name === 'ModelErrorException') return 'Model.InvalidResponse';
@@ -77,11 +81,24 @@ export function classifyBedrockError(error: unknown): ModelErrorName {
   return 'Model.Fatal';
 }
 
-function describeFailure(error: unknown, modelId: string): string {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+/**
+ * Why the call failed, in words an operator can act on, never with the service's free text (it may
+ * echo the prompt): no credentials, no region, access denied, the connection refused, an HTTP status.
+ */
+function describeFailure(error: unknown, modelId: string, endpoint: string): string {
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape & { message?: unknown };
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const status = shape.$metadata?.httpStatusCode;
-  return `Bedrock Converse failed for model ${modelId}: ${name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
+  const prefix = `Bedrock Converse failed for model ${modelId}`;
+  if (name === 'CredentialsProviderError') return `${prefix}: no AWS credentials found (CredentialsProviderError)`;
+  if (typeof shape.message === 'string' && /region is missing/i.test(shape.message)) {
+    return `${prefix}: the AWS region is missing (set AWS_REGION, or the deployment's model region)`;
+  }
+  const tooLarge = findResponseTooLarge(error);
+  if (tooLarge) return `${prefix}: ${tooLarge.message}`;
+  const network = describeNetworkError(error, endpoint);
+  if (network) return `${prefix}: ${network}`;
+  return `${prefix}: ${name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
 }
 
 const answerText = (output: ConverseCommandOutput): string =>
@@ -96,18 +113,21 @@ const answerText = (output: ConverseCommandOutput): string =>
 export function createBedrockModelClient(options: BedrockModelClientOptions): ModelClient {
   const { modelId } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const endpoint = options.endpoint ?? `bedrock-runtime:${options.region ?? process.env.AWS_REGION ?? 'default-region'}`;
   const client = new BedrockRuntimeClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 1,
     logger: silentLogger,
-    requestHandler: new NodeHttpHandler({
+    requestHandler: new BoundedNodeHttpHandler({
       connectionTimeout: requestTimeoutMs,
       requestTimeout: requestTimeoutMs,
       throwOnRequestTimeout: true,
       socketTimeout: requestTimeoutMs,
       logger: silentLogger,
+      maxResponseBytes,
     }),
   });
 
@@ -135,24 +155,30 @@ export function createBedrockModelClient(options: BedrockModelClientOptions): Mo
       output = await Promise.race([client.send(command, { abortSignal: controller.signal }), timedOut]);
     } catch (error) {
       if (error instanceof ModelError) throw error;
-      throw new ModelError(classifyBedrockError(error), describeFailure(error, modelId), { cause: error });
+      const tooLarge = findResponseTooLarge(error);
+      // A cut-off answer was generated, and is billed: about four bytes a token.
+      const usage = tooLarge
+        ? { inputTokens: estimateTokens(request.system + request.user), outputTokens: Math.ceil(tooLarge.bytesRead / 4) }
+        : undefined;
+      throw new ModelError(classifyBedrockError(error), describeFailure(error, modelId, endpoint), { cause: error, ...(usage ? { usage } : {}) });
     } finally {
       clearTimeout(deadline);
     }
 
     const text = answerText(output);
+    const usage = {
+      inputTokens: output.usage?.inputTokens ?? estimateTokens(request.system + request.user),
+      outputTokens: output.usage?.outputTokens ?? estimateTokens(text),
+    };
     if (text.trim() === '') {
       throw new ModelError(
         'Model.InvalidResponse',
         `Bedrock model ${modelId} returned no text (stopReason ${output.stopReason ?? 'unknown'})`,
+        { usage },
       );
     }
-    return {
-      text,
-      inputTokens: output.usage?.inputTokens ?? estimateTokens(request.system + request.user),
-      outputTokens: output.usage?.outputTokens ?? estimateTokens(text),
-    };
+    return { text, ...usage };
   };
 
-  return { provider: 'bedrock', modelId, complete };
+  return { provider: 'bedrock', modelId, endpoint, complete };
 }

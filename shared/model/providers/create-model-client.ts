@@ -1,37 +1,38 @@
-import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
+import { apiKeyConfigured, checkKeyTransport } from '#shared/config/config-sources.ts';
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { ModelError } from '../model-errors.ts';
 import type { ModelClient } from '../model-port.ts';
 import { createBedrockModelClient } from './bedrock-model-client.ts';
 import { createOpenAiModelClient } from './openai-model-client.ts';
+import { secretApiKey } from './secret-api-key.ts';
 
-/** The provider in force: explicit choice, else the config's, else the environment's default. */
-export function resolveProvider(
-  config: NormalizationConfig,
-  explicit: ProviderName | undefined,
-  fallback: ProviderName,
-): ProviderName {
-  return explicit ?? config.model.provider ?? fallback;
-}
+export type ModelSettings = NormalizationConfig['model'];
 
 /**
- * Builds the model client for a provider; `rules` has none (offline, rules only).
- * `env` is passed in (not read here) so the API key's source stays at the boundary.
+ * Builds the model client the settings name; the `rules` provider (or none) has none, so it never
+ * opens a connection. `env` is passed in (not read here) so the API key's source stays at the boundary.
  */
 export function createModelClient(
-  provider: ProviderName,
-  config: NormalizationConfig,
+  model: ModelSettings,
   env: Readonly<Record<string, string | undefined>>,
 ): ModelClient | undefined {
-  const { modelId, region, requestTimeoutMs, baseUrl, apiKeyEnv } = config.model;
-  switch (provider) {
+  const { modelId, region, requestTimeoutMs, maxResponseBytes, baseUrl, apiKeyEnv, apiKeySecretArn } = model;
+  switch (model.provider ?? 'rules') {
     case 'rules':
       return undefined;
     case 'bedrock':
-      return createBedrockModelClient({ modelId, requestTimeoutMs, ...(region ? { region } : {}) });
+      return createBedrockModelClient({ modelId, requestTimeoutMs, maxResponseBytes, ...(region ? { region } : {}) });
     case 'openai':
       if (!baseUrl) {
-        throw new ModelError('Model.Fatal', 'provider "openai" needs a base URL (--base-url or model.baseUrl)');
+        throw new ModelError('Model.Fatal', 'provider "openai" needs a base URL (--base-url, or the deployment\'s modelBaseUrl)');
       }
-      return createOpenAiModelClient({ baseUrl, modelId, requestTimeoutMs, apiKey: env[apiKeyEnv] });
+      checkKeyTransport(model, apiKeyConfigured(model, env));
+      return createOpenAiModelClient({
+        baseUrl,
+        modelId,
+        requestTimeoutMs,
+        maxResponseBytes,
+        apiKey: apiKeySecretArn ? secretApiKey(apiKeySecretArn) : env[apiKeyEnv],
+      });
   }
 }

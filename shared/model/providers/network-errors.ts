@@ -36,5 +36,33 @@ export function networkErrorName(error: unknown): ModelErrorName | undefined {
   return undefined;
 }
 
+const DESCRIBED_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+/**
+ * Why a socket-level failure happened, for the run summary: `connection refused by 127.0.0.1:9 (ECONNREFUSED)`.
+ * Only the code and the endpoint (configuration, never personal data); undefined when it is not one.
+ */
+export function describeNetworkError(error: unknown, endpoint: string): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && (DESCRIBED_CODES[code] ?? TRANSIENT_CODES.has(code))) {
+      return `${DESCRIBED_CODES[code] ?? 'network error'} at ${endpoint} (${code})`;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Rough token count (about four characters a token) for servers that report no usage. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);

@@ -1,7 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
-import { assessChangeRates, type FieldAnomaly } from '#shared/eval/anomaly-levels.ts';
+import type { NormalizedRecord, ValueSource } from '#shared/engine/batch-normalizer.ts';
 import type { Flag } from '#shared/rules/rule-result.ts';
-import type { NormalizedRecord, ValueSource } from './batch-normalizer.ts';
+import { assessChangeRates, type FieldAnomaly } from './anomaly-levels.ts';
 
 export interface FieldTally {
   /** Fields present with a non-null original value. */
@@ -11,7 +11,10 @@ export interface FieldTally {
   flags: Partial<Record<Flag, number>>;
 }
 
-/** Counts per field over a run: what changed, where values came from, which flags were raised. */
+/**
+ * Counts per field over a run: what changed, where values came from, which flags were raised, and
+ * the change-rate anomaly levels they give (a quality measure, so it lives with the evaluation).
+ */
 export class RunTally {
   records = 0;
   readonly fields: Record<string, FieldTally> = {};
@@ -20,7 +23,7 @@ export class RunTally {
   constructor(config: NormalizationConfig) {
     this.config = config;
     for (const field of Object.keys(config.fields)) {
-      this.fields[field] = { total: 0, changed: 0, bySource: { rules: 0, cache: 0, llm: 0 }, flags: {} };
+      this.fields[field] = { total: 0, changed: 0, bySource: { rules: 0, cache: 0, llm: 0, steward: 0 }, flags: {} };
     }
   }
 

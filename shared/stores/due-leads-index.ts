@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { DUE_INDEX_SHARDS } from './execution-plan.ts';
 
 /**
- * The sparse index of due leads (`DUE_LEADS_INDEX`): what normalization stamps on a lead so that a
- * scheduled run finds the leads due by a Query per shard, reading what is due and not the table.
+ * The sparse index of due leads (`DUE_LEADS_INDEX`): what a lead carries so that a scheduled run
+ * finds the leads due by a Query per shard, reading what is due and not the table. Every write that
+ * makes a lead due, or normalizes it, stamps `dueShard` and `dueAt`; a poisoned lead has neither.
  */
+
+/** Shards of the index: a night's segments, one Query each (`dueShard` = hash of the lead id). */
+export const DUE_INDEX_SHARDS = 256;
 
 const DAY_MS = 86_400_000;
 const SHARD_DIGITS = String(DUE_INDEX_SHARDS - 1).length;

@@ -1,0 +1,3 @@
+/** The built CLI's entry module. */
+export declare const CLI_ENTRY: URL;
+export declare function ensureCliBuild(): Promise<void>;

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { DEFAULT_MIN_SCORE, findDuplicates } from '#shared/dedup/duplicate-finder.ts';
+import { personProfile, type PersonProfile } from '#shared/dedup/person-profile.ts';
+import { formatOfPath } from '#shared/io/record-reader.ts';
+import { STDIO } from '#shared/io/text-source.ts';
+import { UsageError } from './cli-errors.ts';
+import { writeRows } from './row-output.ts';
+import { stewardConfig, withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
+
+interface DuplicatesOptions extends StoreTargetOptions {
+  output: string;
+  format?: string;
+  neutralizeFormulas: boolean;
+  emailField: string;
+  phoneField?: string;
+  minScore: string;
+}
+
+/** `normflow leads duplicates`: people who registered more than once, as pairs with a score and the evidence. */
+export function registerDuplicatesCommand(leads: Command): void {
+  withStoreTargetOptions(
+    leads
+      .command('duplicates')
+      .description('find people who registered more than once (names, address, city, e-mail, phone), even when the e-mail differs or is missing')
+      .requiredOption('--output <file>', 'where to write the pairs (.jsonl or .csv; - for standard output)')
+      .option('--format <format>', 'jsonl | csv (default: from the file name; jsonl on standard output)')
+      .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
+      .option('--email-field <field>', 'attribute holding the e-mail', 'email')
+      .option('--phone-field <field>', 'attribute holding a phone number (none by default)')
+      .option('--min-score <p>', 'report pairs at least this likely to be one person (0–1)', String(DEFAULT_MIN_SCORE)),
+  ).action(async (options: DuplicatesOptions) => {
+    const format = options.format ?? (options.output === STDIO ? 'jsonl' : formatOfPath(options.output));
+    if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`);
+    const minScore = Number(options.minScore);
+    if (!(minScore >= 0 && minScore <= 1)) throw new UsageError(`--min-score must be a number between 0 and 1 (got "${options.minScore}")`);
+    await withStewardStores(options, async (stores) => {
+      const config = await stewardConfig(stores, options);
+      const contact = { email: options.emailField, ...(options.phoneField ? { phone: options.phoneField } : {}) };
+      const profiles: PersonProfile[] = [];
+      for await (const item of stores.leads.scanAll()) profiles.push(personProfile(item, config, contact));
+      const { pairs, stats } = findDuplicates(profiles, { minScore });
+
+      const columns = ['leadIdA', 'leadIdB', 'score', 'reasons'];
+      const { name } = await writeRows({ format, columns, output: options.output, neutralizeFormulas: options.neutralizeFormulas }, async (sink) => {
+        for (const pair of pairs) {
+          await sink.write(format === 'jsonl' ? { ...pair } : { leadIdA: pair.leadIds[0], leadIdB: pair.leadIds[1], score: pair.score, reasons: pair.reasons.join('; ') });
+        }
+      });
+      // On standard output the pairs stay alone: the summary goes to stderr.
+      (options.output === STDIO ? console.error : console.log)(
+        `${pairs.length} likely duplicate pair(s) among ${stats.profiles} leads (${stats.candidatePairs} pairs compared) → ${name}`,
+      );
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startLocalEnvironment } from '#infra/local/local-runtime.ts';
+import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
+import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
+import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
+import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
+import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
+import type { ConfigStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
+import { UsageError } from './cli-errors.ts';
+
+export interface MaintenanceOptions {
+  dataDir: string;
+  aws?: boolean;
+  leadsTable?: string;
+  runsTable?: string;
+  cacheTable?: string;
+  configTable?: string;
+  region?: string;
+}
+
+export interface MaintenanceStores {
+  leads: LeadStore;
+  runs: RunStore;
+  valueCache: PersistentValueCache;
+  config: ConfigStore | undefined;
+  where: string;
+  close(): Promise<void>;
+}
+
+/** The tables `leads forget` and `cache clear` work on: the local store, or deployed tables named by the stack outputs. */
+export async function openMaintenanceStores(options: MaintenanceOptions, needs: Array<'leads' | 'runs' | 'cache'>): Promise<MaintenanceStores> {
+  if (options.aws) {
+    const names = { leads: options.leadsTable, runs: options.runsTable, cache: options.cacheTable };
+    const missing = needs.filter((need) => !names[need]);
+    if (missing.length > 0) throw new UsageError(`--aws needs ${missing.map((need) => `--${need}-table T`).join(', ')} (the stack outputs)`);
+    const dynamo = new DynamoDBClient(options.region ? { region: options.region } : {});
+    const client = createDocumentClient(dynamo);
+    return {
+      leads: createDynamoDbLeadStore({ client, tableName: names.leads ?? '' }),
+      runs: createDynamoDbRunStore({ client, tableName: names.runs ?? '' }),
+      valueCache: createDynamoDbValueCache({ client, tableName: names.cache ?? '' }),
+      config: options.configTable ? createDynamoDbConfigStore({ client, tableName: options.configTable }) : undefined,
+      where: 'the AWS tables',
+      close: async () => dynamo.destroy(),
+    };
+  }
+  const local = await startLocalEnvironment({ dataDir: options.dataDir });
+  const client = local.db.documentClient;
+  return {
+    leads: createDynamoDbLeadStore({ client, tableName: local.env.LEADS_TABLE ?? '' }),
+    runs: createDynamoDbRunStore({ client, tableName: local.env.RUNS_TABLE ?? '' }),
+    valueCache: createDynamoDbValueCache({ client, tableName: local.env.VALUE_CACHE_TABLE ?? '' }),
+    config: createDynamoDbConfigStore({ client, tableName: local.env.CONFIG_TABLE ?? '' }),
+    where: `the local store in ${options.dataDir}`,
+    close: () => local.close(),
+  };
+}

@@ -1,0 +1,221 @@
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { foldedDecisionKey } from '#shared/engine/steward-decisions.ts';
+import type { FieldKind } from '#shared/rules/rule-result.ts';
+import { decisionToUndo, describeDecision, makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
+import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
+import type { StewardDecision } from '#shared/stores/store-ports.ts';
+import { UsageError } from './cli-errors.ts';
+import { parseRowFormat, writeRows } from './row-output.ts';
+import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StewardStores, type StoreTargetOptions } from './steward-stores.ts';
+
+interface ReviewOptions extends StoreTargetOptions {
+  field?: string;
+  by: string;
+}
+
+const defaultDecider = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+};
+
+/** The field `--field` names and its kind. */
+function kindOf(config: NormalizationConfig, options: { field?: string }): { field: string; kind: FieldKind } {
+  if (options.field !== undefined) {
+    const field = configuredField(config, options.field);
+    return { field, kind: config.fields[field] ?? 'text' };
+  }
+  throw new UsageError('give --field F (a configured field; the decision covers every field of its kind)');
+}
+
+/** Saves a checked decision and asks the next run to re-normalize the leads it covers. */
+async function saveDecisions(stores: StewardStores, config: NormalizationConfig, decisions: StewardDecision[]): Promise<number> {
+  for (const decision of decisions) await stores.decisions.put(decision);
+  return requestRenormalizationFor({
+    leads: stores.leads,
+    config,
+    keys: new Set(decisions.map((decision) => foldedDecisionKey(decision.kind, decision.foldedInput))),
+    requestedAt: new Date().toISOString(),
+  });
+}
+
+async function buildQueue(stores: StewardStores, config: NormalizationConfig, field: string | undefined): Promise<ReviewGroup[]> {
+  const decided = new Set((await stores.decisions.list()).map((decision) => foldedDecisionKey(decision.kind, decision.foldedInput)));
+  const builder = new ReviewQueueBuilder(config, { decided, ...(field !== undefined ? { field } : {}) });
+  for await (const item of stores.leads.scanAll()) builder.add(item);
+  return builder.build();
+}
+
+const quoted = (value: string | null) => (value === null ? 'null' : `"${value}"`);
+
+function describeGroup(group: ReviewGroup, position: string): string[] {
+  const proposal = group.proposals[0];
+  return [
+    '',
+    `[${position}] ${group.fields.join(', ')} (${group.kind}) · ${group.leadIds.length} lead(s)${group.flags.length > 0 ? ` · ${group.flags.map(({ flag, count }) => `${flag}×${count}`).join(' ')}` : ''}`,
+    `  typed:    ${group.inputs.slice(0, 5).map(({ text, count }) => `${quoted(text)} ×${count}`).join(', ')}${group.inputs.length > 5 ? ', …' : ''}`,
+    `  proposed: ${proposal ? `${quoted(proposal.value)} (${proposal.source ?? 'not normalized'})` : '-'}`,
+  ];
+}
+
+/**
+ * The interactive walk through the queue: per group, Enter accepts the proposed value, `n` decides
+ * the input means empty (null), `s` skips, `q` (or the end of input) stops, anything else is the
+ * value. A value the kind's checks refuse is explained and asked again.
+ */
+export async function reviewSession(options: {
+  groups: readonly ReviewGroup[];
+  nextLine: () => Promise<string | undefined>;
+  print: (text: string) => void;
+  decide: (group: ReviewGroup, value: string | null) => { decision: StewardDecision } | { refused: string };
+}): Promise<{ decisions: StewardDecision[]; skipped: number }> {
+  const decisions: StewardDecision[] = [];
+  let skipped = 0;
+  for (const [index, group] of options.groups.entries()) {
+    for (const line of describeGroup(group, `${index + 1}/${options.groups.length}`)) options.print(line);
+    const proposal = group.proposals[0];
+    for (;;) {
+      options.print(`  Enter = accept ${proposal ? quoted(proposal.value) : '(nothing proposed)'} · n = empty (null) · s = skip · q = quit · or type the value`);
+      const answer = (await options.nextLine())?.trim();
+      if (answer === undefined || answer === 'q') return { decisions, skipped: skipped + options.groups.length - index };
+      if (answer === 's') {
+        skipped += 1;
+        break;
+      }
+      if (answer === '' && !proposal) continue;
+      const outcome = options.decide(group, answer === '' ? (proposal?.value ?? null) : answer === 'n' ? null : answer);
+      if ('refused' in outcome) {
+        options.print(`  refused: ${outcome.refused}`);
+        continue;
+      }
+      decisions.push(outcome.decision);
+      options.print(`  decided: ${describeDecision(outcome.decision)}`);
+      break;
+    }
+  }
+  return { decisions, skipped };
+}
+
+export function registerReviewCommand(program: Command): void {
+  const review = withStoreTargetOptions(
+    program
+      .command('review')
+      .description('walk the review queue in the terminal: per distinct input, accept the proposed value, type one, or skip'),
+  )
+    .option('--field <field>', 'only this configured field (decide: the field the decision is taken on)')
+    .option('--by <name>', 'who decides (kept with each decision)', defaultDecider())
+    .action(async (options: ReviewOptions) => {
+      await withStewardStores(options, async (stores) => {
+        const config = await stewardConfig(stores, options);
+        const groups = await buildQueue(stores, config, options.field === undefined ? undefined : configuredField(config, options.field));
+        console.log(`review queue: ${groups.length} distinct input(s) covering ${new Set(groups.flatMap((group) => group.leadIds)).size} lead(s)`);
+        const lines = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false })[Symbol.asyncIterator]();
+        const decidedAt = new Date().toISOString();
+        const result = await reviewSession({
+          groups,
+          nextLine: async () => {
+            process.stdout.write('> ');
+            const next = await lines.next();
+            return next.done ? undefined : String(next.value);
+          },
+          print: (text) => console.log(text),
+          decide: (group, value) =>
+            makeDecision({ field: group.fields[0] ?? '', kind: group.kind, input: group.inputs[0]?.text ?? group.foldedInput, value, decidedAt, decidedBy: options.by }),
+        });
+        process.stdin.destroy();
+        const due = await saveDecisions(stores, config, result.decisions);
+        console.log(`\n${result.decisions.length} decision(s) saved, ${result.skipped} skipped; ${due} lead(s) will be normalized again at the next run`);
+      });
+    });
+
+  review
+    .command('decide')
+    .description('one decision without a terminal: every input of the field\'s kind that folds to TEXT means VALUE')
+    .requiredOption('--input <text>', 'the input as typed (case, accents and punctuation do not matter)')
+    .option('--value <value>', 'what it means, in any spelling the kind\'s checks accept (a city must resolve, an education level must be canonical)')
+    .option('--null', 'the input means no value')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<ReviewOptions & { input: string; value?: string; null?: boolean }>();
+      if ((options.value === undefined) === !options.null) throw new UsageError('give exactly one of --value VALUE and --null');
+      await withStewardStores(options, async (stores) => {
+        const config = await stewardConfig(stores, options);
+        const { field, kind } = kindOf(config, options);
+        const made = makeDecision({ field, kind, input: options.input, value: options.null ? null : (options.value ?? null), decidedAt: new Date().toISOString(), decidedBy: options.by });
+        if ('refused' in made) throw new UsageError(`refused: ${made.refused}`);
+        const due = await saveDecisions(stores, config, [made.decision]);
+        console.log(`decided: ${describeDecision(made.decision)}; ${due} lead(s) will be normalized again at the next run`);
+      });
+    });
+
+  review
+    .command('list')
+    .description('the decisions taken, oldest first')
+    .option('--format <format>', 'table | jsonl | csv', 'table')
+    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
+      const format = parseRowFormat(options.format);
+      await withStewardStores(options, async (stores) => {
+        const decisions = await stores.decisions.list();
+        const columns = ['kind', 'input', 'value', 'codigoDane', 'field', 'decidedAt', 'decidedBy'];
+        await writeRows({ format, columns, neutralizeFormulas: options.neutralizeFormulas }, async (sink) => {
+          for (const decision of decisions) await sink.write({ ...decision, input: decision.foldedInput, codigoDane: decision.city?.codigoDane ?? null });
+        });
+      });
+    });
+
+  review
+    .command('undo')
+    .description('remove the latest decision (or the one on --field F --input TEXT); the leads it covered are normalized again at the next run')
+    .option('--input <text>', 'the decided input (with --field)')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<ReviewOptions & { input?: string }>();
+      await withStewardStores(options, async (stores) => {
+        const config = await stewardConfig(stores, options);
+        const target = options.input === undefined ? undefined : { kind: kindOf(config, options).kind, input: options.input };
+        const decision = await decisionToUndo(stores.decisions, target);
+        if (!decision) throw new UsageError(target ? `no decision on ${target.kind} "${options.input}"` : 'no decision to undo');
+        await stores.decisions.remove(decision.kind, decision.foldedInput);
+        const due = await requestRenormalizationFor({
+          leads: stores.leads,
+          config,
+          keys: new Set([foldedDecisionKey(decision.kind, decision.foldedInput)]),
+          requestedAt: new Date().toISOString(),
+        });
+        console.log(`undone: ${describeDecision(decision)}; ${due} lead(s) will be normalized again at the next run`);
+      });
+    });
+
+  review
+    .command('queue')
+    .description('the review queue without a terminal: distinct inputs in doubt (or decided by the model), most leads first')
+    .option('--format <format>', 'table | jsonl | csv', 'table')
+    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
+      const format = parseRowFormat(options.format);
+      await withStewardStores(options, async (stores) => {
+        const config = await stewardConfig(stores, options);
+        const groups = await buildQueue(stores, config, options.field === undefined ? undefined : configuredField(config, options.field));
+        const columns = ['kind', 'input', 'fields', 'leads', 'typed', 'proposed', 'flags'];
+        await writeRows({ format, columns, neutralizeFormulas: options.neutralizeFormulas }, async (sink) => {
+          for (const group of groups) {
+            await sink.write({
+              kind: group.kind,
+              input: group.foldedInput,
+              fields: group.fields,
+              leads: group.leadIds.length,
+              typed: group.inputs.map(({ text }) => text),
+              proposed: group.proposals[0]?.value ?? null,
+              flags: group.flags.map(({ flag }) => flag),
+            });
+          }
+        });
+      });
+    });
+}

@@ -1,0 +1,44 @@
+import type { Options as StringifyOptions } from 'csv-stringify';
+
+/**
+ * RFC 4180 for csv-stringify: CRLF between records, and every value holding a CR or LF quoted
+ * (csv-stringify quotes the delimiter and quotes by itself, but with a CRLF record delimiter it
+ * would leave a lone LF unquoted, and every other reader would split the row there).
+ */
+export const RFC_4180: StringifyOptions = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ };
+
+/** A cell a spreadsheet would run as a formula: it starts with `=`, `+`, `-`, `@`, a tab or a CR (OWASP). */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+/** …unless it is a plain number (`-5`, `+57`, `1.5e-3`), which a spreadsheet reads as a number anyway. */
+const PLAIN_NUMBER = /^[+-]?(\d+([.,]\d+)*|[.,]\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Neutralizes a formula-like cell as OWASP recommends, with a leading `'` (spreadsheets then show
+ * it as text). Cells that already start with `'` before such a character get one more, so that
+ * `restoreFormulaCell` gives back exactly the value: the escape loses nothing.
+ */
+export function neutralizeFormulaCell(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** The value `neutralizeFormulaCell` was given. */
+export function restoreFormulaCell(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell;
+}
+
+/** JSON text of any attribute value: sets as arrays, big integers as their digits, bytes as base64. */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner instanceof Set) return [...(inner as Set<unknown>)];
+    if (typeof inner === 'bigint') return inner.toString();
+    if (inner instanceof Uint8Array) return Buffer.from(inner).toString('base64');
+    return inner;
+  });
+}
+
+/** A value as CSV text: empty for none, JSON for objects, lists and sets, the text otherwise. */
+export function cellText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return toJsonText(value);
+  return String(value);
+}

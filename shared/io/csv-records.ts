@@ -1,0 +1,151 @@
+import { MAX_LINE_CHARS, type TextLine } from './text-lines.ts';
+
+export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/** The delimiter an option value names (`,` `;` `|`, and `tab` or `\t` for a tab). */
+export function delimiterNamed(value: string): CsvDelimiter | undefined {
+  const named = value === 'tab' || value === '\\t' ? '\t' : value;
+  return (CSV_DELIMITERS as readonly string[]).includes(named) ? (named as CsvDelimiter) : undefined;
+}
+
+/**
+ * The delimiter of a header line: the candidate found most often outside quotes, ties going to
+ * the earlier of `,` `;` tab `|`; a header with none of them is one column, read with `,`.
+ */
+function sniffDelimiter(headerLine: string): CsvDelimiter {
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const char of headerLine) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best: CsvDelimiter = ',';
+  for (const candidate of CSV_DELIMITERS) if ((counts.get(candidate) ?? 0) > (counts.get(best) ?? 0)) best = candidate;
+  return best;
+}
+
+export type CsvRow =
+  | { kind: 'row'; line: number; fields: string[]; raw: string }
+  | { kind: 'malformed'; line: number; reason: string; raw: string };
+
+/** A quoted value may span lines up to this size; a quote still open after it is taken as stray. */
+export const MAX_QUOTED_RECORD_CHARS = 1024 * 1024;
+
+/**
+ * CSV rows (RFC 4180) from physical lines. A row spans lines only inside a quoted value. A row
+ * that is not well-formed comes out `malformed` with its line number and the rest goes on:
+ * - a stray quote inside an unquoted value, or text after a closing quote: that row;
+ * - a quote that never closes (by the end of the file, or within `MAX_QUOTED_RECORD_CHARS`), or
+ *   a value spanning lines that turns out malformed: only the row's first line, and reading
+ *   resumes at the next line, so one stray quote cannot swallow the rows after it.
+ * Blank lines are skipped. Spaces around a quoted value are allowed (`a, "b"`).
+ */
+export async function* csvRows(
+  lines: AsyncIterable<TextLine>,
+  options: { delimiter?: CsvDelimiter; onDelimiter?: (sniffed: CsvDelimiter) => void } = {},
+): AsyncGenerator<CsvRow> {
+  const source = lines[Symbol.asyncIterator]();
+  /** Lines read ahead while looking for a closing quote, given back when it was a stray one. */
+  let replay: TextLine[] = [];
+  let replayAt = 0;
+  const giveBack = (lines: TextLine[]) => {
+    replay = [...lines, ...replay.slice(replayAt)];
+    replayAt = 0;
+  };
+  const nextLine = async (): Promise<TextLine | undefined> => {
+    if (replayAt < replay.length) return replay[replayAt++];
+    const next = await source.next();
+    return next.done ? undefined : next.value;
+  };
+  let delimiter = options.delimiter;
+
+  for (let first = await nextLine(); first; first = await nextLine()) {
+    if (first.tooLong) {
+      yield { kind: 'malformed', line: first.number, reason: `line longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB`, raw: first.text };
+      continue;
+    }
+    if (first.text.trim() === '') continue;
+    if (!delimiter) {
+      delimiter = sniffDelimiter(first.text);
+      options.onDelimiter?.(delimiter);
+    }
+    const taken = [first];
+    let open = countQuotes(first.text) % 2 === 1;
+    let size = first.text.length;
+    while (open && size <= MAX_QUOTED_RECORD_CHARS) {
+      const next = await nextLine();
+      if (!next) break;
+      taken.push(next);
+      size += next.text.length;
+      if (next.tooLong) break;
+      if (countQuotes(next.text) % 2 === 1) open = false;
+    }
+    if (open || taken.some((line) => line.tooLong)) {
+      giveBack(taken.slice(1));
+      yield { kind: 'malformed', line: first.number, reason: 'a quote opened on this line is never closed', raw: first.text };
+      continue;
+    }
+    const raw = taken.map((line, index) => (index < taken.length - 1 ? line.text + line.lineBreak : line.text)).join('');
+    const split = splitCsvRecord(raw, delimiter);
+    if ('error' in split) {
+      if (taken.length > 1) {
+        giveBack(taken.slice(1));
+        yield { kind: 'malformed', line: first.number, reason: `${split.error} (in a quoted value that spans lines ${first.number}–${taken.at(-1)?.number}; read again from line ${first.number + 1})`, raw: first.text };
+      } else {
+        yield { kind: 'malformed', line: first.number, reason: split.error, raw };
+      }
+      continue;
+    }
+    yield { kind: 'row', line: first.number, fields: split.fields, raw };
+  }
+}
+
+function countQuotes(text: string): number {
+  let count = 0;
+  for (let index = text.indexOf('"'); index >= 0; index = text.indexOf('"', index + 1)) count += 1;
+  return count;
+}
+
+/** Splits one record's text into its values (RFC 4180 quoting), or says what is wrong with it. */
+function splitCsvRecord(text: string, delimiter: CsvDelimiter): { fields: string[] } | { error: string } {
+  const fields: string[] = [];
+  const isPadding = (char: string | undefined) => char === ' ' || (char === '\t' && delimiter !== '\t');
+  let index = 0;
+  for (;;) {
+    let start = index;
+    while (isPadding(text[start])) start += 1;
+    if (text[start] === '"') {
+      let value = '';
+      let at = start + 1;
+      for (;;) {
+        const quote = text.indexOf('"', at);
+        if (quote < 0) return { error: `the quote opening value ${fields.length + 1} is never closed` };
+        value += text.slice(at, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          at = quote + 2;
+          continue;
+        }
+        at = quote + 1;
+        break;
+      }
+      while (isPadding(text[at])) at += 1;
+      fields.push(value);
+      if (at === text.length) return { fields };
+      if (text[at] !== delimiter) return { error: `text after the closing quote of value ${fields.length}` };
+      index = at + 1;
+    } else {
+      const end = text.indexOf(delimiter, index);
+      const value = end < 0 ? text.slice(index) : text.slice(index, end);
+      if (value.includes('"')) return { error: `stray quote in value ${fields.length + 1} (a value with a quote must be quoted, its quotes doubled)` };
+      fields.push(value);
+      if (end < 0) return { fields };
+      index = end + 1;
+    }
+    if (index === text.length) {
+      fields.push('');
+      return { fields };
+    }
+  }
+}

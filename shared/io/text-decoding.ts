@@ -1,0 +1,184 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+
+/**
+ * Which text encoding a file of records is in, and its text, streamed. Files come from Excel and
+ * form tools: UTF-8 with or without a byte-order mark, UTF-16 with one ("Unicode text"), or
+ * Windows-1252 (a Spanish-locale "CSV" save). Nothing here ever turns a character into U+FFFD
+ * without saying so: see `DecodedText.invalidBytes`.
+ */
+
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+const ENCODING_ALIASES: Readonly<Record<string, TextEncodingName>> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'utf-16le': 'utf-16le',
+  utf16le: 'utf-16le',
+  'utf-16be': 'utf-16be',
+  utf16be: 'utf-16be',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  // As in every browser (WHATWG Encoding): Latin-1 labels are read as its superset, Windows-1252.
+  'iso-8859-1': 'windows-1252',
+  latin1: 'windows-1252',
+};
+
+/** The encoding an `--encoding` value names, or undefined when it names none of the supported ones. */
+export function encodingNamed(label: string): TextEncodingName | undefined {
+  return ENCODING_ALIASES[label.trim().toLowerCase()];
+}
+
+export const ENCODING_LABELS = Object.keys(ENCODING_ALIASES);
+
+/** How bytes look as UTF-8, counted as they stream (only an unfinished sequence is kept between chunks). */
+export class Utf8Scan {
+  /** Whether any well-formed non-ASCII character was seen. */
+  nonAscii = false;
+  /** Byte sequences that are not UTF-8. */
+  invalidSequences = 0;
+  private carry: Uint8Array = new Uint8Array(0);
+
+  add(chunk: Uint8Array): void {
+    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const end = completeLength(bytes);
+    this.carry = Uint8Array.from(bytes.subarray(end));
+    const body = bytes.subarray(0, end);
+    if (isUtf8(body)) {
+      if (!this.nonAscii && !isAscii(body)) this.nonAscii = true;
+      return;
+    }
+    this.countInvalid(body);
+  }
+
+  /** At the end of the bytes: a sequence cut off by the end is not UTF-8 either. */
+  finish(): void {
+    if (this.carry.length > 0) this.invalidSequences += 1;
+    this.carry = new Uint8Array(0);
+  }
+
+  /** The slow path, for the rare chunk that is not UTF-8: a byte-by-byte walk. */
+  private countInvalid(body: Uint8Array): void {
+    let index = 0;
+    while (index < body.length) {
+      const length = sequenceLength(body, index);
+      if (length === 0) {
+        this.invalidSequences += 1;
+        index += 1;
+        continue;
+      }
+      if (length > 1) this.nonAscii = true;
+      index += length;
+    }
+  }
+}
+
+/** Length of `bytes` without an unfinished multi-byte sequence at its end. */
+function completeLength(bytes: Uint8Array): number {
+  for (let index = bytes.length - 1; index >= Math.max(0, bytes.length - 3); index -= 1) {
+    const byte = bytes[index] as number;
+    if (byte < 0x80) return bytes.length;
+    if (byte >= 0xc0) return bytes.length - index < expectedLength(byte) ? index : bytes.length;
+  }
+  return bytes.length;
+}
+
+const expectedLength = (lead: number): number => (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2);
+
+/** Length of the well-formed UTF-8 sequence at `index`, or 0 (no overlongs, surrogates or code points past U+10FFFF). */
+function sequenceLength(bytes: Uint8Array, index: number): number {
+  const lead = bytes[index] as number;
+  if (lead < 0x80) return 1;
+  const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (length === 0 || index + length > bytes.length) return 0;
+  const second = bytes[index + 1] as number;
+  const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+  const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+  if (second < low || second > high) return 0;
+  for (let offset = 2; offset < length; offset += 1) {
+    const next = bytes[index + offset] as number;
+    if (next < 0x80 || next > 0xbf) return 0;
+  }
+  return length;
+}
+
+/** UTF-16 without a byte-order mark shows as NUL bytes in every other position of its start. */
+function utf16WithoutBom(start: Uint8Array): TextEncodingName | undefined {
+  let even = 0;
+  let odd = 0;
+  for (let index = 0; index < start.length; index += 1) {
+    if (start[index] !== 0) continue;
+    if (index % 2 === 0) even += 1;
+    else odd += 1;
+  }
+  if (start.length < 4 || (even + odd) * 4 < start.length) return undefined;
+  return odd > even ? 'utf-16le' : 'utf-16be';
+}
+
+export interface EncodingChoice {
+  encoding: TextEncodingName;
+  /** Why, when it is not plain UTF-8: said once on stderr by the command. */
+  notice?: string;
+}
+
+/** The encoding a byte-order mark at the start names. */
+export function encodingOfBom(start: Uint8Array): TextEncodingName | undefined {
+  if (start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) return 'utf-8';
+  if (start[0] === 0xff && start[1] === 0xfe) return 'utf-16le';
+  if (start[0] === 0xfe && start[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * The encoding of bytes without a byte-order mark, from their start and a scan of all of them (a
+ * file) or of the first ones (a pipe, `complete` false):
+ * - mostly NUL bytes at odd (even) offsets: UTF-16 LE (BE) without a mark;
+ * - well-formed UTF-8, or ASCII only: UTF-8;
+ * - bytes that are not UTF-8 and no well-formed non-ASCII sequence at all: Windows-1252;
+ * - both: UTF-8 (the lines with the bad bytes are then rejected, never guessed at).
+ */
+export function chooseEncoding(start: Uint8Array, scan: Utf8Scan, name: string, complete: boolean): EncodingChoice {
+  const utf16 = utf16WithoutBom(start);
+  if (utf16) {
+    return { encoding: utf16, notice: `${name} has no byte-order mark but looks like ${utf16.toUpperCase()}: read as such (--encoding to choose)` };
+  }
+  if (scan.invalidSequences === 0) return { encoding: 'utf-8' };
+  if (!scan.nonAscii) {
+    return {
+      encoding: 'windows-1252',
+      notice: `${name} is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales (--encoding to choose)`,
+    };
+  }
+  return {
+    encoding: 'utf-8',
+    notice: `${name} is UTF-8 with ${scan.invalidSequences} byte sequence(s) that are not${complete ? '' : ' in its first bytes'}: the lines holding them are rejected (--encoding windows-1252 if the whole file is)`,
+  };
+}
+
+/** Text of a byte stream in `encoding`, a byte-order mark dropped; counts the bytes UTF-8 could not decode. */
+export class DecodedText {
+  readonly encoding: TextEncodingName;
+  private readonly decoder: InstanceType<typeof TextDecoder>;
+  /** UTF-8 is checked as it streams, by the same scan that chose it. */
+  private readonly scan: Utf8Scan | undefined;
+
+  constructor(encoding: TextEncodingName) {
+    this.encoding = encoding;
+    this.decoder = new TextDecoder(encoding);
+    this.scan = encoding === 'utf-8' ? new Utf8Scan() : undefined;
+  }
+
+  /** Byte sequences so far that were not UTF-8: each became U+FFFD, so its record is rejected. */
+  get invalidBytes(): number {
+    return this.scan?.invalidSequences ?? 0;
+  }
+
+  decode(chunk: Uint8Array): string {
+    this.scan?.add(chunk);
+    return this.decoder.decode(chunk, { stream: true });
+  }
+
+  end(): string {
+    this.scan?.finish();
+    return this.decoder.decode();
+  }
+}

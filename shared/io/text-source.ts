@@ -1,0 +1,119 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { chooseEncoding, DecodedText, encodingOfBom, Utf8Scan, type EncodingChoice, type TextEncodingName } from './text-decoding.ts';
+
+/** The file name that means standard input (or output). */
+export const STDIO = '-';
+
+/** How many bytes of a pipe are looked at before its encoding is chosen (a file is scanned whole). */
+const PIPE_SAMPLE_BYTES = 1 << 20;
+const START_BYTES = 64 * 1024;
+
+export interface TextSourceOptions {
+  /** Forced encoding (`--encoding`); detected when absent. */
+  encoding?: TextEncodingName;
+  /** A remark about how the input is read (its encoding), said once. */
+  onNotice?: (message: string) => void;
+  /** Called with the bytes read so far (for a progress bar). */
+  onBytes?: (bytesRead: number) => void;
+}
+
+export interface TextSource {
+  /** The file name, or `standard input`. */
+  name: string;
+  encoding: TextEncodingName;
+  text: AsyncIterable<string>;
+  /** Byte sequences met so far that were not valid in the encoding (each decoded as U+FFFD). */
+  invalidBytes(): number;
+}
+
+/**
+ * The text of a file (or of standard input for `-`), streamed, in its detected or forced
+ * encoding. A file is scanned once before it is read, so its encoding is chosen from all of its
+ * bytes; a pipe from its first MiB. Memory stays bounded either way.
+ */
+export async function openTextSource(input: string, options: TextSourceOptions = {}): Promise<TextSource> {
+  if (input === STDIO) return openPipe(process.stdin, 'standard input', options);
+  const name = input;
+  let choice: EncodingChoice;
+  if (options.encoding) {
+    choice = { encoding: options.encoding };
+  } else {
+    const start = await readStart(input);
+    const marked = encodingOfBom(start);
+    choice = marked ? { encoding: marked } : chooseEncoding(start, await scanFile(input), name, true);
+  }
+  if (choice.notice) options.onNotice?.(choice.notice);
+  const decoded = new DecodedText(choice.encoding);
+  return { name, encoding: choice.encoding, text: decodeStream(createReadStream(input), decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
+}
+
+async function readStart(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(START_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, START_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+async function scanFile(path: string): Promise<Utf8Scan> {
+  const scan = new Utf8Scan();
+  for await (const chunk of createReadStream(path)) {
+    scan.add(chunk as Buffer);
+    // Not UTF-8 in places but UTF-8 elsewhere: the choice is made, whatever follows.
+    if (scan.invalidSequences > 0 && scan.nonAscii) return scan;
+  }
+  scan.finish();
+  return scan;
+}
+
+async function openPipe(stream: NodeJS.ReadableStream, name: string, options: TextSourceOptions): Promise<TextSource> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const sample: Buffer[] = [];
+  let sampled = 0;
+  let ended = false;
+  while (sampled < PIPE_SAMPLE_BYTES) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    sample.push(next.value);
+    sampled += next.value.length;
+  }
+  const start = Buffer.concat(sample);
+  let choice: EncodingChoice;
+  if (options.encoding) {
+    choice = { encoding: options.encoding };
+  } else {
+    const marked = encodingOfBom(start);
+    const scan = new Utf8Scan();
+    scan.add(start);
+    if (ended) scan.finish();
+    choice = marked ? { encoding: marked } : chooseEncoding(start.subarray(0, START_BYTES), scan, name, ended);
+  }
+  if (choice.notice) options.onNotice?.(choice.notice);
+  const decoded = new DecodedText(choice.encoding);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield start;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  return { name, encoding: choice.encoding, text: decodeStream(all(), decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
+}
+
+async function* decodeStream(bytes: AsyncIterable<Buffer | string>, decoded: DecodedText, onBytes?: (bytesRead: number) => void): AsyncGenerator<string> {
+  let read = 0;
+  for await (const chunk of bytes) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    read += buffer.length;
+    onBytes?.(read);
+    const text = decoded.decode(buffer);
+    if (text) yield text;
+  }
+  const rest = decoded.end();
+  if (rest) yield rest;
+}

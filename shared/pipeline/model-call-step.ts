@@ -1,0 +1,70 @@
+import { askModel, attemptUsage, prepareBatch } from '#shared/engine/batch-normalizer.ts';
+import { ValueCache } from '#shared/engine/value-cache.ts';
+import { ModelError } from '#shared/model/model-errors.ts';
+import { loadRecords, NO_USAGE } from './batch-steps.ts';
+import type { BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
+/** How long a claimed model call blocks a duplicate before it is presumed dead: the InvokeModel Lambda's timeout. */
+const IN_PROGRESS_MS = 6 * 60_000;
+
+export interface ModelStepResult {
+  /** `unavailable`: the model failed fatally (bad key, refused connection); the batch keeps the rules' values. */
+  outcome: 'answered' | 'not-asked' | 'unavailable';
+  questions: number;
+  /** This invocation's spend (the batch's total is in its ledger). */
+  usage: BatchUsage;
+  /** Why the model was unavailable: error name and a cause without personal data. */
+  failure?: { error: string; cause: string };
+}
+
+/** Raised when another invocation holds this batch's model call: Step Functions retries later. */
+export class ModelCallInProgressError extends Error {
+  override readonly name = 'Idempotency.InProgress';
+}
+
+/**
+ * InvokeModel: rules and cache first, then one model call for what is left. Idempotent per
+ * (run, batch), as Powertools' idempotency utility does it: a completed call's result is returned
+ * again without calling the model (a retry never pays twice), a call in progress elsewhere is not
+ * duplicated. A lead of a split batch retried alone asks about other leads than its batch did, so
+ * its call is keyed (run, batch, lead): never answered from the batch's saved answer. Every HTTP attempt's spend goes to the batch's ledger and to `onSpend` (the per-batch
+ * cost metric) as it happens, an invalid answer's tokens included. Throttling, time-outs and
+ * invalid answers are thrown for the state machine's Retry; a fatal failure keeps the rules' values.
+ */
+export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: BatchUsage) => void = () => undefined): Promise<ModelStepResult> {
+  const { runId, batchIndex, leadPosition, config } = task;
+  const claim = await deps.runs.claimModelCall(runId, batchIndex, new Date(deps.now().getTime() + IN_PROGRESS_MS).toISOString(), leadPosition);
+  if (claim.status === 'completed') return { ...(claim.result as unknown as ModelStepResult), usage: NO_USAGE };
+  if (claim.status === 'in-progress') throw new ModelCallInProgressError(`batch ${batchIndex}${leadPosition === undefined ? '' : ` (lead ${leadPosition})`} of run ${runId}: its model call is in progress until ${claim.until}`);
+
+  const finish = async (result: ModelStepResult): Promise<ModelStepResult> => {
+    await deps.runs.completeModelCall(runId, batchIndex, { ...result }, leadPosition);
+    return result;
+  };
+  try {
+    const model = deps.modelFor(config);
+    const { records } = await loadRecords(deps, task);
+    const batch = await prepareBatch(records, config, new ValueCache({ persistent: deps.valueCacheStore }), model, deps.decisions);
+    if (!model || batch.questions.length === 0) return await finish({ outcome: 'not-asked', questions: 0, usage: NO_USAGE });
+    try {
+      const { answers, usage } = await askModel(batch, model, config);
+      await spend(deps, task, usage, onSpend);
+      await deps.runs.saveBatchData(runId, batchIndex, 'answers', answers, leadPosition);
+      return await finish({ outcome: 'answered', questions: batch.questions.length, usage });
+    } catch (error) {
+      if (error instanceof ModelError && error.sent) await spend(deps, task, attemptUsage(model, config, error.usage), onSpend);
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof ModelError && error.name === 'Model.Fatal') {
+      // Never retried (a bad key stays bad): the batch keeps the rules' values, as `normalize` does.
+      return finish({ outcome: 'unavailable', questions: 0, usage: NO_USAGE, failure: { error: error.name, cause: error.message } });
+    }
+    await deps.runs.releaseModelCall(runId, batchIndex, leadPosition);
+    throw error;
+  }
+}
+
+async function spend(deps: PipelineDeps, task: BatchTask, usage: BatchUsage, onSpend: (usage: BatchUsage) => void): Promise<void> {
+  onSpend(usage);
+  await deps.runs.addBatchUsage(task.runId, task.batchIndex, usage, task.leadPosition);
+}

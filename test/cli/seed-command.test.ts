@@ -1,0 +1,123 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localStores } from '#cli/local-stores.ts';
+import { formatSeedCounts, leadItemOf, seedLeads } from '#cli/seed-command.ts';
+import { startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
+import { parseConfig } from '#shared/config/normalization-config.ts';
+
+let dir: string;
+let local: LocalEnvironment;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'normflow-seed-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  local = await startLocalEnvironment({ inMemory: true });
+});
+afterEach(async () => {
+  await local.close();
+});
+
+async function file(name: string, lines: Array<string | Record<string, unknown>>): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+  return path;
+}
+
+const lead = async (id: string) => (await localStores(local).leads.getMany([id])).get(id);
+
+describe('seedLeads', () => {
+  it('counts inserted, updated, unchanged and rejected, and only changed originals make a lead due', async () => {
+    const first = await seedLeads(local, await file('first.jsonl', [{ leadId: 'A', nombres: 'ANA' }, { leadId: 'B', nombres: 'LUIS' }]));
+    expect(first.counts).toEqual({ inserted: 2, updated: 0, unchanged: 0, kept: 0, rejected: 0 });
+    // As if a run normalized both.
+    const { leads } = localStores(local);
+    for (const leadId of ['A', 'B']) {
+      const item = await lead(leadId);
+      await leads.putMany([{ ...item, normalizedAt: '2026-01-01T00:00:00.000Z', normalizedData: { nombres: 'X' } }]);
+    }
+
+    const second = await seedLeads(local, await file('second.jsonl', [{ leadId: 'A', nombres: 'ANA' }, { leadId: 'B', nombres: 'LUISA' }, { leadId: 'C', nombres: 'EVA' }, 'not json']));
+    expect(second.counts).toEqual({ inserted: 1, updated: 1, unchanged: 1, kept: 0, rejected: 1 });
+    expect(second.rejected).toEqual([{ line: 4, reason: 'not valid JSON' }]);
+    expect(formatSeedCounts(second.counts, false)).toBe('inserted 1, updated 1, unchanged 1, rejected 1');
+    expect(await lead('A')).toMatchObject({ normalizedAt: '2026-01-01T00:00:00.000Z', normalizedData: { nombres: 'X' } });
+    expect(await lead('B')).toEqual({ leadId: 'B', nombres: 'LUISA' });
+    expect((await leads.findDue({ normalizedBefore: '2026-06-01T00:00:00.000Z', limit: 10 })).leadIds.sort()).toEqual(['A', 'B', 'C']);
+    expect((await leads.findDue({ normalizedBefore: '2025-06-01T00:00:00.000Z', limit: 10 })).leadIds.sort()).toEqual(['B', 'C']);
+  });
+
+  it('reads an Excel export as it is: Windows-1252, `;`, Spanish headers matched to the configured fields', async () => {
+    const path = join(dir, 'excel.csv');
+    // Bytes as Excel in Colombia saves them: Á is 0xC1, Ú is 0xDA, Ñ is 0xD1 in Windows-1252.
+    await writeFile(path, Buffer.from('ID;Nombres;Ciudad de residencia\r\n7;\xC1NGEL DAVID;BOGOT\xC1\r\n8;LUC\xCDA;NU\xD1EZ\r\n', 'latin1'));
+    const notices: string[] = [];
+    const config = parseConfig({ idField: 'ID', fields: { nombres: 'personName', ciudadDeResidencia: 'city' } });
+    const result = await seedLeads(local, path, { config, onNotice: (notice) => notices.push(notice) });
+    expect(result.counts).toEqual({ inserted: 2, updated: 0, unchanged: 0, kept: 0, rejected: 0 });
+    expect(notices).toEqual([expect.stringMatching(/windows-1252/i)]);
+    expect(await lead('7')).toEqual({ leadId: '7', ID: '7', nombres: 'ÁNGEL DAVID', ciudadDeResidencia: 'BOGOTÁ' });
+    expect(await lead('8')).toMatchObject({ nombres: 'LUCÍA', ciudadDeResidencia: 'NUÑEZ' });
+  });
+
+  it('with insertOnly leaves every existing lead alone', async () => {
+    await seedLeads(local, await file('base.jsonl', [{ leadId: 'A', nombres: 'ANA' }]));
+    const result = await seedLeads(local, await file('again.jsonl', [{ leadId: 'A', nombres: 'OTRA' }, { leadId: 'B', nombres: 'LUIS' }]), { insertOnly: true });
+    expect(result.counts).toEqual({ inserted: 1, updated: 0, unchanged: 0, kept: 1, rejected: 0 });
+    expect(formatSeedCounts(result.counts, true)).toBe('inserted 1, updated 0, unchanged 0, kept 1 (already there, --insert-only), rejected 0');
+    expect(await lead('A')).toEqual({ leadId: 'A', nombres: 'ANA' });
+  });
+
+  it('rejects a repeated id on its later line, naming the first, even when the first was rejected too', async () => {
+    const result = await seedLeads(
+      local,
+      await file('dup.jsonl', [{ leadId: 'A', nombres: 'ANA' }, { id: 'B', normalizedAt: 'x' }, { leadId: 'A', nombres: 'OTRA' }, { id: 'B', nombres: 'LUIS' }]),
+    );
+    expect(result.rejected).toEqual([
+      { line: 2, reason: 'attribute "normalizedAt" is written by the pipeline, never loaded' },
+      { line: 3, reason: 'id "A" already on line 1' },
+      { line: 4, reason: 'id "B" already on line 2' },
+    ]);
+    expect(await lead('A')).toEqual({ leadId: 'A', nombres: 'ANA' });
+    expect(await localStores(local).leads.count()).toBe(1);
+  });
+
+  it('rejects items DynamoDB would refuse line by line; the good lines of the same batch load', async () => {
+    const lines: Array<string | Record<string, unknown>> = Array.from({ length: 120 }, (_, index) => ({ leadId: `L${index}`, nombres: 'ANA' }));
+    lines[10] = { leadId: 'big', nota: 'ñ'.repeat(210_000) };
+    lines[50] = `{"leadId": "n", "telefono": 123456789012345678901234}`;
+    lines[110] = { leadId: 'x'.repeat(2100) };
+    const result = await seedLeads(local, await file('refused.jsonl', lines));
+    expect(result.counts).toMatchObject({ inserted: 117, rejected: 3 });
+    expect(result.rejected.map((rejection) => rejection.line)).toEqual([11, 51, 111]);
+    expect(result.rejected[0]?.reason).toMatch(/^the item is 420\d+ bytes as DynamoDB counts them/);
+    expect(result.rejected[1]?.reason).toBe('attribute "telefono" is a number beyond ±2^53, whose digits are lost when it is read: write it as text');
+    expect(result.rejected[2]?.reason).toBe('key "leadId" is 2100 bytes long (DynamoDB allows 2048)');
+  });
+
+  it('with a config: its idField is the id column and headers match its fields whatever their case', async () => {
+    const config = parseConfig({ idField: 'codigo', fields: { nombres: 'personName', ciudad: 'city' } });
+    const csv = join(dir, 'form.csv');
+    await writeFile(csv, 'codigo,NOMBRES, Ciudad ,\nC-1,ANA,medellin,\nC-2,LUIS,cali,sobra\n');
+    const result = await seedLeads(local, csv, { config });
+    expect(result.counts).toMatchObject({ inserted: 2, rejected: 0 });
+    // Stored under the configured names, so the pipeline finds them; the unnamed column is dropped where empty, kept where typed.
+    expect(await lead('C-1')).toEqual({ leadId: 'C-1', codigo: 'C-1', nombres: 'ANA', ciudad: 'medellin' });
+    expect(await lead('C-2')).toEqual({ leadId: 'C-2', codigo: 'C-2', nombres: 'LUIS', ciudad: 'cali', _column4: 'sobra' });
+    expect(leadItemOf({ codigo: 'x', '': 'valor' }, 'x', config)).toBe('a value under an empty attribute name (DynamoDB refuses empty names)');
+  });
+});
+
+describe('leadItemOf', () => {
+  const config = parseConfig({ idField: 'codigo', fields: { ciudad: 'city' } });
+
+  it('refuses two columns naming the same configured field, and a leadId other than the id', () => {
+    expect(leadItemOf({ ciudad: 'a', CIUDAD: 'b' }, 'x', config)).toBe('columns "ciudad" and "CIUDAD" both name the field "ciudad"');
+    expect(leadItemOf({ codigo: 'x', leadId: 'y' }, 'x', config)).toBe('"leadId" (the table\'s key) differs from the id in "codigo"');
+    expect(leadItemOf({ id: 'x', leadId: 'x' }, 'x', undefined)).toEqual({ id: 'x', leadId: 'x' });
+  });
+});
