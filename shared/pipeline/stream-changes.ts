@@ -1,4 +1,3 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 
@@ -26,22 +25,40 @@ export interface StreamRecord {
 /** Whether a record passes the Pipe's filter (the same pattern the stack deploys). */
 export const passesStreamFilter = (record: StreamRecord): boolean => (STREAM_FILTER_PATTERN.eventName as readonly string[]).includes(record.eventName ?? '');
 
-const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * An attribute as the stream carries it (DynamoDB JSON), compared as such: any type, a number of
+ * any digits (unmarshalled, one past 2^53 would throw), sets whatever their order.
+ */
+function canonical(value: AttributeValue | undefined): string {
+  if (value === undefined) return 'absent';
+  if ('SS' in value && value.SS) return JSON.stringify({ SS: [...value.SS].sort() });
+  if ('NS' in value && value.NS) return JSON.stringify({ NS: [...value.NS].sort() });
+  return JSON.stringify(value, (_key, inner: unknown) => (inner instanceof Uint8Array ? Buffer.from(inner).toString('base64') : inner));
+}
+
+const hasValue = (value: AttributeValue | undefined): boolean => value !== undefined && !('NULL' in value && value.NULL);
+
+/** The lead id, a string or number key as its text. */
+function idOf(value: AttributeValue | undefined): string | undefined {
+  if (value && 'S' in value && value.S !== undefined) return value.S;
+  if (value && 'N' in value && value.N !== undefined) return value.N;
+  return undefined;
+}
 
 /** Leads inserted with a configured field, or whose configured fields changed; each once, in stream order. */
 export function leadIdsToNormalize(records: readonly StreamRecord[], config: Pick<NormalizationConfig, 'fields' | 'idField'>): string[] {
   const fields = Object.keys(config.fields);
   const ids = new Set<string>();
   for (const record of records) {
-    if (!passesStreamFilter(record) || !record.dynamodb?.NewImage) continue;
-    const next = unmarshall(record.dynamodb.NewImage);
-    const previous = record.dynamodb.OldImage ? unmarshall(record.dynamodb.OldImage) : undefined;
-    const id = next[config.idField] ?? (record.dynamodb.Keys ? unmarshall(record.dynamodb.Keys)[config.idField] : undefined);
-    if (id === undefined || id === null) continue;
+    const next = record.dynamodb?.NewImage;
+    if (!passesStreamFilter(record) || !next) continue;
+    const previous = record.dynamodb?.OldImage;
+    const id = idOf(next[config.idField] ?? record.dynamodb?.Keys?.[config.idField]);
+    if (id === undefined) continue;
     const relevant = previous
-      ? fields.some((field) => !sameValue(previous[field], next[field]))
-      : fields.some((field) => next[field] !== undefined && next[field] !== null);
-    if (relevant) ids.add(String(id));
+      ? fields.some((field) => canonical(previous[field]) !== canonical(next[field]))
+      : fields.some((field) => hasValue(next[field]));
+    if (relevant) ids.add(id);
   }
   return [...ids];
 }

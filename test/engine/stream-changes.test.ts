@@ -26,6 +26,25 @@ describe('stream records → the leads to normalize', () => {
     expect(pipeTargetInput(records, { ...config, enabled: false })).toEqual([]);
   });
 
+  it('compares any attribute type as the stream carries it: numbers of any digits, sets in any order, maps', () => {
+    const image = (ciudad: Record<string, unknown>, leadId = 'N1') => ({ leadId: { S: leadId }, ciudad }) as never;
+    const modify = (before: Record<string, unknown>, after: Record<string, unknown>, leadId?: string) => ({
+      eventName: 'MODIFY',
+      dynamodb: { Keys: { leadId: { S: leadId ?? 'N1' } }, OldImage: image(before, leadId), NewImage: image(after, leadId) },
+    });
+    const thirtyDigits = '123456789012345678901234567890';
+    const records = [
+      // Unmarshalled, a number past 2^53 would throw and stop the whole batch.
+      modify({ N: thirtyDigits }, { N: `${thirtyDigits.slice(0, -1)}1` }, 'big'),
+      modify({ N: thirtyDigits }, { N: thirtyDigits }, 'same-big'),
+      modify({ SS: ['a', 'b'] }, { SS: ['b', 'a'] }, 'same-set'),
+      modify({ M: { a: { S: 'x' } } }, { M: { a: { S: 'y' } } }, 'map'),
+      { eventName: 'INSERT', dynamodb: { Keys: { leadId: { S: 'null' } }, NewImage: image({ NULL: true }, 'null') } },
+      { eventName: 'INSERT', dynamodb: { Keys: { leadId: { N: '42' } }, NewImage: { leadId: { N: '42' }, ciudad: { N: '5001' } } as never } },
+    ];
+    expect(leadIdsToNormalize(records, config)).toEqual(['big', 'map', '42']);
+  });
+
   it('reads the Pipe\'s batch as one run naming every lead once; any other array is refused', () => {
     expect(parseRunRequest([{ leadIds: ['A', 'B'] }, { leadIds: ['B', 'C'] }])).toEqual({ forceAll: false, maxLeads: null, dryRun: false, leadIds: ['A', 'B', 'C'] });
     expect(() => parseRunRequest([])).toThrow(/Pipe batch/);

@@ -100,4 +100,27 @@ describe('the index of due leads (deployed with the stream)', () => {
     expect(summaryOf((await harness.run({ forceAll: true })).output).counts.selected).toBe(9);
     expect((await harness.lead('U-000'))?.dueAt).toEqual(expect.any(String));
   }, 120_000);
+
+  it('a scheduled run finds the leads a seed replaced or inserted and those a steward asked for again, none else', async () => {
+    process.env.NORMFLOW_DUE_SELECTION = 'index';
+    const leads = decidedLeads(6, 'K');
+    await harness.seed(leads);
+    expect(summaryOf((await harness.run({ forceAll: true })).output).counts.selected).toBe(6);
+    expect(summaryOf((await harness.run()).output).counts.selected).toBe(0);
+
+    await harness.stores.leads.requestRenormalization(['K-001'], '2025-01-01T00:00:00.000Z');
+    const seeded = await harness.stores.leads.seed(
+      [
+        { line: 1, item: { ...leads[2], ciudad: 'Bello' } },
+        { line: 2, item: { ...leads[3] } },
+        { line: 3, item: { ...lead } },
+      ],
+      { insertOnly: false },
+    );
+    expect(seeded.map((outcome) => outcome.outcome)).toEqual(['updated', 'unchanged', 'inserted']);
+    const nightly = await harness.run();
+    expect(summaryOf(nightly.output).counts.selected).toBe(3);
+    for (const leadId of ['K-001', 'K-002', 'NEW-000']) expect((await harness.lead(leadId))?.normalizedAt).toEqual(expect.any(String));
+    expect(summaryOf((await harness.run()).output).counts.selected).toBe(0);
+  }, 120_000);
 });
