@@ -50,11 +50,12 @@ describe('every expected failure is one line on standard error: exit 2 for usage
   it('run exits 1 when leads failed, saying how many', async () => {
     await writeFile(join(dir, 'two.jsonl'), '{"leadId":"1","nombres":"ana"}\n{"leadId":"2","nombres":"luis"}\n');
     expect((await normflow('seed', '--input', 'two.jsonl', '--data-dir', 'failing')).code).toBe(0);
-    // A field named like the pipeline's own attribute makes WriteResults refuse the batch, then each lead alone.
+    // A field named like the pipeline's own attribute makes WriteResults refuse the batch, then each lead alone, and
+    // the stamp of each lead's failure too (it has the same conditions): the batch is recorded failed as a whole.
     await writeFile(join(dir, 'reserved.json'), JSON.stringify({ fields: { nombres: 'personName', normalizedAt: 'text' } }));
     const result = await normflow('run', '--data-dir', 'failing', '--config', 'reserved.json');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('normflow: 2 lead(s) failed (0 whole batch(es), 1 batch(es) retried lead by lead): not normalized, they stay due for the next run');
+    expect(result.stderr).toContain('normflow: 2 lead(s) failed (1 whole batch(es), 0 batch(es) retried lead by lead): not normalized, they stay due for the next run');
   }, 60_000);
 
   it('a local store in use by another process is one line, exit 1', async () => {
