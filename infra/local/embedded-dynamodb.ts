@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { registerInProcessEndpoint } from '#shared/stores/in-process-endpoints.ts';
+import { inProcessDynaliteTransport } from './in-process-dynalite.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -74,11 +76,15 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  // Clients of this process reach the store without a socket; other processes (and proxies) over HTTP.
+  const transport = inProcessDynaliteTransport(server);
+  const unregister = registerInProcessEndpoint(endpoint, transport);
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
+    ...transport,
   });
   const documentClient = createDocumentClient(client);
 
@@ -89,6 +95,7 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
     documentClient,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        unregister();
         client.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
       });
