@@ -110,13 +110,16 @@ export async function prepareBatch(
   model: AnsweringModel | undefined,
   decisions: StewardDecisions = NO_DECISIONS,
 ): Promise<PreparedBatch> {
+  const fields = Object.entries(config.fields);
+  // Without decisions (files, evaluation) no value needs its decision key: folding every value costs.
+  const keyOf = decisions === NO_DECISIONS ? () => undefined : decisionKey;
   const present = records.map((record) => ({
     id: record.id,
-    fields: Object.entries(config.fields)
+    fields: fields
       .filter(([field]) => Object.hasOwn(record.attributes, field))
       .map(([field, kind]) => {
         const raw = record.attributes[field];
-        return { field, kind, original: describeOriginal(raw), decisionKey: decisionKey(kind, raw) };
+        return { field, kind, original: describeOriginal(raw), decisionKey: keyOf(kind, raw) };
       }),
   }));
   const keys = [...new Set(present.flatMap((record) => record.fields.flatMap((field) => field.decisionKey ?? [])))];
@@ -134,7 +137,7 @@ export async function prepareBatch(
         model !== undefined && original.kind === 'text' && original.isString && asksModel(config, rules)
           ? valueCacheKey(kind, original.text, model)
           : undefined;
-      return { field, kind, asRead, rules, ...(cacheKey ? { cacheKey } : {}) };
+      return cacheKey ? { field, kind, asRead, rules, cacheKey } : { field, kind, asRead, rules };
     }),
   }));
 

@@ -213,6 +213,22 @@ describe('createJsonLinesWriter', () => {
     expect(lines.slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual([...records, { leadId: 'L-4', tags: ['x'], big: '18446744073709551616' }]);
   });
 
+  it('finds sets, big integers and bytes at any depth (plain records skip the per-key conversion)', async () => {
+    const path = nextPath('jsonl');
+    const output = await openOutputFile(path);
+    const writer = createJsonLinesWriter(output);
+    await writer.write({ leadId: 'L-5', history: [{ at: 1, changes: { scans: [new Uint8Array([104, 105])] } }] });
+    await writer.write({ leadId: 'L-6', nested: { deeper: [null, { n: 7n }] } });
+    await writer.write({ leadId: 'L-7', nested: { deeper: [null, { n: 7, ok: true }] } });
+    await writer.flush();
+    await output.commit();
+    expect((await readFile(path, 'utf8')).split('\n').slice(0, -1)).toEqual([
+      '{"leadId":"L-5","history":[{"at":1,"changes":{"scans":["aGk="]}}]}',
+      '{"leadId":"L-6","nested":{"deeper":[null,{"n":"7"}]}}',
+      '{"leadId":"L-7","nested":{"deeper":[null,{"n":7,"ok":true}]}}',
+    ]);
+  });
+
   it('writes many records, waiting for the stream to drain', async () => {
     const path = nextPath('jsonl');
     const output = await openOutputFile(path);
