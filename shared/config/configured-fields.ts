@@ -48,9 +48,9 @@ export class ConfiguredFields {
 
   /** Configured name → own name, where they differ; worked out once per `names` (the matcher gives one map per set of keys). */
   private renamesOf(names: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
-    let renamed = this.renames.get(names);
-    if (renamed) return renamed;
-    renamed = new Map<string, string>();
+    const known = this.renames.get(names);
+    if (known) return known;
+    const renamed = new Map<string, string>();
     for (const [configured, own] of names) {
       if (configured === own) continue;
       renamed.set(configured, own);

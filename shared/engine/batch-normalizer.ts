@@ -269,25 +269,24 @@ function resolveField(
   accepted: ReadonlyMap<string, CachedResolution>,
   outcome: ModelOutcome,
 ): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
-  const fromRules = (extra: Flag[] = []) => ({
-    value: planned.rules.value,
-    flags: [...planned.rules.flags, ...extra],
-    source: 'rules' as const,
-    city: planned.rules.city,
-  });
   if (planned.steward) {
     const resolution = resolveWithDecision(planned.rules, planned.steward);
     return { value: resolution.value, flags: resolution.flags, source: 'steward', city: resolution.city };
   }
-  if (!planned.cacheKey) return fromRules();
+  if (!planned.cacheKey) return fromRules(planned.rules);
   const cachedEntry = cached.get(planned.cacheKey);
   const entry = cachedEntry ?? accepted.get(planned.cacheKey);
   if (entry?.accepted) {
     const resolution = resolveWithAnswer(planned.rules, entry);
     return { value: resolution.value, flags: resolution.flags, source: resolution.fromModel ? (cachedEntry ? 'cache' : 'llm') : 'rules', city: resolution.city };
   }
-  if (outcome.kind === 'answered') return fromRules(['llm-rejected']);
-  return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);
+  if (outcome.kind === 'answered') return fromRules(planned.rules, 'llm-rejected');
+  return fromRules(planned.rules, outcome.kind === 'unavailable' ? 'llm-unavailable' : undefined);
+}
+
+/** The rules' reading as the field's value, with one more flag when said. */
+function fromRules(rules: RuleResult, extra?: Flag): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
+  return { value: rules.value, flags: extra ? [...rules.flags, extra] : [...rules.flags], source: 'rules', city: rules.city };
 }
 
 const cityOf = (result: RuleResult): { city?: CityCode } => (result.city ? { city: result.city } : {});

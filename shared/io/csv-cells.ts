@@ -39,7 +39,11 @@ function holdsNonJsonValue(value: unknown): boolean {
   if (typeof value === 'bigint') return true;
   if (typeof value !== 'object' || value === null) return false;
   if (value instanceof Set || value instanceof Uint8Array) return true;
-  for (const inner of Array.isArray(value) ? value : Object.values(value)) if (holdsNonJsonValue(inner)) return true;
+  if (Array.isArray(value)) {
+    for (const inner of value as unknown[]) if (holdsNonJsonValue(inner)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsNonJsonValue((value as Record<string, unknown>)[key])) return true;
   return false;
 }
 

@@ -134,24 +134,24 @@ function readVia(tokens: readonly Token[]): Reading<OutputWord> | undefined {
   return undefined;
 }
 
+/** The letter of a number block at `index`, pushed upper case onto `words`; the index after it (`index` when none). */
+function readBlockLetter(tokens: readonly Token[], index: number, words: string[]): number {
+  const token = tokens[index];
+  // A lone `n` before the cross number is the number sign, not a letter.
+  if (!token || !ASCII_LETTER.test(token.key) || (token.key === 'n' && isDigits(tokens[index + 1]))) return index;
+  words.push(token.key.toUpperCase());
+  return index + 1;
+}
+
 /** `80`, `80 A`, `80 Bis`, `80 Bis A`, `16 A Bis`, each optionally followed by a cardinal. */
 function readNumberBlock(tokens: readonly Token[], start: number): Reading<string[]> | undefined {
   const number = tokens[start];
   if (!isDigits(number)) return undefined;
   const words = [number.text];
-  let index = start + 1;
-  const readLetter = (): void => {
-    const token = tokens[index];
-    // A lone `n` before the cross number is the number sign, not a letter.
-    if (!token || !ASCII_LETTER.test(token.key) || (token.key === 'n' && isDigits(tokens[index + 1]))) return;
-    words.push(token.key.toUpperCase());
-    index += 1;
-  };
-  readLetter();
+  let index = readBlockLetter(tokens, start + 1, words);
   if (tokens[index]?.key === 'bis') {
     words.push(BIS);
-    index += 1;
-    readLetter();
+    index = readBlockLetter(tokens, index + 1, words);
   }
   const cardinal = CARDINALS.get(tokens[index]?.key ?? '');
   if (cardinal) {
@@ -350,10 +350,11 @@ const LONGEST_MUNICIPALITY_WORDS = Math.max(...[...NAMES_BY_FOLDED_NAME.keys()].
  */
 function withoutLeadingMunicipality(tokens: readonly Token[]): readonly Token[] | undefined {
   for (let length = Math.min(LONGEST_MUNICIPALITY_WORDS, tokens.length - 1); length >= 1; length--) {
-    const name = tokens.slice(0, length).map((token) => token.key).join(' ');
-    if (!NAMES_BY_FOLDED_NAME.has(name)) continue;
+    // The via word first: it is one lookup, the name a join of words.
     const viaAt = tokens[length]?.text === '-' ? length + 1 : length;
-    if (VIA_WORDS.has(tokens[viaAt]?.key ?? '')) return tokens.slice(viaAt);
+    if (!VIA_WORDS.has(tokens[viaAt]?.key ?? '')) continue;
+    const name = tokens.slice(0, length).map((token) => token.key).join(' ');
+    if (NAMES_BY_FOLDED_NAME.has(name)) return tokens.slice(viaAt);
   }
   return undefined;
 }

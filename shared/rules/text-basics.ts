@@ -71,15 +71,14 @@ const stripDiacriticsOfAnyText = (text: string): string => text.normalize('NFD')
 
 /** A character outside Latin-1 (U+0000–U+00FF); a code unit test, so surrogate pairs count too. */
 const BEYOND_LATIN_1 = /[\u0100-\uFFFF]/;
+const LAST_LATIN_1 = 0xff;
 
-/** Each Latin-1 character without its diacritics (`é` → `e`), as the general rule makes it. */
-const LATIN_1_STRIPPED: readonly string[] = Array.from({ length: 256 }, (_, code) => stripDiacriticsOfAnyText(String.fromCharCode(code)));
-
-/** The Latin-1 characters that have diacritics to strip (`À`–`ÿ` but `Æ`, `×`, `ß` …). */
-const LATIN_1_WITH_DIACRITIC = new RegExp(
-  `[${LATIN_1_STRIPPED.flatMap((stripped, code) => (stripped === String.fromCharCode(code) ? [] : [`\\u${code.toString(16).padStart(4, '0')}`])).join('')}]`,
-  'g',
-);
+/** Each Latin-1 character without its diacritics (`é` → `e`) as the general rule makes it; undefined when it has none. */
+const LATIN_1_STRIPPED: ReadonlyArray<string | undefined> = Array.from({ length: LAST_LATIN_1 + 1 }, (_, code) => {
+  const char = String.fromCharCode(code);
+  const stripped = stripDiacriticsOfAnyText(char);
+  return stripped === char ? undefined : stripped;
+});
 
 /**
  * Diacritics removed (`Bogotá` → `Bogota`), the result NFC. Latin-1 text (what Spanish is typed
@@ -88,8 +87,17 @@ const LATIN_1_WITH_DIACRITIC = new RegExp(
  * characters, without the two normalization passes.
  */
 export function stripDiacritics(text: string): string {
-  if (BEYOND_LATIN_1.test(text)) return stripDiacriticsOfAnyText(text);
-  return text.replace(LATIN_1_WITH_DIACRITIC, (char) => LATIN_1_STRIPPED[char.charCodeAt(0)] ?? char);
+  let stripped = '';
+  let copiedUpTo = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code > LAST_LATIN_1) return stripDiacriticsOfAnyText(text);
+    const replacement = LATIN_1_STRIPPED[code];
+    if (replacement === undefined) continue;
+    stripped += text.slice(copiedUpTo, index) + replacement;
+    copiedUpTo = index + 1;
+  }
+  return copiedUpTo === 0 ? text : stripped + text.slice(copiedUpTo);
 }
 
 /**
