@@ -252,7 +252,8 @@ export function finishBatch(
       const { value, flags, source, city } = resolveField(planned, batch.cached, accepted, outcome);
       normalizedData[planned.field] = value;
       const resolution = planned.rules.cityResolution;
-      normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags, ...(resolution ? { resolution } : {}) };
+      const changed = value !== planned.asRead;
+      normalizationMeta[planned.field] = resolution ? { source, changed, flags, resolution } : { source, changed, flags };
       if (planned.field === cityField && derived) {
         normalizedData[derived.departamento] = city?.departamento ?? null;
         normalizedData[derived.codigoDane] = city?.codigoDane ?? null;
