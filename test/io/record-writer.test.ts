@@ -229,12 +229,13 @@ describe('createJsonLinesWriter', () => {
     ]);
   });
 
-  it('writes many records, waiting for the stream to drain', async () => {
+  it('writes many records, waiting for the stream to drain; flush writes the last ones', async () => {
     const path = nextPath('jsonl');
     const output = await openOutputFile(path);
     const writer = createRecordWriter(output, 'jsonl');
     const records = Array.from({ length: 20_000 }, (_, index) => ({ leadId: index, payload: 'x'.repeat(50) }));
     for (const record of records) await writer.write(record);
+    await writer.flush();
     await output.commit();
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(20_000);
