@@ -55,6 +55,7 @@ const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;:.]+|[.,;:]/gu;
 /** `B/ San Fernando`, `b/san antonio`: barrio written `b/`. */
 const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/]*$)/iu;
 const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
+const DIGIT = /\p{N}/u;
 const ONLY_DIGITS = /^\p{N}+$/u;
 const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;
 const ASCII_LETTER = /^[a-z]$/;
@@ -89,18 +90,18 @@ function tokenize(text: string): Token[] {
       continue;
     }
     // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
-    const runs = DECIMAL.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
-    runs.forEach((run, index) => {
+    const runs = DECIMAL.test(piece) || !DIGIT.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
+    for (const [index, run] of runs.entries()) {
       // `130B/nº` reads as `130 B/nº` would the next time (barrio), so it does now: idempotent.
       const gluedBarrio = index > 0 ? BARRIO_SLASH_PREFIX.exec(run) : null;
       if (gluedBarrio && (run.length > gluedBarrio[0].length || index === runs.length - 1)) {
         tokens.push({ text: gluedBarrio[0], key: BARRIO_SLASH, glued: false, period: false });
         const rest = run.slice(gluedBarrio[0].length);
         if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
-        return;
+        continue;
       }
       tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
-    });
+    }
   }
   return tokens;
 }

@@ -105,6 +105,7 @@ export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms
   ) {
     return core;
   }
+  if (!core.includes('/')) return !isFirst && PHRASE_PARTICLES.has(lower) ? lower : capitalizeNameWord(core);
   // `Import/Export`, `y/o`: each part of a slash compound is cased on its own.
   return core
     .split('/')
