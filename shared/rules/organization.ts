@@ -64,11 +64,12 @@ function splitToken(token: string): Token {
  * joining symbols between two words (`Pérez & Cía`), so the first token is always a word.
  */
 export function readPhraseTokens(text: string): Token[] {
-  const tokens = text
-    .split(' ')
-    .filter(Boolean)
-    .map(splitToken)
-    .filter((token) => token.core !== '' || JOINING_SYMBOLS.has(token.lead));
+  const tokens: Token[] = [];
+  for (const piece of text.split(' ')) {
+    if (piece === '') continue;
+    const token = splitToken(piece);
+    if (token.core !== '' || JOINING_SYMBOLS.has(token.lead)) tokens.push(token);
+  }
   while (tokens[0]?.core === '') tokens.shift();
   while (tokens.at(-1)?.core === '') tokens.pop();
   return tokens;

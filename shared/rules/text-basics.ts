@@ -100,6 +100,8 @@ export function stripDiacritics(text: string): string {
   return copiedUpTo === 0 ? text : stripped + text.slice(copiedUpTo);
 }
 
+const NOT_LETTERS_OR_DIGITS = /[^\p{L}\p{N}]+/gu;
+
 /**
  * Lookup key: lower case, diacritics removed, every run of characters that are not letters
  * or digits replaced by one space, trimmed. Same as the keys of `aliases.json`.
@@ -108,7 +110,7 @@ export function foldKey(text: string): string {
   // Latin-1 text is NFC already (it has no combining marks).
   return stripDiacritics(BEYOND_LATIN_1.test(text) ? text.normalize('NFC') : text)
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .replace(NOT_LETTERS_OR_DIGITS, ' ')
     .trim();
 }
 
