@@ -61,7 +61,11 @@ export class FieldNameMatcher {
     this.wanted = wanted;
   }
 
+  /** The keys last asked about and their match: the next record nearly always has the same. */
+  private last: { keys: readonly string[]; matched: Map<string, string> } | undefined;
+
   match(keys: readonly string[]): Map<string, string> {
+    if (this.last && sameKeys(this.last.keys, keys)) return this.last.matched;
     const signature = keys.join('\u0000');
     let matched = this.cache.get(signature);
     if (!matched) {
@@ -69,6 +73,13 @@ export class FieldNameMatcher {
       if (this.cache.size >= 256) this.cache.clear();
       this.cache.set(signature, matched);
     }
+    this.last = { keys, matched };
     return matched;
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
+  return true;
 }

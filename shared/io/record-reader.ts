@@ -72,8 +72,10 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     yield* peeked;
     yield* lines;
   }
+  // Each generator in the chain costs every line a round of promises: none for lines not peeked at.
+  const recordLines = peeked.length > 0 ? allLines() : lines;
   const ids = new FieldNameMatcher(options.idFields);
-  yield* format === 'csv' ? readCsv(allLines(), options, ids, undecodable) : readJsonLines(allLines(), ids, undecodable);
+  yield* format === 'csv' ? readCsv(recordLines, options, ids, undecodable) : readJsonLines(recordLines, ids, undecodable);
 }
 
 async function* readJsonLines(lines: AsyncIterable<TextLine>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
