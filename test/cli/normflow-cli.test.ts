@@ -129,8 +129,8 @@ describe('local pipeline commands', () => {
     expect(without.stdout).toContain('none of the configured fields was found on these leads');
 
     const withConfig = await normflow('run', '--force-all', '--config', config, '--data-dir', dataDir);
-    expect(withConfig.stdout).toMatch(/^Ciudad de residencia +1 +100\.0%  NORMAL$/m);
-    expect(withConfig.stdout).toMatch(/^Nombres {14} +1 +100\.0%  NORMAL$/m);
+    expect(withConfig.stdout).toMatch(/^Ciudad de residencia +1 +100\.0% {2}NORMAL$/m);
+    expect(withConfig.stdout).toMatch(/^Nombres {14} +1 +100\.0% {2}NORMAL$/m);
     expect(withConfig.stdout).not.toContain('none of the configured fields');
   });
 
