@@ -6,10 +6,10 @@ import {
   type NormalizationConfig,
   type ProviderName,
 } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { UsageError } from './cli-errors.ts';
 
 /** Model options every command that normalizes accepts. */
 export interface ModelOptions {

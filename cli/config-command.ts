@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { checkConfigTableItem } from '#shared/config/config-sources.ts';
 import { parseConfig } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import type { ConfigStore } from '#shared/stores/store-ports.ts';
 import { readJsonConfigFile } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { localStores } from './local-stores.ts';
 
 interface StoreOptions {

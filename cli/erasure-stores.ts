@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-errors.ts';
 
 export interface MaintenanceOptions {
   dataDir: string;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { evaluateDataset, labeledItemSchema, type EvaluationReport, type LabeledItem, type Rate } from '#shared/eval/evaluate-dataset.ts';
 import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import { matchFieldNames } from '#shared/config/field-names.ts';
@@ -8,7 +9,6 @@ import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#share
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkInputFile } from './file-arguments.ts';
 import { readOptionsOf, type ReadFlags } from './read-options.ts';
 

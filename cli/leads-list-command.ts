@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { leadFieldRows, matchesFilter, VALUE_SOURCES, type LeadFilter } from '#shared/steward/lead-fields.ts';
 import type { ValueSource } from '#shared/engine/batch-normalizer.ts';
 import { FLAGS } from '#shared/rules/rule-result.ts';
-import { UsageError } from './cli-errors.ts';
 import { parseRowFormat, writeRows } from './row-output.ts';
 import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
 

@@ -3,11 +3,11 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { foldedDecisionKey } from '#shared/engine/steward-decisions.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { FieldKind } from '#shared/rules/rule-result.ts';
 import { decisionToUndo, describeDecision, makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
 import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
 import type { StewardDecision } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-errors.ts';
 import { parseRowFormat, writeRows } from './row-output.ts';
 import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StewardStores, type StoreTargetOptions } from './steward-stores.ts';
 

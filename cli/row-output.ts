@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { neutralizeFormulaCell, RFC_4180, toJsonText } from '#shared/io/csv-cells.ts';
 import { openOutputFile, type OutputFile } from '#shared/io/output-file.ts';
 import { STDIO } from '#shared/io/text-source.ts';
 import type { QueryResult } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-errors.ts';
 
 export const ROW_FORMATS = ['table', 'jsonl', 'csv'] as const;
 export type RowFormat = (typeof ROW_FORMATS)[number];

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { reportRejectedLines, seedLeads } from './seed-command.ts';

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
@@ -11,7 +12,6 @@ import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import type { ConfigStore, DecisionStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
 import { readJsonConfigFile } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 
 /** Where a steward command reads and writes: the local store, or (`--aws`) the deployed tables. */

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 
 export interface EmbeddedDynamoDb {
@@ -24,11 +25,6 @@ interface LevelDatabase {
 const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
   Level: new (location: string) => LevelDatabase;
 };
-
-/** Another process holds the local store (LevelDB allows one). */
-export class LocalStoreInUseError extends Error {
-  override readonly name = 'Local.StoreInUse';
-}
 
 const isLockedError = (error: unknown): boolean =>
   error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_LOCKED';

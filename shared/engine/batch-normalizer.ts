@@ -1,6 +1,6 @@
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { type AttemptUsage, ModelError } from '#shared/errors/normflow-errors.ts';
 import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
-import { ModelError, type AttemptUsage } from '#shared/model/model-errors.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';

@@ -1,5 +1,5 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { withRetry } from '#shared/model/retry.ts';
 import {

@@ -1,4 +1,4 @@
-import { isRetryableModelError } from './model-errors.ts';
+import { isRetryableModelError } from '#shared/errors/normflow-errors.ts';
 
 export interface RetryOptions {
   /** Total attempts, the first included (1 = no retry). */

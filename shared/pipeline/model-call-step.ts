@@ -1,6 +1,6 @@
 import { askModel, attemptUsage, prepareBatch } from '#shared/engine/batch-normalizer.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
-import { ModelError } from '#shared/model/model-errors.ts';
+import { ModelCallInProgressError, ModelError } from '#shared/errors/normflow-errors.ts';
 import { loadRecords, NO_USAGE } from './batch-steps.ts';
 import type { BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
 /** How long a claimed model call blocks a duplicate before it is presumed dead: the InvokeModel Lambda's timeout. */
@@ -14,11 +14,6 @@ export interface ModelStepResult {
   usage: BatchUsage;
   /** Why the model was unavailable: error name and a cause without personal data. */
   failure?: { error: string; cause: string };
-}
-
-/** Raised when another invocation holds this batch's model call: Step Functions retries later. */
-export class ModelCallInProgressError extends Error {
-  override readonly name = 'Idempotency.InProgress';
 }
 
 /**

@@ -4,13 +4,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isoDaySchema, parseAnalyticsConfig, type AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
+import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
 import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import { createS3ObjectStore } from '#shared/stores/s3-object-store.ts';
 import type { RunStore } from '#shared/stores/store-ports.ts';
-import { EnvironmentError, parseJsonObjectEnv } from './pipeline-environment.ts';
+import { parseJsonObjectEnv } from './pipeline-environment.ts';
 
 /** Environment of the analytics Lambdas; the local runtime sets the same names. */
 export const analyticsEnvironmentSchema = z

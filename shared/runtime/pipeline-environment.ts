@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
 
 /** Environment of every normalize-leads Lambda; the local runtime sets the same names. Model settings: deployment-settings.ts. */
 export const pipelineEnvironmentSchema = z.object({
@@ -24,10 +25,6 @@ export const pipelineEnvironmentSchema = z.object({
 });
 
 export type PipelineEnvironment = z.output<typeof pipelineEnvironmentSchema>;
-
-export class EnvironmentError extends Error {
-  override readonly name = 'Environment.Invalid';
-}
 
 export function parsePipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment {
   const result = pipelineEnvironmentSchema.safeParse(env);

@@ -4,14 +4,11 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { AthenaQueryError } from '#shared/errors/normflow-errors.ts';
 
 export interface QueryResult {
   columns: string[];
   rows: Array<Array<string | null>>;
-}
-
-export class AthenaQueryError extends Error {
-  override readonly name = 'Athena.QueryFailed';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterEach, expect, it } from 'vitest';
-import { AthenaQueryError, runAthenaQuery } from '#shared/stores/athena-query-runner.ts';
+import { AthenaQueryError } from '#shared/errors/normflow-errors.ts';
+import { runAthenaQuery } from '#shared/stores/athena-query-runner.ts';
 import { startFakeAthenaServer } from '#test/fakes/fake-athena-server.ts';
 
 let close: (() => Promise<void>) | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest } from '#shared/model/model-port.ts';
 import {
   chatCompletionsUrl,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import { backoffDelayMs, withRetry } from '#shared/model/retry.ts';
 
 /** A function that fails with the given errors in order, then returns 'done'. */
