@@ -1,7 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { withRetry } from '#shared/model/retry.ts';
+import { withRetry, type RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import {
   askModel,
   attemptUsage,
@@ -13,14 +13,6 @@ import {
   type NormalizedRecord,
 } from './batch-normalizer.ts';
 import type { ValueCache } from './value-cache.ts';
-
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
 
 /** Outside the state machine the same policy applies in code: throttling and time-outs back off and retry. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1_000, maxDelayMs: 20_000 };

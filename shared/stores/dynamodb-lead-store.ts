@@ -8,7 +8,8 @@ import {
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { batchGetAll, batchPutAll, lastPerKey } from './dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
 import { seedItems } from './dynamodb-seeding.ts';
 import { dueShardOf } from './due-leads-index.ts';
@@ -63,7 +64,7 @@ export interface DynamoDbLeadStoreOptions {
    * A run asking for a few ids from a big table reads less with a smaller page.
    */
   scanPageSize?: number;
-  unprocessedRetry?: UnprocessedRetry;
+  unprocessedRetry?: RetryPolicy;
   /** When seeded leads become due (their `dueAt`); injectable for tests. */
   now?: () => Date;
 }

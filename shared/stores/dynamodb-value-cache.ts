@@ -1,7 +1,8 @@
 import { BatchWriteCommand, ScanCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CachedResolution, PersistentValueCache } from '../engine/value-cache.ts';
 import type { CityCode, Flag } from '../rules/rule-result.ts';
-import { batchGetAll, batchPutAll, chunk, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { batchGetAll, batchPutAll, chunk } from './dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 
 const DEFAULT_TTL_DAYS = 30;
 const SECONDS_PER_DAY = 86_400;
@@ -13,7 +14,7 @@ export interface DynamoDbValueCacheOptions {
   ttlDays?: number;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
-  unprocessedRetry?: UnprocessedRetry;
+  unprocessedRetry?: RetryPolicy;
 }
 
 function resolutionFromItem(item: Record<string, unknown>): CachedResolution | undefined {

@@ -30,3 +30,14 @@ it.each(['FAILED', 'CANCELLED'] as const)('gives a clear error when the query is
     new AthenaQueryError(`query q-1 ${state}: Bytes scanned limit was exceeded`),
   );
 });
+
+it('gives up once the polls have waited maxWaitMs, saying how long (250 ms doubling, at most 5 s apart)', async () => {
+  const fake = await startFakeAthenaServer({ states: ['RUNNING'], columns: [], rows: [] });
+  close = fake.close;
+  const waits: number[] = [];
+  await expect(
+    runAthenaQuery({ client: clientFor(fake.url), workgroup: 'normflow', sql: 'SELECT 1', maxWaitMs: 15_000, sleep: async (ms) => void waits.push(ms) }),
+  ).rejects.toThrow(new AthenaQueryError('query q-1 still RUNNING after 17750 ms'));
+  expect(waits).toEqual([250, 500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+  expect(fake.received.filter((call) => call.target === 'GetQueryExecution')).toHaveLength(8);
+});
