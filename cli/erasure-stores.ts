@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
@@ -34,8 +33,7 @@ export async function openMaintenanceStores(options: MaintenanceOptions, needs: 
     const names = { leads: options.leadsTable, runs: options.runsTable, cache: options.cacheTable };
     const missing = needs.filter((need) => !names[need]);
     if (missing.length > 0) throw new UsageError(`--aws needs ${missing.map((need) => `--${need}-table T`).join(', ')} (the stack outputs)`);
-    const dynamo = new DynamoDBClient(options.region ? { region: options.region } : {});
-    const client = createDocumentClient(dynamo);
+    const { client: dynamo, documentClient: client } = createDynamoDbClients({ region: options.region });
     return {
       leads: createDynamoDbLeadStore({ client, tableName: names.leads ?? '' }),
       runs: createDynamoDbRunStore({ client, tableName: names.runs ?? '' }),

@@ -1,10 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbDecisionStore } from '#shared/stores/dynamodb-decision-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
@@ -74,8 +73,7 @@ export async function openStewardStores(options: StoreTargetOptions): Promise<St
       close: () => local.close(),
     };
   }
-  const dynamodb = new DynamoDBClient({});
-  const client = createDocumentClient(dynamodb);
+  const { client: dynamodb, documentClient: client } = createDynamoDbClients();
   const table = (name: keyof typeof TABLE_FLAGS): string => {
     const { flag, option } = TABLE_FLAGS[name];
     const envVar = TABLE_DEFINITIONS[name].tableNameEnvVar;

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { mkdir } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -70,13 +70,7 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
-  const documentClient = createDocumentClient(client);
+  const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
   return {

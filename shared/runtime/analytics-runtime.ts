@@ -1,11 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isoDaySchema, parseAnalyticsConfig, type AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
 import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
@@ -61,14 +60,7 @@ export function parseAnalyticsEnvironment(env: NodeJS.ProcessEnv): AnalyticsEnvi
 }
 
 function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
-  const documentClient = createDocumentClient(
-    new DynamoDBClient({
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-      ...(env.DYNAMODB_ENDPOINT
-        ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
-    }),
-  );
+  const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   const objectStore = env.ANALYTICS_BUCKET
     ? createS3ObjectStore({ client: new S3Client(env.AWS_REGION ? { region: env.AWS_REGION } : {}), bucket: env.ANALYTICS_BUCKET })
     : createFolderObjectStore(env.ANALYTICS_FOLDER ?? '');
