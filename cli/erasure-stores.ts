@@ -7,6 +7,7 @@ import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
+import { localStores } from './local-stores.ts';
 
 export interface MaintenanceOptions {
   dataDir: string;
@@ -44,12 +45,12 @@ export async function openMaintenanceStores(options: MaintenanceOptions, needs: 
     };
   }
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
-  const client = local.db.documentClient;
+  const { leads, runs, valueCache, config } = localStores(local);
   return {
-    leads: createDynamoDbLeadStore({ client, tableName: local.env.LEADS_TABLE ?? '' }),
-    runs: createDynamoDbRunStore({ client, tableName: local.env.RUNS_TABLE ?? '' }),
-    valueCache: createDynamoDbValueCache({ client, tableName: local.env.VALUE_CACHE_TABLE ?? '' }),
-    config: createDynamoDbConfigStore({ client, tableName: local.env.CONFIG_TABLE ?? '' }),
+    leads,
+    runs,
+    valueCache,
+    config,
     where: `the local store in ${options.dataDir}`,
     close: () => local.close(),
   };

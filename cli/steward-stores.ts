@@ -12,6 +12,7 @@ import type { ConfigStore, DecisionStore, LeadStore, RunStore } from '#shared/st
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
 import { readJsonConfigFile } from './cli-config.ts';
 import { checkDataDir } from './data-dir.ts';
+import { localStores } from './local-stores.ts';
 
 /** Where a steward command reads and writes: the local store, or (`--aws`) the deployed tables. */
 export interface StoreTargetOptions {
@@ -62,13 +63,12 @@ export async function openStewardStores(options: StoreTargetOptions): Promise<St
   if (!options.aws) {
     await checkDataDir(options.dataDir);
     const local = await startLocalEnvironment({ dataDir: options.dataDir });
-    const client = local.db.documentClient;
-    const table = (name: keyof typeof TABLE_FLAGS) => local.env[TABLE_DEFINITIONS[name].tableNameEnvVar] ?? '';
+    const { leads, runs, config, decisions } = localStores(local);
     return {
-      leads: createDynamoDbLeadStore({ client, tableName: table('leads') }),
-      runs: createDynamoDbRunStore({ client, tableName: table('runs') }),
-      config: createDynamoDbConfigStore({ client, tableName: table('config') }),
-      decisions: createDynamoDbDecisionStore({ client, tableName: table('decisions') }),
+      leads,
+      runs,
+      config,
+      decisions,
       dataDir: local.dataDir,
       close: () => local.close(),
     };
