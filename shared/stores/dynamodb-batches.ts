@@ -103,16 +103,7 @@ export async function batchPutRequest(
 ): Promise<void> {
   if (items.length === 0) return;
   if (items.length > BATCH_WRITE_LIMIT) throw new RangeError(`a BatchWriteItem takes at most ${BATCH_WRITE_LIMIT} items, got ${items.length}`);
-  await untilProcessed<WriteRequests>(
-    items.map((item) => ({ PutRequest: { Item: item } })),
-    async (pending) => {
-      const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      const unprocessed = output.UnprocessedItems?.[tableName];
-      return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
-    },
-    options.retry ?? DEFAULT_UNPROCESSED_RETRY,
-    `BatchWriteItem on ${tableName}`,
-  );
+  await batchWriteRequest(documentClient, tableName, items.map((item) => ({ PutRequest: { Item: item } })), options.retry, `BatchWriteItem on ${tableName}`);
 }
 
 /** Deletes every item of `keys`, 25 per request, unprocessed deletions re-sent. */
@@ -123,17 +114,29 @@ export async function batchDeleteAll(
   options: { retry?: RetryPolicy } = {},
 ): Promise<void> {
   for (const keyChunk of chunk(keys, BATCH_WRITE_LIMIT)) {
-    await untilProcessed<WriteRequests>(
-      keyChunk.map((key) => ({ DeleteRequest: { Key: key } })),
-      async (pending) => {
-        const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        const unprocessed = output.UnprocessedItems?.[tableName];
-        return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
-      },
-      options.retry ?? DEFAULT_UNPROCESSED_RETRY,
-      `BatchWriteItem (deletions) on ${tableName}`,
-    );
+    const requests = keyChunk.map((key) => ({ DeleteRequest: { Key: key } }));
+    await batchWriteRequest(documentClient, tableName, requests, options.retry, `BatchWriteItem (deletions) on ${tableName}`);
   }
+}
+
+/** One BatchWriteItem, what DynamoDB leaves unprocessed re-sent with backoff. */
+async function batchWriteRequest(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  requests: WriteRequests,
+  retry: RetryPolicy | undefined,
+  describe: string,
+): Promise<void> {
+  await untilProcessed<WriteRequests>(
+    requests,
+    async (pending) => {
+      const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const unprocessed = output.UnprocessedItems?.[tableName];
+      return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
+    },
+    retry ?? DEFAULT_UNPROCESSED_RETRY,
+    describe,
+  );
 }
 
 /** One item per key value, the last one given winning (as sequential puts would). */

@@ -2,13 +2,13 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
 import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
+import { queryItems } from './dynamodb-table-pages.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
 
@@ -111,22 +111,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     return output.Item ? lockFromItem(output.Item) : undefined;
   }
 
-  async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, limit = Infinity) {
-    const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          ...input,
-          TableName: tableName,
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey && items.length < limit);
-    return items.slice(0, limit);
-  }
+  const queryAll = (input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, limit?: number) => queryItems(client, { ...input, TableName: tableName }, limit);
 
   async function getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
     const output = await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }));

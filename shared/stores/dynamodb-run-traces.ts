@@ -1,13 +1,7 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll } from './dynamodb-batches.ts';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { queryItems, scanPages } from './dynamodb-table-pages.ts';
 import type { ModelCallClaim, ModelUsageTotals, RunTraces } from './store-ports.ts';
 
 /** Item layout: see RUNS_TABLE in table-definitions.ts. */
@@ -42,23 +36,14 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
 
   /** Keys of a run partition's items whose sort key begins with `prefix`, or lies between `from` and `to`. */
   async function keysOf(partition: string, where: { prefix: string } | { from: string; to: string }): Promise<Array<{ pk: string; sk: string }>> {
-    const keys: Array<{ pk: string; sk: string }> = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          ...('prefix' in where
-            ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': partition, ':prefix': where.prefix } }
-            : { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': partition, ':from': where.from, ':to': where.to } }),
-          ProjectionExpression: 'pk, sk',
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return keys;
+    const items = await queryItems(client, {
+      TableName: tableName,
+      ...('prefix' in where
+        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': partition, ':prefix': where.prefix } }
+        : { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': partition, ':from': where.from, ':to': where.to } }),
+      ProjectionExpression: 'pk, sk',
+    });
+    return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
   }
 
   const deleteKeys = (keys: Array<{ pk: string; sk: string }>) => batchDeleteAll(client, tableName, keys);
@@ -144,26 +129,21 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
     async forgetLead(leadId) {
       const keys: Array<{ pk: string; sk: string }> = [];
       let batches = 0;
-      let exclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(sk, :batch) AND contains(leadIds, :leadId)',
-            ExpressionAttributeValues: { ':batch': 'BATCH#', ':leadId': leadId },
-            ProjectionExpression: 'pk, sk',
-            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      const pages = scanPages({
+        client,
+        tableName,
+        filter: { expression: 'begins_with(sk, :batch) AND contains(leadIds, :leadId)', values: { ':batch': 'BATCH#', ':leadId': leadId } },
+        projection: 'pk, sk',
+      });
+      for await (const items of pages) {
+        for (const item of items) {
           const pk = String(item.pk);
           const index = String(item.sk).slice('BATCH#'.length);
           batches += 1;
           // The batch's ids, and the model answers and normalized records of the whole batch and of its leads retried alone.
           keys.push({ pk, sk: String(item.sk) }, ...(await keysOf(pk, { prefix: `DATA#${index}#` })));
         }
-        exclusiveStartKey = page.LastEvaluatedKey;
-      } while (exclusiveStartKey);
+      }
       await deleteKeys(keys);
       return batches;
     },
