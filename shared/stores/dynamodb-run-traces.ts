@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { batchDeleteAll } from './dynamodb-batches.ts';
 import { isConditionalCheckFailed } from './dynamodb-client.ts';
 import { queryItems, scanPages } from './dynamodb-table-pages.ts';
-import type { ModelCallClaim, ModelUsageTotals, RunTraces } from './store-ports.ts';
+import type { ModelCallClaim, RunTraces } from './store-ports.ts';
 
 /** Item layout: see RUNS_TABLE in table-definitions.ts. */
 export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
@@ -16,7 +17,6 @@ export const WORKING_DATA_PREFIXES = ['BATCH#', 'DATA#', IDEMPOTENCY_PREFIX, USA
 /** How long a run's working items may outlive it (`expiresAt`): a run takes at most a day (the state machine's timeout). */
 export const WORKING_DATA_TTL_SECONDS = 2 * 86_400;
 
-const NO_USAGE: ModelUsageTotals = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
 const RELEASED = new Date(0).toISOString();
 
 export interface RunTracesOptions {
