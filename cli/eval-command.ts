@@ -8,7 +8,7 @@ import { matchFieldNames } from '#shared/config/field-names.ts';
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
-import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
+import { cliModelClient, loadCliConfig, withModelOptions, type ModelOptions } from './cli-config.ts';
 import { checkInputFile } from './file-arguments.ts';
 import { readOptionsOf, type ReadFlags } from './read-options.ts';
 
@@ -89,14 +89,12 @@ export function formatEvaluation(report: EvaluationReport, showErrors: boolean):
 }
 
 export function registerEvalCommand(program: Command): void {
-  program
-    .command('eval')
-    .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
-    .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET)
-    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
-    .option('--model <id>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+  withModelOptions(
+    program
+      .command('eval')
+      .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
+      .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET),
+  )
     .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
     .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
     .option('--json', 'print the report as JSON')
