@@ -76,6 +76,17 @@ export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClie
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/** Whether a conditional write happened: false when its condition failed; any other error is thrown. */
+export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
 export const isResourceNotFound = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ResourceNotFoundException';
 

@@ -6,7 +6,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { conditionHeld } from './dynamodb-client.ts';
 import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
 import { queryItems } from './dynamodb-table-pages.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
@@ -89,21 +89,17 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
   const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.batchDataTtlSeconds ?? WORKING_DATA_TTL_SECONDS);
 
   /** Conditional put of the lock item; false when the condition failed. */
-  async function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await client.send(
+  function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    return conditionHeld(
+      client.send(
         new PutCommand({
           TableName: tableName,
           Item: lockItem(lock),
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async function readLock(name: string): Promise<RunLock | undefined> {
@@ -152,9 +148,10 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     },
 
     async releaseLock(name: string, holder: string): Promise<void> {
-      try {
-        // Expired rather than deleted: no role of the pipeline needs dynamodb:DeleteItem.
-        await client.send(
+      // Expired rather than deleted: no role of the pipeline needs dynamodb:DeleteItem. A lock not ours
+      // (any more), or already gone, fails the condition: nothing to release.
+      await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: lockKey(name),
@@ -162,11 +159,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
             ConditionExpression: 'holder = :holder',
             ExpressionAttributeValues: { ':holder': holder, ':released': RELEASED_AT, ':now': new Date().toISOString() },
           }),
-        );
-      } catch (error) {
-        // Not ours (any more), or already gone: nothing to release.
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+        ),
+      );
     },
 
     async saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void> {
@@ -257,8 +251,9 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     },
 
     async markRunFailed(runId: string, error: string): Promise<void> {
-      try {
-        await client.send(
+      // No record fails the condition: the run failed before its first report.
+      await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: runPartition(runId), sk: RUN_SORT_KEY },
@@ -267,11 +262,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
             ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
             ExpressionAttributeValues: { ':false': false, ':failed': 'failed', ':error': error },
           }),
-        );
-      } catch (caught) {
-        // No record: the run failed before its first report.
-        if (!isConditionalCheckFailed(caught)) throw caught;
-      }
+        ),
+      );
     },
 
     async getRun(runId: string): Promise<Record<string, unknown> | undefined> {

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { batchDeleteAll } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { conditionHeld } from './dynamodb-client.ts';
 import { queryItems, scanPages } from './dynamodb-table-pages.ts';
 import type { ModelCallClaim, RunTraces } from './store-ports.ts';
 
@@ -51,8 +51,8 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
   return {
     async claimModelCall(runId, batchIndex, inProgressUntil, leadPosition): Promise<ModelCallClaim> {
       const itemKey = key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition);
-      try {
-        await client.send(
+      const claimed = await conditionHeld(
+        client.send(
           new PutCommand({
             TableName: tableName,
             Item: { ...itemKey, status: 'INPROGRESS', inProgressUntil, expiresAt: expiresAt() },
@@ -60,11 +60,9 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':inProgress': 'INPROGRESS', ':now': now().toISOString() },
           }),
-        );
-        return { status: 'claimed' };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+        ),
+      );
+      if (claimed) return { status: 'claimed' };
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: itemKey, ConsistentRead: true }));
       if (Item?.status === 'COMPLETED') return { status: 'completed', result: Item.result as Record<string, unknown> };
       return { status: 'in-progress', until: String(Item?.inProgressUntil ?? '') };
@@ -77,18 +75,18 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
     },
 
     async releaseModelCall(runId, batchIndex, leadPosition) {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition),
-          UpdateExpression: 'SET inProgressUntil = :released',
-          ConditionExpression: '#status = :inProgress',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS' },
-        }),
-      ).catch((error: unknown) => {
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
+      await conditionHeld(
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition),
+            UpdateExpression: 'SET inProgressUntil = :released',
+            ConditionExpression: '#status = :inProgress',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS' },
+          }),
+        ),
+      );
     },
 
     async addBatchUsage(runId, batchIndex, usage, leadPosition) {
