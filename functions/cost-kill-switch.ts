@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { taskHandler } from '#shared/runtime/lambda-handler.ts';
 import { logger } from '#shared/runtime/observability.ts';
+import { parseEnvironment } from '#shared/runtime/pipeline-environment.ts';
 import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import type { ConfigStore } from '#shared/stores/store-ports.ts';
@@ -40,7 +41,7 @@ const environmentSchema = z.object({
 let configStore: ConfigStore | undefined;
 
 function storeFromEnvironment(): ConfigStore {
-  const env = environmentSchema.parse(process.env);
+  const env = parseEnvironment(environmentSchema, process.env, 'Invalid cost kill switch environment');
   const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   return createDynamoDbConfigStore({ client: documentClient, tableName: env.CONFIG_TABLE });
 }

@@ -10,7 +10,7 @@ import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import { createS3ObjectStore } from '#shared/stores/s3-object-store.ts';
 import type { RunStore } from '#shared/stores/store-ports.ts';
-import { parseJsonObjectEnv } from './pipeline-environment.ts';
+import { parseEnvironment, parseJsonObjectEnv } from './pipeline-environment.ts';
 
 /** Environment of the analytics Lambdas; the local runtime sets the same names. */
 export const analyticsEnvironmentSchema = z
@@ -49,15 +49,8 @@ export interface AnalyticsRuntime {
   tableName(variable: 'CONVERSATIONS_TABLE' | 'CHAT_TABLE'): string;
 }
 
-export function parseAnalyticsEnvironment(env: NodeJS.ProcessEnv): AnalyticsEnvironment {
-  const result = analyticsEnvironmentSchema.safeParse(env);
-  if (!result.success) {
-    throw new EnvironmentError(
-      `Invalid analytics environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-    );
-  }
-  return result.data;
-}
+export const parseAnalyticsEnvironment = (env: NodeJS.ProcessEnv): AnalyticsEnvironment =>
+  parseEnvironment(analyticsEnvironmentSchema, env, 'Invalid analytics environment');
 
 function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
   const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
