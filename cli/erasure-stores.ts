@@ -45,12 +45,8 @@ export async function openMaintenanceStores(options: MaintenanceOptions, needs: 
     };
   }
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
-  const { leads, runs, valueCache, config } = localStores(local);
   return {
-    leads,
-    runs,
-    valueCache,
-    config,
+    ...localStores(local),
     where: `the local store in ${options.dataDir}`,
     close: () => local.close(),
   };

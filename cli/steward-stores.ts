@@ -63,12 +63,8 @@ export async function openStewardStores(options: StoreTargetOptions): Promise<St
   if (!options.aws) {
     await checkDataDir(options.dataDir);
     const local = await startLocalEnvironment({ dataDir: options.dataDir });
-    const { leads, runs, config, decisions } = localStores(local);
     return {
-      leads,
-      runs,
-      config,
-      decisions,
+      ...localStores(local),
       dataDir: local.dataDir,
       close: () => local.close(),
     };
