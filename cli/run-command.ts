@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
+import { readJsonConfigFile, modelFlagsLayer, withModelOptions, type ModelOptions } from './cli-config.ts';
 import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { reportRejectedLines, seedLeads } from './seed-command.ts';
@@ -146,16 +146,14 @@ async function runLocally(options: RunOptions): Promise<void> {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws')
-    .option('--force-all', 're-normalize every lead, however recently normalized')
-    .option('--max-leads <n>', 'normalize at most n leads this run')
-    .option('--dry-run', 'write nothing; report what would change')
-    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
-    .option('--model <id>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+  withModelOptions(
+    program
+      .command('run')
+      .description('run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws')
+      .option('--force-all', 're-normalize every lead, however recently normalized')
+      .option('--max-leads <n>', 'normalize at most n leads this run')
+      .option('--dry-run', 'write nothing; report what would change'),
+  )
     .option('--config <file>', 'JSON config merged over the config table item')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .option('--seed-if-empty <file>', 'seed the local leads table from this file first if it is empty')

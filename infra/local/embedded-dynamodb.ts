@@ -1,11 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -24,11 +25,6 @@ interface LevelDatabase {
 const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
   Level: new (location: string) => LevelDatabase;
 };
-
-/** Another process holds the local store (LevelDB allows one). */
-export class LocalStoreInUseError extends Error {
-  override readonly name = 'Local.StoreInUse';
-}
 
 const isLockedError = (error: unknown): boolean =>
   error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_LOCKED';
@@ -74,13 +70,7 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
-  const documentClient = createDocumentClient(client);
+  const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,3 +1,5 @@
+import { AmbiguousFieldError } from '#shared/errors/normflow-errors.ts';
+
 /**
  * How a configured field name finds its column. Headers are typed by people and saved by Excel:
  * `Ciudad de residencia`, `CIUDAD DE RESIDENCIA`, `ciudad_de_residencia`, `Nivel educativo` for
@@ -12,10 +14,6 @@ export function foldFieldName(name: string): string {
     .toLowerCase()
     .replace(/[\s_.-]+/g, ' ')
     .trim();
-}
-
-export class AmbiguousFieldError extends Error {
-  override readonly name = 'Input.AmbiguousField';
 }
 
 /**

@@ -1,9 +1,10 @@
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { type AttemptUsage, ModelError } from '#shared/errors/normflow-errors.ts';
 import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
-import { ModelError, type AttemptUsage } from '#shared/model/model-errors.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
+import type { ModelUsage } from '#shared/model/model-usage.ts';
 import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
@@ -34,13 +35,6 @@ export interface NormalizedRecord {
   id: string;
   normalizedData: Record<string, string | null>;
   normalizationMeta: Record<string, FieldMeta>;
-}
-
-export interface ModelUsage {
-  modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUSD: number;
 }
 
 interface PlannedField {

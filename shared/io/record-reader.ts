@@ -1,4 +1,5 @@
 import { FieldNameMatcher } from '#shared/config/field-names.ts';
+import { InputError } from '#shared/errors/normflow-errors.ts';
 import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
 import { csvRows, type CsvDelimiter } from './csv-records.ts';
@@ -29,11 +30,6 @@ export interface ReadOptions {
   onColumns?: (columns: readonly string[], delimiter: CsvDelimiter) => void;
   /** Called with the bytes read so far (for a progress bar). */
   onBytes?: (bytesRead: number) => void;
-}
-
-/** The input cannot be read as records at all (its CSV header); a usage error. */
-export class InputFormatError extends Error {
-  override readonly name = 'Input.Invalid';
 }
 
 export function formatOfPath(path: string): RecordFormat {
@@ -118,8 +114,8 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
   const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
   for await (const row of csvRows(lines, dialect)) {
     if (!header) {
-      if (row.kind === 'malformed') throw new InputFormatError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
-      if (row.raw.includes('\uFFFD')) throw new InputFormatError(`the CSV header (line ${row.line}) ${undecodable()}`);
+      if (row.kind === 'malformed') throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
+      if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
       header = readHeader(row.fields);
       options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
       continue;
@@ -179,7 +175,7 @@ function readHeader(fields: readonly string[]): CsvHeader {
     }
     const name = field === '' ? `_column${index + 1}` : field;
     const earlier = seen.get(name);
-    if (earlier !== undefined) throw new InputFormatError(`the CSV header names the column "${name}" twice (columns ${earlier + 1} and ${index + 1}); rename one`);
+    if (earlier !== undefined) throw new InputError(`the CSV header names the column "${name}" twice (columns ${earlier + 1} and ${index + 1}); rename one`);
     seen.set(name, index);
     names.push(name);
   });

@@ -1,8 +1,9 @@
 import { askModel, attemptUsage, prepareBatch } from '#shared/engine/batch-normalizer.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
-import { ModelError } from '#shared/model/model-errors.ts';
-import { loadRecords, NO_USAGE } from './batch-steps.ts';
-import type { BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
+import { ModelCallInProgressError, ModelError } from '#shared/errors/normflow-errors.ts';
+import { NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
+import { loadRecords } from './batch-steps.ts';
+import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
 /** How long a claimed model call blocks a duplicate before it is presumed dead: the InvokeModel Lambda's timeout. */
 const IN_PROGRESS_MS = 6 * 60_000;
 
@@ -11,14 +12,9 @@ export interface ModelStepResult {
   outcome: 'answered' | 'not-asked' | 'unavailable';
   questions: number;
   /** This invocation's spend (the batch's total is in its ledger). */
-  usage: BatchUsage;
+  usage: ModelUsage;
   /** Why the model was unavailable: error name and a cause without personal data. */
   failure?: { error: string; cause: string };
-}
-
-/** Raised when another invocation holds this batch's model call: Step Functions retries later. */
-export class ModelCallInProgressError extends Error {
-  override readonly name = 'Idempotency.InProgress';
 }
 
 /**
@@ -30,7 +26,7 @@ export class ModelCallInProgressError extends Error {
  * cost metric) as it happens, an invalid answer's tokens included. Throttling, time-outs and
  * invalid answers are thrown for the state machine's Retry; a fatal failure keeps the rules' values.
  */
-export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: BatchUsage) => void = () => undefined): Promise<ModelStepResult> {
+export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: ModelUsage) => void = () => undefined): Promise<ModelStepResult> {
   const { runId, batchIndex, leadPosition, config } = task;
   const claim = await deps.runs.claimModelCall(runId, batchIndex, new Date(deps.now().getTime() + IN_PROGRESS_MS).toISOString(), leadPosition);
   if (claim.status === 'completed') return { ...(claim.result as unknown as ModelStepResult), usage: NO_USAGE };
@@ -64,7 +60,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
   }
 }
 
-async function spend(deps: PipelineDeps, task: BatchTask, usage: BatchUsage, onSpend: (usage: BatchUsage) => void): Promise<void> {
+async function spend(deps: PipelineDeps, task: BatchTask, usage: ModelUsage, onSpend: (usage: ModelUsage) => void): Promise<void> {
   onSpend(usage);
   await deps.runs.addBatchUsage(task.runId, task.batchIndex, usage, task.leadPosition);
 }
