@@ -22,6 +22,7 @@ import { createOpenAiModelClient } from '#shared/model/providers/openai-model-cl
 import { leadsSample } from '#shared/samples/leads-sample.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
+import { plausibleAnswer } from '#test/fakes/plausible-answers.ts';
 import { childArguments, peakRssMiB, runInChild } from './bench-child.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -70,9 +71,13 @@ interface ModelUsage {
   cacheHits: number;
 }
 
-/** The sample, batch after batch, through the engine against a fake model that answers at once. */
+/**
+ * The sample, batch after batch, through the engine against a fake model that answers at once, and
+ * plausibly: only accepted answers are cached, so an echo (never accepted for a value the rules
+ * could not read) would leave the value cache nothing to hit.
+ */
 async function modelUsage(sample: readonly LeadItem[], config: NormalizationConfig): Promise<ModelUsage> {
-  const fake = await startFakeOpenAiServer({ recordRequests: false });
+  const fake = await startFakeOpenAiServer({ recordRequests: false, answer: plausibleAnswer(config.fields) });
   try {
     const model = createOpenAiModelClient({ baseUrl: fake.url, modelId: 'bench-model', requestTimeoutMs: 10_000 });
     const runner = createBatchRunner({ config, model, cache: new ValueCache() });

@@ -27,12 +27,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { localStores } from '#cli/local-stores.ts';
-import type { NormalizationConfigInput } from '#shared/config/normalization-config.ts';
+import { parseConfig, type NormalizationConfigInput } from '#shared/config/normalization-config.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { generateLeads } from '#shared/samples/lead-generator.ts';
 import { leadsSample } from '#shared/samples/leads-sample.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
+import { plausibleAnswer } from '#test/fakes/plausible-answers.ts';
 import { childArguments, peakRssMiB, runInChild } from './bench-child.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -253,12 +254,15 @@ async function main(): Promise<void> {
     return;
   }
   const { leads } = settings;
+  // Plausible answers, not an echo: only accepted answers are cached, and an echo of a value the rules could not read never is.
+  const answer = plausibleAnswer(parseConfig({}).fields);
   const fake = await startFakeOpenAiServer({
     latency: { fixedMs: settings.latencyMs, jitterMs: settings.jitterMs },
     rateLimitPerSecond: settings.rateLimitPerSecond,
     recordRequests: false,
+    answer,
   });
-  const instant = await startFakeOpenAiServer({ recordRequests: false });
+  const instant = await startFakeOpenAiServer({ recordRequests: false, answer });
   try {
     const rate = settings.rateLimitPerSecond;
     const normflow = await measureInChild(fake.url, 'normflow', leads, rate);

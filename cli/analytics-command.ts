@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { generateChatItems } from '#shared/samples/chat-item-generator.ts';
 import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
 import { runAnalyticsLocally, startLocalAnalytics, type LocalAnalyticsEnvironment } from '#infra/local/local-analytics.ts';
@@ -14,7 +15,6 @@ import { seedItems } from '#shared/stores/dynamodb-seeding.ts';
 import type { SeedRecord } from '#shared/stores/store-ports.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 import { formatSeedCounts, reportRejectedLines, type SeedCounts, type SeedResult } from './seed-command.ts';
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import {
   mergeConfigLayers,
   parseConfig,
@@ -6,10 +7,10 @@ import {
   type NormalizationConfig,
   type ProviderName,
 } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
 import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { UsageError } from './cli-errors.ts';
 
 /** Model options every command that normalizes accepts. */
 export interface ModelOptions {
@@ -19,6 +20,14 @@ export interface ModelOptions {
   config?: string;
   allowInsecureHttp?: boolean;
 }
+
+/** The model flags of ModelOptions (`--config` each command words itself: what it is merged over differs). */
+export const withModelOptions = (command: Command): Command =>
+  command
+    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
+    .option('--model <id>', 'model id (Bedrock model id, or the OpenAI-compatible model name)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:11434 for Ollama')
+    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine');
 
 export async function readJsonConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;

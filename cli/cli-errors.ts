@@ -3,19 +3,15 @@
  * was wrong (flags, config, files named) and 1 when the work itself failed. Kept free of heavy
  * imports: `main.ts` loads it before knowing which command runs.
  */
-
-/** The command line asks for something impossible: bad flag, config, or file name. Exit 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import type { ErrorName } from '#shared/errors/normflow-errors.ts';
 
 const EXIT_RUNTIME_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** Errors named as the pipeline's contract whose message is already written for the user. */
-const USAGE_ERROR_NAMES = new Set(['UsageError', 'Config.Invalid', 'Athena.QueryFailed', 'Input.Invalid', 'Input.AmbiguousField']);
+/** Errors named as the pipeline's contract whose message is already written for the user (and every `Model.*`). */
+const USAGE_ERROR_NAMES = new Set<string>(['UsageError', 'RollbackRefused', 'Config.Invalid', 'Athena.QueryFailed', 'Input.Invalid', 'Input.AmbiguousField'] satisfies ErrorName[]);
 /** Expected failures of the work itself (a lock held by another process). */
-const RUNTIME_ERROR_NAMES = new Set(['Local.StoreInUse']);
+const RUNTIME_ERROR_NAMES = new Set<string>(['Local.StoreInUse'] satisfies ErrorName[]);
 
 const FILE_ERROR_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',

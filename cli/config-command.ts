@@ -1,14 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { checkConfigTableItem } from '#shared/config/config-sources.ts';
 import { parseConfig } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import type { ConfigStore } from '#shared/stores/store-ports.ts';
 import { readJsonConfigFile } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { localStores } from './local-stores.ts';
 
 interface StoreOptions {
@@ -22,9 +21,9 @@ interface StoreOptions {
 async function openConfigStore(options: StoreOptions): Promise<{ store: ConfigStore; where: string; close(): Promise<void> }> {
   if (options.aws) {
     if (!options.table) throw new UsageError('--aws needs --table T (the ConfigTableName output of the stack)');
-    const client = new DynamoDBClient(options.region ? { region: options.region } : {});
+    const { client, documentClient } = createDynamoDbClients({ region: options.region });
     return {
-      store: createDynamoDbConfigStore({ client: createDocumentClient(client), tableName: options.table }),
+      store: createDynamoDbConfigStore({ client: documentClient, tableName: options.table }),
       where: `table ${options.table}`,
       close: async () => client.destroy(),
     };

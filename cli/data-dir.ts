@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UsageError } from './cli-errors.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 
 /**
  * A command that reads the local store needs it to exist: a mistyped `--data-dir` would

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_MIN_SCORE, findDuplicates } from '#shared/dedup/duplicate-finder.ts';
 import { personProfile, type PersonProfile } from '#shared/dedup/person-profile.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { formatOfPath } from '#shared/io/record-reader.ts';
 import { STDIO } from '#shared/io/text-source.ts';
-import { UsageError } from './cli-errors.ts';
 import { writeRows } from './row-output.ts';
 import { stewardConfig, withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
 

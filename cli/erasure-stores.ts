@@ -1,13 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import type { ConfigStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-errors.ts';
+import { localStores } from './local-stores.ts';
 
 export interface MaintenanceOptions {
   dataDir: string;
@@ -34,8 +34,7 @@ export async function openMaintenanceStores(options: MaintenanceOptions, needs: 
     const names = { leads: options.leadsTable, runs: options.runsTable, cache: options.cacheTable };
     const missing = needs.filter((need) => !names[need]);
     if (missing.length > 0) throw new UsageError(`--aws needs ${missing.map((need) => `--${need}-table T`).join(', ')} (the stack outputs)`);
-    const dynamo = new DynamoDBClient(options.region ? { region: options.region } : {});
-    const client = createDocumentClient(dynamo);
+    const { client: dynamo, documentClient: client } = createDynamoDbClients({ region: options.region });
     return {
       leads: createDynamoDbLeadStore({ client, tableName: names.leads ?? '' }),
       runs: createDynamoDbRunStore({ client, tableName: names.runs ?? '' }),
@@ -46,12 +45,8 @@ export async function openMaintenanceStores(options: MaintenanceOptions, needs: 
     };
   }
   const local = await startLocalEnvironment({ dataDir: options.dataDir });
-  const client = local.db.documentClient;
   return {
-    leads: createDynamoDbLeadStore({ client, tableName: local.env.LEADS_TABLE ?? '' }),
-    runs: createDynamoDbRunStore({ client, tableName: local.env.RUNS_TABLE ?? '' }),
-    valueCache: createDynamoDbValueCache({ client, tableName: local.env.VALUE_CACHE_TABLE ?? '' }),
-    config: createDynamoDbConfigStore({ client, tableName: local.env.CONFIG_TABLE ?? '' }),
+    ...localStores(local),
     where: `the local store in ${options.dataDir}`,
     close: () => local.close(),
   };

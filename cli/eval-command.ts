@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { evaluateDataset, labeledItemSchema, type EvaluationReport, type LabeledItem, type Rate } from '#shared/eval/evaluate-dataset.ts';
 import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import { matchFieldNames } from '#shared/config/field-names.ts';
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
-import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
+import { cliModelClient, loadCliConfig, withModelOptions, type ModelOptions } from './cli-config.ts';
 import { checkInputFile } from './file-arguments.ts';
 import { readOptionsOf, type ReadFlags } from './read-options.ts';
 
@@ -89,14 +89,12 @@ export function formatEvaluation(report: EvaluationReport, showErrors: boolean):
 }
 
 export function registerEvalCommand(program: Command): void {
-  program
-    .command('eval')
-    .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
-    .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET)
-    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
-    .option('--model <id>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+  withModelOptions(
+    program
+      .command('eval')
+      .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
+      .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET),
+  )
     .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
     .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
     .option('--json', 'print the report as JSON')

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { CityResolution } from '#shared/rules/city-resolution.ts';
 import { municipalityByCode } from '#shared/rules/divipola.ts';
 import { applyRule } from '#shared/rules/index.ts';
 import { FIELD_KINDS, type FieldKind, type Flag, type RuleResult } from '#shared/rules/rule-result.ts';
 import { loadCliConfig } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 
 interface ExplainOptions {
   field?: string;

@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { STDIO } from '#shared/io/text-source.ts';
-import { UsageError } from './cli-errors.ts';
 
 /** The input file exists and is a file (`-`, standard input, always is). */
 export async function checkInputFile(input: string, flag = '--input'): Promise<void> {

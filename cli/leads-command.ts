@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { openOutputFile } from '#shared/io/output-file.ts';
 import { formatOfPath } from '#shared/io/record-reader.ts';
 import { STDIO } from '#shared/io/text-source.ts';
 import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 import { exportLeads } from './lead-export.ts';
 import { readOptionsOf } from './read-options.ts';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { leadFieldRows, matchesFilter, VALUE_SOURCES, type LeadFilter } from '#shared/steward/lead-fields.ts';
 import type { ValueSource } from '#shared/engine/batch-normalizer.ts';
 import { FLAGS } from '#shared/rules/rule-result.ts';
-import { UsageError } from './cli-errors.ts';
-import { parseRowFormat, writeRows } from './row-output.ts';
+import { parseRowFormat, withRowOutputOptions, writeRows } from './row-output.ts';
 import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
 
 interface ListOptions extends StoreTargetOptions {
@@ -29,17 +29,16 @@ function parseLimit(value: string | undefined): number {
 /** `normflow leads list`: one row per (lead, configured field) that passes every facet given. */
 export function registerLeadsListCommand(leads: Command): void {
   withStoreTargetOptions(
-    leads
-      .command('list')
-      .description('list lead fields by facet: a flag, a field, changed values, a source, the run that wrote them')
-      .option('--flag <flag>', `only fields carrying this flag: ${FLAGS.join(' | ')}`)
-      .option('--field <field>', 'only this configured field')
-      .option('--changed', 'only values normalization changed')
-      .option('--source <source>', `only values from this source: ${VALUE_SOURCES.join(' | ')}`)
-      .option('--run <runId>', 'only leads whose current values that run wrote')
-      .option('--format <format>', 'table | jsonl | csv', 'table')
-      .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
-      .option('--limit <n>', 'stop after n rows'),
+    withRowOutputOptions(
+      leads
+        .command('list')
+        .description('list lead fields by facet: a flag, a field, changed values, a source, the run that wrote them')
+        .option('--flag <flag>', `only fields carrying this flag: ${FLAGS.join(' | ')}`)
+        .option('--field <field>', 'only this configured field')
+        .option('--changed', 'only values normalization changed')
+        .option('--source <source>', `only values from this source: ${VALUE_SOURCES.join(' | ')}`)
+        .option('--run <runId>', 'only leads whose current values that run wrote'),
+    ).option('--limit <n>', 'stop after n rows'),
   ).action(async (options: ListOptions) => {
     const format = parseRowFormat(options.format);
     const limit = parseLimit(options.limit);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { STDIO } from '#shared/io/text-source.ts';
-import { cliModelClient, loadCliConfig, type ModelOptions } from './cli-config.ts';
+import { cliModelClient, loadCliConfig, withModelOptions, type ModelOptions } from './cli-config.ts';
 import { checkInputFile, checkOutputsAreNotInput } from './file-arguments.ts';
 import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
 import { normalizeFile, rejectedPathOf } from './normalize-file.ts';
@@ -27,13 +27,11 @@ export function registerNormalizeCommand(program: Command): void {
     .option('--input <file>', 'records to normalize (.jsonl or .csv; - for standard input)', BUNDLED_SAMPLE)
     .option('--output <file>', 'where to write them (.jsonl or .csv; - for standard output)', '.normflow/normalized.jsonl')
     .option('--rejected <file>', 'where the lines that are not records go (default: <output>.rejected.jsonl)');
-  addReadOptions(command)
-    .option('--no-neutralize-formulas', 'write CSV cells starting with = + - @ as they are (by default they get a leading \', so a spreadsheet shows them instead of running them)')
-    .option('--quiet', 'print no summary')
-    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
-    .option('--model <id>', 'model id (Bedrock model id, or the OpenAI-compatible model name)')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:11434 for Ollama')
-    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+  withModelOptions(
+    addReadOptions(command)
+      .option('--no-neutralize-formulas', 'write CSV cells starting with = + - @ as they are (by default they get a leading \', so a spreadsheet shows them instead of running them)')
+      .option('--quiet', 'print no summary'),
+  )
     .option('--config <file>', 'JSON config merged over the defaults')
     .action(async (options: NormalizeOptions) => {
       const read = readOptionsOf(options);

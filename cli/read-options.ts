@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CSV_DELIMITERS, delimiterNamed, type CsvDelimiter } from '#shared/io/csv-records.ts';
 import { ENCODING_LABELS, encodingNamed, type TextEncodingName } from '#shared/io/text-decoding.ts';
-import { UsageError } from './cli-errors.ts';
 
 /** The flags of every command that reads records from a file. */
 export interface ReadFlags {

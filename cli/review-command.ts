@@ -3,12 +3,12 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { foldedDecisionKey } from '#shared/engine/steward-decisions.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { FieldKind } from '#shared/rules/rule-result.ts';
 import { decisionToUndo, describeDecision, makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
 import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
 import type { StewardDecision } from '#shared/stores/store-ports.ts';
-import { UsageError } from './cli-errors.ts';
-import { parseRowFormat, writeRows } from './row-output.ts';
+import { parseRowFormat, withRowOutputOptions, writeRows } from './row-output.ts';
 import { configuredField, stewardConfig, withStewardStores, withStoreTargetOptions, type StewardStores, type StoreTargetOptions } from './steward-stores.ts';
 
 interface ReviewOptions extends StoreTargetOptions {
@@ -33,9 +33,14 @@ function kindOf(config: NormalizationConfig, options: { field?: string }): { fie
   throw new UsageError('give --field F (a configured field; the decision covers every field of its kind)');
 }
 
-/** Saves a checked decision and asks the next run to re-normalize the leads it covers. */
+/** Saves checked decisions and asks the next run to re-normalize the leads they cover. */
 async function saveDecisions(stores: StewardStores, config: NormalizationConfig, decisions: StewardDecision[]): Promise<number> {
   for (const decision of decisions) await stores.decisions.put(decision);
+  return renormalizeCovered(stores, config, decisions);
+}
+
+/** Asks the next run to re-normalize the leads these decisions cover (taken or undone); how many. */
+function renormalizeCovered(stores: StewardStores, config: NormalizationConfig, decisions: readonly StewardDecision[]): Promise<number> {
   return requestRenormalizationFor({
     leads: stores.leads,
     config,
@@ -152,12 +157,7 @@ export function registerReviewCommand(program: Command): void {
       });
     });
 
-  review
-    .command('list')
-    .description('the decisions taken, oldest first')
-    .option('--format <format>', 'table | jsonl | csv', 'table')
-    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
-    .action(async (_options: unknown, command: Command) => {
+  withRowOutputOptions(review.command('list').description('the decisions taken, oldest first')).action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
       const format = parseRowFormat(options.format);
       await withStewardStores(options, async (stores) => {
@@ -181,22 +181,14 @@ export function registerReviewCommand(program: Command): void {
         const decision = await decisionToUndo(stores.decisions, target);
         if (!decision) throw new UsageError(target ? `no decision on ${target.kind} "${options.input}"` : 'no decision to undo');
         await stores.decisions.remove(decision.kind, decision.foldedInput);
-        const due = await requestRenormalizationFor({
-          leads: stores.leads,
-          config,
-          keys: new Set([foldedDecisionKey(decision.kind, decision.foldedInput)]),
-          requestedAt: new Date().toISOString(),
-        });
+        const due = await renormalizeCovered(stores, config, [decision]);
         console.log(`undone: ${describeDecision(decision)}; ${due} lead(s) will be normalized again at the next run`);
       });
     });
 
-  review
-    .command('queue')
-    .description('the review queue without a terminal: distinct inputs in doubt (or decided by the model), most leads first')
-    .option('--format <format>', 'table | jsonl | csv', 'table')
-    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
-    .action(async (_options: unknown, command: Command) => {
+  withRowOutputOptions(
+    review.command('queue').description('the review queue without a terminal: distinct inputs in doubt (or decided by the model), most leads first'),
+  ).action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<ReviewOptions & { format: string; neutralizeFormulas: boolean }>();
       const format = parseRowFormat(options.format);
       await withStewardStores(options, async (stores) => {

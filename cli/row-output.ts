@@ -1,10 +1,11 @@
 import { once } from 'node:events';
+import type { Command } from 'commander';
 import { stringify } from 'csv-stringify';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { neutralizeFormulaCell, RFC_4180, toJsonText } from '#shared/io/csv-cells.ts';
 import { openOutputFile, type OutputFile } from '#shared/io/output-file.ts';
 import { STDIO } from '#shared/io/text-source.ts';
 import type { QueryResult } from '#shared/stores/athena-query-runner.ts';
-import { UsageError } from './cli-errors.ts';
 
 export const ROW_FORMATS = ['table', 'jsonl', 'csv'] as const;
 export type RowFormat = (typeof ROW_FORMATS)[number];
@@ -13,6 +14,12 @@ export function parseRowFormat(value: string, formats: readonly RowFormat[] = RO
   if (!(formats as readonly string[]).includes(value)) throw new UsageError(`--format must be one of ${formats.join(', ')} (got "${value}")`);
   return value as RowFormat;
 }
+
+/** A command that writes rows: `--format` (a table by default) and the CSV formula switch. */
+export const withRowOutputOptions = (command: Command): Command =>
+  command
+    .option('--format <format>', 'table | jsonl | csv', 'table')
+    .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')');
 
 export interface RowSink {
   write(row: Record<string, unknown>): Promise<void>;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
-import { readJsonConfigFile, modelFlagsLayer, type ModelOptions } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
+import { readJsonConfigFile, modelFlagsLayer, withModelOptions, type ModelOptions } from './cli-config.ts';
 import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { reportRejectedLines, seedLeads } from './seed-command.ts';
@@ -35,6 +35,9 @@ export function executionInput(options: RunOptions): Record<string, unknown> {
 
 const percent = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);
 
+export const NO_CONFIGURED_FIELD_HINT =
+  'none of the configured fields was found on these leads: if they were seeded with `seed --config F`, run with the same `--config F` (or store it: `normflow config set --file F`)';
+
 export function formatPipelineSummary(summary: RunSummary): string {
   const { counts, model } = summary;
   const lines = [
@@ -46,10 +49,17 @@ export function formatPipelineSummary(summary: RunSummary): string {
     lines.push(`poison leads: ${counts.splitBatches} batch(es) retried lead by lead, ${counts.poisoned} lead(s) poisoned this run, ${counts.passedOverPoisoned} poisoned lead(s) passed over`);
   }
   const anomalies = new Map(summary.anomalies.map((anomaly) => [anomaly.field, anomaly.level]));
-  if (Object.keys(summary.fields).length > 0) {
-    lines.push('', `${'field'.padEnd(18)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  level`);
+  const fieldNames = Object.keys(summary.fields);
+  const valuesSeen = Object.values(summary.fields).some((tally) => tally.total > 0);
+  if (!valuesSeen && counts.selected > counts.skipped + counts.failed) {
+    // Leads were read but none holds a configured field: most often seeded with `seed --config F` and run without it.
+    lines.push('', NO_CONFIGURED_FIELD_HINT);
+  } else if (fieldNames.length > 0) {
+    // Header text from a spreadsheet can be long (`Ciudad de residencia`): the column is as wide as the longest.
+    const width = Math.max(18, ...fieldNames.map((field) => field.length));
+    lines.push('', `${'field'.padEnd(width)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  level`);
     for (const [field, tally] of Object.entries(summary.fields)) {
-      lines.push(`${field.padEnd(18)} ${String(tally.total).padStart(7)} ${percent(tally.changed, tally.total).padStart(8)}  ${anomalies.get(field) ?? ''}`);
+      lines.push(`${field.padEnd(width)} ${String(tally.total).padStart(7)} ${percent(tally.changed, tally.total).padStart(8)}  ${anomalies.get(field) ?? ''}`);
     }
   }
   const flags = Object.entries(summary.flags).map(([flag, count]) => `${flag}=${count}`).join(' ');
@@ -136,16 +146,14 @@ async function runLocally(options: RunOptions): Promise<void> {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws')
-    .option('--force-all', 're-normalize every lead, however recently normalized')
-    .option('--max-leads <n>', 'normalize at most n leads this run')
-    .option('--dry-run', 'write nothing; report what would change')
-    .option('--provider <name>', 'rules (offline, default) | bedrock | openai')
-    .option('--model <id>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--allow-insecure-http', 'send the API key over plain http to a host that is not this machine')
+  withModelOptions(
+    program
+      .command('run')
+      .description('run the normalize-leads state machine locally (embedded store, same ASL and handlers as AWS), or on AWS with --aws')
+      .option('--force-all', 're-normalize every lead, however recently normalized')
+      .option('--max-leads <n>', 'normalize at most n leads this run')
+      .option('--dry-run', 'write nothing; report what would change'),
+  )
     .option('--config <file>', 'JSON config merged over the config table item')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .option('--seed-if-empty <file>', 'seed the local leads table from this file first if it is empty')

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 
-import { UsageError } from './cli-errors.ts';
 
 const POLL_MS = [2_000, 3_000, 5_000, 10_000];
 

@@ -14,12 +14,14 @@ export function formatRunSummary(options: {
 }): string {
   const { tally, totals, durationMs, provider, modelId } = options;
   const anomalies = new Map(tally.anomalies().map((anomaly) => [anomaly.field, anomaly]));
+  // Header text from a spreadsheet can be long (`Ciudad de residencia`): the column is as wide as the longest.
+  const width = Math.max(18, ...Object.keys(tally.fields).map((field) => field.length));
   const lines = [
     `records: ${tally.records}   fields changed: ${tally.fieldsChanged()}   duration: ${(durationMs / 1000).toFixed(2)} s` +
       (durationMs > 0 ? `   (${Math.round((tally.records * 1000) / durationMs)} records/s)` : ''),
     ...(options.extraLines ?? []),
     '',
-    `${'field'.padEnd(18)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  ${'level'.padEnd(8)} ${'rules/cache/llm'.padEnd(17)} flags`,
+    `${'field'.padEnd(width)} ${'values'.padStart(7)} ${'changed'.padStart(8)}  ${'level'.padEnd(8)} ${'rules/cache/llm'.padEnd(17)} flags`,
   ];
   for (const [field, fieldTally] of Object.entries(tally.fields)) {
     const anomaly = anomalies.get(field);
@@ -28,7 +30,7 @@ export function formatRunSummary(options: {
       .map(([flag, count]) => `${flag}=${count}`)
       .join(' ');
     lines.push(
-      `${field.padEnd(18)} ${String(fieldTally.total).padStart(7)} ${percent(fieldTally.changed, fieldTally.total).padStart(8)}  ${(anomaly?.level ?? '').padEnd(8)} ${sources.padEnd(17)} ${flags}`,
+      `${field.padEnd(width)} ${String(fieldTally.total).padStart(7)} ${percent(fieldTally.changed, fieldTally.total).padStart(8)}  ${(anomaly?.level ?? '').padEnd(8)} ${sources.padEnd(17)} ${flags}`,
     );
   }
   const failures = Object.entries(totals.modelFailures)

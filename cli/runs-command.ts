@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { rollBackRun, RollbackRefused } from '#shared/steward/run-rollback.ts';
-import { UsageError } from './cli-errors.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
+import { rollBackRun } from '#shared/steward/run-rollback.ts';
 import { parseRowFormat, writeRows } from './row-output.ts';
 import { withStewardStores, withStoreTargetOptions, type StoreTargetOptions } from './steward-stores.ts';
 
@@ -52,13 +52,8 @@ export function registerRunsCommand(program: Command): void {
       .option('--preview', 'count what would be restored; write nothing'),
   ).action(async (runId: string, options: StoreTargetOptions & { preview?: boolean }) => {
     await withStewardStores(options, async (stores) => {
-      let result;
-      try {
-        result = await rollBackRun({ leads: stores.leads, runs: stores.runs, runId, now: () => new Date(), preview: options.preview ?? false });
-      } catch (error) {
-        if (error instanceof RollbackRefused) throw new UsageError(error.message);
-        throw error;
-      }
+      // A refused rollback (a dry run, a run in progress) throws RollbackRefused: exit 2 with its message.
+      const result = await rollBackRun({ leads: stores.leads, runs: stores.runs, runId, now: () => new Date(), preview: options.preview ?? false });
       if (!result.runFound) console.error(`note: no run record for ${runId}; rolling back the leads that carry its id`);
       const verb = options.preview ? 'would restore' : 'restored';
       console.log(

@@ -4,10 +4,10 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '#infra/local/local-runtime.ts';
 import { openLocalCatalog } from '#infra/local/local-catalog.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { runAthenaQuery, type QueryResult } from '#shared/stores/athena-query-runner.ts';
 import { analyticsPaths } from './analytics-paths.ts';
 import { formatTable } from './row-output.ts';
-import { UsageError } from './cli-errors.ts';
 import { mentionsLeadsTables, registerLeadsViews, snapshotLeads, type LeadsSnapshot } from './sql-leads.ts';
 import { stewardConfig, withStewardStores } from './steward-stores.ts';
 

@@ -1,9 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbDecisionStore } from '#shared/stores/dynamodb-decision-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
@@ -11,8 +11,8 @@ import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import type { ConfigStore, DecisionStore, LeadStore, RunStore } from '#shared/stores/store-ports.ts';
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
 import { readJsonConfigFile } from './cli-config.ts';
-import { UsageError } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
+import { localStores } from './local-stores.ts';
 
 /** Where a steward command reads and writes: the local store, or (`--aws`) the deployed tables. */
 export interface StoreTargetOptions {
@@ -63,19 +63,13 @@ export async function openStewardStores(options: StoreTargetOptions): Promise<St
   if (!options.aws) {
     await checkDataDir(options.dataDir);
     const local = await startLocalEnvironment({ dataDir: options.dataDir });
-    const client = local.db.documentClient;
-    const table = (name: keyof typeof TABLE_FLAGS) => local.env[TABLE_DEFINITIONS[name].tableNameEnvVar] ?? '';
     return {
-      leads: createDynamoDbLeadStore({ client, tableName: table('leads') }),
-      runs: createDynamoDbRunStore({ client, tableName: table('runs') }),
-      config: createDynamoDbConfigStore({ client, tableName: table('config') }),
-      decisions: createDynamoDbDecisionStore({ client, tableName: table('decisions') }),
+      ...localStores(local),
       dataDir: local.dataDir,
       close: () => local.close(),
     };
   }
-  const dynamodb = new DynamoDBClient({});
-  const client = createDocumentClient(dynamodb);
+  const { client: dynamodb, documentClient: client } = createDynamoDbClients();
   const table = (name: keyof typeof TABLE_FLAGS): string => {
     const { flag, option } = TABLE_FLAGS[name];
     const envVar = TABLE_DEFINITIONS[name].tableNameEnvVar;

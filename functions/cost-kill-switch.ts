@@ -1,9 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { taskHandler } from '#shared/runtime/lambda-handler.ts';
 import { logger } from '#shared/runtime/observability.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { parseEnvironment } from '#shared/runtime/pipeline-environment.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import type { ConfigStore } from '#shared/stores/store-ports.ts';
 
@@ -41,13 +41,9 @@ const environmentSchema = z.object({
 let configStore: ConfigStore | undefined;
 
 function storeFromEnvironment(): ConfigStore {
-  const env = environmentSchema.parse(process.env);
-  const client = new DynamoDBClient(
-    env.DYNAMODB_ENDPOINT
-      ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
-  );
-  return createDynamoDbConfigStore({ client: createDocumentClient(client), tableName: env.CONFIG_TABLE });
+  const env = parseEnvironment(environmentSchema, process.env, 'Invalid cost kill switch environment');
+  const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
+  return createDynamoDbConfigStore({ client: documentClient, tableName: env.CONFIG_TABLE });
 }
 
 /**

@@ -1,11 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { registerInProcessEndpoint } from '#shared/stores/in-process-endpoints.ts';
 import { inProcessDynaliteTransport } from './in-process-dynalite.ts';
 
@@ -26,11 +27,6 @@ interface LevelDatabase {
 const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
   Level: new (location: string) => LevelDatabase;
 };
-
-/** Another process holds the local store (LevelDB allows one). */
-export class LocalStoreInUseError extends Error {
-  override readonly name = 'Local.StoreInUse';
-}
 
 const isLockedError = (error: unknown): boolean =>
   error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_LOCKED';
@@ -77,16 +73,8 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   // Clients of this process reach the store without a socket; other processes (and proxies) over HTTP.
-  const transport = inProcessDynaliteTransport(server);
-  const unregister = registerInProcessEndpoint(endpoint, transport);
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-    ...transport,
-  });
-  const documentClient = createDocumentClient(client);
+  const unregister = registerInProcessEndpoint(endpoint, inProcessDynaliteTransport(server));
+  const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
   return {

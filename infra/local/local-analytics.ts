@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isResourceNotFound } from '#shared/stores/dynamodb-client.ts';
 import { registerLocalCatalog } from './local-catalog.ts';
 import { localStateMachineArn, runStateMachineLocally, startLocalEnvironment, type LocalEnvironment, type LocalRunResult } from './local-runtime.ts';
 
@@ -26,7 +27,7 @@ export async function ensureSourceTable(client: DynamoDBClient, tableName: strin
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    if (!isResourceNotFound(error)) throw error;
   }
   await client.send(
     new CreateTableCommand({

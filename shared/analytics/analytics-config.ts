@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError, describeConfigIssues } from '#shared/config/normalization-config.ts';
+import { describeConfigIssues } from '#shared/config/normalization-config.ts';
+import { ConfigError } from '#shared/errors/normflow-errors.ts';
 import { isTimeZone } from './time-zone-days.ts';
 import { TOKENIZERS } from './token-counter.ts';
 

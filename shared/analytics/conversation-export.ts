@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PartitionSplitError } from '#shared/errors/normflow-errors.ts';
 import { stripDiacritics } from '#shared/rules/text-basics.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import type { AnalyticsConfig, AnalyticsFilters } from './analytics-config.ts';
@@ -341,10 +342,6 @@ export function exportUser({ userId, items }: UserItems, filters: CompiledFilter
 }
 
 // ---- the scan ------------------------------------------------------------------------------------
-
-export class PartitionSplitError extends Error {
-  override readonly name = 'Export.PartitionSplit';
-}
 
 /**
  * Groups a paged Scan into users, holding one user's items at a time (plus the ids of the users

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
+import { CsvHeaderError } from '#shared/errors/normflow-errors.ts';
 import { neutralizeFormulaCell, restoreFormulaCell, RFC_4180 } from '#shared/io/csv-cells.ts';
 
 export type CsvCell = string | number | null | undefined;
@@ -42,10 +43,6 @@ export function createCsvTableWriter<Column extends string>(path: string, column
       await once(file, 'finish');
     },
   };
-}
-
-export class CsvHeaderError extends Error {
-  override readonly name = 'Csv.UnexpectedHeader';
 }
 
 /** Rows of a CSV file as `{column: text}` (neutralized cells restored), streamed; the header must be exactly `columns`. */

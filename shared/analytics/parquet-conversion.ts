@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidCellError, MissingExportError } from '#shared/errors/normflow-errors.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import type { AnalyticsConfig } from './analytics-config.ts';
 import { EXCHANGE_COLUMNS, exportKeys, USER_COLUMNS, type ExchangeColumn, type UserColumn } from './conversation-export.ts';
@@ -64,14 +65,6 @@ export function parquetKeys(exportPrefix: string, runDate: string): { exchanges:
     exchanges: `${exportPrefix}parquet/exchanges/dt=${runDate}/part-0.parquet`,
     users: `${exportPrefix}parquet/users/dt=${runDate}/part-0.parquet`,
   };
-}
-
-export class MissingExportError extends Error {
-  override readonly name = 'Conversion.MissingExport';
-}
-
-export class InvalidCellError extends Error {
-  override readonly name = 'Conversion.InvalidCell';
 }
 
 /** `DD/MM/YYYY` → `YYYY-MM-DD`. */

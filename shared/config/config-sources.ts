@@ -1,10 +1,5 @@
-import {
-  ConfigError,
-  mergeConfigLayers,
-  parseConfig,
-  type NormalizationConfig,
-  type ProviderName,
-} from './normalization-config.ts';
+import { ConfigError } from '#shared/errors/normflow-errors.ts';
+import { mergeConfigLayers, parseConfig, type NormalizationConfig, type ProviderName } from './normalization-config.ts';
 
 /**
  * Where each setting may come from. Precedence, later winning key by key:

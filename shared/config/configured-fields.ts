@@ -10,6 +10,7 @@ import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from './norm
 export class ConfiguredFields {
   private readonly matcher: FieldNameMatcher;
   private readonly cityField: string | undefined;
+  private readonly renames = new WeakMap<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
 
   constructor(config: NormalizationConfig) {
     this.matcher = new FieldNameMatcher(Object.keys(config.fields));
@@ -39,7 +40,16 @@ export class ConfiguredFields {
   }
 
   /** `normalizedData` or `normalizationMeta` keyed by the record's own names (a city's derived fields too), in the same order. */
-  toOwnNames<Value>(values: Readonly<Record<string, Value>>, names: ReadonlyMap<string, string>): Record<string, Value> {
+  toOwnNames<Value>(values: Readonly<Record<string, Value>>, names: ReadonlyMap<string, string>): Readonly<Record<string, Value>> {
+    const renamed = this.renamesOf(names);
+    if (renamed.size === 0) return values;
+    return Object.fromEntries(Object.entries(values).map(([key, value]) => [renamed.get(key) ?? key, value]));
+  }
+
+  /** Configured name → own name, where they differ; worked out once per `names` (the matcher gives one map per set of keys). */
+  private renamesOf(names: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+    const known = this.renames.get(names);
+    if (known) return known;
     const renamed = new Map<string, string>();
     for (const [configured, own] of names) {
       if (configured === own) continue;
@@ -51,7 +61,7 @@ export class ConfiguredFields {
         renamed.set(from.codigoDane, to.codigoDane);
       }
     }
-    if (renamed.size === 0) return { ...values };
-    return Object.fromEntries(Object.entries(values).map(([key, value]) => [renamed.get(key) ?? key, value]));
+    this.renames.set(names, renamed);
+    return renamed;
   }
 }

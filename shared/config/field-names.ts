@@ -1,3 +1,5 @@
+import { AmbiguousFieldError } from '#shared/errors/normflow-errors.ts';
+
 /**
  * How a configured field name finds its column. Headers are typed by people and saved by Excel:
  * `Ciudad de residencia`, `CIUDAD DE RESIDENCIA`, `ciudad_de_residencia`, `Nivel educativo` for
@@ -12,10 +14,6 @@ export function foldFieldName(name: string): string {
     .toLowerCase()
     .replace(/[\s_.-]+/g, ' ')
     .trim();
-}
-
-export class AmbiguousFieldError extends Error {
-  override readonly name = 'Input.AmbiguousField';
 }
 
 /**
@@ -61,7 +59,11 @@ export class FieldNameMatcher {
     this.wanted = wanted;
   }
 
+  /** The keys last asked about and their match: the next record nearly always has the same. */
+  private last: { keys: readonly string[]; matched: Map<string, string> } | undefined;
+
   match(keys: readonly string[]): Map<string, string> {
+    if (this.last && sameKeys(this.last.keys, keys)) return this.last.matched;
     const signature = keys.join('\u0000');
     let matched = this.cache.get(signature);
     if (!matched) {
@@ -69,6 +71,13 @@ export class FieldNameMatcher {
       if (this.cache.size >= 256) this.cache.clear();
       this.cache.set(signature, matched);
     }
+    this.last = { keys, matched };
     return matched;
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
+  return true;
 }

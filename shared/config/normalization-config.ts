@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '#shared/errors/normflow-errors.ts';
 import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
 import { foldFieldName } from './field-names.ts';
 
@@ -108,10 +109,6 @@ export const normalizationConfigSchema = z
 
 export type NormalizationConfig = z.output<typeof normalizationConfigSchema>;
 export type NormalizationConfigInput = z.input<typeof normalizationConfigSchema>;
-
-export class ConfigError extends Error {
-  override readonly name = 'Config.Invalid';
-}
 
 /** Describes each problem with the key path, e.g. `model.temperature: expected number, received string`. */
 export function describeConfigIssues(error: z.ZodError): string {

@@ -1,9 +1,10 @@
 import { cityDerivedFields, cityFieldOf, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { type AttemptUsage, ModelError } from '#shared/errors/normflow-errors.ts';
 import { checkAnswerPlausibility } from '#shared/model/answer-plausibility.ts';
-import { ModelError, type AttemptUsage } from '#shared/model/model-errors.ts';
 import { checkModelAnswer } from '#shared/model/model-guardrails.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
 import { parseModelAnswers } from '#shared/model/model-response-parser.ts';
+import type { ModelUsage } from '#shared/model/model-usage.ts';
 import { buildNormalizationPrompt, type ModelQuestion } from '#shared/model/normalization-prompt.ts';
 import { estimateCost } from '#shared/model/model-prices.ts';
 import { applyRule } from '#shared/rules/index.ts';
@@ -34,13 +35,6 @@ export interface NormalizedRecord {
   id: string;
   normalizedData: Record<string, string | null>;
   normalizationMeta: Record<string, FieldMeta>;
-}
-
-export interface ModelUsage {
-  modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUSD: number;
 }
 
 interface PlannedField {
@@ -110,13 +104,16 @@ export async function prepareBatch(
   model: AnsweringModel | undefined,
   decisions: StewardDecisions = NO_DECISIONS,
 ): Promise<PreparedBatch> {
+  const fields = Object.entries(config.fields);
+  // Without decisions (files, evaluation) no value needs its decision key: folding every value costs.
+  const keyOf = decisions === NO_DECISIONS ? () => undefined : decisionKey;
   const present = records.map((record) => ({
     id: record.id,
-    fields: Object.entries(config.fields)
+    fields: fields
       .filter(([field]) => Object.hasOwn(record.attributes, field))
       .map(([field, kind]) => {
         const raw = record.attributes[field];
-        return { field, kind, original: describeOriginal(raw), decisionKey: decisionKey(kind, raw) };
+        return { field, kind, original: describeOriginal(raw), decisionKey: keyOf(kind, raw) };
       }),
   }));
   const keys = [...new Set(present.flatMap((record) => record.fields.flatMap((field) => field.decisionKey ?? [])))];
@@ -134,7 +131,7 @@ export async function prepareBatch(
         model !== undefined && original.kind === 'text' && original.isString && asksModel(config, rules)
           ? valueCacheKey(kind, original.text, model)
           : undefined;
-      return { field, kind, asRead, rules, ...(cacheKey ? { cacheKey } : {}) };
+      return cacheKey ? { field, kind, asRead, rules, cacheKey } : { field, kind, asRead, rules };
     }),
   }));
 
@@ -249,7 +246,8 @@ export function finishBatch(
       const { value, flags, source, city } = resolveField(planned, batch.cached, accepted, outcome);
       normalizedData[planned.field] = value;
       const resolution = planned.rules.cityResolution;
-      normalizationMeta[planned.field] = { source, changed: value !== planned.asRead, flags, ...(resolution ? { resolution } : {}) };
+      const changed = value !== planned.asRead;
+      normalizationMeta[planned.field] = resolution ? { source, changed, flags, resolution } : { source, changed, flags };
       if (planned.field === cityField && derived) {
         normalizedData[derived.departamento] = city?.departamento ?? null;
         normalizedData[derived.codigoDane] = city?.codigoDane ?? null;
@@ -266,25 +264,24 @@ function resolveField(
   accepted: ReadonlyMap<string, CachedResolution>,
   outcome: ModelOutcome,
 ): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
-  const fromRules = (extra: Flag[] = []) => ({
-    value: planned.rules.value,
-    flags: [...planned.rules.flags, ...extra],
-    source: 'rules' as const,
-    city: planned.rules.city,
-  });
   if (planned.steward) {
     const resolution = resolveWithDecision(planned.rules, planned.steward);
     return { value: resolution.value, flags: resolution.flags, source: 'steward', city: resolution.city };
   }
-  if (!planned.cacheKey) return fromRules();
+  if (!planned.cacheKey) return fromRules(planned.rules);
   const cachedEntry = cached.get(planned.cacheKey);
   const entry = cachedEntry ?? accepted.get(planned.cacheKey);
   if (entry?.accepted) {
     const resolution = resolveWithAnswer(planned.rules, entry);
     return { value: resolution.value, flags: resolution.flags, source: resolution.fromModel ? (cachedEntry ? 'cache' : 'llm') : 'rules', city: resolution.city };
   }
-  if (outcome.kind === 'answered') return fromRules(['llm-rejected']);
-  return fromRules(outcome.kind === 'unavailable' ? ['llm-unavailable'] : []);
+  if (outcome.kind === 'answered') return fromRules(planned.rules, 'llm-rejected');
+  return fromRules(planned.rules, outcome.kind === 'unavailable' ? 'llm-unavailable' : undefined);
+}
+
+/** The rules' reading as the field's value, with one more flag when said. */
+function fromRules(rules: RuleResult, extra?: Flag): { value: string | null; flags: Flag[]; source: ValueSource; city: CityCode | undefined } {
+  return { value: rules.value, flags: extra ? [...rules.flags, extra] : [...rules.flags], source: 'rules', city: rules.city };
 }
 
 const cityOf = (result: RuleResult): { city?: CityCode } => (result.city ? { city: result.city } : {});

@@ -1,26 +1,10 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { withRetry } from '#shared/model/retry.ts';
-import {
-  askModel,
-  attemptUsage,
-  finishBatch,
-  prepareBatch,
-  type InputRecord,
-  type ModelOutcome,
-  type ModelUsage,
-  type NormalizedRecord,
-} from './batch-normalizer.ts';
+import { addUsage, NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
+import { withRetry, type RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
+import { askModel, attemptUsage, finishBatch, prepareBatch, type InputRecord, type ModelOutcome, type NormalizedRecord } from './batch-normalizer.ts';
 import type { ValueCache } from './value-cache.ts';
-
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
 
 /** Outside the state machine the same policy applies in code: throttling and time-outs back off and retry. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1_000, maxDelayMs: 20_000 };
@@ -51,14 +35,11 @@ export function createBatchRunner(options: {
 }): BatchRunner {
   const { config, model, cache } = options;
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const usage: ModelUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+  let usage: ModelUsage = NO_USAGE;
   const modelFailures: RunTotals['modelFailures'] = {};
   const modelFailureCauses: RunTotals['modelFailureCauses'] = {};
   const add = (spent: ModelUsage) => {
-    usage.modelCalls += spent.modelCalls;
-    usage.inputTokens += spent.inputTokens;
-    usage.outputTokens += spent.outputTokens;
-    usage.costUSD += spent.costUSD;
+    usage = addUsage(usage, spent);
   };
 
   async function callModel(batch: Awaited<ReturnType<typeof prepareBatch>>, client: ModelClient): Promise<ModelOutcome> {

@@ -3,7 +3,7 @@ import type { NormalizationConfig } from '#shared/config/normalization-config.ts
 import type { BatchRunner, RunTotals } from '#shared/engine/batch-runner.ts';
 import type { NormalizedRecord } from '#shared/engine/batch-normalizer.ts';
 import { RunTally } from './run-tally.ts';
-import type { Flag } from '#shared/rules/rule-result.ts';
+import { isDoubtFlag, type Flag } from '#shared/rules/rule-result.ts';
 import type { FieldAnomaly } from './anomaly-levels.ts';
 import { wilsonInterval } from './wilson-interval.ts';
 
@@ -43,15 +43,6 @@ export interface EvaluationReport {
   usage: RunTotals;
   errors: FieldError[];
 }
-
-const UNDECIDED_FLAGS: ReadonlySet<Flag> = new Set([
-  'ambiguous-city',
-  'unknown-city',
-  'unparsed-address',
-  'unrecognized-education',
-  'llm-rejected',
-  'llm-unavailable',
-]);
 
 class Counter {
   hits = 0;
@@ -114,7 +105,7 @@ export async function evaluateDataset(
     }
     for (const [field, meta] of Object.entries(output.normalizationMeta)) {
       if (item.input[field] === null || item.input[field] === undefined) continue;
-      coverage.add(!meta.flags.some((flag) => UNDECIDED_FLAGS.has(flag)));
+      coverage.add(!meta.flags.some(isDoubtFlag));
       const value = output.normalizedData[field];
       if (value !== null && value !== undefined) idempotence.add(second.normalizedData[field] === value);
     }

@@ -29,9 +29,11 @@ export class RunTally {
 
   add(original: Readonly<Record<string, unknown>>, normalized: NormalizedRecord): void {
     this.records += 1;
-    for (const [field, meta] of Object.entries(normalized.normalizationMeta)) {
+    const metas = normalized.normalizationMeta;
+    for (const field in metas) {
+      const meta = metas[field];
       const tally = this.fields[field];
-      if (!tally || original[field] === null || original[field] === undefined) continue;
+      if (!meta || !tally || original[field] === null || original[field] === undefined) continue;
       tally.total += 1;
       if (meta.changed) tally.changed += 1;
       tally.bySource[meta.source] += 1;

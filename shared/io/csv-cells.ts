@@ -26,14 +26,31 @@ export function restoreFormulaCell(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell;
 }
 
+/** Sets as arrays, big integers as their digits, bytes as base64: what JSON has no form of (DynamoDB's sets, numbers, binary). */
+function jsonFormOfAttribute(_key: string, inner: unknown): unknown {
+  if (inner instanceof Set) return [...(inner as Set<unknown>)];
+  if (typeof inner === 'bigint') return inner.toString();
+  if (inner instanceof Uint8Array) return Buffer.from(inner).toString('base64');
+  return inner;
+}
+
+/** Whether `value` holds a set, a big integer or bytes anywhere (plain JSON values never do). */
+function holdsNonJsonValue(value: unknown): boolean {
+  if (typeof value === 'bigint') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (value instanceof Set || value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) {
+    for (const inner of value as unknown[]) if (holdsNonJsonValue(inner)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsNonJsonValue((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 /** JSON text of any attribute value: sets as arrays, big integers as their digits, bytes as base64. */
 export function toJsonText(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner instanceof Set) return [...(inner as Set<unknown>)];
-    if (typeof inner === 'bigint') return inner.toString();
-    if (inner instanceof Uint8Array) return Buffer.from(inner).toString('base64');
-    return inner;
-  });
+  // A replacer makes JSON.stringify call back for every key; most records need none.
+  return holdsNonJsonValue(value) ? JSON.stringify(value, jsonFormOfAttribute) : JSON.stringify(value);
 }
 
 /** A value as CSV text: empty for none, JSON for objects, lists and sets, the text otherwise. */

@@ -1,4 +1,5 @@
 import { FieldNameMatcher } from '#shared/config/field-names.ts';
+import { InputError } from '#shared/errors/normflow-errors.ts';
 import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
 import { csvRows, type CsvDelimiter } from './csv-records.ts';
@@ -29,11 +30,6 @@ export interface ReadOptions {
   onColumns?: (columns: readonly string[], delimiter: CsvDelimiter) => void;
   /** Called with the bytes read so far (for a progress bar). */
   onBytes?: (bytesRead: number) => void;
-}
-
-/** The input cannot be read as records at all (its CSV header); a usage error. */
-export class InputFormatError extends Error {
-  override readonly name = 'Input.Invalid';
 }
 
 export function formatOfPath(path: string): RecordFormat {
@@ -72,8 +68,10 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     yield* peeked;
     yield* lines;
   }
+  // Each generator in the chain costs every line a round of promises: none for lines not peeked at.
+  const recordLines = peeked.length > 0 ? allLines() : lines;
   const ids = new FieldNameMatcher(options.idFields);
-  yield* format === 'csv' ? readCsv(allLines(), options, ids, undecodable) : readJsonLines(allLines(), ids, undecodable);
+  yield* format === 'csv' ? readCsv(recordLines, options, ids, undecodable) : readJsonLines(recordLines, ids, undecodable);
 }
 
 async function* readJsonLines(lines: AsyncIterable<TextLine>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
@@ -116,8 +114,8 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
   const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
   for await (const row of csvRows(lines, dialect)) {
     if (!header) {
-      if (row.kind === 'malformed') throw new InputFormatError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
-      if (row.raw.includes('\uFFFD')) throw new InputFormatError(`the CSV header (line ${row.line}) ${undecodable()}`);
+      if (row.kind === 'malformed') throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
+      if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
       header = readHeader(row.fields);
       options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
       continue;
@@ -177,7 +175,7 @@ function readHeader(fields: readonly string[]): CsvHeader {
     }
     const name = field === '' ? `_column${index + 1}` : field;
     const earlier = seen.get(name);
-    if (earlier !== undefined) throw new InputFormatError(`the CSV header names the column "${name}" twice (columns ${earlier + 1} and ${index + 1}); rename one`);
+    if (earlier !== undefined) throw new InputError(`the CSV header names the column "${name}" twice (columns ${earlier + 1} and ${index + 1}); rename one`);
     seen.set(name, index);
     names.push(name);
   });

@@ -20,11 +20,25 @@ export interface CsvWriteOptions {
   columns?: { attributes: readonly string[]; normalized?: readonly string[] };
 }
 
-/** Writes JSON lines, waiting for the stream to drain so memory stays flat. */
+/** Characters of JSON lines gathered before they go to the file: one stream write per many records, not per record. */
+const JSON_LINES_BUFFER_CHARS = 64 * 1024;
+
+/** Writes JSON lines, waiting for the stream to drain so memory stays flat; `flush` writes the last ones. */
 export function createJsonLinesWriter(output: OutputFile): RecordWriter {
+  let gathered = '';
+  const writeGathered = async () => {
+    const text = gathered;
+    gathered = '';
+    await output.write(text);
+  };
   return {
-    write: (record) => output.write(`${toJsonText(record)}\n`),
-    flush: async () => undefined,
+    async write(record) {
+      gathered += `${toJsonText(record)}\n`;
+      if (gathered.length >= JSON_LINES_BUFFER_CHARS) await writeGathered();
+    },
+    async flush() {
+      if (gathered !== '') await writeGathered();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { ModelError } from './model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from './model-port.ts';
 
 /**

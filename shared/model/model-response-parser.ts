@@ -1,4 +1,4 @@
-import { ModelError } from './model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 
 /** Model answers by record id, then field; a missing entry means "no answer". */
 export type ModelAnswers = Map<string, Map<string, string | null>>;

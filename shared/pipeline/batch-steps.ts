@@ -11,14 +11,13 @@ import {
 import { attributeTypeOf, describeOriginal, tooLongPrefix } from '#shared/engine/original-values.ts';
 import { RunTally } from '#shared/eval/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
+import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import { dueAtAfter, dueShardOf } from '#shared/stores/due-leads-index.ts';
 import type { LeadItem, OriginalExpectation, WriteOutcome } from '#shared/stores/store-ports.ts';
 import type { ModelStepResult } from './model-call-step.ts';
 import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
-import type { BatchResult, BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
-
-export const NO_USAGE: BatchUsage = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+import type { BatchResult, BatchTask, PipelineDeps } from './pipeline-types.ts';
 
 /** A lead to write: what was computed, and what its originals must still be for it to hold. */
 export interface PendingWrite extends NormalizedRecord {

@@ -1,9 +1,10 @@
 import { askModel, attemptUsage, prepareBatch, type PreparedBatch } from '#shared/engine/batch-normalizer.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
-import { ModelError } from '#shared/model/model-errors.ts';
+import { ModelCallInProgressError, ModelError } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from '#shared/model/model-port.ts';
-import { loadRecords, NO_USAGE } from './batch-steps.ts';
-import type { BatchTask, BatchUsage, PipelineDeps } from './pipeline-types.ts';
+import { NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
+import { loadRecords } from './batch-steps.ts';
+import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
 /** How long a claimed model call blocks a duplicate before it is presumed dead: the InvokeModel Lambda's timeout. */
 const IN_PROGRESS_MS = 6 * 60_000;
 
@@ -12,14 +13,9 @@ export interface ModelStepResult {
   outcome: 'answered' | 'not-asked' | 'unavailable';
   questions: number;
   /** This invocation's spend (the batch's total is in its ledger). */
-  usage: BatchUsage;
+  usage: ModelUsage;
   /** Why the model was unavailable: error name and a cause without personal data. */
   failure?: { error: string; cause: string };
-}
-
-/** Raised when another invocation holds this batch's model call: Step Functions retries later. */
-export class ModelCallInProgressError extends Error {
-  override readonly name = 'Idempotency.InProgress';
 }
 
 /**
@@ -35,7 +31,7 @@ export class ModelCallInProgressError extends Error {
  * every value) claims nothing and records nothing: there is no call to pay twice, and asking again
  * finds nothing to ask again (PostProcess prepares the batch afresh either way).
  */
-export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: BatchUsage) => void = () => undefined): Promise<ModelStepResult> {
+export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: ModelUsage) => void = () => undefined): Promise<ModelStepResult> {
   const { runId, batchIndex, leadPosition, config } = task;
   let model: ModelClient | undefined;
   let batch: PreparedBatch;
@@ -80,7 +76,7 @@ const NOT_ASKED: ModelStepResult = { outcome: 'not-asked', questions: 0, usage: 
 
 const unavailable = (error: ModelError): ModelStepResult => ({ outcome: 'unavailable', questions: 0, usage: NO_USAGE, failure: { error: error.name, cause: error.message } });
 
-async function spend(deps: PipelineDeps, task: BatchTask, usage: BatchUsage, onSpend: (usage: BatchUsage) => void): Promise<void> {
+async function spend(deps: PipelineDeps, task: BatchTask, usage: ModelUsage, onSpend: (usage: ModelUsage) => void): Promise<void> {
   onSpend(usage);
   await deps.runs.addBatchUsage(task.runId, task.batchIndex, usage, task.leadPosition);
 }

@@ -2,6 +2,7 @@ import type { NormalizationConfig } from '#shared/config/normalization-config.ts
 import type { ModelClient } from '#shared/model/model-port.ts';
 import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
 import type { PersistentValueCache } from '#shared/engine/value-cache.ts';
+import type { ModelUsage } from '#shared/model/model-usage.ts';
 import type { LeadStore, RunLock, RunPlanRecord, RunPlanStore, RunStore } from '#shared/stores/store-ports.ts';
 import type { RunRequest } from './run-request.ts';
 
@@ -62,13 +63,6 @@ export interface BatchTask {
   dryRun: boolean;
 }
 
-export interface BatchUsage {
-  modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUSD: number;
-}
-
 /** What one batch (or one lead of a split batch) did, saved in the runs table and summed by Report. */
 export interface BatchResult {
   batchIndex: number;
@@ -87,7 +81,7 @@ export interface BatchResult {
   /** Per field: values seen (non-null originals) and values changed. */
   fields: Record<string, { total: number; changed: number }>;
   flags: Record<string, number>;
-  usage: BatchUsage;
+  usage: ModelUsage;
   cacheHits: number;
   /** Set when the model stayed unavailable and the batch kept the rules' values. */
   modelFailure: string | null;

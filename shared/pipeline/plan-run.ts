@@ -1,6 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { InputError } from '#shared/errors/normflow-errors.ts';
 import { QUOTA_SAFETY } from '#shared/model/rate-limit.ts';
-import { InputError, type RunRequest } from './run-request.ts';
+import { type RunRequest } from './run-request.ts';
 import { DUE_INDEX_SHARDS } from '#shared/stores/due-leads-index.ts';
 import { leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
 import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';

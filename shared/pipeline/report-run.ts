@@ -15,23 +15,9 @@ export interface RunSummary {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  counts: {
-    selected: number;
-    normalized: number;
-    unchanged: number;
+  counts: RunTotals['counts'] & {
+    /** Every lead skipped, for any reason. */
     skipped: number;
-    skippedEdited: number;
-    skippedDeleted: number;
-    skippedMissing: number;
-    /** Leads the store would not let hold their normalization (already near 400 KB): due again next run. */
-    skippedRefused: number;
-    failed: number;
-    failedBatches: number;
-    batches: number;
-    /** Batches that failed as a whole and were retried lead by lead. */
-    splitBatches: number;
-    /** Leads stamped poisoned by this run (they failed `poisonAfterFailures` times). */
-    poisoned: number;
     /** Due leads passed over: poisoned, originals unchanged since. */
     passedOverPoisoned: number;
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InputError } from '#shared/errors/normflow-errors.ts';
 
 /** What a `StartExecution` input may say: `{}` (the schedule), `forceAll`, `maxLeads`, `dryRun`, `leadIds`. */
 export const runRequestSchema = z.strictObject({
@@ -14,11 +15,6 @@ export interface RunRequest {
   maxLeads: number | null;
   dryRun: boolean;
   leadIds: string[] | null;
-}
-
-/** Error name is the contract: the execution fails fast with `Input.Invalid`. */
-export class InputError extends Error {
-  override readonly name = 'Input.Invalid';
 }
 
 /** What an EventBridge Pipe delivers: its batch as an array, each element `{leadIds}` (the stream's enrichment output). */

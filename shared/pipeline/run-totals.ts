@@ -17,7 +17,9 @@ export interface RunTotals {
     failed: number;
     failedBatches: number;
     batches: number;
+    /** Batches that failed as a whole and were retried lead by lead. */
     splitBatches: number;
+    /** Leads stamped poisoned by this run (they failed `poisonAfterFailures` times). */
     poisoned: number;
   };
   fields: Record<string, { total: number; changed: number }>;

@@ -55,6 +55,7 @@ const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;:.]+|[.,;:]/gu;
 /** `B/ San Fernando`, `b/san antonio`: barrio written `b/`. */
 const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/]*$)/iu;
 const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
+const DIGIT = /\p{N}/u;
 const ONLY_DIGITS = /^\p{N}+$/u;
 const DECIMAL = /^\p{N}+(?:[.,]\p{N}+)+$/u;
 const ASCII_LETTER = /^[a-z]$/;
@@ -89,18 +90,18 @@ function tokenize(text: string): Token[] {
       continue;
     }
     // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
-    const runs = DECIMAL.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
-    runs.forEach((run, index) => {
+    const runs = DECIMAL.test(piece) || !DIGIT.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
+    for (const [index, run] of runs.entries()) {
       // `130B/nº` reads as `130 B/nº` would the next time (barrio), so it does now: idempotent.
       const gluedBarrio = index > 0 ? BARRIO_SLASH_PREFIX.exec(run) : null;
       if (gluedBarrio && (run.length > gluedBarrio[0].length || index === runs.length - 1)) {
         tokens.push({ text: gluedBarrio[0], key: BARRIO_SLASH, glued: false, period: false });
         const rest = run.slice(gluedBarrio[0].length);
         if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
-        return;
+        continue;
       }
       tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
-    });
+    }
   }
   return tokens;
 }
@@ -134,24 +135,24 @@ function readVia(tokens: readonly Token[]): Reading<OutputWord> | undefined {
   return undefined;
 }
 
+/** The letter of a number block at `index`, pushed upper case onto `words`; the index after it (`index` when none). */
+function readBlockLetter(tokens: readonly Token[], index: number, words: string[]): number {
+  const token = tokens[index];
+  // A lone `n` before the cross number is the number sign, not a letter.
+  if (!token || !ASCII_LETTER.test(token.key) || (token.key === 'n' && isDigits(tokens[index + 1]))) return index;
+  words.push(token.key.toUpperCase());
+  return index + 1;
+}
+
 /** `80`, `80 A`, `80 Bis`, `80 Bis A`, `16 A Bis`, each optionally followed by a cardinal. */
 function readNumberBlock(tokens: readonly Token[], start: number): Reading<string[]> | undefined {
   const number = tokens[start];
   if (!isDigits(number)) return undefined;
   const words = [number.text];
-  let index = start + 1;
-  const readLetter = (): void => {
-    const token = tokens[index];
-    // A lone `n` before the cross number is the number sign, not a letter.
-    if (!token || !ASCII_LETTER.test(token.key) || (token.key === 'n' && isDigits(tokens[index + 1]))) return;
-    words.push(token.key.toUpperCase());
-    index += 1;
-  };
-  readLetter();
+  let index = readBlockLetter(tokens, start + 1, words);
   if (tokens[index]?.key === 'bis') {
     words.push(BIS);
-    index += 1;
-    readLetter();
+    index = readBlockLetter(tokens, index + 1, words);
   }
   const cardinal = CARDINALS.get(tokens[index]?.key ?? '');
   if (cardinal) {
@@ -350,10 +351,11 @@ const LONGEST_MUNICIPALITY_WORDS = Math.max(...[...NAMES_BY_FOLDED_NAME.keys()].
  */
 function withoutLeadingMunicipality(tokens: readonly Token[]): readonly Token[] | undefined {
   for (let length = Math.min(LONGEST_MUNICIPALITY_WORDS, tokens.length - 1); length >= 1; length--) {
-    const name = tokens.slice(0, length).map((token) => token.key).join(' ');
-    if (!NAMES_BY_FOLDED_NAME.has(name)) continue;
+    // The via word first: it is one lookup, the name a join of words.
     const viaAt = tokens[length]?.text === '-' ? length + 1 : length;
-    if (VIA_WORDS.has(tokens[viaAt]?.key ?? '')) return tokens.slice(viaAt);
+    if (!VIA_WORDS.has(tokens[viaAt]?.key ?? '')) continue;
+    const name = tokens.slice(0, length).map((token) => token.key).join(' ');
+    if (NAMES_BY_FOLDED_NAME.has(name)) return tokens.slice(viaAt);
   }
   return undefined;
 }

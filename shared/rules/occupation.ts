@@ -32,9 +32,13 @@ const ROLE_ACRONYMS: ReadonlySet<string> = new Set([
   'SAP', 'CRM', 'PMO', 'IT',
 ]);
 
+const LONGEST_ROLE_ACRONYM = 6;
+
 /** A role acronym, or a slash compound of them (`UX/UI`). */
 const isRoleAcronym = (core: string): boolean =>
-  core.split('/').every((part) => part.length <= 6 && ROLE_ACRONYMS.has(part.toUpperCase()));
+  core.includes('/')
+    ? core.split('/').every((part) => part.length <= LONGEST_ROLE_ACRONYM && ROLE_ACRONYMS.has(part.toUpperCase()))
+    : core.length <= LONGEST_ROLE_ACRONYM && ROLE_ACRONYMS.has(core.toUpperCase());
 
 const ENGINEER_TITLES: ReadonlySet<string> = new Set(['ingeniero', 'ingeniera']);
 

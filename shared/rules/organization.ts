@@ -64,11 +64,12 @@ function splitToken(token: string): Token {
  * joining symbols between two words (`Pérez & Cía`), so the first token is always a word.
  */
 export function readPhraseTokens(text: string): Token[] {
-  const tokens = text
-    .split(' ')
-    .filter(Boolean)
-    .map(splitToken)
-    .filter((token) => token.core !== '' || JOINING_SYMBOLS.has(token.lead));
+  const tokens: Token[] = [];
+  for (const piece of text.split(' ')) {
+    if (piece === '') continue;
+    const token = splitToken(piece);
+    if (token.core !== '' || JOINING_SYMBOLS.has(token.lead)) tokens.push(token);
+  }
   while (tokens[0]?.core === '') tokens.shift();
   while (tokens.at(-1)?.core === '') tokens.pop();
   return tokens;
@@ -105,6 +106,7 @@ export function casePhraseWord(core: string, isFirst: boolean, keepTypedAcronyms
   ) {
     return core;
   }
+  if (!core.includes('/')) return !isFirst && PHRASE_PARTICLES.has(lower) ? lower : capitalizeNameWord(core);
   // `Import/Export`, `y/o`: each part of a slash compound is cased on its own.
   return core
     .split('/')
@@ -139,8 +141,7 @@ function isJoinableAcronym(joined: string): boolean {
  * case on a second pass: known acronyms always do; others only as a 2–4 letter all-caps token in a
  * value that does not read as all capitals. Otherwise it keeps its periods (`A.B.C.` alone).
  */
-function formatName(name: string): string {
-  const tokens = readPhraseTokens(name);
+function formatName(tokens: readonly Token[]): string {
   const shouting = isShouting(tokens.map((token) => token.core));
   const format = (joinDotted: boolean): string =>
     tokens
@@ -152,6 +153,8 @@ function formatName(name: string): string {
       .join(' ')
       .replace(LEADING_SEPARATORS, '')
       .replace(TRAILING_SEPARATORS, '');
+  // Without a dotted acronym to join, both ways read the same: no second look is needed.
+  if (!tokens.some((token) => DOTTED_ACRONYM.test(token.core))) return format(false);
   const joined = format(true);
   const readsAsCapitals = isShouting(readPhraseTokens(joined).map((token) => token.core));
   return readsAsCapitals ? format(false) : joined;
@@ -172,8 +175,8 @@ const COUNTRY_SUFFIX = / (?:de )?colombia$/;
  * Contract §6: the whole folded name (dotted acronyms joined) equals an alias, or an alias
  * followed by the country (`IBM de Colombia` → IBM; the contract accepts either answer).
  */
-function knownOrganization(name: string): string | undefined {
-  const joined = readPhraseTokens(name)
+function knownOrganization(tokens: readonly Token[]): string | undefined {
+  const joined = tokens
     .map(({ core }) => (DOTTED_ACRONYM.test(core) ? joinDottedAcronym(core) : core))
     .join(' ');
   const folded = foldKey(joined);
@@ -192,10 +195,11 @@ export function normalizeOrganization(input: string): RuleResult {
     .replace(TRAILING_SEPARATORS, '');
   const { name, legalForm } = splitLegalForm(tidied);
 
-  const known = knownOrganization(name);
+  const nameTokens = readPhraseTokens(name);
+  const known = knownOrganization(nameTokens);
   if (known) return decided(known);
 
-  const formattedName = formatName(name);
+  const formattedName = formatName(nameTokens);
   const value = legalForm ? `${formattedName} ${legalForm}` : formattedName;
   if (isOrganizationNullLike(value)) return decided(null);
 

@@ -15,6 +15,7 @@ const MAX_CONFIDENT_NAME_WORDS = 5;
 const LEADING_NON_LETTERS = /^[^\p{L}]+/u;
 const TRAILING_NON_LETTERS = /[^\p{L}\p{M}]+$/u;
 const JOINER_RUN = /(['-])['-]+/g;
+const ONLY_LETTERS = /^\p{L}+$/u;
 const SINGLE_LETTER = /^\p{L}\p{M}*$/u;
 /** Spanish writes `e` for `y` only before an /i/ sound: `Gómez e Hijos`, `Pérez e Isaza`. */
 const I_SOUND_START = /^h?i(?![aeou])/;
@@ -31,11 +32,14 @@ function readTokens(cleaned: string): NameToken[] {
     .replace(/\./g, '. ')
     .split(/\s+/)
     .map((raw) => ({
-      word: raw
-        .replace(/\./g, '')
-        .replace(LEADING_NON_LETTERS, '')
-        .replace(TRAILING_NON_LETTERS, '')
-        .replace(JOINER_RUN, '$1'),
+      // A word of letters only, the usual one, has nothing to strip.
+      word: ONLY_LETTERS.test(raw)
+        ? raw
+        : raw
+            .replace(/\./g, '')
+            .replace(LEADING_NON_LETTERS, '')
+            .replace(TRAILING_NON_LETTERS, '')
+            .replace(JOINER_RUN, '$1'),
       endsWithPeriod: raw.endsWith('.'),
     }))
     .filter((token) => token.word !== '');

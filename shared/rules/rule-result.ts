@@ -28,6 +28,22 @@ export const FLAGS = [
 
 export type Flag = (typeof FLAGS)[number];
 
+/**
+ * Flags that say a value is in doubt: neither the rules nor the model could decide it. A field
+ * without one is covered (the evaluation's coverage); a steward's queue starts from these.
+ */
+const DOUBT_FLAGS: ReadonlySet<string> = new Set<Flag>([
+  'ambiguous-city',
+  'unknown-city',
+  'unparsed-address',
+  'unrecognized-education',
+  'llm-rejected',
+  'llm-unavailable',
+]);
+
+/** A flag as stored (any string) that says its value is in doubt. */
+export const isDoubtFlag = (flag: string): boolean => DOUBT_FLAGS.has(flag);
+
 export interface CityCode {
   departamento: string;
   codigoDane: string;

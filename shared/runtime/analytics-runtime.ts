@@ -1,16 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isoDaySchema, parseAnalyticsConfig, type AnalyticsConfig } from '#shared/analytics/analytics-config.ts';
 import { dayInTimeZone } from '#shared/analytics/time-zone-days.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createFolderObjectStore } from '#shared/stores/folder-object-store.ts';
 import type { ObjectStore } from '#shared/stores/object-store.ts';
 import { createS3ObjectStore } from '#shared/stores/s3-object-store.ts';
 import type { RunStore } from '#shared/stores/store-ports.ts';
-import { EnvironmentError, parseJsonObjectEnv } from './pipeline-environment.ts';
+import { parseEnvironment, parseJsonObjectEnv } from './pipeline-environment.ts';
 
 /** Environment of the analytics Lambdas; the local runtime sets the same names. */
 export const analyticsEnvironmentSchema = z
@@ -49,25 +49,11 @@ export interface AnalyticsRuntime {
   tableName(variable: 'CONVERSATIONS_TABLE' | 'CHAT_TABLE'): string;
 }
 
-export function parseAnalyticsEnvironment(env: NodeJS.ProcessEnv): AnalyticsEnvironment {
-  const result = analyticsEnvironmentSchema.safeParse(env);
-  if (!result.success) {
-    throw new EnvironmentError(
-      `Invalid analytics environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-    );
-  }
-  return result.data;
-}
+export const parseAnalyticsEnvironment = (env: NodeJS.ProcessEnv): AnalyticsEnvironment =>
+  parseEnvironment(analyticsEnvironmentSchema, env, 'Invalid analytics environment');
 
 function buildRuntime(env: AnalyticsEnvironment): AnalyticsRuntime {
-  const documentClient = createDocumentClient(
-    new DynamoDBClient({
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-      ...(env.DYNAMODB_ENDPOINT
-        ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
-    }),
-  );
+  const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   const objectStore = env.ANALYTICS_BUCKET
     ? createS3ObjectStore({ client: new S3Client(env.AWS_REGION ? { region: env.AWS_REGION } : {}), bucket: env.ANALYTICS_BUCKET })
     : createFolderObjectStore(env.ANALYTICS_FOLDER ?? '');

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Deployment } from '#shared/config/config-sources.ts';
 import { PROVIDERS } from '#shared/config/normalization-config.ts';
-import { EnvironmentError, parseJsonObjectEnv } from './pipeline-environment.ts';
+import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
+import { parseJsonObjectEnv } from './pipeline-environment.ts';
 
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
 

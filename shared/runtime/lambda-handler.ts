@@ -2,11 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { PayloadError } from '#shared/errors/normflow-errors.ts';
 import { logger } from './observability.ts';
-
-export class PayloadError extends Error {
-  override readonly name = 'Payload.Invalid';
-}
 
 /**
  * A thin Task handler: the payload is parsed at the boundary (zod), the work is a function of

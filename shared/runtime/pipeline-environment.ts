@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
 
 /** Environment of every normalize-leads Lambda; the local runtime sets the same names. Model settings: deployment-settings.ts. */
 export const pipelineEnvironmentSchema = z.object({
@@ -25,19 +26,17 @@ export const pipelineEnvironmentSchema = z.object({
 
 export type PipelineEnvironment = z.output<typeof pipelineEnvironmentSchema>;
 
-export class EnvironmentError extends Error {
-  override readonly name = 'Environment.Invalid';
-}
-
-export function parsePipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment {
-  const result = pipelineEnvironmentSchema.safeParse(env);
+/** The environment as `schema` reads it; otherwise `Environment.Invalid` naming every bad variable, after `what`. */
+export function parseEnvironment<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv, what: string): z.output<Schema> {
+  const result = schema.safeParse(env);
   if (!result.success) {
-    throw new EnvironmentError(
-      `Invalid Lambda environment: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-    );
+    throw new EnvironmentError(`${what}: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   return result.data;
 }
+
+export const parsePipelineEnvironment = (env: NodeJS.ProcessEnv): PipelineEnvironment =>
+  parseEnvironment(pipelineEnvironmentSchema, env, 'Invalid Lambda environment');
 
 /** A JSON-object environment variable (a config layer); undefined when unset, `Environment.Invalid` naming it otherwise. */
 export function parseJsonObjectEnv(name: string, text: string | undefined): Record<string, unknown> | undefined {

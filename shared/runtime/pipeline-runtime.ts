@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resolveRunConfig, trustedModelSettings, type Deployment } from '#shared/config/config-sources.ts';
 import type { NormalizationConfig, ProviderName } from '#shared/config/normalization-config.ts';
 import { AdaptiveConcurrency, withAdaptiveConcurrency } from '#shared/model/adaptive-concurrency.ts';
@@ -7,7 +6,7 @@ import type { ModelClient } from '#shared/model/model-port.ts';
 import { createModelClient } from '#shared/model/providers/create-model-client.ts';
 import { withRateLimit } from '#shared/model/rate-limit.ts';
 import type { PipelineDeps } from '#shared/pipeline/pipeline-types.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { createDynamoDbDecisionStore } from '#shared/stores/dynamodb-decision-store.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
@@ -53,14 +52,7 @@ function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): 
   const deployment = deploymentFromEnvironment(processEnv);
   /** Locally: `normflow run --config F` and its flags, over the config table's item. */
   const override = parseJsonObjectEnv('NORMFLOW_CONFIG_OVERRIDE', env.NORMFLOW_CONFIG_OVERRIDE);
-  const documentClient = createDocumentClient(
-    new DynamoDBClient({
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-      ...(env.DYNAMODB_ENDPOINT
-        ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...inProcessTransport(env.DYNAMODB_ENDPOINT) }
-        : {}),
-    }),
-  );
+  const { documentClient } = createDynamoDbClients({ region: env.AWS_REGION, endpoint: env.DYNAMODB_ENDPOINT });
   const models = new Map<string, ModelClient | undefined>();
   const providerFor = (config: NormalizationConfig) => config.model.provider ?? deployment.model.provider;
   const deps: PipelineDeps = {

@@ -1,19 +1,11 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { decisionKey } from '#shared/engine/steward-decisions.ts';
-import type { FieldKind } from '#shared/rules/rule-result.ts';
+import { isDoubtFlag, type FieldKind } from '#shared/rules/rule-result.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { leadFieldRows, type LeadFieldRow } from './lead-fields.ts';
 
-/** Flags that say a value is in doubt: a steward should look at it. */
-export const REVIEW_FLAGS: ReadonlySet<string> = new Set([
-  'ambiguous-city',
-  'unknown-city',
-  'unparsed-address',
-  'unrecognized-education',
-  'llm-rejected',
-  'llm-unavailable',
-  'llm-disagreed',
-]);
+/** A flag a steward should look at: a doubt, or a rules' value the model disagreed with. */
+const isReviewFlag = (flag: string): boolean => isDoubtFlag(flag) || flag === 'llm-disagreed';
 
 /**
  * Names and addresses belong to one person each: a value-level decision rarely covers a second
@@ -39,7 +31,7 @@ export interface ReviewGroup {
 export function needsReview(row: LeadFieldRow): boolean {
   if (typeof row.original !== 'string' && typeof row.original !== 'number') return false;
   if (row.source === 'steward' || row.normalized === undefined) return false;
-  return row.flags.some((flag) => REVIEW_FLAGS.has(flag)) || row.source === 'llm' || row.source === 'cache';
+  return row.flags.some(isReviewFlag) || row.source === 'llm' || row.source === 'cache';
 }
 
 const ranked = <T extends string | null>(counts: Map<T, number>) =>

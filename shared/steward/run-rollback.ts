@@ -1,3 +1,4 @@
+import { RollbackRefused } from '#shared/errors/normflow-errors.ts';
 import { rollbackPlan } from '#shared/stores/lead-history.ts';
 import type { LeadStore, RunStore } from '#shared/stores/store-ports.ts';
 
@@ -10,10 +11,6 @@ export interface RollbackCounts {
   superseded: number;
   /** Held the run's values when read, changed before the restore could happen: left alone. */
   changedMeanwhile: number;
-}
-
-export class RollbackRefused extends Error {
-  override readonly name = 'RollbackRefused';
 }
 
 /**

@@ -4,14 +4,25 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { AthenaQueryError } from '#shared/errors/normflow-errors.ts';
+import { NO_JITTER, withRetry, type RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 
 export interface QueryResult {
   columns: string[];
   rows: Array<Array<string | null>>;
 }
 
-export class AthenaQueryError extends Error {
-  override readonly name = 'Athena.QueryFailed';
+/** How a running query is polled: 250 ms doubling to 5 s, without jitter (one poller, no crowd). */
+const POLL: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 250, maxDelayMs: 5_000, random: NO_JITTER };
+
+/** Thrown by a poll that found the query not finished yet, so that the retry loop polls again. */
+class QueryStillRunning extends Error {
+  readonly state: string | undefined;
+
+  constructor(state: string | undefined) {
+    super(`query still ${state}`);
+    this.state = state;
+  }
 }
 
 /**
@@ -27,7 +38,6 @@ export async function runAthenaQuery(options: {
   maxWaitMs?: number;
 }): Promise<QueryResult> {
   const { client, workgroup, sql } = options;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = await client.send(
     new StartQueryExecutionCommand({
       QueryString: sql,
@@ -38,19 +48,28 @@ export async function runAthenaQuery(options: {
   const id = started.QueryExecutionId;
   if (!id) throw new AthenaQueryError('Athena returned no query execution id');
 
-  let delay = 250;
+  const maxWaitMs = options.maxWaitMs ?? 600_000;
   let waited = 0;
-  for (;;) {
-    const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-    const state = QueryExecution?.Status?.State;
-    if (state === 'SUCCEEDED') break;
-    if (state === 'FAILED' || state === 'CANCELLED') {
-      throw new AthenaQueryError(`query ${id} ${state}: ${QueryExecution?.Status?.StateChangeReason ?? 'no reason given'}`);
-    }
-    if (waited >= (options.maxWaitMs ?? 600_000)) throw new AthenaQueryError(`query ${id} still ${state} after ${waited} ms`);
-    await sleep(delay);
-    waited += delay;
-    delay = Math.min(delay * 2, 5_000);
+  try {
+    await withRetry(
+      async () => {
+        const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+        const state = QueryExecution?.Status?.State;
+        if (state === 'FAILED' || state === 'CANCELLED') {
+          throw new AthenaQueryError(`query ${id} ${state}: ${QueryExecution?.Status?.StateChangeReason ?? 'no reason given'}`);
+        }
+        if (state !== 'SUCCEEDED') throw new QueryStillRunning(state);
+      },
+      {
+        ...POLL,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        retryOn: (error) => error instanceof QueryStillRunning && waited < maxWaitMs,
+        onRetry: (_error, _attempt, delayMs) => (waited += delayMs),
+      },
+    );
+  } catch (error) {
+    if (error instanceof QueryStillRunning) throw new AthenaQueryError(`query ${id} still ${error.state} after ${waited} ms`);
+    throw error;
   }
 
   const result: QueryResult = { columns: [], rows: [] };

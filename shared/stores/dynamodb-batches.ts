@@ -6,7 +6,7 @@ import {
   type BatchWriteCommandInput,
   type BatchWriteCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { backoffDelayMs } from '../model/retry.ts';
+import { withRetry, type RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 
 /** DynamoDB's own limits per request. */
 export const BATCH_GET_LIMIT = 100;
@@ -15,15 +15,7 @@ export const BATCH_WRITE_LIMIT = 25;
 export type StoreItem = Record<string, unknown>;
 
 /** How long to keep re-sending what DynamoDB left unprocessed (it does so when throttled). */
-export interface UnprocessedRetry {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
-
-export const DEFAULT_UNPROCESSED_RETRY: UnprocessedRetry = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 2_000 };
+export const DEFAULT_UNPROCESSED_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 export function chunk<T>(values: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -31,23 +23,31 @@ export function chunk<T>(values: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Thrown by an attempt that left items unprocessed, so that the retry loop sends them again. */
+class StillUnprocessed extends Error {}
 
 async function untilProcessed<T>(
   initial: T,
   send: (pending: T) => Promise<T | undefined>,
-  retry: UnprocessedRetry,
+  retry: RetryPolicy,
   describe: string,
 ): Promise<void> {
-  const sleep = retry.sleep ?? defaultSleep;
-  const random = retry.random ?? Math.random;
-  let pending: T | undefined = initial;
-  for (let attempt = 0; pending !== undefined; attempt += 1) {
-    if (attempt > 0) {
-      if (attempt >= retry.maxAttempts) throw new Error(`${describe}: items still unprocessed after ${attempt} attempts`);
-      await sleep(backoffDelayMs(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, random));
-    }
-    pending = await send(pending);
+  let pending = initial;
+  let attempts = 0;
+  try {
+    await withRetry(
+      async () => {
+        attempts += 1;
+        const left = await send(pending);
+        if (left === undefined) return;
+        pending = left;
+        throw new StillUnprocessed();
+      },
+      { ...retry, retryOn: (error) => error instanceof StillUnprocessed },
+    );
+  } catch (error) {
+    if (error instanceof StillUnprocessed) throw new Error(`${describe}: items still unprocessed after ${attempts} attempts`);
+    throw error;
   }
 }
 
@@ -64,7 +64,7 @@ export async function batchGetAll(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly StoreItem[],
-  options: { consistentRead?: boolean; projection?: BatchGetProjection; retry?: UnprocessedRetry } = {},
+  options: { consistentRead?: boolean; projection?: BatchGetProjection; retry?: RetryPolicy } = {},
 ): Promise<StoreItem[]> {
   const { projection } = options;
   const found: StoreItem[] = [];
@@ -102,7 +102,7 @@ export async function batchPutAll(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
   items: readonly StoreItem[],
-  options: { retry?: UnprocessedRetry } = {},
+  options: { retry?: RetryPolicy } = {},
 ): Promise<void> {
   for (const itemChunk of chunk(items, BATCH_WRITE_LIMIT)) await batchPutRequest(documentClient, tableName, itemChunk, options);
 }
@@ -112,20 +112,11 @@ export async function batchPutRequest(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
   items: readonly StoreItem[],
-  options: { retry?: UnprocessedRetry } = {},
+  options: { retry?: RetryPolicy } = {},
 ): Promise<void> {
   if (items.length === 0) return;
   if (items.length > BATCH_WRITE_LIMIT) throw new RangeError(`a BatchWriteItem takes at most ${BATCH_WRITE_LIMIT} items, got ${items.length}`);
-  await untilProcessed<WriteRequests>(
-    items.map((item) => ({ PutRequest: { Item: item } })),
-    async (pending) => {
-      const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      const unprocessed = output.UnprocessedItems?.[tableName];
-      return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
-    },
-    options.retry ?? DEFAULT_UNPROCESSED_RETRY,
-    `BatchWriteItem on ${tableName}`,
-  );
+  await batchWriteRequest(documentClient, tableName, items.map((item) => ({ PutRequest: { Item: item } })), options.retry, `BatchWriteItem on ${tableName}`);
 }
 
 /** Deletes every item of `keys`, 25 per request, unprocessed deletions re-sent. */
@@ -133,20 +124,32 @@ export async function batchDeleteAll(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly StoreItem[],
-  options: { retry?: UnprocessedRetry } = {},
+  options: { retry?: RetryPolicy } = {},
 ): Promise<void> {
   for (const keyChunk of chunk(keys, BATCH_WRITE_LIMIT)) {
-    await untilProcessed<WriteRequests>(
-      keyChunk.map((key) => ({ DeleteRequest: { Key: key } })),
-      async (pending) => {
-        const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        const unprocessed = output.UnprocessedItems?.[tableName];
-        return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
-      },
-      options.retry ?? DEFAULT_UNPROCESSED_RETRY,
-      `BatchWriteItem (deletions) on ${tableName}`,
-    );
+    const requests = keyChunk.map((key) => ({ DeleteRequest: { Key: key } }));
+    await batchWriteRequest(documentClient, tableName, requests, options.retry, `BatchWriteItem (deletions) on ${tableName}`);
   }
+}
+
+/** One BatchWriteItem, what DynamoDB leaves unprocessed re-sent with backoff. */
+async function batchWriteRequest(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  requests: WriteRequests,
+  retry: RetryPolicy | undefined,
+  describe: string,
+): Promise<void> {
+  await untilProcessed<WriteRequests>(
+    requests,
+    async (pending) => {
+      const output: BatchWriteCommandOutput = await documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const unprocessed = output.UnprocessedItems?.[tableName];
+      return unprocessed && unprocessed.length > 0 ? unprocessed : undefined;
+    },
+    retry ?? DEFAULT_UNPROCESSED_RETRY,
+    describe,
+  );
 }
 
 /** One item per key value, the last one given winning (as sequential puts would). */

@@ -1,7 +1,8 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ExactNumber } from '../engine/original-values.ts';
 import { parseDecimal } from './dynamodb-item-limits.ts';
+import { inProcessTransport } from './in-process-endpoints.ts';
 
 /**
  * A stored number as a JavaScript number when that is exact and within ±2^53 (the SDK refuses to
@@ -39,16 +40,57 @@ export function storable(item: Readonly<Record<string, unknown>>): Record<string
   return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, storableValue(value)]));
 }
 
-/** The document client every store expects: attributes left `undefined` are dropped, not rejected; numbers read exactly. */
-export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
+/** Which DynamoDB a client talks to. */
+export interface DynamoDbTarget {
+  /** Default: the SDK's own (AWS_REGION, the profile); `local` at an endpoint. */
+  region?: string | undefined;
+  /**
+   * A local DynamoDB (dynalite, DynamoDB Local): placeholder credentials, nothing signed for AWS; when
+   * a store of this very process serves it (the local runtime's embedded store), reached without a
+   * socket (in-process-endpoints.ts).
+   */
+  endpoint?: string | undefined;
+  /** Attempts per request; default: the SDK's. */
+  maxAttempts?: number;
+}
+
+export interface DynamoDbClients {
+  /** For table operations (create, describe) and for `destroy()`. */
+  client: DynamoDBClient;
+  /** The document client every store expects: attributes left `undefined` are dropped, not rejected; numbers read exactly (readNumber). */
+  documentClient: DynamoDBDocumentClient;
+}
+
+/**
+ * The one place DynamoDB clients are built (Lambdas, the CLI's `--aws` stores, the embedded local
+ * store), so every store marshals and reads numbers the same way wherever it runs.
+ */
+export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClients {
+  const client = new DynamoDBClient({
+    ...(target.region ? { region: target.region } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...inProcessTransport(target.endpoint) } : {}),
+    ...(target.maxAttempts === undefined ? {} : { maxAttempts: target.maxAttempts }),
+  });
+  const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
     unmarshallOptions: { wrapNumbers: readNumber },
   });
+  return { client, documentClient };
 }
 
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** Whether a conditional write happened: false when its condition failed; any other error is thrown. */
+export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
 
 export const isResourceNotFound = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ResourceNotFoundException';

@@ -1,14 +1,15 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { foldedDecisionKey, type StewardValue } from '#shared/engine/steward-decisions.ts';
 import { FIELD_KINDS, type CityCode, type FieldKind } from '#shared/rules/rule-result.ts';
-import { batchGetAll, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { batchGetAll } from './dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { scanPages } from './dynamodb-table-pages.ts';
 import type { DecisionStore, StewardDecision } from './store-ports.ts';
 
 export interface DynamoDbDecisionStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  unprocessedRetry?: UnprocessedRetry;
+  unprocessedRetry?: RetryPolicy;
 }
 
 function decisionFromItem(item: Record<string, unknown>): StewardDecision | undefined {

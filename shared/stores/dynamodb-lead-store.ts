@@ -8,8 +8,9 @@ import {
   UpdateCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, batchPutAll, lastPerKey, type UnprocessedRetry } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
+import { batchGetAll, batchPutAll, lastPerKey } from './dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
+import { conditionHeld, isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
 import { seedItems } from './dynamodb-seeding.ts';
 import { dueShardOf } from './due-leads-index.ts';
 import { historyAfterWrite } from './lead-history.ts';
@@ -63,7 +64,7 @@ export interface DynamoDbLeadStoreOptions {
    * A run asking for a few ids from a big table reads less with a smaller page.
    */
   scanPageSize?: number;
-  unprocessedRetry?: UnprocessedRetry;
+  unprocessedRetry?: RetryPolicy;
   /** When seeded leads become due (their `dueAt`); injectable for tests. */
   now?: () => Date;
 }
@@ -260,8 +261,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         values[':previousFailedAt'] = failure.previousFailedAt;
         conditions.push('#failure.#failedAt = :previousFailedAt');
       }
-      try {
-        await client.send(
+      return conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { [LEAD_KEY]: failure.leadId },
@@ -270,12 +271,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async putMany(items: readonly LeadItem[]): Promise<void> {
@@ -352,8 +349,8 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
           'SET normalizationHistory = :history, updatedAt = :updatedAt, dueShard = :dueShard, dueAt = :updatedAt ' +
           'REMOVE normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId';
       }
-      try {
-        await client.send(
+      const restored = await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { [LEAD_KEY]: write.leadId },
@@ -361,19 +358,17 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
             ConditionExpression: 'normalizationRunId = :runId AND normalizedAt = :expectedNormalizedAt',
             ExpressionAttributeValues: values,
           }),
-        );
-        return 'restored';
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) return 'changed';
-        throw error;
-      }
+        ),
+      );
+      return restored ? 'restored' : 'changed';
     },
 
     async requestRenormalization(leadIds: readonly string[], requestedAt: string): Promise<number> {
       let marked = 0;
       for (const leadId of new Set(leadIds)) {
-        try {
-          await client.send(
+        // A lead deleted meanwhile fails the condition: nothing to normalize.
+        const requested = await conditionHeld(
+          client.send(
             new UpdateCommand({
               TableName: tableName,
               Key: { [LEAD_KEY]: leadId },
@@ -383,12 +378,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
               ExpressionAttributeNames: { '#leadId': LEAD_KEY },
               ExpressionAttributeValues: { ':requestedAt': requestedAt, ':dueShard': dueShardOf(leadId) },
             }),
-          );
-          marked += 1;
-        } catch (error) {
-          // Deleted meanwhile: nothing to normalize.
-          if (!isConditionalCheckFailed(error)) throw error;
-        }
+          ),
+        );
+        if (requested) marked += 1;
       }
       return marked;
     },

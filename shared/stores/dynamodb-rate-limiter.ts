@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { nextSlot, type ModelQuota, type PacingState, type RateLimiter } from '#shared/model/rate-limit.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { conditionHeld } from './dynamodb-client.ts';
 
 /** Attempts to claim a slot when other callers keep claiming it first. */
 const CLAIM_ROUNDS = 50;
@@ -32,19 +32,17 @@ export function createDynamoDbRateLimiter(options: {
         const version = typeof Item?.version === 'number' ? Item.version : 0;
         const current: PacingState = { nextRequestAt: Number(Item?.nextRequestAt ?? 0), nextTokenAt: Number(Item?.nextTokenAt ?? 0) };
         const { startAt, state } = nextSlot(current, now(), tokens, quota);
-        try {
-          await client.send(
+        const claimed = await conditionHeld(
+          client.send(
             new PutCommand({
               TableName: tableName,
               Item: { ...key, ...state, version: version + 1 },
               ConditionExpression: 'attribute_not_exists(pk) OR version = :version',
               ExpressionAttributeValues: { ':version': version },
             }),
-          );
-        } catch (error) {
-          if (isConditionalCheckFailed(error)) continue;
-          throw error;
-        }
+          ),
+        );
+        if (!claimed) continue;
         const wait = startAt - now();
         if (wait > 0) await sleep(wait);
         return;

@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDeleteAll } from './dynamodb-batches.ts';
+import { queryItems } from './dynamodb-table-pages.ts';
 import { WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
 import type { RunPlanRecord, RunPlanStore, SegmentRecord } from './store-ports.ts';
 
@@ -37,24 +38,13 @@ export function createDynamoDbRunPlanStore(options: { client: DynamoDBDocumentCl
   const now = options.now ?? (() => new Date());
   const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.ttlSeconds ?? WORKING_DATA_TTL_SECONDS);
 
-  async function segmentItems(runId: string): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': SEGMENT_PREFIX },
-          ConsistentRead: true,
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return items;
-  }
+  const segmentItems = (runId: string): Promise<Array<Record<string, unknown>>> =>
+    queryItems(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': SEGMENT_PREFIX },
+      ConsistentRead: true,
+    });
 
   return {
     async putPlan(runId: string, plan: RunPlanRecord): Promise<void> {

@@ -2,14 +2,14 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { batchPutAll } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
+import { conditionHeld } from './dynamodb-client.ts';
 import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
+import { queryItems } from './dynamodb-table-pages.ts';
 import type { LockAttempt, RunLock, RunStore } from './store-ports.ts';
 import { RUNS_BY_START_INDEX } from './table-definitions.ts';
 
@@ -90,21 +90,17 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
   const expiresAt = () => Math.floor(now().getTime() / 1000) + (options.batchDataTtlSeconds ?? WORKING_DATA_TTL_SECONDS);
 
   /** Conditional put of the lock item; false when the condition failed. */
-  async function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await client.send(
+  function putLock(lock: RunLock, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    return conditionHeld(
+      client.send(
         new PutCommand({
           TableName: tableName,
           Item: lockItem(lock),
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async function readLock(name: string): Promise<RunLock | undefined> {
@@ -112,22 +108,7 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     return output.Item ? lockFromItem(output.Item) : undefined;
   }
 
-  async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, limit = Infinity) {
-    const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          ...input,
-          TableName: tableName,
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey && items.length < limit);
-    return items.slice(0, limit);
-  }
+  const queryAll = (input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>, limit?: number) => queryItems(client, { ...input, TableName: tableName }, limit);
 
   async function getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
     const output = await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }));
@@ -168,9 +149,10 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     },
 
     async releaseLock(name: string, holder: string): Promise<void> {
-      try {
-        // Expired rather than deleted: no role of the pipeline needs dynamodb:DeleteItem.
-        await client.send(
+      // Expired rather than deleted: no role of the pipeline needs dynamodb:DeleteItem. A lock not ours
+      // (any more), or already gone, fails the condition: nothing to release.
+      await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: lockKey(name),
@@ -178,11 +160,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
             ConditionExpression: 'holder = :holder',
             ExpressionAttributeValues: { ':holder': holder, ':released': RELEASED_AT, ':now': new Date().toISOString() },
           }),
-        );
-      } catch (error) {
-        // Not ours (any more), or already gone: nothing to release.
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+        ),
+      );
     },
 
     async saveBatches(runId: string, batches: ReadonlyArray<{ batchIndex: number; leadIds: readonly string[] }>): Promise<void> {
@@ -269,8 +248,9 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     },
 
     async markRunFailed(runId: string, error: string): Promise<void> {
-      try {
-        await client.send(
+      // No record fails the condition: the run failed before its first report.
+      await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: runPartition(runId), sk: RUN_SORT_KEY },
@@ -279,11 +259,8 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
             ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
             ExpressionAttributeValues: { ':false': false, ':failed': 'failed', ':error': error },
           }),
-        );
-      } catch (caught) {
-        // No record: the run failed before its first report.
-        if (!isConditionalCheckFailed(caught)) throw caught;
-      }
+        ),
+      );
     },
 
     async getRun(runId: string): Promise<Record<string, unknown> | undefined> {

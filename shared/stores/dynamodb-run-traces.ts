@@ -1,14 +1,9 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { batchDeleteAll } from './dynamodb-batches.ts';
-import { isConditionalCheckFailed } from './dynamodb-client.ts';
-import type { ModelCallClaim, ModelUsageTotals, RunTraces } from './store-ports.ts';
+import { conditionHeld } from './dynamodb-client.ts';
+import { queryItems, scanPages } from './dynamodb-table-pages.ts';
+import type { ModelCallClaim, RunTraces } from './store-ports.ts';
 
 /** Item layout: see RUNS_TABLE in table-definitions.ts. */
 export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
@@ -22,7 +17,6 @@ export const WORKING_DATA_PREFIXES = ['BATCH#', 'DATA#', IDEMPOTENCY_PREFIX, USA
 /** How long a run's working items may outlive it (`expiresAt`): a run takes at most a day (the state machine's timeout). */
 export const WORKING_DATA_TTL_SECONDS = 2 * 86_400;
 
-const NO_USAGE: ModelUsageTotals = { modelCalls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
 const RELEASED = new Date(0).toISOString();
 
 export interface RunTracesOptions {
@@ -42,23 +36,14 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
 
   /** Keys of a run partition's items whose sort key begins with `prefix`, or lies between `from` and `to`. */
   async function keysOf(partition: string, where: { prefix: string } | { from: string; to: string }): Promise<Array<{ pk: string; sk: string }>> {
-    const keys: Array<{ pk: string; sk: string }> = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          ...('prefix' in where
-            ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': partition, ':prefix': where.prefix } }
-            : { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': partition, ':from': where.from, ':to': where.to } }),
-          ProjectionExpression: 'pk, sk',
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    return keys;
+    const items = await queryItems(client, {
+      TableName: tableName,
+      ...('prefix' in where
+        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': partition, ':prefix': where.prefix } }
+        : { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': partition, ':from': where.from, ':to': where.to } }),
+      ProjectionExpression: 'pk, sk',
+    });
+    return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
   }
 
   const deleteKeys = (keys: Array<{ pk: string; sk: string }>) => batchDeleteAll(client, tableName, keys);
@@ -66,8 +51,8 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
   return {
     async claimModelCall(runId, batchIndex, inProgressUntil, leadPosition): Promise<ModelCallClaim> {
       const itemKey = key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition);
-      try {
-        await client.send(
+      const claimed = await conditionHeld(
+        client.send(
           new PutCommand({
             TableName: tableName,
             Item: { ...itemKey, status: 'INPROGRESS', inProgressUntil, expiresAt: expiresAt() },
@@ -75,11 +60,9 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':inProgress': 'INPROGRESS', ':now': now().toISOString() },
           }),
-        );
-        return { status: 'claimed' };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+        ),
+      );
+      if (claimed) return { status: 'claimed' };
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: itemKey, ConsistentRead: true }));
       if (Item?.status === 'COMPLETED') return { status: 'completed', result: Item.result as Record<string, unknown> };
       return { status: 'in-progress', until: String(Item?.inProgressUntil ?? '') };
@@ -92,18 +75,18 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
     },
 
     async releaseModelCall(runId, batchIndex, leadPosition) {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition),
-          UpdateExpression: 'SET inProgressUntil = :released',
-          ConditionExpression: '#status = :inProgress',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS' },
-        }),
-      ).catch((error: unknown) => {
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
+      await conditionHeld(
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition),
+            UpdateExpression: 'SET inProgressUntil = :released',
+            ConditionExpression: '#status = :inProgress',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS' },
+          }),
+        ),
+      );
     },
 
     async addBatchUsage(runId, batchIndex, usage, leadPosition) {
@@ -144,26 +127,21 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
     async forgetLead(leadId) {
       const keys: Array<{ pk: string; sk: string }> = [];
       let batches = 0;
-      let exclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(sk, :batch) AND contains(leadIds, :leadId)',
-            ExpressionAttributeValues: { ':batch': 'BATCH#', ':leadId': leadId },
-            ProjectionExpression: 'pk, sk',
-            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      const pages = scanPages({
+        client,
+        tableName,
+        filter: { expression: 'begins_with(sk, :batch) AND contains(leadIds, :leadId)', values: { ':batch': 'BATCH#', ':leadId': leadId } },
+        projection: 'pk, sk',
+      });
+      for await (const items of pages) {
+        for (const item of items) {
           const pk = String(item.pk);
           const index = String(item.sk).slice('BATCH#'.length);
           batches += 1;
           // The batch's ids, and the model answers and normalized records of the whole batch and of its leads retried alone.
           keys.push({ pk, sk: String(item.sk) }, ...(await keysOf(pk, { prefix: `DATA#${index}#` })));
         }
-        exclusiveStartKey = page.LastEvaluatedKey;
-      } while (exclusiveStartKey);
+      }
       await deleteKeys(keys);
       return batches;
     },

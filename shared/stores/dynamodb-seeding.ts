@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ExactNumber } from '../engine/original-values.ts';
-import { BATCH_WRITE_LIMIT, batchGetAll, batchPutRequest, chunk, type StoreItem, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { BATCH_WRITE_LIMIT, batchGetAll, batchPutRequest, chunk, type StoreItem } from './dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
 import { itemProblem, parseDecimal, type KeySchema } from './dynamodb-item-limits.ts';
 import type { SeedOutcome, SeedRecord } from './store-ports.ts';
@@ -16,7 +17,7 @@ export interface SeedTarget {
   derivedAttributes?: readonly string[];
   /** Derived attributes written with every item inserted or replaced (the leads': their entry in the index of due leads). */
   stamp?: (item: StoreItem) => StoreItem;
-  retry?: UnprocessedRetry;
+  retry?: RetryPolicy;
 }
 
 /** Rounds of read-and-write for one record whose conditional write found the item changed meanwhile. */

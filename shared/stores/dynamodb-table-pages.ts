@@ -1,4 +1,4 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export type TableItem = Record<string, unknown>;
 
@@ -15,6 +15,8 @@ export interface ScanPagesOptions {
   /** Items evaluated per request (DynamoDB's `Limit`, before the filter); unset, each request reads up to 1 MB. */
   pageSize?: number;
   filter?: ScanFilter;
+  /** Only these attributes (DynamoDB's `ProjectionExpression`). */
+  projection?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ScanPagesOptions {
  * emptied are not yielded.
  */
 export async function* scanPages(options: ScanPagesOptions): AsyncGenerator<TableItem[]> {
-  const { client, tableName, pageSize, filter } = options;
+  const { client, tableName, pageSize, filter, projection } = options;
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) {
     throw new RangeError(`pageSize must be a whole number ≥ 1, got ${pageSize}`);
   }
@@ -33,6 +35,7 @@ export async function* scanPages(options: ScanPagesOptions): AsyncGenerator<Tabl
       new ScanCommand({
         TableName: tableName,
         ...(pageSize === undefined ? {} : { Limit: pageSize }),
+        ...(projection === undefined ? {} : { ProjectionExpression: projection }),
         ...(filter
           ? {
               FilterExpression: filter.expression,
@@ -46,4 +49,16 @@ export async function* scanPages(options: ScanPagesOptions): AsyncGenerator<Tabl
     exclusiveStartKey = page.LastEvaluatedKey;
     if (page.Items && page.Items.length > 0) yield page.Items;
   } while (exclusiveStartKey);
+}
+
+/** Every item a Query finds, page after page, until `limit` items (or all of them) are in. */
+export async function queryItems(client: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>, limit = Number.POSITIVE_INFINITY): Promise<TableItem[]> {
+  const items: TableItem[] = [];
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) }));
+    items.push(...(page.Items ?? []));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey && items.length < limit);
+  return items.slice(0, limit);
 }

@@ -1,7 +1,9 @@
-import { BatchWriteCommand, ScanCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CachedResolution, PersistentValueCache } from '../engine/value-cache.ts';
 import type { CityCode, Flag } from '../rules/rule-result.ts';
-import { batchGetAll, batchPutAll, chunk, type UnprocessedRetry } from './dynamodb-batches.ts';
+import { batchDeleteAll, batchGetAll, batchPutAll } from './dynamodb-batches.ts';
+import { scanPages } from './dynamodb-table-pages.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 
 const DEFAULT_TTL_DAYS = 30;
 const SECONDS_PER_DAY = 86_400;
@@ -13,7 +15,7 @@ export interface DynamoDbValueCacheOptions {
   ttlDays?: number;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
-  unprocessedRetry?: UnprocessedRetry;
+  unprocessedRetry?: RetryPolicy;
 }
 
 function resolutionFromItem(item: Record<string, unknown>): CachedResolution | undefined {
@@ -32,33 +34,15 @@ export function createDynamoDbValueCache(options: DynamoDbValueCacheOptions): Pe
 
   /** Scans the table (CLI maintenance only: no Lambda may) and deletes every entry, or those made from these values. */
   async function deleteWhere(digests?: string[]): Promise<number> {
-    const keys: string[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          ProjectionExpression: 'cacheKey',
-          ...(digests
-            ? {
-                FilterExpression: `valueDigest IN (${digests.map((_, index) => `:d${index}`).join(', ')})`,
-                ExpressionAttributeValues: Object.fromEntries(digests.map((digest, index) => [`:d${index}`, digest])),
-              }
-            : {}),
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push(String(item.cacheKey));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
-    for (const part of chunk(keys, 25)) {
-      let pending: unknown[] | undefined = part.map((cacheKey) => ({ DeleteRequest: { Key: { cacheKey } } }));
-      for (let attempt = 0; pending && pending.length > 0; attempt += 1) {
-        if (attempt >= 10) throw new Error(`BatchWriteItem on ${tableName}: deletions still unprocessed`);
-        const output: BatchWriteCommandOutput = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
-        pending = output.UnprocessedItems?.[tableName];
-      }
+    const keys: Array<{ cacheKey: string }> = [];
+    const filter = digests && {
+      expression: `valueDigest IN (${digests.map((_, index) => `:d${index}`).join(', ')})`,
+      values: Object.fromEntries(digests.map((digest, index) => [`:d${index}`, digest])),
+    };
+    for await (const items of scanPages({ client, tableName, projection: 'cacheKey', ...(filter ? { filter } : {}) })) {
+      for (const item of items) keys.push({ cacheKey: String(item.cacheKey) });
     }
+    await batchDeleteAll(client, tableName, keys, retry);
     return keys.length;
   }
 

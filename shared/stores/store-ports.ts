@@ -4,6 +4,7 @@
  */
 
 import type { StewardDecisions } from '#shared/engine/steward-decisions.ts';
+import type { ModelUsage } from '#shared/model/model-usage.ts';
 import type { CityCode, FieldKind } from '#shared/rules/rule-result.ts';
 
 export type LeadItem = Record<string, unknown>;
@@ -224,14 +225,6 @@ export interface RunLock {
 
 export type LockAttempt = { acquired: true; lock: RunLock } | { acquired: false; heldBy: RunLock };
 
-/** Model spend of one batch: HTTP attempts, tokens (failed attempts' too), estimated cost. */
-export interface ModelUsageTotals {
-  modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUSD: number;
-}
-
 /** Idempotency record of a batch's model call (the Powertools idempotency lifecycle: in progress, then completed with its result). */
 export type ModelCallClaim =
   | { status: 'claimed' }
@@ -249,8 +242,8 @@ export interface RunTraces {
   /** Lets the next attempt claim the call (after a failed attempt). */
   releaseModelCall(runId: string, batchIndex: number, leadPosition?: number): Promise<void>;
   /** Adds one attempt's spend to the batch's ledger, as it is spent. */
-  addBatchUsage(runId: string, batchIndex: number, usage: ModelUsageTotals, leadPosition?: number): Promise<void>;
-  loadBatchUsage(runId: string, batchIndex: number, leadPosition?: number): Promise<ModelUsageTotals>;
+  addBatchUsage(runId: string, batchIndex: number, usage: ModelUsage, leadPosition?: number): Promise<void>;
+  loadBatchUsage(runId: string, batchIndex: number, leadPosition?: number): Promise<ModelUsage>;
   /**
    * Deletes the working data (lead ids, model answers, normalized records, model calls, spend
    * ledgers, results) of the run's batches `first`…`last` and of their leads, or of every batch of

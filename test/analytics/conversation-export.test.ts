@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PartitionSplitError } from '#shared/errors/normflow-errors.ts';
 import { generateConversationItems } from '#shared/samples/conversation-generator.ts';
-import {
-  ANONYMOUS_NAME,
-  cityPatternToRegExp,
-  cityWithoutSuffix,
-  groupByUser,
-  PartitionSplitError,
-  toInstant,
-  USER_COLUMNS,
-} from '#shared/analytics/conversation-export.ts';
+import { ANONYMOUS_NAME, cityPatternToRegExp, cityWithoutSuffix, groupByUser, toInstant, USER_COLUMNS } from '#shared/analytics/conversation-export.ts';
 import { conversation, exportInMemory, feedback, inPages, register } from './conversation-items.ts';
 
 const ANA = 'a0000000-0000-4000-a000-000000000001';

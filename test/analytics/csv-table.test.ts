@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCsvTableWriter, CsvHeaderError, readCsvTable } from '#shared/analytics/csv-table.ts';
+import { createCsvTableWriter, readCsvTable } from '#shared/analytics/csv-table.ts';
+import { CsvHeaderError } from '#shared/errors/normflow-errors.ts';
 import { readCsvWithDuckDb } from '../io/duckdb-csv.ts';
 
 let folder: string;

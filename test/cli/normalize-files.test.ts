@@ -36,6 +36,9 @@ describe('an Excel CSV from a Spanish locale: Windows-1252, `;`, headers with sp
     const result = await normflow('normalize', '--input', 'excel.csv', '--output', 'excel.normalized.csv', '--config', 'excel-config.json');
     expect(result.code).toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual(['normflow: note: excel.csv is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales (--encoding to choose)']);
+    // The summary's field column is as wide as the longest header.
+    expect(result.stdout).toMatch(/^Ciudad de residencia +2 +100\.0% {2}NORMAL +2\/0\/0/m);
+    expect(result.stdout).toMatch(/^Nombres {13} +2 +100\.0%/m);
     const { header, rows } = await csvRows(at('excel.normalized.csv'), ';');
     expect(header).toEqual([
       'ID',

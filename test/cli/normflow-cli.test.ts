@@ -117,6 +117,23 @@ describe('local pipeline commands', () => {
     expect(leads.every((lead) => typeof lead.normalizedAt === 'string' && typeof lead.normalizationMeta === 'object')).toBe(true);
   }, 60_000);
 
+  it('a spreadsheet seeded with its own headers: run without that config says why nothing was normalized; with it, the long names line up', async () => {
+    const dataDir = join(dir, 'headers');
+    const csv = join(dir, 'form.csv');
+    await writeFile(csv, 'ID;Nombres;Ciudad de residencia\r\n1;ANA MARIA;medellin\r\n');
+    const config = join(dir, 'form-config.json');
+    await writeFile(config, JSON.stringify({ idField: 'ID', fields: { Nombres: 'personName', 'Ciudad de residencia': 'city' } }));
+    expect((await normflow('seed', '--input', csv, '--config', config, '--data-dir', dataDir)).code).toBe(0);
+
+    const without = await normflow('run', '--data-dir', dataDir);
+    expect(without.stdout).toContain('none of the configured fields was found on these leads');
+
+    const withConfig = await normflow('run', '--force-all', '--config', config, '--data-dir', dataDir);
+    expect(withConfig.stdout).toMatch(/^Ciudad de residencia +1 +100\.0% {2}NORMAL$/m);
+    expect(withConfig.stdout).toMatch(/^Nombres {14} +1 +100\.0% {2}NORMAL$/m);
+    expect(withConfig.stdout).not.toContain('none of the configured fields');
+  });
+
   it('run fails fast on a bad flag value', async () => {
     const result = await normflow('run', '--max-leads', 'lots', '--data-dir', join(dir, 'data'));
     expect(result.code).toBe(2);

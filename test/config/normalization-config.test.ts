@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  DEFAULT_FIELDS,
-  cityDerivedFields,
-  cityFieldOf,
-  mergeConfigLayers,
-  parseConfig,
-} from '#shared/config/normalization-config.ts';
+import { DEFAULT_FIELDS, cityDerivedFields, cityFieldOf, mergeConfigLayers, parseConfig } from '#shared/config/normalization-config.ts';
+import { ConfigError } from '#shared/errors/normflow-errors.ts';
 
 const ORIGINAL_FIELDS = {
   nombres: 'personName',

@@ -8,6 +8,7 @@ import { createOpenAiModelClient } from '#shared/model/providers/openai-model-cl
 import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer, FakeStep } from '#test/fakes/fake-llm-server.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
+import { plausibleAnswer } from '#test/fakes/plausible-answers.ts';
 
 /** The engine end to end over HTTP: real SDK client / fetch → fake Bedrock Runtime or OpenAI endpoint. */
 const fakes: FakeLlmServer[] = [];
@@ -97,5 +98,25 @@ describe.each(providers)('engine over the wire (%s)', (_name, connect) => {
     const { a, totals } = await normalizeWith(await connect([{ kind: 'auth-error', status: 403 }]));
     expect(totals).toMatchObject({ modelCalls: 1, modelFailures: { 'Model.Fatal': 1 } });
     expect(a?.normalizedData).toMatchObject({ nombres: 'Ana', nivelEducativo: 'Posgrado' });
+  });
+});
+
+describe("the benchmarks' plausible fake model", () => {
+  it('is answered the way a careful model is: accepted, cached, and replayed from the cache in a later batch', async () => {
+    const config = parseConfig({});
+    const fake = await startFakeOpenAiServer({ answer: plausibleAnswer(config.fields) });
+    fakes.push(fake);
+    const model = createOpenAiModelClient({ baseUrl: fake.url, modelId: 'llama3.1', requestTimeoutMs: 1_500 });
+    const runner = createBatchRunner({ config, model, cache: new ValueCache() });
+    const batch = (id: string) => [{ id, attributes: { ciudad: 'Rionegro', nivelEducativo: 'Posgrado', direccion: 'Vereda La Palma' } }];
+    const [first] = await runner.normalize(batch('A'));
+    const [second] = await runner.normalize(batch('B'));
+    expect(first?.normalizedData).toMatchObject({ ciudad: 'Rionegro', ciudadDepartamento: 'Antioquia', nivelEducativo: 'Especialista' });
+    expect(first?.normalizationMeta).toMatchObject({ ciudad: { source: 'llm' }, nivelEducativo: { source: 'llm' } });
+    // A rural address has no urban reading a model could honestly give: rejected, so never cached.
+    expect(first?.normalizationMeta.direccion).toMatchObject({ source: 'rules', flags: ['unparsed-address', 'llm-rejected'] });
+    expect(second?.normalizedData).toEqual({ ...first?.normalizedData });
+    expect(second?.normalizationMeta).toMatchObject({ ciudad: { source: 'cache' }, nivelEducativo: { source: 'cache' }, direccion: { source: 'rules' } });
+    expect(runner.totals()).toMatchObject({ modelCalls: 2, cacheHits: 2 });
   });
 });

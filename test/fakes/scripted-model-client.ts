@@ -1,4 +1,4 @@
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest, ModelResponse } from '#shared/model/model-port.ts';
 
 export type AskedValues = Record<string, Record<string, string>>;

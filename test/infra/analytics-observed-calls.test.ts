@@ -5,7 +5,6 @@ import { analyticsFunctionAccess, type AnalyticsFunctionName } from '#infra/cons
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
 import { ensureTables } from '#infra/local/local-tables.ts';
 import { parseAnalyticsConfig } from '#shared/analytics/analytics-config.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { conversation, feedback, register } from '#test/analytics/conversation-items.ts';
 import { createConversationsTable } from '#test/analytics/conversations-table.ts';
@@ -54,7 +53,7 @@ async function run(name: AnalyticsFunctionName, payload: unknown): Promise<unkno
 
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
-  const documentClient = createDocumentClient(db.client);
+  const documentClient = db.documentClient;
   await ensureTables(db.client, { leads: 'observed-leads', config: 'observed-config', runs: TABLES.runs, valueCache: 'observed-value-cache' });
   await createConversationsTable(db.client, documentClient, TABLES.conversations, [
     register(USER, '2025-03-01T00:00:00.000Z', { nombre: 'Ana', ciudad: 'Medellín' }),
@@ -150,7 +149,7 @@ describe('IAM of the analytics Lambdas matches what the handlers do', () => {
     await expect(run('convert-to-parquet', { runDate: DAY })).resolves.toMatchObject({ rows: { exchanges: 1, users: 1 } });
     await expect(run('aggregate-token-costs', {})).resolves.toMatchObject({ conversations: 2, normalizationRuns: 1 });
     // A conversation written after the watermark, on a day already written: the day's partitions are read back and rewritten.
-    await createDocumentClient(db.client).send(
+    await db.documentClient.send(
       new PutCommand({ TableName: TABLES.chat, Item: { PK: 'user-3', SK: 'user-3#CONV#c3', CreateTime: Date.UTC(2025, 2, 1, 18), TotalPrice: 0.003 } }),
     );
     await expect(run('aggregate-token-costs', {})).resolves.toMatchObject({ partitions: ['2025-03-01'] });

@@ -10,7 +10,6 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embed
 import { ensureTables } from '#infra/local/local-tables.ts';
 import { charsPerFourTokens, tokenCounter } from '#shared/analytics/token-counter.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
-import { createDocumentClient } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbConfigStore } from '#shared/stores/dynamodb-config-store.ts';
 import { conversation, register } from '#test/analytics/conversation-items.ts';
 import { createConversationsTable } from '#test/analytics/conversations-table.ts';
@@ -108,7 +107,7 @@ describe('handler bundles (NodejsFunction with local esbuild)', () => {
 
   it('runs the bundled export-conversations and convert-to-parquet against DynamoDB and S3: CSV, then Parquet with cl100k token counts', async () => {
     const user = 'b0000000-0000-4000-a000-000000000001';
-    await createConversationsTable(db.client, createDocumentClient(db.client), 'b-conversations', [
+    await createConversationsTable(db.client, db.documentClient, 'b-conversations', [
       register(user, '2025-03-01T00:00:00.000Z', { nombre: 'Ana', ciudad: 'Cali' }),
       conversation(user, '2025-03-01T15:00:00.000Z', [['user', '¿Cuál es el horario?'], ['bot', 'De 8 a 5.']]),
     ]);
@@ -156,7 +155,7 @@ describe('handler bundles (NodejsFunction with local esbuild)', () => {
   });
 
   it('runs the bundled load-config against DynamoDB: the config item over the deployment defaults', async () => {
-    const documentClient = createDocumentClient(db.client);
+    const documentClient = db.documentClient;
     await createDynamoDbConfigStore({ client: documentClient, tableName: 'b-config' }).putConfig(CONFIG_ID, { batchSize: 25 });
     Object.assign(process.env, {
       LEADS_TABLE: 'b-leads',

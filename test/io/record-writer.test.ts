@@ -213,12 +213,29 @@ describe('createJsonLinesWriter', () => {
     expect(lines.slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual([...records, { leadId: 'L-4', tags: ['x'], big: '18446744073709551616' }]);
   });
 
-  it('writes many records, waiting for the stream to drain', async () => {
+  it('finds sets, big integers and bytes at any depth (plain records skip the per-key conversion)', async () => {
+    const path = nextPath('jsonl');
+    const output = await openOutputFile(path);
+    const writer = createJsonLinesWriter(output);
+    await writer.write({ leadId: 'L-5', history: [{ at: 1, changes: { scans: [new Uint8Array([104, 105])] } }] });
+    await writer.write({ leadId: 'L-6', nested: { deeper: [null, { n: 7n }] } });
+    await writer.write({ leadId: 'L-7', nested: { deeper: [null, { n: 7, ok: true }] } });
+    await writer.flush();
+    await output.commit();
+    expect((await readFile(path, 'utf8')).split('\n').slice(0, -1)).toEqual([
+      '{"leadId":"L-5","history":[{"at":1,"changes":{"scans":["aGk="]}}]}',
+      '{"leadId":"L-6","nested":{"deeper":[null,{"n":"7"}]}}',
+      '{"leadId":"L-7","nested":{"deeper":[null,{"n":7,"ok":true}]}}',
+    ]);
+  });
+
+  it('writes many records, waiting for the stream to drain; flush writes the last ones', async () => {
     const path = nextPath('jsonl');
     const output = await openOutputFile(path);
     const writer = createRecordWriter(output, 'jsonl');
     const records = Array.from({ length: 20_000 }, (_, index) => ({ leadId: index, payload: 'x'.repeat(50) }));
     for (const record of records) await writer.write(record);
+    await writer.flush();
     await output.commit();
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(20_000);

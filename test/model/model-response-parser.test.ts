@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '#shared/model/model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import { parseModelAnswers, type ModelAnswers } from '#shared/model/model-response-parser.ts';
 
 const asked = (entries: Record<string, string[]>): Map<string, Set<string>> =>

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
+import { isRetryableModelError, ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest } from '#shared/model/model-port.ts';
 import {
   chatCompletionsUrl,
   classifyOpenAiStatus,
   createOpenAiModelClient,
 } from '#shared/model/providers/openai-model-client.ts';
-import { withRetry } from '#shared/model/retry.ts';
+import { withRetry } from '#shared/retry/retry-with-backoff.ts';
 import { startFakeOpenAiServer, type FakeLlmServer, type FakeStep } from '#test/fakes/fake-openai-server.ts';
 
 const MODEL_ID = 'qwen2.5:7b-instruct';
@@ -197,28 +197,28 @@ describe('createOpenAiModelClient: faults', () => {
 describe('createOpenAiModelClient with withRetry', () => {
   it('throttled twice then ok succeeds on the third request', async () => {
     fake.setBehaviour(['throttle', 'throttle']);
-    const response = await withRetry(() => client.complete(request), { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
+    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
     expect(response.text).toBe(request.user);
     expect(fake.requestCount).toBe(3);
   });
 
   it('a timeout then ok succeeds on the second request', async () => {
     fake.setBehaviour(['timeout']);
-    const response = await withRetry(() => client.complete(request), { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
+    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
     expect(response.text).toBe(request.user);
     expect(fake.requestCount).toBe(2);
   });
 
   it('does not retry an auth error', async () => {
     fake.setBehaviour('auth-error');
-    const error = await failureOf(withRetry(() => client.complete(request), { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
+    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
     expect(error.name).toBe('Model.Fatal');
     expect(fake.requestCount).toBe(1);
   });
 
   it('does not retry an invalid response by default', async () => {
     fake.setBehaviour('malformed-body');
-    const error = await failureOf(withRetry(() => client.complete(request), { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
+    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
     expect(error.name).toBe('Model.InvalidResponse');
     expect(fake.requestCount).toBe(1);
   });

@@ -1,12 +1,13 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ensureTables } from '#infra/local/local-tables.ts';
-import { batchGetAll, batchPutAll, chunk, lastPerKey, type UnprocessedRetry } from '#shared/stores/dynamodb-batches.ts';
+import { batchGetAll, batchPutAll, chunk, lastPerKey } from '#shared/stores/dynamodb-batches.ts';
+import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
-const noWait: UnprocessedRetry = { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined };
+const noWait: RetryPolicy = { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined };
 
 /**
  * A document client that behaves like a throttled DynamoDB: each batch request processes only
@@ -66,7 +67,7 @@ describe('batch helpers', () => {
     await ensureTables(embedded().client, { leads: 'batches-leads' });
     const stuck = throttled(embedded().documentClient, 0);
     const slept: number[] = [];
-    const retry: UnprocessedRetry = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 15, random: () => 1, sleep: async (ms) => void slept.push(ms) };
+    const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 15, random: () => 1, sleep: async (ms) => void slept.push(ms) };
     await expect(batchPutAll(stuck.client, 'batches-leads', [{ leadId: 'x' }], { retry })).rejects.toThrow(/unprocessed after 3 attempts/);
     expect(stuck.sent).toEqual([1, 1, 1]);
     expect(slept).toEqual([10, 15]);

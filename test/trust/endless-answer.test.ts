@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelError } from '#shared/model/model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import type { ModelRequest } from '#shared/model/model-port.ts';
 import { createBedrockModelClient } from '#shared/model/providers/bedrock-model-client.ts';
 import { createOpenAiModelClient } from '#shared/model/providers/openai-model-client.ts';

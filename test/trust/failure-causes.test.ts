@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ModelError } from '#shared/model/model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import { createBedrockModelClient } from '#shared/model/providers/bedrock-model-client.ts';
 import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';

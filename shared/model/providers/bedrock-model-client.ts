@@ -4,7 +4,7 @@ import {
   type BedrockRuntimeClientConfig,
   type ConverseCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime';
-import { ModelError, type ModelErrorName } from '../model-errors.ts';
+import { ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest, ModelResponse } from '../model-port.ts';
 import { BoundedNodeHttpHandler, findResponseTooLarge } from './bounded-body.ts';
 import { describeNetworkError, estimateTokens, networkErrorName } from './network-errors.ts';

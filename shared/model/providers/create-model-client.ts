@@ -1,6 +1,6 @@
 import { apiKeyConfigured, checkKeyTransport } from '#shared/config/config-sources.ts';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
-import { ModelError } from '../model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient } from '../model-port.ts';
 import { createBedrockModelClient } from './bedrock-model-client.ts';
 import { createOpenAiModelClient } from './openai-model-client.ts';

@@ -1,4 +1,4 @@
-import type { ModelErrorName } from '../model-errors.ts';
+import type { ModelErrorName } from '#shared/errors/normflow-errors.ts';
 
 // A dropped or stalled connection is worth another try; the caller's retry policy bounds it.
 const TRANSIENT_CODES = new Set([

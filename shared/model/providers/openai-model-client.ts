@@ -1,4 +1,4 @@
-import { ModelError, type AttemptUsage, type ModelErrorName } from '../model-errors.ts';
+import { type AttemptUsage, ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest, ModelResponse } from '../model-port.ts';
 import { findResponseTooLarge, readBoundedText } from './bounded-body.ts';
 import { describeNetworkError, estimateTokens, networkErrorName } from './network-errors.ts';

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ModelError } from '../model-errors.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 
 /** A rotated key is picked up within this time; meanwhile each container reads the secret once. */
 const MAX_AGE_MS = 15 * 60_000;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ModelError, type ModelErrorName } from '#shared/model/model-errors.ts';
-import { backoffDelayMs, withRetry } from '#shared/model/retry.ts';
+import { isRetryableModelError, ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
+import { backoffDelayMs, NO_JITTER, withRetry } from '#shared/retry/retry-with-backoff.ts';
 
 /** A function that fails with the given errors in order, then returns 'done'. */
 function failing(...errors: unknown[]) {
@@ -26,7 +26,7 @@ describe('withRetry', () => {
   it('returns the first success without waiting', async () => {
     const { fn, attempts } = failing();
     const { delays, sleep } = recordingSleep();
-    await expect(withRetry(fn, { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, sleep })).resolves.toBe('done');
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, sleep })).resolves.toBe('done');
     expect(attempts).toEqual([0]);
     expect(delays).toEqual([]);
   });
@@ -40,7 +40,7 @@ describe('withRetry', () => {
       modelError('Model.Throttled'),
     );
     const { delays, sleep } = recordingSleep();
-    const result = await withRetry(fn, { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 1000, sleep, random: () => 0.5 });
+    const result = await withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 1000, sleep, random: () => 0.5 });
 
     expect(result).toBe('done');
     expect(attempts).toEqual([0, 1, 2, 3, 4, 5]);
@@ -51,7 +51,7 @@ describe('withRetry', () => {
   it('draws every delay from random(): 0 means no wait', async () => {
     const { fn } = failing(modelError('Model.Throttled'), modelError('Model.Throttled'));
     const { delays, sleep } = recordingSleep();
-    await withRetry(fn, { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, sleep, random: () => 0 });
+    await withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, sleep, random: () => 0 });
     expect(delays).toEqual([0, 0]);
   });
 
@@ -59,7 +59,7 @@ describe('withRetry', () => {
     const last = modelError('Model.Timeout');
     const { fn, attempts } = failing(modelError('Model.Throttled'), modelError('Model.Throttled'), last);
     const { delays, sleep } = recordingSleep();
-    await expect(withRetry(fn, { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, sleep, random: () => 1 })).rejects.toBe(last);
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, sleep, random: () => 1 })).rejects.toBe(last);
     expect(attempts).toEqual([0, 1, 2]);
     expect(delays).toEqual([10, 20]);
   });
@@ -69,10 +69,10 @@ describe('withRetry', () => {
     ['Model.InvalidResponse', modelError('Model.InvalidResponse')],
     ['a plain Error', new Error('bug')],
     ['a non-error value', 'boom'],
-  ])('does not retry %s by default', async (_label, error) => {
+  ])('isRetryableModelError does not retry %s', async (_label, error) => {
     const { fn, attempts } = failing(error);
     const { delays, sleep } = recordingSleep();
-    await expect(withRetry(fn, { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, sleep })).rejects.toBe(error);
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, sleep })).rejects.toBe(error);
     expect(attempts).toEqual([0]);
     expect(delays).toEqual([]);
   });
@@ -92,6 +92,7 @@ describe('withRetry', () => {
     const { sleep } = recordingSleep();
     const seen: Array<[unknown, number, number]> = [];
     await withRetry(fn, {
+      retryOn: isRetryableModelError,
       maxAttempts: 3,
       baseDelayMs: 100,
       maxDelayMs: 1000,
@@ -108,19 +109,32 @@ describe('withRetry', () => {
   it('maxAttempts 1 makes a single attempt', async () => {
     const error = modelError('Model.Throttled');
     const { fn, attempts } = failing(error);
-    await expect(withRetry(fn, { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 100 })).rejects.toBe(error);
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 100 })).rejects.toBe(error);
     expect(attempts).toEqual([0]);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('rejects maxAttempts %d with a RangeError before calling fn', async (maxAttempts) => {
     const { fn, attempts } = failing();
-    await expect(withRetry(fn, { maxAttempts, baseDelayMs: 10, maxDelayMs: 100 })).rejects.toBeInstanceOf(RangeError);
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts, baseDelayMs: 10, maxDelayMs: 100 })).rejects.toBeInstanceOf(RangeError);
     expect(attempts).toEqual([]);
+  });
+
+  it('with maxAttempts Infinity, retries until retryOn refuses', async () => {
+    const { fn, attempts } = failing(...Array.from({ length: 7 }, () => modelError('Model.Throttled')));
+    const { delays, sleep } = recordingSleep();
+    let budget = 4;
+    const retryOn = (error: unknown) => isRetryableModelError(error) && budget-- > 0;
+    await expect(withRetry(fn, { retryOn, maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 10, maxDelayMs: 40, sleep, random: NO_JITTER })).rejects.toMatchObject({
+      name: 'Model.Throttled',
+    });
+    expect(attempts).toEqual([0, 1, 2, 3, 4]);
+    // NO_JITTER: the plain capped exponential.
+    expect(delays).toEqual([10, 20, 40, 40]);
   });
 
   it('waits for real with the default sleep and random', async () => {
     const { fn, attempts } = failing(modelError('Model.Throttled'));
-    await expect(withRetry(fn, { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5 })).resolves.toBe('done');
+    await expect(withRetry(fn, { retryOn: isRetryableModelError, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5 })).resolves.toBe('done');
     expect(attempts).toEqual([0, 1]);
   });
 });
