@@ -31,8 +31,8 @@ export const FUNCTION_ACCESS = {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // plans.getSegment → GetCommand; runs.listBatchResults (a page cut short) → QueryCommand; leads.findDue → ScanCommand (one segment);
-  // leads.findDueInIndex → QueryCommand on the index of due leads; plans.reserve → UpdateCommand; runs.saveBatch and plans.putSegment → PutCommand;
-  // runs.purgeBatchData (the page cut short, once counted) → QueryCommand, BatchWriteCommand.
+  // leads.findDueInIndex → QueryCommand on the index of due leads; plans.reserve → UpdateCommand; plans.putSegment → PutCommand;
+  // runs.saveBatches → BatchWriteCommand; runs.purgeBatchData (the page cut short, once counted) → QueryCommand, BatchWriteCommand.
   'select-page': {
     tables: { leads: ['dynamodb:Scan'], runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
     indexes: { leads: { dueLeads: ['dynamodb:Query'] } },
@@ -40,8 +40,9 @@ export const FUNCTION_ACCESS = {
   // plans.getSegment → GetCommand; runs.listBatchResults (the page's) and purgeBatchData → QueryCommand; plans.putSegment → PutCommand;
   // runs.purgeBatchData → BatchWriteCommand (deletes the page's working data once it is counted).
   'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] } },
-  // runs.claimModelCall → conditional PutCommand, GetCommand when held; runs.loadBatch → GetCommand; leads.getMany,
-  // valueCache.getMany and decisions.lookup → BatchGetCommand; runs.saveBatchData and completeModelCall → PutCommand;
+  // With a model only (nothing is read or written without one): runs.loadBatch → GetCommand; leads.getMany, valueCache.getMany
+  // and decisions.lookup → BatchGetCommand; when something is left to ask: runs.claimModelCall → conditional PutCommand,
+  // GetCommand when held; runs.saveBatchData and completeModelCall → PutCommand;
   // runs.addBatchUsage and releaseModelCall → UpdateCommand; the rate limiter (a quota set) → GetCommand, conditional
   // PutCommand; the model → Converse (or the API key secret, for an OpenAI-compatible endpoint).
   'invoke-model': {
@@ -62,10 +63,10 @@ export const FUNCTION_ACCESS = {
       decisions: ['dynamodb:BatchGetItem'],
     },
   },
-  // runs.loadBatch/loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalization → GetCommand (the version it
-  // replaces), conditional UpdateCommand, GetCommand when it fails; runs.saveBatchResult → PutCommand.
+  // runs.loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalizations → BatchGetCommand (the versions the batch
+  // replaces), a conditional UpdateCommand per lead, GetCommand when one fails; runs.saveBatchResult → PutCommand.
   'write-results': {
-    tables: { leads: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+    tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // runs.loadBatch/loadBatchUsage → GetCommand; runs.saveBatchResult → PutCommand.
   'split-batch': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },

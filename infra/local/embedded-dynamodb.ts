@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
+import { registerInProcessEndpoint } from '#shared/stores/in-process-endpoints.ts';
+import { inProcessDynaliteTransport } from './in-process-dynalite.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -70,6 +72,8 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  // Clients of this process reach the store without a socket; other processes (and proxies) over HTTP.
+  const unregister = registerInProcessEndpoint(endpoint, inProcessDynaliteTransport(server));
   const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
@@ -79,6 +83,7 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
     documentClient,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        unregister();
         client.destroy();
         server.close((error) => (error ? reject(error) : resolve()));
       });

@@ -14,7 +14,7 @@ import { ValueCache } from '#shared/engine/value-cache.ts';
 import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import { dueAtAfter, dueShardOf } from '#shared/stores/due-leads-index.ts';
-import type { LeadItem, OriginalExpectation } from '#shared/stores/store-ports.ts';
+import type { LeadItem, OriginalExpectation, WriteOutcome } from '#shared/stores/store-ports.ts';
 import type { ModelStepResult } from './model-call-step.ts';
 import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
 import type { BatchResult, BatchTask, PipelineDeps } from './pipeline-types.ts';
@@ -114,26 +114,29 @@ export async function writeResultsStep(
   deps: PipelineDeps,
   task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
 ): Promise<BatchResult> {
-  const ids = await loadIds(deps, task);
-  const output = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized', task.leadPosition)) as PostProcessOutput | undefined;
+  const [output, usage] = await Promise.all([
+    deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized', task.leadPosition) as Promise<PostProcessOutput | undefined>,
+    // Every attempt of the batch (or of the lead retried alone), failed ones included, as the ledger counted them.
+    deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition),
+  ]);
   if (!output) throw new Error(`batch ${task.batchIndex} of run ${task.runId} has no post-processed records`);
 
   const result: BatchResult = {
     ...emptyResult(task),
-    selected: ids.length,
+    // PostProcess wrote one record per lead it found; the others are missing.
+    selected: output.writes.length + output.missing,
     skipped: { edited: 0, deleted: 0, missing: output.missing, refused: 0 },
-    // Every attempt of the batch (or of the lead retried alone), failed ones included, as the ledger counted them.
-    usage: await deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition),
+    usage,
     cacheHits: output.cacheHits,
     modelFailure: modelFailureOf(task)?.error ?? null,
     modelFailureCause: modelFailureOf(task)?.cause ?? null,
   };
   const tally = new RunTally(task.config);
   const normalizedAt = deps.now().toISOString();
-  for (const write of output.writes) {
-    const outcome = task.dryRun
-      ? 'written'
-      : await deps.leads.writeNormalization({
+  const outcomes = task.dryRun
+    ? output.writes.map((): WriteOutcome => 'written')
+    : await deps.leads.writeNormalizations(
+        output.writes.map((write) => ({
           leadId: write.id,
           runId: task.runId,
           ...(write.renormalizeRequestedAt ? { renormalizeRequestedAt: write.renormalizeRequestedAt } : {}),
@@ -144,7 +147,10 @@ export async function writeResultsStep(
           normalizationVersion: RULES_VERSION,
           sourceHash: write.sourceHash,
           due: { shard: dueShardOf(write.id), at: dueAtAfter(normalizedAt, task.config.normalizationTTLDays) },
-        });
+        })),
+      );
+  output.writes.forEach((write, index) => {
+    const outcome = outcomes[index];
     if (outcome === 'changed') result.skipped.edited += 1;
     else if (outcome === 'deleted') result.skipped.deleted += 1;
     else if (outcome === 'refused') result.skipped.refused += 1;
@@ -154,7 +160,7 @@ export async function writeResultsStep(
       if (Object.values(write.normalizationMeta).some((meta) => meta.changed)) result.normalized += 1;
       else result.unchanged += 1;
     }
-  }
+  });
   for (const [field, fieldTally] of Object.entries(tally.fields)) {
     result.fields[field] = { total: fieldTally.total, changed: fieldTally.changed };
     for (const [flag, count] of Object.entries(fieldTally.flags)) result.flags[flag] = (result.flags[flag] ?? 0) + (count ?? 0);

@@ -1,6 +1,7 @@
-import { askModel, attemptUsage, prepareBatch } from '#shared/engine/batch-normalizer.ts';
+import { askModel, attemptUsage, prepareBatch, type PreparedBatch } from '#shared/engine/batch-normalizer.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { ModelCallInProgressError, ModelError } from '#shared/errors/normflow-errors.ts';
+import type { ModelClient } from '#shared/model/model-port.ts';
 import { NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
 import { loadRecords } from './batch-steps.ts';
 import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
@@ -25,9 +26,26 @@ export interface ModelStepResult {
  * its call is keyed (run, batch, lead): never answered from the batch's saved answer. Every HTTP attempt's spend goes to the batch's ledger and to `onSpend` (the per-batch
  * cost metric) as it happens, an invalid answer's tokens included. Throttling, time-outs and
  * invalid answers are thrown for the state machine's Retry; a fatal failure keeps the rules' values.
+ *
+ * A batch with nothing to ask (no model configured, or the rules, the steward and the cache decided
+ * every value) claims nothing and records nothing: there is no call to pay twice, and asking again
+ * finds nothing to ask again (PostProcess prepares the batch afresh either way).
  */
 export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: ModelUsage) => void = () => undefined): Promise<ModelStepResult> {
   const { runId, batchIndex, leadPosition, config } = task;
+  let model: ModelClient | undefined;
+  let batch: PreparedBatch;
+  try {
+    model = deps.modelFor(config);
+    if (!model) return NOT_ASKED;
+    const { records } = await loadRecords(deps, task);
+    batch = await prepareBatch(records, config, new ValueCache({ persistent: deps.valueCacheStore }), model, deps.decisions);
+  } catch (error) {
+    if (error instanceof ModelError && error.name === 'Model.Fatal') return unavailable(error);
+    throw error;
+  }
+  if (batch.questions.length === 0) return NOT_ASKED;
+
   const claim = await deps.runs.claimModelCall(runId, batchIndex, new Date(deps.now().getTime() + IN_PROGRESS_MS).toISOString(), leadPosition);
   if (claim.status === 'completed') return { ...(claim.result as unknown as ModelStepResult), usage: NO_USAGE };
   if (claim.status === 'in-progress') throw new ModelCallInProgressError(`batch ${batchIndex}${leadPosition === undefined ? '' : ` (lead ${leadPosition})`} of run ${runId}: its model call is in progress until ${claim.until}`);
@@ -37,10 +55,6 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
     return result;
   };
   try {
-    const model = deps.modelFor(config);
-    const { records } = await loadRecords(deps, task);
-    const batch = await prepareBatch(records, config, new ValueCache({ persistent: deps.valueCacheStore }), model, deps.decisions);
-    if (!model || batch.questions.length === 0) return await finish({ outcome: 'not-asked', questions: 0, usage: NO_USAGE });
     try {
       const { answers, usage } = await askModel(batch, model, config);
       await spend(deps, task, usage, onSpend);
@@ -51,14 +65,16 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
       throw error;
     }
   } catch (error) {
-    if (error instanceof ModelError && error.name === 'Model.Fatal') {
-      // Never retried (a bad key stays bad): the batch keeps the rules' values, as `normalize` does.
-      return finish({ outcome: 'unavailable', questions: 0, usage: NO_USAGE, failure: { error: error.name, cause: error.message } });
-    }
+    // Never retried (a bad key stays bad): the batch keeps the rules' values, as `normalize` does.
+    if (error instanceof ModelError && error.name === 'Model.Fatal') return finish(unavailable(error));
     await deps.runs.releaseModelCall(runId, batchIndex, leadPosition);
     throw error;
   }
 }
+
+const NOT_ASKED: ModelStepResult = { outcome: 'not-asked', questions: 0, usage: NO_USAGE };
+
+const unavailable = (error: ModelError): ModelStepResult => ({ outcome: 'unavailable', questions: 0, usage: NO_USAGE, failure: { error: error.name, cause: error.message } });
 
 async function spend(deps: PipelineDeps, task: BatchTask, usage: ModelUsage, onSpend: (usage: ModelUsage) => void): Promise<void> {
   onSpend(usage);

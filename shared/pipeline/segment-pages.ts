@@ -55,12 +55,12 @@ export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise
 
   const { leadsGranted, firstBatch } = await deps.plans.reserve(run.runId, found.length, Math.ceil(found.length / config.batchSize));
   const taken = found.slice(0, leadsGranted);
-  const batches: number[] = [];
-  for (let start = 0; start < taken.length; start += config.batchSize) {
-    const batchIndex = firstBatch + batches.length;
-    await deps.runs.saveBatch(run.runId, batchIndex, taken.slice(start, start + config.batchSize));
-    batches.push(batchIndex);
-  }
+  const pageBatches = Array.from({ length: Math.ceil(taken.length / config.batchSize) }, (_, index) => ({
+    batchIndex: firstBatch + index,
+    leadIds: taken.slice(index * config.batchSize, (index + 1) * config.batchSize),
+  }));
+  await deps.runs.saveBatches(run.runId, pageBatches);
+  const batches = pageBatches.map((batch) => batch.batchIndex);
   const last = batches.at(-1);
   if (last !== undefined) await deps.plans.putSegment(run.runId, { ...record, pendingBatches: { first: firstBatch, last } });
   return {

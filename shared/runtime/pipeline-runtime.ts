@@ -14,6 +14,7 @@ import { createDynamoDbRateLimiter } from '#shared/stores/dynamodb-rate-limiter.
 import { createDynamoDbRunPlanStore } from '#shared/stores/dynamodb-run-plan-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
+import { inProcessTransport } from '#shared/stores/in-process-endpoints.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
 import { deploymentFromEnvironment } from './deployment-settings.ts';
 import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
@@ -103,7 +104,7 @@ function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): 
   };
 }
 
-let current: { key: string; runtime: PipelineRuntime } | undefined;
+let current: { key: string; runtime: PipelineRuntime; transport: ReturnType<typeof inProcessTransport> } | undefined;
 
 /**
  * Clients, stores and settings from the environment, built at cold start and reused while the
@@ -113,6 +114,8 @@ export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): Pipeli
   const environment = parsePipelineEnvironment(env);
   const deploymentSettings = deploymentFromEnvironment(env);
   const key = JSON.stringify([environment, deploymentSettings]);
-  if (current?.key !== key) current = { key, runtime: buildRuntime(environment, env) };
+  // A local store started again may get the endpoint of one that was closed: the clients follow it.
+  const transport = inProcessTransport(environment.DYNAMODB_ENDPOINT);
+  if (current?.key !== key || current.transport !== transport) current = { key, runtime: buildRuntime(environment, env), transport };
   return current.runtime;
 }

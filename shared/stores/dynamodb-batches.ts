@@ -53,13 +53,20 @@ async function untilProcessed<T>(
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
+/** Which attributes a batch read returns (a ProjectionExpression and the names it uses). */
+export interface BatchGetProjection {
+  expression: string;
+  names?: Record<string, string>;
+}
+
 /** Every item found for `keys` (in no particular order), 100 keys per request, unprocessed keys re-sent. */
 export async function batchGetAll(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly StoreItem[],
-  options: { consistentRead?: boolean; retry?: RetryPolicy } = {},
+  options: { consistentRead?: boolean; projection?: BatchGetProjection; retry?: RetryPolicy } = {},
 ): Promise<StoreItem[]> {
+  const { projection } = options;
   const found: StoreItem[] = [];
   for (const keyChunk of chunk(keys, BATCH_GET_LIMIT)) {
     await untilProcessed<StoreItem[]>(
@@ -67,7 +74,13 @@ export async function batchGetAll(
       async (pending) => {
         const output: BatchGetCommandOutput = await documentClient.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead ?? false } },
+            RequestItems: {
+              [tableName]: {
+                Keys: pending,
+                ConsistentRead: options.consistentRead ?? false,
+                ...(projection ? { ProjectionExpression: projection.expression, ...(projection.names ? { ExpressionAttributeNames: projection.names } : {}) } : {}),
+              },
+            },
           }),
         );
         found.push(...(output.Responses?.[tableName] ?? []));

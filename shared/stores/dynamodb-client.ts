@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ExactNumber } from '../engine/original-values.ts';
 import { parseDecimal } from './dynamodb-item-limits.ts';
+import { inProcessTransport } from './in-process-endpoints.ts';
 
 /**
  * A stored number as a JavaScript number when that is exact and within ±2^53 (the SDK refuses to
@@ -43,7 +44,11 @@ export function storable(item: Readonly<Record<string, unknown>>): Record<string
 export interface DynamoDbTarget {
   /** Default: the SDK's own (AWS_REGION, the profile); `local` at an endpoint. */
   region?: string | undefined;
-  /** A local DynamoDB (dynalite, DynamoDB Local): placeholder credentials, nothing signed for AWS. */
+  /**
+   * A local DynamoDB (dynalite, DynamoDB Local): placeholder credentials, nothing signed for AWS; when
+   * a store of this very process serves it (the local runtime's embedded store), reached without a
+   * socket (in-process-endpoints.ts).
+   */
   endpoint?: string | undefined;
   /** Attempts per request; default: the SDK's. */
   maxAttempts?: number;
@@ -63,7 +68,7 @@ export interface DynamoDbClients {
 export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClients {
   const client = new DynamoDBClient({
     ...(target.region ? { region: target.region } : {}),
-    ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...inProcessTransport(target.endpoint) } : {}),
     ...(target.maxAttempts === undefined ? {} : { maxAttempts: target.maxAttempts }),
   });
   const documentClient = DynamoDBDocumentClient.from(client, {

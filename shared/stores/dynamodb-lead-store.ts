@@ -102,6 +102,60 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     return output.Item;
   }
 
+  /** The conditional update of one lead, given the version it replaces as read (undefined: the lead is gone). */
+  async function writeOne(write: NormalizationWrite, current: LeadItem | undefined): Promise<WriteOutcome> {
+    if (!current) return 'deleted';
+    const names: Record<string, string> = { '#leadId': LEAD_KEY };
+    const values: Record<string, unknown> = {
+      ':normalizedData': write.normalizedData,
+      ':normalizationMeta': write.normalizationMeta,
+      ':normalizedAt': write.normalizedAt,
+      ':normalizationVersion': write.normalizationVersion,
+      ':sourceHash': write.sourceHash,
+      ':runId': write.runId,
+      ':history': historyAfterWrite(current),
+      ':dueShard': write.due.shard,
+      ':dueAt': write.due.at,
+    };
+    const conditions = ['attribute_exists(#leadId)'];
+    if (typeof current.normalizedAt === 'string') {
+      values[':readNormalizedAt'] = current.normalizedAt;
+      conditions.push('normalizedAt = :readNormalizedAt');
+    } else {
+      conditions.push('attribute_not_exists(normalizedAt)');
+    }
+    if (write.renormalizeRequestedAt === undefined) {
+      conditions.push('attribute_not_exists(renormalizeRequestedAt)');
+    } else {
+      values[':renormalizeRequestedAt'] = write.renormalizeRequestedAt;
+      conditions.push('renormalizeRequestedAt = :renormalizeRequestedAt');
+    }
+    conditions.push(...originalsConditions(write.expectedOriginals, names, values));
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { [LEAD_KEY]: write.leadId },
+          UpdateExpression:
+            'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
+            'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash, ' +
+            'normalizationRunId = :runId, normalizationHistory = :history, dueShard = :dueShard, dueAt = :dueAt ' +
+            'REMOVE renormalizeRequestedAt, normalizationFailure',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      // A lead already near 400 KB cannot take its normalization: that lead is refused, not its batch.
+      if (isValidationError(error)) return 'refused';
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
+      return (await getLead(write.leadId, '#leadId')) ? 'changed' : 'deleted';
+    }
+  }
+
   return {
     async findDue(query: DueLeadsQuery): Promise<DueLeadsPage> {
       if (!Number.isInteger(query.limit) || query.limit < 1) {
@@ -184,59 +238,16 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       return new Map(items.map((item) => [String(item[LEAD_KEY]), item]));
     },
 
-    async writeNormalization(write: NormalizationWrite): Promise<WriteOutcome> {
-      // The version being replaced goes to the history; the write holds only if nobody replaced it meanwhile.
-      const current = await getLead(write.leadId, CURRENT_VERSION_PROJECTION);
-      if (!current) return 'deleted';
-      const names: Record<string, string> = { '#leadId': LEAD_KEY };
-      const values: Record<string, unknown> = {
-        ':normalizedData': write.normalizedData,
-        ':normalizationMeta': write.normalizationMeta,
-        ':normalizedAt': write.normalizedAt,
-        ':normalizationVersion': write.normalizationVersion,
-        ':sourceHash': write.sourceHash,
-        ':runId': write.runId,
-        ':history': historyAfterWrite(current),
-        ':dueShard': write.due.shard,
-        ':dueAt': write.due.at,
-      };
-      const conditions = ['attribute_exists(#leadId)'];
-      if (typeof current.normalizedAt === 'string') {
-        values[':readNormalizedAt'] = current.normalizedAt;
-        conditions.push('normalizedAt = :readNormalizedAt');
-      } else {
-        conditions.push('attribute_not_exists(normalizedAt)');
-      }
-      if (write.renormalizeRequestedAt === undefined) {
-        conditions.push('attribute_not_exists(renormalizeRequestedAt)');
-      } else {
-        values[':renormalizeRequestedAt'] = write.renormalizeRequestedAt;
-        conditions.push('renormalizeRequestedAt = :renormalizeRequestedAt');
-      }
-      conditions.push(...originalsConditions(write.expectedOriginals, names, values));
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { [LEAD_KEY]: write.leadId },
-            UpdateExpression:
-              'SET normalizedData = :normalizedData, normalizationMeta = :normalizationMeta, normalizedAt = :normalizedAt, ' +
-              'updatedAt = :normalizedAt, normalizationVersion = :normalizationVersion, normalizationSourceHash = :sourceHash, ' +
-              'normalizationRunId = :runId, normalizationHistory = :history, dueShard = :dueShard, dueAt = :dueAt ' +
-              'REMOVE renormalizeRequestedAt, normalizationFailure',
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-        return 'written';
-      } catch (error) {
-        // A lead already near 400 KB cannot take its normalization: that lead is refused, not its batch.
-        if (isValidationError(error)) return 'refused';
-        if (!isConditionalCheckFailed(error)) throw error;
-        // The embedded server ignores ReturnValuesOnConditionCheckFailure, so look.
-        return (await getLead(write.leadId, '#leadId')) ? 'changed' : 'deleted';
-      }
+    async writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]> {
+      // The versions being replaced go to the history, read together just before the writes; each
+      // write holds only if nobody replaced its lead's normalization (or edited an original) meanwhile.
+      const read = await batchGetAll(client, tableName, [...new Set(writes.map((write) => write.leadId))].map((leadId) => ({ [LEAD_KEY]: leadId })), {
+        consistentRead: true,
+        projection: { expression: CURRENT_VERSION_PROJECTION, names: { '#leadId': LEAD_KEY } },
+        ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
+      });
+      const current = new Map(read.map((item) => [String(item[LEAD_KEY]), item]));
+      return Promise.all(writes.map((write) => writeOne(write, current.get(write.leadId))));
     },
 
     async recordFailure(failure: LeadFailure): Promise<boolean> {

@@ -6,6 +6,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { batchPutAll } from './dynamodb-batches.ts';
 import { conditionHeld } from './dynamodb-client.ts';
 import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
 import { queryItems } from './dynamodb-table-pages.ts';
@@ -163,13 +164,9 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       );
     },
 
-    async saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void> {
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds], expiresAt: expiresAt() },
-        }),
-      );
+    async saveBatches(runId: string, batches: ReadonlyArray<{ batchIndex: number; leadIds: readonly string[] }>): Promise<void> {
+      const items = batches.map(({ batchIndex, leadIds }) => ({ pk: runPartition(runId), sk: batchSortKey(BATCH_PREFIX, batchIndex), runId, batchIndex, leadIds: [...leadIds], expiresAt: expiresAt() }));
+      await batchPutAll(client, tableName, items);
     },
 
     async loadBatch(runId: string, batchIndex: number): Promise<string[]> {

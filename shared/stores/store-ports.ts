@@ -175,11 +175,13 @@ export interface LeadStore {
   findDueInIndex(query: DueIndexQuery): Promise<DueLeadsPage>;
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
   /**
-   * Conditional update: only if the lead exists and every original field still equals what was read.
-   * Never writes originals; clears the lead's failure stamp.
+   * One conditional update per lead: only if the lead exists, every original field still equals
+   * what was read, and it still holds the normalization read just before (the versions being
+   * replaced, for the history, are read in one consistent batch read). Never writes originals;
+   * clears the lead's failure stamp. Outcomes in the order of `writes`.
    */
-  writeNormalization(write: NormalizationWrite): Promise<WriteOutcome>;
-  /** Conditional update of the failure stamp, on the same conditions as writeNormalization and the stamp read unchanged; false when they failed. */
+  writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]>;
+  /** Conditional update of the failure stamp, on the same conditions as writeNormalizations and the stamp read unchanged; false when they failed. */
   recordFailure(failure: LeadFailure): Promise<boolean>;
   /** Plain puts (tests and benchmarks set tables up with them). */
   putMany(items: readonly LeadItem[]): Promise<void>;
@@ -260,7 +262,8 @@ export interface RunStore extends RunTraces {
   acquireLock(lock: RunLock, now: string, isStale?: (existing: RunLock) => boolean): Promise<LockAttempt>;
   /** Deletes the lock only if `holder` still holds it. */
   releaseLock(name: string, holder: string): Promise<void>;
-  saveBatch(runId: string, batchIndex: number, leadIds: readonly string[]): Promise<void>;
+  /** Stores a page's batches of lead ids (BatchWriteItem, 25 a request). */
+  saveBatches(runId: string, batches: ReadonlyArray<{ batchIndex: number; leadIds: readonly string[] }>): Promise<void>;
   loadBatch(runId: string, batchIndex: number): Promise<string[]>;
   /**
    * Per-batch working data (model answers, post-processed records) kept out of the state payloads;

@@ -4,7 +4,7 @@ import { ensureTables } from '#infra/local/local-tables.ts';
 import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
 import { dueShardOf } from '#shared/stores/due-leads-index.ts';
-import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type NormalizationWrite, type OriginalExpectation } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type LeadStore, type NormalizationWrite, type OriginalExpectation } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
@@ -17,6 +17,9 @@ async function freshLeadStore(options: Partial<Pick<DynamoDbLeadStoreOptions, 's
   const client = embedded().documentClient;
   return { tableName, store: createDynamoDbLeadStore({ client, tableName, ...options }) };
 }
+
+/** One lead's write, as a batch of one. */
+const writeOne = async (store: LeadStore, write: NormalizationWrite) => (await store.writeNormalizations([write]))[0];
 
 const BEFORE = '2025-06-01T00:00:00.000Z';
 const OLD = '2025-05-31T23:59:59.999Z';
@@ -213,7 +216,7 @@ describe('recordFailure', () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([{ leadId: 'F1', nombres: 'ANA' }]);
     await store.recordFailure({ leadId: 'F1', expectedOriginals: { nombres: { string: 'ANA' } }, stamp, previousFailedAt: undefined, due: null });
-    await store.writeNormalization({
+    await writeOne(store, {
       leadId: 'F1',
       runId: 'run-1',
       expectedOriginals: { nombres: { string: 'ANA' } },
@@ -229,7 +232,7 @@ describe('recordFailure', () => {
   });
 });
 
-describe('writeNormalization', () => {
+describe('writeNormalizations', () => {
   const lead: LeadItem = {
     leadId: 'L1',
     nombres: 'JUAN  perez',
@@ -267,7 +270,7 @@ describe('writeNormalization', () => {
     await store.putMany([lead]);
     const before = await readItem(tableName);
 
-    expect(await store.writeNormalization(write())).toBe('written');
+    expect(await writeOne(store, write())).toBe('written');
 
     const after = await readItem(tableName);
     expect(withoutNormalization(after)).toEqual(before);
@@ -284,8 +287,8 @@ describe('writeNormalization', () => {
   it('writes again over an earlier normalization (a re-run)', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([lead]);
-    await store.writeNormalization(write());
-    expect(await store.writeNormalization(write({ normalizedAt: '2025-07-01T00:00:00.000Z', sourceHash: 'def' }))).toBe('written');
+    await writeOne(store, write());
+    expect(await writeOne(store, write({ normalizedAt: '2025-07-01T00:00:00.000Z', sourceHash: 'def' }))).toBe('written');
     expect(await readItem(tableName)).toMatchObject({ normalizedAt: '2025-07-01T00:00:00.000Z', normalizationSourceHash: 'def' });
   });
 
@@ -296,7 +299,7 @@ describe('writeNormalization', () => {
       new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'SET ciudad = :c', ExpressionAttributeValues: { ':c': 'Bello' } }),
     );
     const before = await readItem(tableName);
-    expect(await store.writeNormalization(write())).toBe('changed');
+    expect(await writeOne(store, write())).toBe('changed');
     expect(await readItem(tableName)).toEqual(before);
   });
 
@@ -306,7 +309,7 @@ describe('writeNormalization', () => {
     await embedded().documentClient.send(
       new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'SET direccion = :d', ExpressionAttributeValues: { ':d': 'cl 1 # 2-3' } }),
     );
-    expect(await store.writeNormalization(write())).toBe('changed');
+    expect(await writeOne(store, write())).toBe('changed');
     expect((await readItem(tableName))?.normalizedAt).toBeUndefined();
   });
 
@@ -314,14 +317,14 @@ describe('writeNormalization', () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([lead]);
     await embedded().documentClient.send(new UpdateCommand({ TableName: tableName, Key: { leadId: 'L1' }, UpdateExpression: 'REMOVE nombres' }));
-    expect(await store.writeNormalization(write())).toBe('changed');
+    expect(await writeOne(store, write())).toBe('changed');
   });
 
   it('reports `deleted` when the lead is gone, and does not create it', async () => {
     const { store, tableName } = await freshLeadStore();
     await store.putMany([lead]);
     await embedded().documentClient.send(new DeleteCommand({ TableName: tableName, Key: { leadId: 'L1' } }));
-    expect(await store.writeNormalization(write())).toBe('deleted');
+    expect(await writeOne(store, write())).toBe('deleted');
     expect(await readItem(tableName)).toBeUndefined();
   });
 
@@ -330,14 +333,53 @@ describe('writeNormalization', () => {
     // 100 bytes short of 400 KB: the normalization attributes do not fit.
     const nearFull = { ...lead, nota: 'x'.repeat(MAX_ITEM_BYTES - 100 - itemBytes({ ...lead, nota: '' })) };
     await store.putMany([nearFull]);
-    expect(await store.writeNormalization(write())).toBe('refused');
+    expect(await writeOne(store, write())).toBe('refused');
     expect(await readItem(tableName)).toEqual(nearFull);
+  });
+
+  it('writes a batch: the replaced versions read in one request, each write conditional on its own lead, outcomes in order', async () => {
+    const tableName = `leads-${++tableCount}`;
+    await ensureTables(embedded().client, { leads: tableName });
+    const sent: string[] = [];
+    const real = embedded().documentClient;
+    // A concurrent run normalizes L2 again after the batch read its version and before the batch writes it.
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        const output = await real.send(command as never);
+        if (command.constructor.name === 'BatchGetCommand') {
+          await real.send(new UpdateCommand({ TableName: tableName, Key: { leadId: 'L2' }, UpdateExpression: 'SET normalizedAt = :at, normalizedData = :data', ExpressionAttributeValues: { ':at': '2025-06-03T00:00:00.000Z', ':data': { nombres: 'Newer' } } }));
+        }
+        return output;
+      },
+    } as unknown as DynamoDbLeadStoreOptions['client'];
+    const store = createDynamoDbLeadStore({ client, tableName });
+    await store.putMany([
+      { ...lead, leadId: 'L1', normalizedAt: '2025-06-01T00:00:00.000Z', normalizedData: { nombres: 'Old' }, normalizationRunId: 'run-0' },
+      { ...lead, leadId: 'L2' },
+      { ...lead, leadId: 'L3', ciudad: 'Bello' },
+      { ...lead, leadId: 'L5' },
+    ]);
+    sent.length = 0;
+
+    const outcomes = await store.writeNormalizations(['L1', 'L2', 'L3', 'L4', 'L5'].map((leadId) => write({ leadId })));
+
+    expect(outcomes).toEqual(['written', 'changed', 'changed', 'deleted', 'written']);
+    // One batch read, one update per lead found, one look per failed update (changed or deleted).
+    expect(sent.filter((name) => name === 'BatchGetCommand')).toHaveLength(1);
+    expect(sent.filter((name) => name === 'UpdateCommand')).toHaveLength(4);
+    expect(sent.filter((name) => name === 'GetCommand')).toHaveLength(2);
+    expect(await readItem(tableName, 'L1')).toMatchObject({ normalizedAt: write().normalizedAt, normalizationHistory: [{ runId: 'run-0', normalizedData: { nombres: 'Old' } }] });
+    expect(await readItem(tableName, 'L2')).toMatchObject({ normalizedAt: '2025-06-03T00:00:00.000Z', normalizedData: { nombres: 'Newer' } });
+    expect(await readItem(tableName, 'L3')).not.toHaveProperty('normalizedAt');
+    expect(await readItem(tableName, 'L4')).toBeUndefined();
+    expect(await readItem(tableName, 'L5')).toMatchObject({ normalizedAt: write().normalizedAt, normalizationHistory: [] });
   });
 
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
-    await expect(store.writeNormalization(write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
+    await expect(writeOne(store, write({ expectedOriginals: { updatedAt: { string: 'by the CRM' } } }))).rejects.toThrow(/updatedAt/);
   });
 });
 
@@ -359,8 +401,8 @@ describe('history, rollback and re-normalization requests', () => {
   it('keeps the replaced version with its run id, and a rollback restores it only while the lead holds that run', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([lead]);
-    await store.writeNormalization(write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
-    await store.writeNormalization(write('run-2', '2025-06-02T00:00:00.000Z', 'ANA!'));
+    await writeOne(store, write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
+    await writeOne(store, write('run-2', '2025-06-02T00:00:00.000Z', 'ANA!'));
     const item = (await store.getMany(['H'])).get('H');
     expect(item).toMatchObject({ normalizationRunId: 'run-2', normalizationHistory: [{ runId: 'run-1', normalizedAt: '2025-06-01T00:00:00.000Z', normalizedData: { nombres: 'Ana' }, normalizationSourceHash: 'hash-run-1' }] });
 
@@ -388,7 +430,7 @@ describe('history, rollback and re-normalization requests', () => {
     const { store } = await freshLeadStore();
     const dueIn = async (dueBy: string) => (await store.findDueInIndex({ shard: dueShardOf('H'), dueBy, limit: 10 })).leadIds;
     await store.putMany([lead]);
-    await store.writeNormalization(write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
+    await writeOne(store, write('run-1', '2025-06-01T00:00:00.000Z', 'Ana'));
     expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual([]);
     await store.rollBack({ leadId: 'H', runId: 'run-1', expectedNormalizedAt: '2025-06-01T00:00:00.000Z', previous: undefined, history: [], updatedAt: '2025-06-04T00:00:00.000Z' });
     expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual(['H']);
@@ -404,16 +446,16 @@ describe('history, rollback and re-normalization requests', () => {
   it('makes a requested lead due; a write computed before a newer request does not clear it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([lead, { leadId: 'other', nombres: 'X', normalizedAt: RECENT }]);
-    await store.writeNormalization(write('run-1', RECENT, 'Ana'));
+    await writeOne(store, write('run-1', RECENT, 'Ana'));
     expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
 
     expect(await store.requestRenormalization(['H', 'gone'], '2025-06-03T00:00:00.000Z')).toBe(1);
     expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
     // Computed before the request (read without it): refused, the lead stays due.
-    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana'))).toBe('changed');
+    expect(await writeOne(store, write('run-2', '2025-06-04T00:00:00.000Z', 'Ana'))).toBe('changed');
     expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual(['H']);
     // Computed under the request: written, and the request is done.
-    expect(await store.writeNormalization(write('run-2', '2025-06-04T00:00:00.000Z', 'Ana', { renormalizeRequestedAt: '2025-06-03T00:00:00.000Z' }))).toBe('written');
+    expect(await writeOne(store, write('run-2', '2025-06-04T00:00:00.000Z', 'Ana', { renormalizeRequestedAt: '2025-06-03T00:00:00.000Z' }))).toBe('written');
     expect((await store.findDue({ normalizedBefore: BEFORE, limit: 10 })).leadIds).toEqual([]);
   });
 });

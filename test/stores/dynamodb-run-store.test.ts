@@ -121,8 +121,10 @@ describe('batches and results', () => {
   it('saves and loads the lead ids of a batch', async () => {
     const store = runStore();
     const ids = Array.from({ length: 200 }, (_, i) => `lead-${i}`);
-    await store.saveBatch('run-1', 0, ids);
-    await store.saveBatch('run-1', 1, ['x']);
+    await store.saveBatches('run-1', [
+      { batchIndex: 0, leadIds: ids },
+      { batchIndex: 1, leadIds: ['x'] },
+    ]);
     expect(await store.loadBatch('run-1', 0)).toEqual(ids);
     expect(await store.loadBatch('run-1', 1)).toEqual(['x']);
     await expect(store.loadBatch('run-1', 2)).rejects.toThrow(/no batch 2/);
@@ -133,7 +135,7 @@ describe('batches and results', () => {
     const order = [10, 2, 0, 1, 100, 11];
     for (const batchIndex of order) await store.saveBatchResult('run-2', batchIndex, { batchIndex, status: 'ok' });
     await store.saveBatchResult('run-2b', 3, { batchIndex: 3, status: 'ok' });
-    await store.saveBatch('run-2', 5, ['not a result']);
+    await store.saveBatches('run-2', [{ batchIndex: 5, leadIds: ['not a result'] }]);
     await store.saveBatchData('run-2', 5, 'answers', { not: 'a result' });
     const results = await store.listBatchResults('run-2');
     expect(results.map((result) => result.batchIndex)).toEqual([0, 1, 2, 10, 11, 100]);
@@ -193,7 +195,7 @@ describe('batches and results', () => {
   });
 
   it.each([-1, 1.5, 100_000_000])('refuses batch index %s', async (batchIndex) => {
-    await expect(runStore().saveBatch('run-5', batchIndex, [])).rejects.toThrow(RangeError);
+    await expect(runStore().saveBatches('run-5', [{ batchIndex, leadIds: [] }])).rejects.toThrow(RangeError);
   });
 });
 

@@ -76,7 +76,7 @@ describe('the config table is data, not deployment', () => {
     const attacker = await echoServer();
     harness.setDeployment({ provider: 'openai', baseUrl: deployed.url });
     await harness.seed([undecidedLead('A')]);
-    await harness.stores.runs.saveBatch('forged-run', 0, ['A']);
+    await harness.stores.runs.saveBatches('forged-run', [{ batchIndex: 0, leadIds: ['A'] }]);
     const forged = parseConfig({ model: { provider: 'openai', modelId: 'm', baseUrl: attacker.url, apiKeyEnv: 'NORMFLOW_STOLEN', allowInsecureHttp: true } });
     process.env.NORMFLOW_STOLEN = 'would-be-stolen';
     const { handler } = await import('#functions/invoke-model.ts');

@@ -135,7 +135,7 @@ describe('the InvokeModel handler', () => {
   it('returns the completed result of a batch without a model call when invoked again', async () => {
     await useModel([]);
     await harness.seed([undecidedLead('A')]);
-    await harness.stores.runs.saveBatch('run-x', 0, ['A']);
+    await harness.stores.runs.saveBatches('run-x', [{ batchIndex: 0, leadIds: ['A'] }]);
     const { handler } = await import('#functions/invoke-model.ts');
     const task = { runId: 'run-x', batchIndex: 0, config: parseConfig({ model: { modelId: 'fake-model', prices: PRICES } }), dryRun: false };
     const context = { awsRequestId: 't', functionName: 'invoke-model', getRemainingTimeInMillis: () => 60_000 } as Context;
