@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRetryableModelError, ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
+import type { ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest } from '#shared/model/model-port.ts';
 import { classifyBedrockError, createBedrockModelClient } from '#shared/model/providers/bedrock-model-client.ts';
-import { withRetry } from '#shared/retry/retry-with-backoff.ts';
 import { startFakeBedrockServer, type FakeLlmServer, type FakeStep } from '#test/fakes/fake-bedrock-server.ts';
+import { failureOf } from '#test/fakes/model-failure.ts';
+import { describeRetriesOverTheWire } from './model-client-retries.ts';
 
 const MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 const TIMEOUT_MS = 600;
@@ -27,18 +28,6 @@ const clientFor = (server: FakeLlmServer, modelId = MODEL_ID): ModelClient =>
     requestTimeoutMs: TIMEOUT_MS,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-
-async function failureOf(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-const noWait = { sleep: async () => {}, random: () => 0.5 };
 
 beforeEach(async () => {
   fake = await startFakeBedrockServer({ timeoutHoldMs: 5_000 });
@@ -164,35 +153,7 @@ describe('createBedrockModelClient: faults', () => {
   });
 });
 
-describe('createBedrockModelClient with withRetry', () => {
-  it('throttled twice then ok succeeds on the third request', async () => {
-    fake.setBehaviour(['throttle', 'throttle']);
-    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
-    expect(response.text).toBe(request.user);
-    expect(fake.requestCount).toBe(3);
-  });
-
-  it('a timeout then ok succeeds on the second request', async () => {
-    fake.setBehaviour(['timeout']);
-    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
-    expect(response.text).toBe(request.user);
-    expect(fake.requestCount).toBe(2);
-  });
-
-  it('does not retry an auth error', async () => {
-    fake.setBehaviour('auth-error');
-    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
-    expect(error.name).toBe('Model.Fatal');
-    expect(fake.requestCount).toBe(1);
-  });
-
-  it('gives up after maxAttempts when throttling persists, rethrowing Model.Throttled', async () => {
-    fake.setBehaviour('throttle');
-    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
-    expect(error.name).toBe('Model.Throttled');
-    expect(fake.requestCount).toBe(3);
-  });
-});
+describeRetriesOverTheWire('Bedrock', () => ({ fake, client, request }));
 
 describe('classifyBedrockError', () => {
   it.each<[string, unknown, ModelErrorName]>([

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRetryableModelError, ModelError, type ModelErrorName } from '#shared/errors/normflow-errors.ts';
+import type { ModelErrorName } from '#shared/errors/normflow-errors.ts';
 import type { ModelClient, ModelRequest } from '#shared/model/model-port.ts';
 import {
   chatCompletionsUrl,
   classifyOpenAiStatus,
   createOpenAiModelClient,
 } from '#shared/model/providers/openai-model-client.ts';
-import { withRetry } from '#shared/retry/retry-with-backoff.ts';
 import { startFakeOpenAiServer, type FakeLlmServer, type FakeStep } from '#test/fakes/fake-openai-server.ts';
+import { failureOf } from '#test/fakes/model-failure.ts';
+import { describeRetriesOverTheWire } from './model-client-retries.ts';
 
 const MODEL_ID = 'qwen2.5:7b-instruct';
 const TIMEOUT_MS = 600;
@@ -25,18 +26,6 @@ let client: ModelClient;
 
 const clientFor = (baseUrl: string, extra: { apiKey?: string; fetch?: typeof fetch } = {}): ModelClient =>
   createOpenAiModelClient({ baseUrl, modelId: MODEL_ID, requestTimeoutMs: TIMEOUT_MS, ...extra });
-
-async function failureOf(promise: Promise<unknown>): Promise<ModelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ModelError);
-    return error as ModelError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-const noWait = { sleep: async () => {}, random: () => 0.5 };
 
 beforeEach(async () => {
   fake = await startFakeOpenAiServer({ timeoutHoldMs: 5_000 });
@@ -194,35 +183,7 @@ describe('createOpenAiModelClient: faults', () => {
   });
 });
 
-describe('createOpenAiModelClient with withRetry', () => {
-  it('throttled twice then ok succeeds on the third request', async () => {
-    fake.setBehaviour(['throttle', 'throttle']);
-    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
-    expect(response.text).toBe(request.user);
-    expect(fake.requestCount).toBe(3);
-  });
-
-  it('a timeout then ok succeeds on the second request', async () => {
-    fake.setBehaviour(['timeout']);
-    const response = await withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, ...noWait });
-    expect(response.text).toBe(request.user);
-    expect(fake.requestCount).toBe(2);
-  });
-
-  it('does not retry an auth error', async () => {
-    fake.setBehaviour('auth-error');
-    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
-    expect(error.name).toBe('Model.Fatal');
-    expect(fake.requestCount).toBe(1);
-  });
-
-  it('does not retry an invalid response by default', async () => {
-    fake.setBehaviour('malformed-body');
-    const error = await failureOf(withRetry(() => client.complete(request), { retryOn: isRetryableModelError, maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100, ...noWait }));
-    expect(error.name).toBe('Model.InvalidResponse');
-    expect(fake.requestCount).toBe(1);
-  });
-});
+describeRetriesOverTheWire('OpenAI-compatible', () => ({ fake, client, request }));
 
 describe('classifyOpenAiStatus', () => {
   it.each<[number, ModelErrorName]>([

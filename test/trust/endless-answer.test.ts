@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelError } from '#shared/errors/normflow-errors.ts';
 import type { ModelRequest } from '#shared/model/model-port.ts';
 import { createBedrockModelClient } from '#shared/model/providers/bedrock-model-client.ts';
 import { createOpenAiModelClient } from '#shared/model/providers/openai-model-client.ts';
@@ -7,6 +6,7 @@ import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
 import { startHarness, summaryOf, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
+import { failureOf } from '#test/fakes/model-failure.ts';
 
 /**
  * A model response that never ends is cut off at `model.maxResponseBytes` and counted as
@@ -24,12 +24,6 @@ afterEach(async () => {
   harness = undefined;
   fake = undefined;
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
-}
 
 describe('a never-ending answer is cut off', () => {
   it('OpenAI-compatible: Model.InvalidResponse at the byte cap, its tokens counted, the server stopped', async () => {

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ModelError } from '#shared/errors/normflow-errors.ts';
 import { createBedrockModelClient } from '#shared/model/providers/bedrock-model-client.ts';
 import { startFakeBedrockServer } from '#test/fakes/fake-bedrock-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { startHarness, summaryOf, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
+import { failureOf } from '#test/fakes/model-failure.ts';
 
 /** Say why: each distinct model failure cause, once, in words an operator can act on, with no personal data. */
 
@@ -19,12 +19,6 @@ afterEach(async () => {
   harness = undefined;
   fake = undefined;
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
-}
 
 /** No credentials and no region from anywhere: environment, profile files or instance metadata. */
 function noAwsSetup() {
