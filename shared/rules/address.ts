@@ -52,8 +52,11 @@ const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
 const NUMBER_SIGNS = /[\uFF03\u2116]/g;
 // Decimal numbers stay one token (`Km 5.5`, `Km 5,5`); other `.`, `,`, `;` and `:` separate words.
 const TOKEN_PATTERN = /\p{N}+(?:[.,]\p{N}+)+|[#-]|[^\s#\-,;:.]+|[.,;:]/gu;
-/** `B/ San Fernando`, `b/san antonio`: barrio written `b/`. */
-const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/]*$)/iu;
+/**
+ * `B/ San Fernando`, `b/san antonio`: barrio written `b/`, when no other `/` comes before the next
+ * number (`b/x/y` is not a barrio; `B/la45/` is, as `B/ La45/` will read the next time).
+ */
+const BARRIO_SLASH_PREFIX = /^b\/(?!\p{N})(?=[^/\p{N}]*(?:\p{N}|$))/iu;
 const DIGIT_OR_OTHER_RUNS = /\p{N}+|\P{N}+/gu;
 const DIGIT = /\p{N}/u;
 const ONLY_DIGITS = /^\p{N}+$/u;
@@ -64,6 +67,37 @@ const NON_ASCII = /[^ -~]/;
 /** Matching key; skips the costly diacritic folding for printable ASCII, the common case. */
 const foldWord = (text: string): string =>
   (NON_ASCII.test(text) ? stripDiacritics(text) : text).toLowerCase();
+
+/** Whether run `index` of a piece is a barrio `b/` glued after a number (`130B/nº`). */
+function isGluedBarrio(runs: readonly string[], index: number): boolean {
+  const run = runs[index];
+  const barrio = index > 0 && run !== undefined ? BARRIO_SLASH_PREFIX.exec(run) : null;
+  return barrio !== null && run !== undefined && (run.length > barrio[0].length || index === runs.length - 1);
+}
+
+/**
+ * One piece of text without spaces, as tokens. Wherever the output will have a space the next time
+ * (`130B/nº` → `130 B/ Nº`, `B/cs4` → `B/ Cs4`), the piece is read now as if the space were there,
+ * so a normalized value reads the same again (idempotence).
+ */
+function pushPiece(tokens: Token[], piece: string, glued: boolean): void {
+  if (piece === '') return;
+  // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens (glued to each other).
+  const runs = DECIMAL.test(piece) || !DIGIT.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
+  const cut = runs.findIndex((_, index) => isGluedBarrio(runs, index));
+  if (cut > 0) {
+    pushPiece(tokens, runs.slice(0, cut).join(''), glued);
+    pushPiece(tokens, runs.slice(cut).join(''), false);
+    return;
+  }
+  const barrio = BARRIO_SLASH_PREFIX.exec(piece);
+  if (barrio) {
+    tokens.push({ text: barrio[0], key: BARRIO_SLASH, glued, period: false });
+    pushPiece(tokens, piece.slice(barrio[0].length), false);
+    return;
+  }
+  for (const [index, run] of runs.entries()) tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
+}
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -82,26 +116,15 @@ function tokenize(text: string): Token[] {
     }
     const glued = touching && !separated;
     separated = false;
-    const barrio = BARRIO_SLASH_PREFIX.exec(piece);
-    if (barrio) {
-      tokens.push({ text: barrio[0], key: BARRIO_SLASH, glued, period: false });
-      const rest = piece.slice(barrio[0].length);
-      if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
-      continue;
-    }
-    // `80a`, `#139`, `n°45`: numbers and letters typed together are separate tokens.
-    const runs = DECIMAL.test(piece) || !DIGIT.test(piece) ? [piece] : (piece.match(DIGIT_OR_OTHER_RUNS) ?? [piece]);
-    for (const [index, run] of runs.entries()) {
-      // `130B/nº` reads as `130 B/nº` would the next time (barrio), so it does now: idempotent.
-      const gluedBarrio = index > 0 ? BARRIO_SLASH_PREFIX.exec(run) : null;
-      if (gluedBarrio && (run.length > gluedBarrio[0].length || index === runs.length - 1)) {
-        tokens.push({ text: gluedBarrio[0], key: BARRIO_SLASH, glued: false, period: false });
-        const rest = run.slice(gluedBarrio[0].length);
-        if (rest !== '') tokens.push({ text: rest, key: foldWord(rest), glued: false, period: false });
-        continue;
-      }
-      tokens.push({ text: run, key: foldWord(run), glued: glued || index > 0, period: false });
-    }
+    pushPiece(tokens, piece, glued);
+  }
+  // `Km` is always written as a word of its own (`vereda-km12` → `Vereda- Km 12`): read it so now,
+  // or the next reading, seeing it apart, would parse differently (idempotence).
+  for (const [index, token] of tokens.entries()) {
+    if (!KILOMETRE_WORDS.has(token.key)) continue;
+    token.glued = false;
+    const next = tokens[index + 1];
+    if (next) next.glued = false;
   }
   return tokens;
 }

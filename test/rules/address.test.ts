@@ -548,6 +548,32 @@ describe('properties', () => {
     expectIdempotent(input);
   });
 
+  // Found by the property above (and a search of 1.5 million of its inputs): each was read one way
+  // typed, another way once normalized, because the output put a space where the input had none.
+  it.each([
+    // a word glued after `b/`
+    ['b.B/cs4', 'Barrio B/ Casa 4'],
+    ['Barrio B/ cs4', 'Barrio B/ Casa 4'],
+    ['B/cs4', 'Barrio cs4'],
+    // `Km` glued to its neighbours
+    ['vereda-km12-', 'Vereda - Km 12-'],
+    ['km-b.los', 'Km -B los'],
+  ])('reads the same typed and normalized: %s → %s', (input, expected) => {
+    expect(normalizeAddress(input).value).toBe(expected);
+    expectIdempotent(input);
+  });
+
+  // Garbage that used to read differently the second time: only idempotence is asked of it.
+  it.each([
+    'B/bisNORTEAVcorregimiento130b/(', // a `b/` glued after a number, in a piece that starts with `b/` too
+    'Diag..B/csbisapto4b/4\t', // another `/` after the barrio's name and a number
+    'Cl.B/ak4lab/veredab/.:',
+    'km–tv12B/el',
+  ])('reads the same typed and normalized: %j', (input) => {
+    expectWellFormed(normalizeAddress(input).value);
+    expectIdempotent(input);
+  });
+
   it('a value without the unparsed flag starts with a via (reliable guardrail)', () => {
     const via = /^(?:Cra\.|Cl\.|Av\.|Tr\.|Dg\.|Autopista|Circular|V[ií]a)(?: |$)/u;
     fc.assert(
