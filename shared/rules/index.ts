@@ -8,7 +8,7 @@ import { normalizePersonName } from './person-name.ts';
 import type { FieldKind, Rule, RuleResult } from './rule-result.ts';
 
 /** Part of every cache key and of every written normalization: bump when any rule changes its output. */
-export const RULES_VERSION = '2026.12.1';
+export const RULES_VERSION = '2026.12.2';
 
 const RULES: Record<FieldKind, Rule> = {
   personName: normalizePersonName,
