@@ -28,7 +28,29 @@ const QUALITY_STYLE = `
   .mappings { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; }
 `;
 
-const runLabel = (run: { startedAt: string; dryRun: boolean }) => `${run.startedAt.slice(0, 16).replace('T', ' ')}${run.dryRun ? ' · dry run' : ''}`;
+/**
+ * Each run's label: its start (UTC) to the minute, to the second where runs share a minute, and
+ * with the end of its run id where they share the second too — no two columns of a chart read the
+ * same — then whether it was a dry run.
+ */
+export function runLabels(runs: ReadonlyArray<{ runId: string; startedAt: string; dryRun: boolean }>): string[] {
+  const countsOf = (keys: readonly string[]) => {
+    const counts = new Map<string, number>();
+    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+    return counts;
+  };
+  const minutes = runs.map((run) => run.startedAt.slice(0, 16));
+  const seconds = runs.map((run) => run.startedAt.slice(0, 19));
+  const perMinute = countsOf(minutes);
+  const perSecond = countsOf(seconds);
+  return runs.map((run, index) => {
+    const minute = minutes[index] ?? '';
+    const second = seconds[index] ?? '';
+    const start = (perMinute.get(minute) ?? 0) > 1 ? second : minute;
+    const id = (perSecond.get(second) ?? 0) > 1 ? ` …${run.runId.slice(-6)}` : '';
+    return `${start.replace('T', ' ')} UTC${id}${run.dryRun ? ' · dry run' : ''}`;
+  });
+}
 
 function tiles(data: QualityReportData): string {
   const dryRuns = data.runs.filter((run) => run.dryRun).length;
@@ -46,14 +68,15 @@ function tiles(data: QualityReportData): string {
 function anomalyTable(data: QualityReportData): string {
   if (data.runs.length === 0) return '<p class="empty">No run yet.</p>';
   const header = `<tr><th>run</th>${data.fields.map((field) => `<th>${escapeHtml(field)}</th>`).join('')}</tr>`;
-  const rows = [...data.runs].reverse().map((run) => {
+  const labels = runLabels(data.runs);
+  const rows = data.runs.map((run, index) => ({ run, label: labels[index] ?? '' })).reverse().map(({ run, label }) => {
     const badges = `${run.dryRun ? '<span class="badge dry">dry run: nothing written</span>' : ''}${run.rolledBack ? '<span class="badge">rolled back</span>' : ''}`;
     const cells = data.fields.map((field) => {
       const tally = run.fields[field];
       if (!tally || tally.total === 0) return '<td class="level">–</td>';
       return `<td class="level" style="background:${LEVEL_COLORS[tally.level] ?? '#fff'}" title="${escapeHtml(`${(tally.changeRate * 100).toFixed(1)}% of ${tally.total} changed`)}">${escapeHtml(tally.level)}</td>`;
     });
-    return `<tr${run.dryRun ? ' class="dry"' : ''}><td>${escapeHtml(runLabel(run))}${badges}</td>${cells.join('')}</tr>`;
+    return `<tr${run.dryRun ? ' class="dry"' : ''}><td>${escapeHtml(label)}${badges}</td>${cells.join('')}</tr>`;
   });
   return `<table data-table="anomalies">${header}${rows.join('')}</table>`;
 }
@@ -74,7 +97,7 @@ function qualityChartsScript(data: QualityReportData): string {
   return `<script>
 {
 const quality = ${embed(data)};
-const labels = quality.runs.map((run) => run.startedAt.slice(0, 16).replace('T', ' ') + (run.dryRun ? ' · dry run' : ''));
+const labels = ${embed(runLabels(data.runs))};
 const dry = quality.runs.map((run) => run.dryRun);
 const flagNames = [...new Set(quality.runs.flatMap((run) => Object.keys(run.flags)))].sort();
 const sourceNames = ['rules', 'cache', 'llm', 'steward'];

@@ -9,7 +9,7 @@ import { parseConfig } from '#shared/config/normalization-config.ts';
 import { foldedDecisionKey } from '#shared/engine/steward-decisions.ts';
 import { makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
 import { collectQualityReport, type QualityReportData } from '#shared/steward/quality-report-data.ts';
-import { renderQualityReport } from '#shared/steward/quality-report.ts';
+import { renderQualityReport, runLabels } from '#shared/steward/quality-report.ts';
 import { startHarness, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
 import { pngPixelStats } from './png-pixels.ts';
 
@@ -95,6 +95,24 @@ const chromiumFlags = (profile: string) => [
   '--disable-sync',
   `--user-data-dir=${profile}`,
 ];
+
+describe('run labels', () => {
+  it('are to the minute (UTC), to the second where runs share a minute, with the end of the run id where they share a second, and say which runs were dry', () => {
+    expect(
+      runLabels([
+        { runId: 'local-1-aaaaaa', startedAt: '2026-12-05T17:58:01.120Z', dryRun: false },
+        { runId: 'local-2-bbbbbb', startedAt: '2026-12-05T17:58:03.500Z', dryRun: true },
+        { runId: 'local-3-cccccc', startedAt: '2026-12-05T17:58:03.900Z', dryRun: false },
+        { runId: 'local-4-dddddd', startedAt: '2026-12-05T18:10:00.000Z', dryRun: false },
+      ]),
+    ).toEqual(['2026-12-05 17:58:01 UTC', '2026-12-05 17:58:03 UTC …bbbbbb · dry run', '2026-12-05 17:58:03 UTC …cccccc', '2026-12-05 18:10 UTC']);
+  });
+
+  it('never repeat within one report (the harness runs three times within a minute)', () => {
+    const labels = runLabels(report.runs);
+    expect(new Set(labels).size).toBe(report.runs.length);
+  });
+});
 
 describe('normflow report in headless Chromium', () => {
   it('renders every chart offline, with the analytics, never showing a name or an address; the screenshot is not blank', async () => {
