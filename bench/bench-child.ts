@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 /**
@@ -26,3 +27,38 @@ export async function runInChild<Figures>(benchFile: string, args: readonly stri
 
 /** This process's peak resident set size so far, MiB. */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Resident memory now, split as Linux reports it (`/proc/self/status`); undefined elsewhere. */
+function residentSplitMiB(): { anonymous: number; fileBacked: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const mib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  const split = { anonymous: mib('RssAnon'), fileBacked: mib('RssFile') };
+  return Number.isNaN(split.anonymous) || Number.isNaN(split.fileBacked) ? undefined : split;
+}
+
+/**
+ * Samples the resident memory's two parts until stopped and returns each one's peak, MiB: the
+ * process's own (anonymous: heap, buffers, native allocations) and the file-backed pages (code and
+ * memory-mapped files, such as the embedded store's LevelDB tables, which the kernel drops under
+ * pressure). Peak RSS mixes them, so a store that grows on disk looks like a process that leaks.
+ */
+export function sampleResidentSplit(intervalMs = 250): () => { peakAnonymousMiB: number; peakFileBackedMiB: number } | undefined {
+  let peak: { anonymous: number; fileBacked: number } | undefined;
+  const sample = () => {
+    const now = residentSplitMiB();
+    if (now) peak = { anonymous: Math.max(peak?.anonymous ?? 0, now.anonymous), fileBacked: Math.max(peak?.fileBacked ?? 0, now.fileBacked) };
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak && { peakAnonymousMiB: Math.round(peak.anonymous), peakFileBackedMiB: Math.round(peak.fileBacked) };
+  };
+}

@@ -26,7 +26,7 @@ import { createBatchRunner } from '#shared/engine/batch-runner.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { generateLeads } from '#shared/samples/lead-generator.ts';
-import { childArguments, peakRssMiB, runInChild } from './bench-child.ts';
+import { childArguments, peakRssMiB, runInChild, sampleResidentSplit } from './bench-child.ts';
 import { startCpuStages, type StageTable } from './cpu-stages.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -38,6 +38,11 @@ interface Measurement {
   cpuSeconds: number;
   leadsPerSecond: number;
   peakRssMiB: number;
+  /**
+   * Peak RSS split (Linux): the process's own memory and the file-backed pages, most of them the
+   * embedded store's memory-mapped LevelDB tables, which grow with the store on disk.
+   */
+  resident?: { peakAnonymousMiB: number; peakFileBackedMiB: number };
   /** 1-minute load average just before and just after the timed part. */
   load: { before: number; after: number };
   /** With `--stages`: where the timed part's time went (CPU profile; idle is waiting). */
@@ -57,14 +62,25 @@ async function measureNormalize(input: string, output: string, layer: ConfigLaye
   const config = await loadCliConfig({}, [layer]);
   const runner = createBatchRunner({ config, model: undefined, cache: new ValueCache() });
   const stopStages = profiled ? await startCpuStages() : undefined;
+  const stopResident = sampleResidentSplit();
   const before = loadNow();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await normalizeFile({ input, output, config, runner });
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
+  const resident = stopResident();
   const stages = await stopStages?.();
-  return { records: result.records, seconds, cpuSeconds, leadsPerSecond: result.records / seconds, peakRssMiB: peakRssMiB(), load: { before, after: loadNow() }, ...(stages ? { stages } : {}) };
+  return {
+    records: result.records,
+    seconds,
+    cpuSeconds,
+    leadsPerSecond: result.records / seconds,
+    peakRssMiB: peakRssMiB(),
+    ...(resident ? { resident } : {}),
+    load: { before, after: loadNow() },
+    ...(stages ? { stages } : {}),
+  };
 }
 
 async function measurePipeline(input: string, dataDir: string | undefined, layer: ConfigLayer, profiled: boolean): Promise<Measurement> {
@@ -81,12 +97,14 @@ async function measurePipeline(input: string, dataDir: string | undefined, layer
     });
 
     const stopStages = profiled ? await startCpuStages() : undefined;
+    const stopResident = sampleResidentSplit();
     const before = loadNow();
     const cpu = process.cpuUsage();
     const started = performance.now();
     const result = await runStateMachineLocally('normalize-leads', { input: { forceAll: true }, executionName: 'bench-pipeline-vs-normalize' });
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpuSecondsSince(cpu);
+    const resident = stopResident();
     const stages = await stopStages?.();
     const after = loadNow();
     if (result.status !== 'SUCCEEDED') throw new Error(`the run failed: ${result.error?.name}: ${result.error?.message}`);
@@ -99,6 +117,7 @@ async function measurePipeline(input: string, dataDir: string | undefined, layer
       cpuSeconds,
       leadsPerSecond: records / seconds,
       peakRssMiB: peakRssMiB(),
+      ...(resident ? { resident } : {}),
       load: { before, after },
       ...(stages ? { stages } : {}),
     };
@@ -157,7 +176,7 @@ async function main(): Promise<void> {
     console.log(`pipeline (run --force-all, local runtime, store ${figures.store}) vs normalize (file to file), ${leadCount} generated leads, rules only, batch size ${figures.batchSize}, ${figures.cores} cores\n`);
     for (const name of ['normalize', 'pipeline'] as const) {
       const m = figures[name];
-      console.log(`${name.padEnd(10)} ${m.seconds.toFixed(2).padStart(8)} s (CPU ${m.cpuSeconds.toFixed(2)} s) ${m.leadsPerSecond.toFixed(0).padStart(8)} leads/s   peak RSS ${m.peakRssMiB} MiB   load ${m.load.before} → ${m.load.after}`);
+      console.log(`${name.padEnd(10)} ${m.seconds.toFixed(2).padStart(8)} s (CPU ${m.cpuSeconds.toFixed(2)} s) ${m.leadsPerSecond.toFixed(0).padStart(8)} leads/s   peak RSS ${m.peakRssMiB} MiB${m.resident ? ` (own ${m.resident.peakAnonymousMiB}, file-backed ${m.resident.peakFileBackedMiB})` : ''}   load ${m.load.before} → ${m.load.after}`);
     }
     console.log(`\npipeline / normalize: ${figures.pipelineOverNormalize}× wall time, ${figures.cpuPipelineOverNormalize}× CPU time`);
     for (const name of ['normalize', 'pipeline'] as const) {

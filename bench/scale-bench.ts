@@ -253,7 +253,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ ...measured, projection }));
       return;
     }
-    console.log(`normflow scale benchmark: forceAll over ${leadCount} generated leads, batch ${batchSize}, local runtime with AWS accounting\n`);
+    console.log(`normflow scale benchmark: forceAll over ${leadCount} generated leads, batch ${batchSize}, local runtime with AWS accounting, store in memory (its tables count in peakRssMiB)\n`);
     for (const [key, value] of Object.entries(measured)) console.log(`${key.padEnd(30)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
     console.log(`\nprojection for ${PROJECTED_LEADS.toLocaleString('en-US')} leads (list prices ${AWS_LIST_PRICES.region}, ${AWS_LIST_PRICES.asOf}):`);
     console.log(JSON.stringify({ backfill: projection.backfill, nightly: projection.nightly, unitCosts: projection.unitCosts }, null, 2));
