@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_DATA_DIR, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { checkConfigTableItem } from '#shared/config/config-sources.ts';
 import { parseConfig } from '#shared/config/normalization-config.ts';
@@ -41,6 +42,29 @@ export function nextConfigItem(file: Record<string, unknown>, stored: Record<str
   checkConfigTableItem(file, { allowedModelIds: undefined });
   parseConfig(file);
   return !Object.hasOwn(file, 'enabled') && stored && Object.hasOwn(stored, 'enabled') ? { ...file, enabled: stored.enabled } : file;
+}
+
+/**
+ * After `seed --config F`: a store without a config item takes F's as its own, so `run`, `review`,
+ * `leads list` and `report` find the same fields without `--config` on each command. An item
+ * already there is never replaced (that is `config set`), and a file the table may not hold (a
+ * model endpoint, a key source: deploy-time) is not stored. Returns what to tell the user, if anything.
+ */
+export async function adoptSeedConfig(store: ConfigStore, file: Record<string, unknown>, fileName: string): Promise<string | undefined> {
+  const stored = await store.getConfig(CONFIG_ID);
+  if (stored) {
+    const { enabled: _enabled, ...storedSettings } = stored;
+    const { enabled: _fileEnabled, ...fileSettings } = file;
+    if (isDeepStrictEqual(storedSettings, fileSettings)) return undefined;
+    return `this store already has a config item, other than ${fileName}: commands use the stored one unless given --config ${fileName} (\`normflow config set --file ${fileName}\` replaces it)`;
+  }
+  try {
+    await store.putConfig(CONFIG_ID, nextConfigItem(file, undefined));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `${fileName} was not stored as this store's config (${reason}): give --config ${fileName} to run, review and the other commands`;
+  }
+  return `${fileName} is now this store's config: run, review, leads list and report use it without --config (\`normflow config show\`)`;
 }
 
 const storeOptions = (command: Command): Command =>

@@ -6,7 +6,8 @@ import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
-import { loadCliConfig } from './cli-config.ts';
+import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
+import { adoptSeedConfig } from './config-command.ts';
 import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
 import { localStores } from './local-stores.ts';
 
@@ -160,6 +161,11 @@ export function registerSeedCommand(program: Command): void {
         const result = await seedLeads(local, options.input, { insertOnly, ...read, ...(config ? { config } : {}) });
         console.log(`${formatSeedCounts(result.counts, insertOnly)} — ${local.env.LEADS_TABLE}`);
         if (result.counts.updated > 0) console.log(`${result.counts.updated} updated lead(s) had other originals: they are due for normalization again.`);
+        const loaded = result.counts.inserted + result.counts.updated + result.counts.unchanged;
+        if (options.config && loaded > 0) {
+          const note = await adoptSeedConfig(localStores(local).config, await readJsonConfigFile(options.config), options.config);
+          if (note) console.error(`normflow: note: ${note}`);
+        }
         if (result.counts.rejected > 0) {
           reportRejectedLines(result);
           console.error(`${result.counts.rejected} line(s) rejected; every other record was loaded.`);

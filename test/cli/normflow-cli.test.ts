@@ -117,21 +117,43 @@ describe('local pipeline commands', () => {
     expect(leads.every((lead) => typeof lead.normalizedAt === 'string' && typeof lead.normalizationMeta === 'object')).toBe(true);
   }, 60_000);
 
-  it('a spreadsheet seeded with its own headers: run without that config says why nothing was normalized; with it, the long names line up', async () => {
-    const dataDir = join(dir, 'headers');
+  it('a spreadsheet seeded with its own headers: that config becomes the store\'s, so run lines up its long names without --config; a store with another config says why nothing was normalized', async () => {
     const csv = join(dir, 'form.csv');
     await writeFile(csv, 'ID;Nombres;Ciudad de residencia\r\n1;ANA MARIA;medellin\r\n');
     const config = join(dir, 'form-config.json');
     await writeFile(config, JSON.stringify({ idField: 'ID', fields: { Nombres: 'personName', 'Ciudad de residencia': 'city' } }));
-    expect((await normflow('seed', '--input', csv, '--config', config, '--data-dir', dataDir)).code).toBe(0);
 
-    const without = await normflow('run', '--data-dir', dataDir);
-    expect(without.stdout).toContain('none of the configured fields was found on these leads');
+    const dataDir = join(dir, 'headers');
+    const seeded = await normflow('seed', '--input', csv, '--config', config, '--data-dir', dataDir);
+    expect(seeded.code).toBe(0);
+    expect(seeded.stderr).toContain("form-config.json is now this store's config");
+    const run = await normflow('run', '--data-dir', dataDir);
+    expect(run.stdout).toMatch(/^Ciudad de residencia +1 +100\.0% {2}NORMAL$/m);
+    expect(run.stdout).toMatch(/^Nombres {14} +1 +100\.0% {2}NORMAL$/m);
+    expect((await normflow('config', 'show', '--data-dir', dataDir)).stdout).toContain('"Ciudad de residencia": "city"');
 
-    const withConfig = await normflow('run', '--force-all', '--config', config, '--data-dir', dataDir);
+    const otherDir = join(dir, 'headers-other');
+    const other = join(dir, 'other-config.json');
+    await writeFile(other, JSON.stringify({ fields: { apellidos: 'personName' } }));
+    expect((await normflow('config', 'set', '--file', other, '--data-dir', otherDir)).code).toBe(0);
+    const seededOther = await normflow('seed', '--input', csv, '--config', config, '--data-dir', otherDir);
+    expect(seededOther.stderr).toContain('this store already has a config item, other than');
+    expect((await normflow('run', '--data-dir', otherDir)).stdout).toContain('none of the configured fields was found on these leads');
+    const withConfig = await normflow('run', '--force-all', '--config', config, '--data-dir', otherDir);
     expect(withConfig.stdout).toMatch(/^Ciudad de residencia +1 +100\.0% {2}NORMAL$/m);
-    expect(withConfig.stdout).toMatch(/^Nombres {14} +1 +100\.0% {2}NORMAL$/m);
     expect(withConfig.stdout).not.toContain('none of the configured fields');
+  });
+
+  it('a config the config table may not hold (a model endpoint) is used for the seed but not stored, and seed says so', async () => {
+    const dataDir = join(dir, 'endpoint-config');
+    const config = join(dir, 'endpoint-config.json');
+    await writeFile(config, JSON.stringify({ fields: { nombres: 'personName' }, model: { provider: 'openai', baseUrl: 'http://localhost:11434', modelId: 'm' } }));
+    const input = join(dir, 'one-lead.jsonl');
+    await writeFile(input, `${JSON.stringify(GOOD)}\n`);
+    const seeded = await normflow('seed', '--input', input, '--config', config, '--data-dir', dataDir);
+    expect(seeded.stdout).toContain('inserted 1');
+    expect(seeded.stderr).toContain("endpoint-config.json was not stored as this store's config");
+    expect((await normflow('config', 'show', '--data-dir', dataDir)).stdout).toContain('no config item');
   });
 
   it('run fails fast on a bad flag value', async () => {
