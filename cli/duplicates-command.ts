@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ContactFieldFinder } from '#shared/dedup/contact-fields.ts';
 import { DEFAULT_MIN_SCORE, findDuplicates } from '#shared/dedup/duplicate-finder.ts';
 import { personProfile, type PersonProfile } from '#shared/dedup/person-profile.ts';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
@@ -11,7 +12,7 @@ interface DuplicatesOptions extends StoreTargetOptions {
   output: string;
   format?: string;
   neutralizeFormulas: boolean;
-  emailField: string;
+  emailField?: string;
   phoneField?: string;
   minScore: string;
 }
@@ -25,8 +26,8 @@ export function registerDuplicatesCommand(leads: Command): void {
       .requiredOption('--output <file>', 'where to write the pairs (.jsonl or .csv; - for standard output)')
       .option('--format <format>', 'jsonl | csv (default: from the file name; jsonl on standard output)')
       .option('--no-neutralize-formulas', 'CSV: write cells starting with = + - @ as they are (by default they get a leading \')')
-      .option('--email-field <field>', 'attribute holding the e-mail', 'email')
-      .option('--phone-field <field>', 'attribute holding a phone number (none by default)')
+      .option('--email-field <field>', 'attribute holding the e-mail (default: found by its name: email, correo, correo electrónico, e-mail …)')
+      .option('--phone-field <field>', 'attribute holding a phone number (default: found by its name: teléfono, celular, móvil, whatsapp, phone …)')
       .option('--min-score <p>', 'report pairs at least this likely to be one person (0–1)', String(DEFAULT_MIN_SCORE)),
   ).action(async (options: DuplicatesOptions) => {
     const format = options.format ?? (options.output === STDIO ? 'jsonl' : formatOfPath(options.output));
@@ -35,9 +36,17 @@ export function registerDuplicatesCommand(leads: Command): void {
     if (!(minScore >= 0 && minScore <= 1)) throw new UsageError(`--min-score must be a number between 0 and 1 (got "${options.minScore}")`);
     await withStewardStores(options, async (stores) => {
       const config = await stewardConfig(stores, options);
-      const contact = { email: options.emailField, ...(options.phoneField ? { phone: options.phoneField } : {}) };
+      const contact = new ContactFieldFinder({
+        ...(options.emailField === undefined ? {} : { email: options.emailField }),
+        ...(options.phoneField === undefined ? {} : { phone: options.phoneField }),
+      });
       const profiles: PersonProfile[] = [];
-      for await (const item of stores.leads.scanAll()) profiles.push(personProfile(item, config, contact));
+      for await (const item of stores.leads.scanAll()) profiles.push(personProfile(item, config, contact.fieldsFor(Object.keys(item))));
+      // Which columns were read as contact details, so a wrong guess is seen (and overridden with the flags).
+      const { email, phone } = contact.used();
+      const described = (label: string, used: { field: string; found: boolean } | undefined, flag: string) =>
+        used ? `${label} from "${used.field}"${used.found ? ` (found by its name; ${flag} to choose)` : ''}` : `no ${label} column (${flag} to name one)`;
+      console.error(`normflow: note: ${described('e-mail', email, '--email-field')}, ${described('phone', phone, '--phone-field')}`);
       const { pairs, stats } = findDuplicates(profiles, { minScore });
 
       const columns = ['leadIdA', 'leadIdB', 'score', 'reasons'];

@@ -280,6 +280,30 @@ describe('normflow leads duplicates', () => {
   }, 60_000);
 });
 
+describe('normflow leads duplicates on a Spanish form', () => {
+  it('finds the e-mail and phone columns by their names (Correo, Celular), says which it used, and a flag overrides', async () => {
+    const sample = generateDuplicateSample({ people: 150, namesakes: 6, seed: 32, phoneField: 'Celular' });
+    const leads = sample.leads.map(({ email, ...lead }) => ({ ...lead, Correo: email }));
+    const input = join(dir, 'form-contacts.jsonl');
+    await writeFile(input, leads.map((lead) => JSON.stringify(lead)).join('\n'));
+    const formDir = join(dir, 'form-contacts-data');
+    await normflow(['seed', '--input', input, '--data-dir', formDir]);
+
+    const output = join(dir, 'form-pairs.jsonl');
+    const found = await normflow(['leads', 'duplicates', '--output', output, '--data-dir', formDir]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stderr).toContain('e-mail from "Correo" (found by its name; --email-field to choose), phone from "Celular" (found by its name; --phone-field to choose)');
+    const pairs = jsonLines(await readFile(output, 'utf8')) as Array<{ reasons: string[] }>;
+    expect(pairs.some((pair) => pair.reasons.includes('same e-mail'))).toBe(true);
+    expect(pairs.some((pair) => pair.reasons.includes('same phone'))).toBe(true);
+
+    const named = await normflow(['leads', 'duplicates', '--output', output, '--email-field', 'nope', '--data-dir', formDir]);
+    expect(named.stderr).toContain('e-mail from "nope", phone from "Celular" (found by its name');
+    const withoutMail = jsonLines(await readFile(output, 'utf8')) as Array<{ reasons: string[] }>;
+    expect(withoutMail.some((pair) => pair.reasons.some((reason) => reason.includes('e-mail')))).toBe(false);
+  }, 60_000);
+});
+
 describe('normflow report', () => {
   it('writes one self-contained page from the local store and from the deployed tables', async () => {
     expect((await local('run', '--dry-run', '--force-all')).code).toBe(0);
