@@ -15,6 +15,7 @@ import { seedItems } from '#shared/stores/dynamodb-seeding.ts';
 import type { SeedRecord } from '#shared/stores/store-ports.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
+import { formatAnalyticsSummary } from './analytics-summary.ts';
 import { checkDataDir } from './data-dir.ts';
 import { formatSeedCounts, reportRejectedLines, type SeedCounts, type SeedResult } from './seed-command.ts';
 
@@ -198,8 +199,9 @@ export function registerAnalyticsCommand(program: Command): void {
     .description('run the analytics state machine locally: export → Parquet → catalog, and token costs')
     .option('--run-date <day>', 'the export partition date (YYYY-MM-DD); default today')
     .option('--sample-data', 'first fill each empty source table with generated sample items (a demo; never done without this flag)')
+    .option('--json', 'print the state machine\'s output as one JSON object instead of the summary')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
-    .action(async (options: { runDate?: string; sampleData?: boolean; dataDir: string }) => {
+    .action(async (options: { runDate?: string; sampleData?: boolean; json?: boolean; dataDir: string }) => {
       await withLocalAnalytics(options.dataDir, async (local) => {
         const conversations = local.env.CONVERSATIONS_TABLE ?? '';
         const chat = local.env.CHAT_TABLE ?? '';
@@ -223,8 +225,11 @@ export function registerAnalyticsCommand(program: Command): void {
           return;
         }
         const output = result.output as { conversationExport?: { output?: Record<string, unknown> }; tokenCosts?: { output?: Record<string, unknown> } };
-        console.log(`conversation export: ${JSON.stringify(output.conversationExport?.output ?? {})}`);
-        console.log(`token costs: ${JSON.stringify(output.tokenCosts?.output ?? {})}`);
+        if (options.json) {
+          console.log(JSON.stringify({ conversationExport: output.conversationExport?.output ?? null, tokenCosts: output.tokenCosts?.output ?? null }));
+          return;
+        }
+        console.log(formatAnalyticsSummary(output));
         console.log(`query it: npx normflow sql "SELECT * FROM users LIMIT 5"   (tables: users, exchanges, token_costs, token_costs_by_user_day, token_costs_by_model_day, normalization_costs)`);
       });
     });

@@ -52,6 +52,11 @@ it('seeds plain and DynamoDB-typed JSON lines, rejecting bad lines by number; ru
   // --sample-data fills only the empty chat table: the seeded conversations were not touched.
   expect(analytics.stdout).toContain('sample Bedrock chat items');
   expect(analytics.stdout).not.toContain('sample conversation items');
+  // A summary a person reads; --json gives the state machine's output to a script.
+  expect(analytics.stdout).toMatch(/^conversation export, dt=2026-03-01: 1 users, 1 exchanges; feedback joined 1, orphaned 0;/m);
+  expect(analytics.stdout).toMatch(/^token costs: [\d,]+ chat items read, [\d,]+ conversations/m);
+  const asJson = await normflow('analytics', 'run', '--run-date', '2026-03-02', '--json', '--data-dir', dataDir);
+  expect(JSON.parse(asJson.stdout)).toMatchObject({ conversationExport: { export: { runDate: '2026-03-02', rows: { users: 1 } } }, tokenCosts: { itemsRead: expect.any(Number) } });
 
   const users = await normflow('sql', "SELECT nombre, ciudad, numero_conversaciones, numero_feedback, feedback FROM users WHERE dt = '2026-03-01'", '--json', '--data-dir', dataDir);
   expect(JSON.parse(users.stdout)).toEqual([{ nombre: 'Ana', ciudad: 'Cali', numero_conversaciones: '1', numero_feedback: '1', feedback: 'like' }]);
