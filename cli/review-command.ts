@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { foldedDecisionKey } from '#shared/engine/steward-decisions.ts';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
+import { normalizeCity } from '#shared/rules/city.ts';
+import { municipalityByCode } from '#shared/rules/divipola.ts';
 import type { FieldKind } from '#shared/rules/rule-result.ts';
 import { decisionToUndo, describeDecision, makeDecision, requestRenormalizationFor } from '#shared/steward/decisions.ts';
 import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
@@ -58,42 +60,74 @@ async function buildQueue(stores: StewardStores, config: NormalizationConfig, fi
 
 const quoted = (value: string | null) => (value === null ? 'null' : `"${value}"`);
 
-function describeGroup(group: ReviewGroup, position: string): string[] {
+/**
+ * What a steward can pick by number: the municipalities an ambiguous city could be, written as a
+ * decision takes them (`Florencia, Caquetá`), with their DANE codes.
+ */
+export function cityChoices(group: ReviewGroup): Array<{ value: string; code: string }> {
+  const typed = group.inputs[0]?.text;
+  if (group.kind !== 'city' || typed === undefined) return [];
+  const candidates = normalizeCity(typed).cityResolution?.candidates ?? [];
+  return candidates.flatMap((code) => {
+    const municipality = municipalityByCode(code);
+    return municipality ? [{ value: `${municipality.name}, ${municipality.department}`, code }] : [];
+  });
+}
+
+function describeGroup(group: ReviewGroup, position: string, refusal: string | undefined, choices: ReadonlyArray<{ value: string; code: string }>): string[] {
   const proposal = group.proposals[0];
+  const proposed = proposal ? `${quoted(proposal.value)} (${proposal.source ?? 'not normalized'})${refusal ? ` — cannot be kept as is: ${refusal}` : ''}` : '-';
   return [
     '',
     `[${position}] ${group.fields.join(', ')} (${group.kind}) · ${group.leadIds.length} lead(s)${group.flags.length > 0 ? ` · ${group.flags.map(({ flag, count }) => `${flag}×${count}`).join(' ')}` : ''}`,
     `  typed:    ${group.inputs.slice(0, 5).map(({ text, count }) => `${quoted(text)} ×${count}`).join(', ')}${group.inputs.length > 5 ? ', …' : ''}`,
-    `  proposed: ${proposal ? `${quoted(proposal.value)} (${proposal.source ?? 'not normalized'})` : '-'}`,
+    `  proposed: ${proposed}`,
+    ...(choices.length > 0 ? [`  could be: ${choices.map((choice, index) => `${index + 1} = ${choice.value} (${choice.code})`).join(' · ')}`] : []),
   ];
 }
 
 /**
- * The interactive walk through the queue: per group, Enter accepts the proposed value, `n` decides
- * the input means empty (null), `s` skips, `q` (or the end of input) stops, anything else is the
- * value. A value the kind's checks refuse is explained and asked again.
+ * The interactive walk through the queue: per group, Enter accepts the proposed value (offered only
+ * when a decision can keep it), a number picks one of the group's choices (an ambiguous city's
+ * municipalities), `n` decides the input means empty (null), `s` skips, `q` (or the end of input)
+ * stops, anything else is the value. A value the kind's checks refuse is explained and asked again.
  */
 export async function reviewSession(options: {
   groups: readonly ReviewGroup[];
   nextLine: () => Promise<string | undefined>;
   print: (text: string) => void;
   decide: (group: ReviewGroup, value: string | null) => { decision: StewardDecision } | { refused: string };
+  choices?: (group: ReviewGroup) => ReadonlyArray<{ value: string; code: string }>;
 }): Promise<{ decisions: StewardDecision[]; skipped: number }> {
   const decisions: StewardDecision[] = [];
   let skipped = 0;
   for (const [index, group] of options.groups.entries()) {
-    for (const line of describeGroup(group, `${index + 1}/${options.groups.length}`)) options.print(line);
     const proposal = group.proposals[0];
+    const proposalOutcome = proposal ? options.decide(group, proposal.value) : undefined;
+    const refusal = proposalOutcome && 'refused' in proposalOutcome ? proposalOutcome.refused : undefined;
+    const acceptable = proposal !== undefined && refusal === undefined;
+    const choices = options.choices?.(group) ?? [];
+    for (const line of describeGroup(group, `${index + 1}/${options.groups.length}`, refusal, choices)) options.print(line);
+    const keys = [
+      ...(acceptable ? [`Enter = accept ${quoted(proposal.value)}`] : []),
+      ...(choices.length > 0 ? [`1${choices.length > 1 ? `–${choices.length}` : ''} = pick`] : []),
+      'n = empty (null)',
+      's = skip',
+      'q = quit',
+      'or type the value',
+    ].join(' · ');
     for (;;) {
-      options.print(`  Enter = accept ${proposal ? quoted(proposal.value) : '(nothing proposed)'} · n = empty (null) · s = skip · q = quit · or type the value`);
+      options.print(`  ${keys}`);
       const answer = (await options.nextLine())?.trim();
       if (answer === undefined || answer === 'q') return { decisions, skipped: skipped + options.groups.length - index };
       if (answer === 's') {
         skipped += 1;
         break;
       }
-      if (answer === '' && !proposal) continue;
-      const outcome = options.decide(group, answer === '' ? (proposal?.value ?? null) : answer === 'n' ? null : answer);
+      if (answer === '' && !acceptable) continue;
+      const picked = /^\d+$/.test(answer) ? choices[Number(answer) - 1] : undefined;
+      const value = answer === '' ? (proposal?.value ?? null) : answer === 'n' ? null : (picked?.value ?? answer);
+      const outcome = options.decide(group, value);
       if ('refused' in outcome) {
         options.print(`  refused: ${outcome.refused}`);
         continue;
@@ -131,6 +165,7 @@ export function registerReviewCommand(program: Command): void {
           print: (text) => console.log(text),
           decide: (group, value) =>
             makeDecision({ field: group.fields[0] ?? '', kind: group.kind, input: group.inputs[0]?.text ?? group.foldedInput, value, decidedAt, decidedBy: options.by }),
+          choices: cityChoices,
         });
         process.stdin.destroy();
         const due = await saveDecisions(stores, config, result.decisions);

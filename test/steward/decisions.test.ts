@@ -5,7 +5,7 @@ import { decisionKey, foldDecisionInput, type StewardDecisions, type StewardValu
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { checkDecisionValue, makeDecision } from '#shared/steward/decisions.ts';
 import { ReviewQueueBuilder } from '#shared/steward/review-queue.ts';
-import { reviewSession } from '#cli/review-command.ts';
+import { cityChoices, reviewSession } from '#cli/review-command.ts';
 import { answerEach, ScriptedModelClient } from '#test/fakes/scripted-model-client.ts';
 
 const config = parseConfig({ llmMode: 'always' });
@@ -141,5 +141,40 @@ describe('the review queue', () => {
     expect(result.skipped).toBe(1);
     expect(printed).toContain('  refused: "Springfeld" is not a DIVIPOLA municipality (unknown-city)');
     expect(printed).toContain('  decided: city "la nevera" → "Bogotá D.C." (11001)');
+  });
+
+  it('offers Enter only for a proposal a decision can keep, and numbers the municipalities an ambiguous city could be', async () => {
+    const builder = new ReviewQueueBuilder(config);
+    for (const item of [
+      lead('1', 'ciudad', 'Florencia', 'Florencia', 'rules', ['ambiguous-city']),
+      lead('2', 'nivelEducativo', 'Posgrado', 'Posgrado', 'rules', ['unrecognized-education']),
+    ]) builder.add(item);
+    const groups = builder.build();
+    expect(cityChoices(groups.find((group) => group.kind === 'city')!)).toEqual([
+      { value: 'Florencia, Caquetá', code: '18001' },
+      { value: 'Florencia, Cauca', code: '19290' },
+    ]);
+    expect(groups.map((group) => group.kind)).toEqual(['city', 'educationLevel']);
+    // Enter on a proposal no decision can keep is asked again; a number past the choices is a typed value; 2 picks the second municipality.
+    const answers = ['', '3', '2', 'Especialista'];
+    const printed: string[] = [];
+    const result = await reviewSession({
+      groups,
+      nextLine: async () => answers.shift(),
+      print: (text) => printed.push(text),
+      decide: (group, value) => makeDecision({ field: group.fields[0] ?? '', kind: group.kind, input: group.inputs[0]?.text ?? '', value, decidedAt: 't' }),
+      choices: cityChoices,
+    });
+    expect(result.decisions.map((decision) => [decision.kind, decision.value, decision.city?.codigoDane ?? null])).toEqual(
+      expect.arrayContaining([
+        ['city', 'Florencia', '19290'],
+        ['educationLevel', 'Especialista', null],
+      ]),
+    );
+    expect(printed).toContain('  could be: 1 = Florencia, Caquetá (18001) · 2 = Florencia, Cauca (19290)');
+    expect(printed).toContain('  1–2 = pick · n = empty (null) · s = skip · q = quit · or type the value');
+    expect(printed.some((line) => line.includes('"Posgrado" (rules) — cannot be kept as is: "Posgrado" is not a canonical education level'))).toBe(true);
+    expect(printed.some((line) => line.includes('Enter = accept'))).toBe(false);
+    expect(printed).toContain('  refused: "3" is not a DIVIPOLA municipality (unknown-city)');
   });
 });
