@@ -15,6 +15,14 @@ const SUCCESSFUL_EXITS = new Set(['commander.helpDisplayed', 'commander.help', '
 process.once('SIGINT', () => process.exit(130));
 process.once('SIGTERM', () => process.exit(143));
 
+/** The reader of standard output went away (`normflow … | head`): stop quietly, as Unix tools do. */
+const isBrokenPipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+process.stdout.on('error', (error) => {
+  if (isBrokenPipe(error)) process.exit(0);
+  console.error(describeFailure(error).line);
+  process.exit(1);
+});
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   // Stack traces (shown with --debug) then point at the TypeScript sources, not the bundle.
@@ -44,6 +52,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = SUCCESSFUL_EXITS.has(error.code) ? 0 : EXIT_USAGE;
       return;
     }
+    if (isBrokenPipe(error)) return;
     const report = describeFailure(error);
     console.error(report.line);
     if (args.includes('--debug') && error instanceof Error && error.stack) console.error(error.stack);

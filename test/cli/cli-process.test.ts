@@ -38,3 +38,19 @@ describe('the normflow process', () => {
     expect(packageJson.engines.node).toBe('>=22');
   });
 });
+
+describe('a reader that stops early (normflow … | head)', () => {
+  it('ends the command quietly, exit 0, with no error line', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, REPO_ROOT } = await import('./normflow-process.ts');
+    // The bundled sample: 1,000 normalized records are far more than a pipe's buffer.
+    const child = spawn(process.execPath, [BIN, 'normalize', '--input', 'data/samples/leads.sample.jsonl', '--output', '-', '--quiet'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Like `head -1`: read the first chunk, then close the pipe while normflow is still writing.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});

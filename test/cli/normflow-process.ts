@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/normflow.mjs', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/normflow.mjs', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ProcessResult {
