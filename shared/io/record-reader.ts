@@ -36,6 +36,12 @@ export function formatOfPath(path: string): RecordFormat {
   return /\.(csv|tsv)$/i.test(path) ? 'csv' : 'jsonl';
 }
 
+/** An input's format by its extension when that says it (`.csv`, `.tsv`, `.jsonl`, `.ndjson`); undefined for `.txt` or none: sniffed. */
+function formatOfInputPath(path: string): RecordFormat | undefined {
+  if (/\.(csv|tsv)$/i.test(path)) return 'csv';
+  return /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : undefined;
+}
+
 /**
  * Streams records from a JSON lines or CSV file (`-`: standard input), one at a time, with the
  * 1-based number of the line each starts on. Lines that are not records (bad JSON, not an object,
@@ -53,7 +59,7 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     source.invalidBytes() > 0
       ? `has bytes that are not valid ${source.encoding.toUpperCase()} (--encoding to read the file otherwise)`
       : 'contains U+FFFD, the mark of a character lost before this file was written';
-  let format = options.format ?? (input === STDIO ? undefined : formatOfPath(input));
+  let format = options.format ?? (input === STDIO ? undefined : formatOfInputPath(input));
   const peeked: TextLine[] = [];
   if (!format) {
     // JSON lines start with `{`; a CSV header never does. (Lines are pulled one by one: a `break` would close the stream.)

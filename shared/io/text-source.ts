@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { InputError } from '#shared/errors/normflow-errors.ts';
 import { chooseEncoding, DecodedText, encodingOfBom, Utf8Scan, type EncodingChoice, type TextEncodingName } from './text-decoding.ts';
 
 /** The file name that means standard input (or output). */
@@ -27,6 +28,21 @@ export interface TextSource {
   invalidBytes(): number;
 }
 
+/** Files people give for a table that are not text: the first bytes say which, and what to do instead. */
+const BINARY_KINDS: ReadonlyArray<{ magic: readonly number[]; kind: string }> = [
+  { magic: [0x50, 0x4b, 0x03, 0x04], kind: 'a spreadsheet workbook (Excel .xlsx, LibreOffice .ods) or another zip file' },
+  { magic: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], kind: 'an old Excel workbook (.xls)' },
+  { magic: [0x25, 0x50, 0x44, 0x46], kind: 'a PDF' },
+];
+
+/** Refuses, in one line, a workbook or a PDF given where a CSV or JSON lines file belongs. */
+function refuseBinary(start: Uint8Array, name: string): void {
+  const found = BINARY_KINDS.find(({ magic }) => magic.every((byte, index) => start[index] === byte));
+  if (found) {
+    throw new InputError(`${name} is ${found.kind}, not text: save the sheet as CSV (Excel: File → Save As → CSV UTF-8) and give that file`);
+  }
+}
+
 /**
  * The text of a file (or of standard input for `-`), streamed, in its detected or forced
  * encoding. A file is scanned once before it is read, so its encoding is chosen from all of its
@@ -35,11 +51,12 @@ export interface TextSource {
 export async function openTextSource(input: string, options: TextSourceOptions = {}): Promise<TextSource> {
   if (input === STDIO) return openPipe(process.stdin, 'standard input', options);
   const name = input;
+  const start = await readStart(input);
+  refuseBinary(start, name);
   let choice: EncodingChoice;
   if (options.encoding) {
     choice = { encoding: options.encoding };
   } else {
-    const start = await readStart(input);
     const marked = encodingOfBom(start);
     choice = marked ? { encoding: marked } : chooseEncoding(start, await scanFile(input), name, true);
   }
@@ -85,6 +102,7 @@ async function openPipe(stream: NodeJS.ReadableStream, name: string, options: Te
     sampled += next.value.length;
   }
   const start = Buffer.concat(sample);
+  refuseBinary(start, name);
   let choice: EncodingChoice;
   if (options.encoding) {
     choice = { encoding: options.encoding };

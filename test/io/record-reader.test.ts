@@ -390,3 +390,35 @@ function windows1252(text: string): Buffer {
   const special: Record<string, number> = { '€': 0x80, '“': 0x93, '”': 0x94 };
   return Buffer.from([...text].map((char) => special[char] ?? char.charCodeAt(0)));
 }
+
+describe('what the file says it is', () => {
+  it.each([
+    ['leads.txt', 'leadId;nombres\nA1;ANA\n', 'csv'],
+    ['export', '{"leadId":"A1","nombres":"ANA"}\n', 'jsonl'],
+    ['leads.ndjson', '{"leadId":"A1","nombres":"ANA"}\n', 'jsonl'],
+  ])('%s: a name that does not say the format is read by its content (%j)', async (name, text, expected) => {
+    const path = join(directory, name);
+    await writeFile(path, text);
+    let format: string | undefined;
+    const items: ReadItem[] = [];
+    for await (const item of readRecords(path, { idFields: ['leadId'], onFormat: (found) => (format = found) })) items.push(item);
+    expect(format).toBe(expected);
+    expect(summary(items)).toEqual([{ line: expected === 'csv' ? 2 : 1, id: 'A1' }]);
+  });
+
+  it.each([
+    ['book.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'is a spreadsheet workbook (Excel .xlsx, LibreOffice .ods) or another zip file, not text'],
+    ['book.xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]), 'is an old Excel workbook (.xls), not text'],
+    ['leads.csv', Buffer.from('%PDF-1.7\n'), 'is a PDF, not text'],
+  ])('%s: a workbook or a PDF is refused in one line saying what to do, whatever its name or --encoding', async (name, bytes, said) => {
+    const path = join(directory, name);
+    await writeFile(path, bytes);
+    for (const options of [{ idFields: ['leadId'] }, { idFields: ['leadId'], encoding: 'windows-1252' as const }]) {
+      const reading = (async () => {
+        for await (const item of readRecords(path, options)) void item;
+      })();
+      await expect(reading).rejects.toMatchObject({ name: 'Input.Invalid', message: expect.stringContaining(said) });
+      await expect(reading).rejects.toThrow('save the sheet as CSV (Excel: File → Save As → CSV UTF-8)');
+    }
+  });
+});
