@@ -45,6 +45,10 @@ export function formatPipelineSummary(summary: RunSummary): string {
     ...(summary.reason ? [summary.reason] : []),
     `leads: selected ${counts.selected}, normalized ${counts.normalized}, unchanged ${counts.unchanged}, skipped ${counts.skipped} (edited ${counts.skippedEdited}, deleted ${counts.skippedDeleted}, missing ${counts.skippedMissing}${counts.skippedRefused ? `, refused ${counts.skippedRefused}` : ''}), failed ${counts.failed} in ${counts.failedBatches} batch(es)`,
   ];
+  if (summary.cap?.reached) {
+    // A scheduled run takes maxLeadsPerRun (50 by default): whoever runs it by hand should know the rest waits.
+    lines.push(`the run stopped at its cap of ${summary.cap.leads} leads (--max-leads, else the config's maxLeadsPerRun): more may be due — run again, or raise --max-leads`);
+  }
   if (counts.splitBatches > 0 || counts.poisoned > 0 || counts.passedOverPoisoned > 0) {
     lines.push(`poison leads: ${counts.splitBatches} batch(es) retried lead by lead, ${counts.poisoned} lead(s) poisoned this run, ${counts.passedOverPoisoned} poisoned lead(s) passed over`);
   }

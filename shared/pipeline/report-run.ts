@@ -23,6 +23,8 @@ export interface RunSummary {
   };
   /** How the run was split: segments (child executions), rounds of them, and those given up unfinished. */
   segments: { total: number; rounds: number; unfinished: number };
+  /** The run's total cap on leads (`maxLeads`, else `maxLeadsPerRun`; none for a forceAll without `maxLeads`), and whether it stopped the run: more leads may be due. */
+  cap: { leads: number; reached: boolean } | null;
   fields: Record<string, { total: number; changed: number; changeRate: number }>;
   flags: Record<string, number>;
   anomalies: Array<Pick<FieldAnomaly, 'field' | 'changeRate' | 'level'>>;
@@ -62,6 +64,7 @@ export function summarizeRun(options: {
   finishedAt: Date;
   passedOverPoisoned: number;
   segments: RunSummary['segments'];
+  cap: RunSummary['cap'];
 }): RunSummary {
   const { run, request, config, totals } = options;
   const counts = {
@@ -90,6 +93,7 @@ export function summarizeRun(options: {
     durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
     counts,
     segments: options.segments,
+    cap: options.cap,
     fields: Object.fromEntries(
       Object.entries(totals.fields).map(([field, tally]) => [field, { ...tally, changeRate: tally.total ? tally.changed / tally.total : 0 }]),
     ),
@@ -154,6 +158,7 @@ export async function reportRun(
     finishedAt: deps.now(),
     passedOverPoisoned: passedOver,
     segments: { total: plan.totalSegments, rounds: plan.round + 1, unfinished: goOn || capReached ? 0 : unfinished.length },
+    cap: stored?.cap === null || stored?.cap === undefined ? null : { leads: stored.cap, reached: capReached },
   });
   await deps.runs.putRun(run.runId, { ...summary, executionId: run.executionId, inProgress: goOn });
   if (!goOn) {

@@ -156,6 +156,19 @@ describe('local pipeline commands', () => {
     expect((await normflow('config', 'show', '--data-dir', dataDir)).stdout).toContain('no config item');
   });
 
+  it('a run stopped by its cap says more may be due; one that took every due lead does not', async () => {
+    const dataDir = join(dir, 'capped');
+    const input = join(dir, 'three-leads.jsonl');
+    await writeFile(input, ['C1', 'C2', 'C3'].map((leadId) => JSON.stringify({ ...GOOD, leadId })).join('\n'));
+    await normflow('seed', '--input', input, '--data-dir', dataDir);
+    const capped = await normflow('run', '--max-leads', '2', '--data-dir', dataDir);
+    expect(capped.stdout).toContain('leads: selected 2,');
+    expect(capped.stdout).toContain('the run stopped at its cap of 2 leads (--max-leads, else the config\'s maxLeadsPerRun): more may be due');
+    const rest = await normflow('run', '--max-leads', '5', '--data-dir', dataDir);
+    expect(rest.stdout).toContain('leads: selected 1,');
+    expect(rest.stdout).not.toContain('cap of');
+  });
+
   it('run fails fast on a bad flag value', async () => {
     const result = await normflow('run', '--max-leads', 'lots', '--data-dir', join(dir, 'data'));
     expect(result.code).toBe(2);
