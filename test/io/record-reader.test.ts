@@ -406,6 +406,14 @@ describe('what the file says it is', () => {
     expect(summary(items)).toEqual([{ line: expected === 'csv' ? 2 : 1, id: 'A1' }]);
   });
 
+  it('Excel\'s "Unicode Text" export (.txt, UTF-16LE with a BOM, tab-separated) is read as the CSV it is', async () => {
+    const path = join(directory, 'unicode-text.txt');
+    await writeFile(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('leadId\tnombres\r\nA1\tÁNGEL DAVID\r\n', 'utf16le')]));
+    const items: ReadItem[] = [];
+    for await (const item of readRecords(path, { idFields: ['leadId'] })) items.push(item);
+    expect(items).toEqual([expect.objectContaining({ kind: 'record', id: 'A1', record: { leadId: 'A1', nombres: 'ÁNGEL DAVID' } })]);
+  });
+
   it.each([
     ['book.xlsx', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'is a spreadsheet workbook (Excel .xlsx, LibreOffice .ods) or another zip file, not text'],
     ['book.xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]), 'is an old Excel workbook (.xls), not text'],
