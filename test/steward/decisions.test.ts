@@ -4,7 +4,7 @@ import { askModel, finishBatch, prepareBatch } from '#shared/engine/batch-normal
 import { decisionKey, foldDecisionInput, type StewardDecisions, type StewardValue } from '#shared/engine/steward-decisions.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { checkDecisionValue, makeDecision } from '#shared/steward/decisions.ts';
-import { ReviewQueueBuilder } from '#shared/steward/review-queue.ts';
+import { ReviewQueueBuilder, type ReviewGroup } from '#shared/steward/review-queue.ts';
 import { cityChoices, reviewSession } from '#cli/review-command.ts';
 import { answerEach, ScriptedModelClient } from '#test/fakes/scripted-model-client.ts';
 
@@ -121,18 +121,24 @@ describe('the review queue', () => {
     expect(decided.build().map((group) => group.key)).toEqual(['educationLevel|posgrado']);
   });
 
-  it('walks the queue: refused values are explained and asked again; accept, null, skip and quit', async () => {
-    const builder = new ReviewQueueBuilder(config);
-    for (const item of [...items, lead('7', 'empresa', 'no se', 'No Se', 'llm', []), lead('8', 'ocupacionActual', 'x1', 'X1', 'llm', [])]) builder.add(item);
-    const groups = builder.build();
-    const answers = ['Springfeld', 'bogota', '', 'n', 'q'];
+  /** A review session fed these answers, as a terminal would: what it decided and printed. */
+  async function walk(groups: ReviewGroup[], answers: string[], choices?: typeof cityChoices) {
     const printed: string[] = [];
     const result = await reviewSession({
       groups,
       nextLine: async () => answers.shift(),
       print: (text) => printed.push(text),
       decide: (group, value) => makeDecision({ field: group.fields[0] ?? '', kind: group.kind, input: group.inputs[0]?.text ?? '', value, decidedAt: 't' }),
+      ...(choices ? { choices } : {}),
     });
+    return { result, printed };
+  }
+
+  it('walks the queue: refused values are explained and asked again; accept, null, skip and quit', async () => {
+    const builder = new ReviewQueueBuilder(config);
+    for (const item of [...items, lead('7', 'empresa', 'no se', 'No Se', 'llm', []), lead('8', 'ocupacionActual', 'x1', 'X1', 'llm', [])]) builder.add(item);
+    const groups = builder.build();
+    const { result, printed } = await walk(groups, ['Springfeld', 'bogota', '', 'n', 'q']);
     expect(result.decisions.map((decision) => [decision.kind, decision.foldedInput, decision.value])).toEqual([
       ['city', 'la nevera', 'Bogotá D.C.'],
       ['educationLevel', 'posgrado', 'Especialista'],
@@ -156,15 +162,7 @@ describe('the review queue', () => {
     ]);
     expect(groups.map((group) => group.kind)).toEqual(['city', 'educationLevel']);
     // Enter on a proposal no decision can keep is asked again; a number past the choices is a typed value; 2 picks the second municipality.
-    const answers = ['', '3', '2', 'Especialista'];
-    const printed: string[] = [];
-    const result = await reviewSession({
-      groups,
-      nextLine: async () => answers.shift(),
-      print: (text) => printed.push(text),
-      decide: (group, value) => makeDecision({ field: group.fields[0] ?? '', kind: group.kind, input: group.inputs[0]?.text ?? '', value, decidedAt: 't' }),
-      choices: cityChoices,
-    });
+    const { result, printed } = await walk(groups, ['', '3', '2', 'Especialista'], cityChoices);
     expect(result.decisions.map((decision) => [decision.kind, decision.value, decision.city?.codigoDane ?? null])).toEqual(
       expect.arrayContaining([
         ['city', 'Florencia', '19290'],
