@@ -31,9 +31,9 @@ const QUALITY_STYLE = `
 /**
  * Each run's label: its start (UTC) to the minute, to the second where runs share a minute, and
  * with the end of its run id where they share the second too — no two columns of a chart read the
- * same — then whether it was a dry run.
+ * same — then whether it was a dry run (unless the caller marks dry runs otherwise).
  */
-export function runLabels(runs: ReadonlyArray<{ runId: string; startedAt: string; dryRun: boolean }>): string[] {
+export function runLabels(runs: ReadonlyArray<{ runId: string; startedAt: string; dryRun: boolean }>, options: { markDryRuns?: boolean } = {}): string[] {
   const countsOf = (keys: readonly string[]) => {
     const counts = new Map<string, number>();
     for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -48,7 +48,7 @@ export function runLabels(runs: ReadonlyArray<{ runId: string; startedAt: string
     const second = seconds[index] ?? '';
     const start = (perMinute.get(minute) ?? 0) > 1 ? second : minute;
     const id = (perSecond.get(second) ?? 0) > 1 ? ` …${run.runId.slice(-6)}` : '';
-    return `${start.replace('T', ' ')} UTC${id}${run.dryRun ? ' · dry run' : ''}`;
+    return `${start.replace('T', ' ')} UTC${id}${run.dryRun && (options.markDryRuns ?? true) ? ' · dry run' : ''}`;
   });
 }
 
@@ -68,7 +68,8 @@ function tiles(data: QualityReportData): string {
 function anomalyTable(data: QualityReportData): string {
   if (data.runs.length === 0) return '<p class="empty">No run yet.</p>';
   const header = `<tr><th>run</th>${data.fields.map((field) => `<th>${escapeHtml(field)}</th>`).join('')}</tr>`;
-  const labels = runLabels(data.runs);
+  // The dry-run badge says it: the label does not repeat it.
+  const labels = runLabels(data.runs, { markDryRuns: false });
   const rows = data.runs.map((run, index) => ({ run, label: labels[index] ?? '' })).reverse().map(({ run, label }) => {
     const badges = `${run.dryRun ? '<span class="badge dry">dry run: nothing written</span>' : ''}${run.rolledBack ? '<span class="badge">rolled back</span>' : ''}`;
     const cells = data.fields.map((field) => {

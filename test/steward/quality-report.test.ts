@@ -112,6 +112,13 @@ describe('run labels', () => {
     const labels = runLabels(report.runs);
     expect(new Set(labels).size).toBe(report.runs.length);
   });
+
+  it('say "dry run" once in the anomaly table, where the badge says it', () => {
+    const html = renderQualityReport(report);
+    const table = html.slice(html.indexOf('<table data-table="anomalies">'), html.indexOf('</table>', html.indexOf('<table data-table="anomalies">')));
+    expect(table.match(/dry run/g)).toEqual(['dry run']);
+    expect(table).toContain('dry run: nothing written');
+  });
 });
 
 describe('normflow report in headless Chromium', () => {
