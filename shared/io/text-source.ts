@@ -50,19 +50,39 @@ function refuseBinary(start: Uint8Array, name: string): void {
  */
 export async function openTextSource(input: string, options: TextSourceOptions = {}): Promise<TextSource> {
   if (input === STDIO) return openPipe(process.stdin, 'standard input', options);
-  const name = input;
   const start = await readStart(input);
+  const encoding = await encodingOf(start, input, options, async () => ({ scan: await scanFile(input), complete: true }));
+  return decodedSource(input, encoding, createReadStream(input), options);
+}
+
+/**
+ * The encoding a text is read in, from its first bytes: forced (`--encoding`), marked by a BOM, or
+ * chosen from a scan of its bytes (asked for only then). A workbook or a PDF is refused first.
+ */
+async function encodingOf(
+  start: Uint8Array,
+  name: string,
+  options: TextSourceOptions,
+  scanned: () => Promise<{ scan: Utf8Scan; complete: boolean }>,
+): Promise<TextEncodingName> {
   refuseBinary(start, name);
-  let choice: EncodingChoice;
-  if (options.encoding) {
-    choice = { encoding: options.encoding };
-  } else {
+  let choice: EncodingChoice | undefined = options.encoding ? { encoding: options.encoding } : undefined;
+  if (!choice) {
     const marked = encodingOfBom(start);
-    choice = marked ? { encoding: marked } : chooseEncoding(start, await scanFile(input), name, true);
+    if (marked) {
+      choice = { encoding: marked };
+    } else {
+      const { scan, complete } = await scanned();
+      choice = chooseEncoding(start.subarray(0, START_BYTES), scan, name, complete);
+    }
   }
   if (choice.notice) options.onNotice?.(choice.notice);
-  const decoded = new DecodedText(choice.encoding);
-  return { name, encoding: choice.encoding, text: decodeStream(createReadStream(input), decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
+  return choice.encoding;
+}
+
+function decodedSource(name: string, encoding: TextEncodingName, bytes: AsyncIterable<Buffer | string>, options: TextSourceOptions): TextSource {
+  const decoded = new DecodedText(encoding);
+  return { name, encoding, text: decodeStream(bytes, decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
 }
 
 async function readStart(path: string): Promise<Uint8Array> {
@@ -102,25 +122,18 @@ async function openPipe(stream: NodeJS.ReadableStream, name: string, options: Te
     sampled += next.value.length;
   }
   const start = Buffer.concat(sample);
-  refuseBinary(start, name);
-  let choice: EncodingChoice;
-  if (options.encoding) {
-    choice = { encoding: options.encoding };
-  } else {
-    const marked = encodingOfBom(start);
+  const encoding = await encodingOf(start, name, options, async () => {
     const scan = new Utf8Scan();
     scan.add(start);
     if (ended) scan.finish();
-    choice = marked ? { encoding: marked } : chooseEncoding(start.subarray(0, START_BYTES), scan, name, ended);
-  }
-  if (choice.notice) options.onNotice?.(choice.notice);
-  const decoded = new DecodedText(choice.encoding);
+    return { scan, complete: ended };
+  });
   async function* all(): AsyncGenerator<Buffer> {
     yield start;
     if (ended) return;
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   }
-  return { name, encoding: choice.encoding, text: decodeStream(all(), decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
+  return decodedSource(name, encoding, all(), options);
 }
 
 async function* decodeStream(bytes: AsyncIterable<Buffer | string>, decoded: DecodedText, onBytes?: (bytesRead: number) => void): AsyncGenerator<string> {
