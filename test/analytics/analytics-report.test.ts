@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderAnalyticsReport, type AnalyticsReportData } from '#shared/analytics/analytics-report.ts';
+import { renderedDom, screenshot } from '#test/fakes/headless-chromium.ts';
 
-const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT = resolve('test-output/analytics-report.png');
 let dir: string;
 
@@ -27,18 +24,6 @@ const DATA: AnalyticsReportData = {
   ],
 };
 
-const chromiumFlags = (profile: string) => [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  `--user-data-dir=${profile}`,
-];
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'normflow-report-'));
 });
@@ -49,7 +34,7 @@ afterAll(async () => {
 it('renders every chart in headless Chromium, offline, and saves a screenshot', async () => {
   const page = join(dir, 'report.html');
   await writeFile(page, renderAnalyticsReport(DATA));
-  const { stdout: dom } = await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-1')), '--virtual-time-budget=5000', '--dump-dom', `file://${page}`], { maxBuffer: 16 << 20 });
+  const dom = await renderedDom(page, join(dir, 'profile-1'));
   expect(dom).toContain('data-charts-rendered="6"');
   // Chart.js sizes each canvas it drew on; none of the six sections fell back to "No data yet."
   expect(dom.match(/<canvas[^>]*style="[^"]*display: block/g)?.length).toBe(6);
@@ -58,7 +43,7 @@ it('renders every chart in headless Chromium, offline, and saves a screenshot', 
   expect(dom).not.toContain('<script>alert(1)</script>');
 
   await mkdir(resolve('test-output'), { recursive: true });
-  await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-2')), '--virtual-time-budget=5000', '--window-size=1280,1100', `--screenshot=${SCREENSHOT}`, `file://${page}`]);
+  await screenshot(page, join(dir, 'profile-2'), SCREENSHOT, { width: 1280, height: 1100 });
   expect((await stat(SCREENSHOT)).size).toBeGreaterThan(20_000);
 }, 60_000);
 
@@ -72,7 +57,7 @@ it('says "No data yet." for empty sections instead of drawing empty charts', asy
       normalizationRuns: [],
     }),
   );
-  const { stdout: dom } = await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-3')), '--virtual-time-budget=5000', '--dump-dom', `file://${page}`], { maxBuffer: 16 << 20 });
+  const dom = await renderedDom(page, join(dir, 'profile-3'));
   expect(dom).toContain('data-charts-rendered="6"');
   expect(dom.match(/<p class="empty">No data yet\.<\/p>/g)?.length).toBe(2);
 }, 60_000);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsReportData } from '#shared/analytics/analytics-report.ts';
 import { parseConfig } from '#shared/config/normalization-config.ts';
@@ -12,9 +10,8 @@ import { collectQualityReport, type QualityReportData } from '#shared/steward/qu
 import { renderQualityReport, runLabels } from '#shared/steward/quality-report.ts';
 import { startHarness, type Harness } from '#test/state-machines/local-pipeline-harness.ts';
 import { pngPixelStats } from './png-pixels.ts';
+import { renderedDom, screenshot } from '#test/fakes/headless-chromium.ts';
 
-const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT = resolve('test-output/normflow-report.png');
 const config = parseConfig({});
 
@@ -84,18 +81,6 @@ describe('the normalization figures', () => {
   });
 });
 
-const chromiumFlags = (profile: string) => [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  `--user-data-dir=${profile}`,
-];
-
 describe('run labels', () => {
   it('are to the minute (UTC), to the second where runs share a minute, with the end of the run id where they share a second, and say which runs were dry', () => {
     expect(
@@ -128,7 +113,7 @@ describe('normflow report in headless Chromium', () => {
     await writeFile(page, html);
     for (const personal of ['XIOMARA', 'Xiomara', 'QUINTANILLA', 'Quintanilla', 'CRA 15', 'Cra. 15', 'calle 80']) expect(html).not.toContain(personal);
 
-    const { stdout: dom } = await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-1')), '--virtual-time-budget=5000', '--dump-dom', `file://${page}`], { maxBuffer: 16 << 20 });
+    const dom = await renderedDom(page, join(dir, 'profile-1'));
     expect(dom).toContain('data-charts-rendered="10"');
     expect(dom.match(/<canvas[^>]*style="[^"]*display: block/g)?.length).toBe(10);
     expect(dom).not.toContain('<p class="empty">');
@@ -136,7 +121,7 @@ describe('normflow report in headless Chromium', () => {
     expect(dom.match(/<table data-table="mapping">/g)?.length).toBe(4);
 
     await mkdir(resolve('test-output'), { recursive: true });
-    await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-2')), '--virtual-time-budget=5000', '--window-size=1280,2600', `--screenshot=${SCREENSHOT}`, `file://${page}`]);
+    await screenshot(page, join(dir, 'profile-2'), SCREENSHOT, { width: 1280, height: 2600 });
     const pixels = pngPixelStats(await readFile(SCREENSHOT));
     expect(pixels.width).toBe(1280);
     // Charts, tables and text cover a good part of the page in many colours.
@@ -147,7 +132,7 @@ describe('normflow report in headless Chromium', () => {
   it('without analytics or runs, draws the normalization charts it can and says "No data yet." for the rest', async () => {
     const page = join(dir, 'empty.html');
     await writeFile(page, renderQualityReport({ ...report, runs: [], reviewQueue: { groups: 0, leads: 0, byKind: {}, decisions: 0 } }));
-    const { stdout: dom } = await run(CHROMIUM, [...chromiumFlags(join(dir, 'profile-3')), '--virtual-time-budget=5000', '--dump-dom', `file://${page}`], { maxBuffer: 16 << 20 });
+    const dom = await renderedDom(page, join(dir, 'profile-3'));
     expect(dom).toContain('data-charts-rendered="4"');
     expect(dom.match(/<p class="empty">No data yet\.<\/p>/g)?.length).toBe(3);
     expect(dom).toContain('No run yet.');
