@@ -153,7 +153,9 @@ export function registerSeedCommand(program: Command): void {
     .option('--config <file>', 'normalization config: its idField names the id column, its fields match headers whatever their case')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: ReadFlags & { input: string; insertOnly?: boolean; config?: string; dataDir: string }) => {
-      const config = options.config ? await loadCliConfig({ config: options.config }) : undefined;
+      // Read once: it configures this seed, and a new store keeps it (adoptSeedConfig).
+      const configFile = options.config ? await readJsonConfigFile(options.config) : undefined;
+      const config = configFile ? await loadCliConfig({}, [configFile]) : undefined;
       const read = { ...readOptionsOf(options), onNotice: (notice: string) => console.error(`normflow: note: ${notice}`) };
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
       try {
@@ -162,8 +164,8 @@ export function registerSeedCommand(program: Command): void {
         console.log(`${formatSeedCounts(result.counts, insertOnly)} — ${local.env.LEADS_TABLE}`);
         if (result.counts.updated > 0) console.log(`${result.counts.updated} updated lead(s) had other originals: they are due for normalization again.`);
         const loaded = result.counts.inserted + result.counts.updated + result.counts.unchanged;
-        if (options.config && loaded > 0) {
-          const note = await adoptSeedConfig(localStores(local).config, await readJsonConfigFile(options.config), options.config);
+        if (options.config && configFile && loaded > 0) {
+          const note = await adoptSeedConfig(localStores(local).config, configFile, options.config);
           if (note) console.error(`normflow: note: ${note}`);
         }
         if (result.counts.rejected > 0) {
