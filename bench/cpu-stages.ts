@@ -47,6 +47,7 @@ export async function startCpuStages(): Promise<() => Promise<StageTable>> {
   return async () => {
     const { profile } = await session.post('Profiler.stop');
     session.disconnect();
+    if (process.env.TMP_PROF) (await import('node:fs')).writeFileSync(process.env.TMP_PROF + '-' + process.pid + '.cpuprofile', JSON.stringify(profile));
     return stagesOf(profile);
   };
 }

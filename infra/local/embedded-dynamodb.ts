@@ -1,68 +1,59 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { registerInProcessEndpoint } from '#shared/stores/in-process-endpoints.ts';
-import { inProcessDynaliteTransport } from './in-process-dynalite.ts';
+import { migrateDynaliteStore } from './dynalite-store-migration.ts';
+import { DynamoDbEngine } from './dynamodb-engine/dynamodb-engine.ts';
+import { serveOverHttp } from './dynamodb-engine/http-front.ts';
+import { openStoreJournal, type StoreJournal } from './dynamodb-engine/store-journal.ts';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
   client: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
-  /** Stops the server and, with a data directory, flushes and unlocks it. */
+  /** Items copied from a store of an earlier version (`migrateFrom`) when this one was opened. */
+  migratedItems: number | undefined;
+  /** Stops the server and, with a data directory, writes what is pending and unlocks it. */
   close(): Promise<void>;
 }
 
-interface LevelDatabase {
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
-
-// The LevelDB binding dynalite itself uses (resolved from dynalite, so the versions always match).
-const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
-  Level: new (location: string) => LevelDatabase;
-};
-
-const isLockedError = (error: unknown): boolean =>
-  error instanceof Error && (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_LOCKED';
-
-/**
- * dynalite opens its LevelDB lazily and, when the directory is locked by another process, fails
- * later with an uncaught error that kills this process. So the lock is tested first by opening
- * the directory briefly ourselves (a start in the same few milliseconds can still slip through).
- */
-async function assertDataDirFree(dataDir: string): Promise<void> {
-  const probe = new Level(dataDir);
-  try {
-    await probe.open();
-  } catch (error) {
-    if (isLockedError(error)) throw new LocalStoreInUseError(`another normflow process is using ${dataDir}; wait for it to finish`, { cause: error });
-    throw error;
-  }
-  await probe.close();
+export interface EmbeddedDynamoDbOptions {
+  /** Where the tables are kept between processes; in memory only without it. */
+  dataDir?: string;
+  /** A store written by an earlier normflow (dynalite's LevelDB), copied in when `dataDir` holds nothing yet. */
+  migrateFrom?: string;
 }
 
 /**
- * A DynamoDB-compatible server in this process (dynalite), on a free port of 127.0.0.1: in
- * memory, or persisted in `dataDir`. Tables are ACTIVE as soon as they are created.
+ * normflow's embedded DynamoDB (dynamodb-engine/): in this process, in memory, kept in `dataDir`
+ * by a journal of changes. Clients of this process reach it without a socket or serialization;
+ * other processes (Lambda bundles in tests, proxies) over HTTP on a free port of 127.0.0.1.
  */
-export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}): Promise<EmbeddedDynamoDb> {
+export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+  let journal: StoreJournal | undefined;
+  const engine = new DynamoDbEngine((change) => journal?.record(change));
+  let migratedItems: number | undefined;
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
-    await assertDataDirFree(dataDir);
+    let empty = true;
+    journal = await openStoreJournal(dataDir, (change) => {
+      empty = false;
+      engine.replay(change);
+    });
+    if (empty && options.migrateFrom !== undefined) {
+      try {
+        migratedItems = await migrateDynaliteStore(path.resolve(options.migrateFrom), engine);
+      } catch (error) {
+        journal.close(() => [], 0);
+        throw error;
+      }
+    }
   }
-  const server = dynalite({
-    ...(dataDir === undefined ? {} : { path: dataDir }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
+  const server = serveOverHttp(engine);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -72,8 +63,7 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  // Clients of this process reach the store without a socket; other processes (and proxies) over HTTP.
-  const unregister = registerInProcessEndpoint(endpoint, inProcessDynaliteTransport(server));
+  const unregister = registerInProcessEndpoint(endpoint, engine);
   const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
@@ -81,11 +71,22 @@ export async function startEmbeddedDynamoDb(options: { dataDir?: string } = {}):
     endpoint,
     client,
     documentClient,
+    migratedItems,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         unregister();
         client.destroy();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        server.close((error) => {
+          try {
+            journal?.close(() => engine.snapshot(), engine.storedBytes());
+          } catch (closeError) {
+            reject(closeError instanceof Error ? closeError : new Error(String(closeError)));
+            return;
+          }
+          if (error) reject(error);
+          else resolve();
+        });
       });
       return closing;
     },

@@ -48,7 +48,10 @@ export interface LocalEnvironment {
 export async function startLocalEnvironment(options: { dataDir?: string; inMemory?: boolean } = {}): Promise<LocalEnvironment> {
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = await startEmbeddedDynamoDb(dataDir ? { dataDir: resolve(dataDir, 'dynamodb') } : {});
+  const db = await startEmbeddedDynamoDb(dataDir ? { dataDir: resolve(dataDir, 'tables'), migrateFrom: resolve(dataDir, 'dynamodb') } : {});
+  if (db.migratedItems !== undefined) {
+    process.stderr.write(`normflow: copied the local store of an earlier version (${db.migratedItems} items) from ${resolve(dataDir as string, 'dynamodb')} to ${resolve(dataDir as string, 'tables')}; the old directory is no longer used and may be deleted\n`);
+  }
   const tableNames = localTableNames();
   await ensureTables(
     db.client,
@@ -227,6 +230,14 @@ function splitDistributedMaps(definition: StateMachineDefinition): { definition:
   return { definition: { ...definition, States: rewrite(definition.States) }, processors };
 }
 
+/**
+ * The interpreter's events reach the history accounting through an async iterator, a turn of the
+ * event loop behind the states they describe: a Task waits for them, so that when its own
+ * scheduling crossed a limit it is not started (AWS would not start it), however fast the Tasks
+ * before it answered.
+ */
+const eventsRecorded = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & { stateMachineArn?: string };
 
 /**
@@ -259,9 +270,10 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
     // Calls still running when the execution is stopped finish before it is reported over.
     const inFlight = new Set<Promise<unknown>>();
     for (const [stateName, handler] of Object.entries(options.integrations ?? {})) {
-      handlers[stateName] = (taskInput) => {
+      handlers[stateName] = async (taskInput) => {
+        await eventsRecorded();
         // Stopped: the interpreter may still start a queued Map item's first state; AWS would not.
-        if (violation) return Promise.reject(Object.assign(new Error('the execution was stopped'), { name: violation.name }));
+        if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
         const call = handler(taskInput).then((result) => {
           stopOn(history.recordTaskResult(stateName, result));
           return result;
@@ -273,6 +285,7 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
     }
     for (const [stateName, processor] of processors) {
       handlers[stateName] = async (itemInput) => {
+        await eventsRecorded();
         if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
         const child = await executeOne(processor.definition, itemInput, `${executionId}/${processor.mapName}:${randomUUID()}`, randomUUID());
         if (child.status === 'SUCCEEDED') return child.output;

@@ -14,7 +14,7 @@ import { createDynamoDbRateLimiter } from '#shared/stores/dynamodb-rate-limiter.
 import { createDynamoDbRunPlanStore } from '#shared/stores/dynamodb-run-plan-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
-import { inProcessTransport } from '#shared/stores/in-process-endpoints.ts';
+import { inProcessEngine } from '#shared/stores/in-process-endpoints.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
 import { deploymentFromEnvironment } from './deployment-settings.ts';
 import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
@@ -104,7 +104,7 @@ function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): 
   };
 }
 
-let current: { key: string; runtime: PipelineRuntime; transport: ReturnType<typeof inProcessTransport> } | undefined;
+let current: { key: string; runtime: PipelineRuntime; engine: ReturnType<typeof inProcessEngine> } | undefined;
 
 /**
  * Clients, stores and settings from the environment, built at cold start and reused while the
@@ -115,7 +115,7 @@ export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): Pipeli
   const deploymentSettings = deploymentFromEnvironment(env);
   const key = JSON.stringify([environment, deploymentSettings]);
   // A local store started again may get the endpoint of one that was closed: the clients follow it.
-  const transport = inProcessTransport(environment.DYNAMODB_ENDPOINT);
-  if (current?.key !== key || current.transport !== transport) current = { key, runtime: buildRuntime(environment, env), transport };
+  const engine = inProcessEngine(environment.DYNAMODB_ENDPOINT);
+  if (current?.key !== key || current.engine !== engine) current = { key, runtime: buildRuntime(environment, env), engine };
   return current.runtime;
 }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ExactNumber } from '../engine/original-values.ts';
 import { parseDecimal } from './dynamodb-item-limits.ts';
-import { inProcessTransport } from './in-process-endpoints.ts';
+import { answerInProcess, inProcessEngine } from './in-process-endpoints.ts';
 
 /**
  * A stored number as a JavaScript number when that is exact and within ±2^53 (the SDK refuses to
@@ -46,8 +46,8 @@ export interface DynamoDbTarget {
   region?: string | undefined;
   /**
    * A local DynamoDB (dynalite, DynamoDB Local): placeholder credentials, nothing signed for AWS; when
-   * a store of this very process serves it (the local runtime's embedded store), reached without a
-   * socket (in-process-endpoints.ts).
+   * a store of this very process serves it (the local runtime's embedded store), answered without
+   * a socket or serialization (in-process-endpoints.ts).
    */
   endpoint?: string | undefined;
   /** Attempts per request; default: the SDK's. */
@@ -68,13 +68,17 @@ export interface DynamoDbClients {
 export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClients {
   const client = new DynamoDBClient({
     ...(target.region ? { region: target.region } : {}),
-    ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...inProcessTransport(target.endpoint) } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     ...(target.maxAttempts === undefined ? {} : { maxAttempts: target.maxAttempts }),
   });
+  const unmarshallOptions = { wrapNumbers: readNumber };
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
-    unmarshallOptions: { wrapNumbers: readNumber },
+    unmarshallOptions,
   });
+  const engine = inProcessEngine(target.endpoint);
+  // Its own options object: the document client sets `convertWithoutMapWrapper` on the one it was given.
+  if (engine) answerInProcess(client, documentClient, engine, { wrapNumbers: readNumber, convertWithoutMapWrapper: false });
   return { client, documentClient };
 }
 

@@ -61,11 +61,11 @@ describe('every expected failure is one line on standard error: exit 2 for usage
   it('a local store in use by another process is one line, exit 1', async () => {
     const dataDir = join(dir, 'busy');
     await mkdir(dataDir, { recursive: true });
-    const holder = await startEmbeddedDynamoDb({ dataDir: join(dataDir, 'dynamodb') });
+    const holder = await startEmbeddedDynamoDb({ dataDir: join(dataDir, 'tables') });
     try {
       const result = await normflow('leads', 'show', 'L-1', '--data-dir', dataDir);
       expect(result).toMatchObject({ code: 1, stdout: '' });
-      expect(oneLine(result.stderr)).toEqual([`normflow: another normflow process is using ${join(dataDir, 'dynamodb')}; wait for it to finish`]);
+      expect(oneLine(result.stderr)).toEqual([`normflow: another normflow process is using ${join(dataDir, 'tables')} (pid ${process.pid}); wait for it to finish`]);
     } finally {
       await holder.close();
     }
