@@ -71,14 +71,12 @@ export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClie
     ...(target.endpoint ? { endpoint: target.endpoint, region: target.region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     ...(target.maxAttempts === undefined ? {} : { maxAttempts: target.maxAttempts }),
   });
+  const marshallOptions = { removeUndefinedValues: true };
   const unmarshallOptions = { wrapNumbers: readNumber };
-  const documentClient = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-    unmarshallOptions,
-  });
+  const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions, unmarshallOptions });
   const engine = inProcessEngine(target.endpoint);
-  // Its own options object: the document client sets `convertWithoutMapWrapper` on the one it was given.
-  if (engine) answerInProcess(client, documentClient, engine, { wrapNumbers: readNumber, convertWithoutMapWrapper: false });
+  // Options objects of its own: the document client changes the ones it was given.
+  if (engine) answerInProcess(client, documentClient, engine, { marshall: { ...marshallOptions }, unmarshall: { ...unmarshallOptions } });
   return { client, documentClient };
 }
 

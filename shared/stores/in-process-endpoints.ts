@@ -5,8 +5,18 @@ import {
   ResourceNotFoundException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
 
 /**
  * A DynamoDB that lives in this very process (the local runtime's embedded store): it answers an
@@ -48,29 +58,66 @@ function sdkError(error: unknown): unknown {
 }
 
 type Attributes = Parameters<typeof unmarshall>[0];
-type Unmarshall = (value: Attributes) => Record<string, unknown>;
+type Plain = Record<string, unknown>;
+type Marshall = (value: Plain) => Record<string, unknown>;
+type Unmarshall = (value: Attributes) => Plain;
 
-/** The output members that hold items, turned into plain values as the document client's own middleware does. */
-function documentOutput(output: Record<string, unknown>, toPlain: Unmarshall): Record<string, unknown> {
-  const plain: Record<string, unknown> = { ...output };
+const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.entries(record).map(([name, value]) => [name, map(value)]));
+
+/**
+ * The request members of each document command that hold plain values, marshalled as the document
+ * client's own middleware marshals them (lib-dynamodb's `inputKeyNodes` for the members these
+ * commands take); every other member passes unchanged.
+ */
+function documentInput(command: object, input: Plain, toAttributes: Marshall): Plain | undefined {
+  const marshalled: Plain = { ...input };
+  for (const member of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const) {
+    if (input[member] !== undefined) marshalled[member] = toAttributes(input[member] as Plain);
+  }
+  if (command instanceof BatchGetCommand) {
+    marshalled.RequestItems = mapValues(input.RequestItems as Record<string, Plain>, (request) => ({ ...request, Keys: (request.Keys as Plain[]).map(toAttributes) }));
+  } else if (command instanceof BatchWriteCommand) {
+    marshalled.RequestItems = mapValues(input.RequestItems as Record<string, Plain[]>, (writes) =>
+      writes.map((write) => {
+        const put = write.PutRequest as { Item: Plain } | undefined;
+        const remove = write.DeleteRequest as { Key: Plain } | undefined;
+        return put ? { PutRequest: { Item: toAttributes(put.Item) } } : { DeleteRequest: { Key: toAttributes((remove as { Key: Plain }).Key) } };
+      }),
+    );
+  }
+  return marshalled;
+}
+
+/** The answer's members that hold items, turned into plain values with the document client's options. */
+function documentOutput(output: Plain, toPlain: Unmarshall): Plain {
+  const plain: Plain = { ...output };
   for (const member of ['Item', 'Attributes', 'LastEvaluatedKey'] as const) {
     if (output[member]) plain[member] = toPlain(output[member] as Attributes);
   }
   if (Array.isArray(output.Items)) plain.Items = (output.Items as Attributes[]).map(toPlain);
-  if (output.Responses) {
-    plain.Responses = Object.fromEntries(Object.entries(output.Responses as Record<string, Attributes[]>).map(([table, items]) => [table, items.map(toPlain)]));
-  }
+  if (output.Responses) plain.Responses = mapValues(output.Responses as Record<string, Attributes[]>, (items) => items.map(toPlain));
   return plain;
 }
 
-type Command = { input: Record<string, unknown>; middlewareStack: DynamoDBClient['middlewareStack']; constructor: { name: string } };
-type Send = (command: Command) => Promise<unknown>;
+/** The document commands the stores send, by the operation each is. */
+const DOCUMENT_OPERATIONS: ReadonlyArray<readonly [abstract new (...args: never[]) => object, string]> = [
+  [GetCommand, 'GetItem'],
+  [PutCommand, 'PutItem'],
+  [UpdateCommand, 'UpdateItem'],
+  [DeleteCommand, 'DeleteItem'],
+  [QueryCommand, 'Query'],
+  [ScanCommand, 'Scan'],
+  [BatchGetCommand, 'BatchGetItem'],
+  [BatchWriteCommand, 'BatchWriteItem'],
+];
 
-const operationOf = (name: string) => name.replace(/Command$/, '');
+type Command = { input: Plain; constructor: { name: string } };
+type Send = (command: Command) => Promise<unknown>;
 
 const metadata = { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 };
 
-function answer(engine: InProcessDynamoDb, operation: string, input: Record<string, unknown>): Record<string, unknown> {
+function answer(engine: InProcessDynamoDb, operation: string, input: Plain): Plain {
   try {
     return engine.handle(operation, input);
   } catch (error) {
@@ -80,26 +127,30 @@ function answer(engine: InProcessDynamoDb, operation: string, input: Record<stri
 
 /**
  * Sends both clients' requests to an in-process store instead of the network: the store receives
- * exactly the request DynamoDB would, and the JSON encoding, HTTP, signing and retries (none of
- * which can fail here) are skipped. The low-level client's commands go straight to the store; a
- * document client's command still runs the SDK's own marshalling middleware, and the store answers
- * right after it, its answer unmarshalled with the document client's options.
+ * exactly the request DynamoDB would, and the SDK's middleware, JSON encoding, HTTP, signing and
+ * retries (none of which can fail here) are skipped. A document command's values are marshalled
+ * and its answer unmarshalled with the document client's options (`marshall`/`unmarshall` of
+ * util-dynamodb, the functions its middleware uses); a command this list does not know goes the
+ * SDK's way, over HTTP to the same store.
  */
-export function answerInProcess(client: DynamoDBClient, documentClient: DynamoDBDocumentClient, engine: InProcessDynamoDb, options: unmarshallOptions): void {
-  const toPlain: Unmarshall = (value) => unmarshall(value, options);
+export function answerInProcess(
+  client: DynamoDBClient,
+  documentClient: DynamoDBDocumentClient,
+  engine: InProcessDynamoDb,
+  options: { marshall: marshallOptions; unmarshall: unmarshallOptions },
+): void {
+  const toAttributes: Marshall = (value) => marshall(value, options.marshall) as Record<string, unknown>;
+  const toPlain: Unmarshall = (value) => unmarshall(value, options.unmarshall);
+  const operationOf = (name: string) => name.replace(/Command$/, '');
   const lowLevel: Send = async (command) => ({ ...answer(engine, operationOf(command.constructor.name), command.input), $metadata: metadata });
   Object.assign(client, { send: lowLevel });
 
-  const sendDocument = documentClient.send.bind(documentClient) as unknown as Send;
-  const documentMiddleware = (_next: unknown, context: Record<string, unknown>) => async (args: { input: Record<string, unknown> }) => ({
-    output: { ...documentOutput(answer(engine, operationOf(String(context.commandName)), args.input), toPlain), $metadata: metadata },
-    response: {},
-  });
-  const inDocumentStack = { name: 'normflowInProcessStore', relation: 'after', toMiddleware: 'DocumentMarshall', override: true } as const;
-  Object.assign(documentClient, {
-    send: (command: Command) => {
-      command.middlewareStack.addRelativeTo(documentMiddleware as unknown as Parameters<DynamoDBClient['middlewareStack']['addRelativeTo']>[0], inDocumentStack);
-      return sendDocument(command);
-    },
-  });
+  const viaSdk = documentClient.send.bind(documentClient) as unknown as Send;
+  const documentSend: Send = async (command) => {
+    const operation = DOCUMENT_OPERATIONS.find(([type]) => command instanceof type)?.[1];
+    if (operation === undefined) return viaSdk(command);
+    const input = documentInput(command, command.input, toAttributes) as Plain;
+    return { ...documentOutput(answer(engine, operation, input), toPlain), $metadata: metadata };
+  };
+  Object.assign(documentClient, { send: documentSend });
 }

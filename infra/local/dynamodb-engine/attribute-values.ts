@@ -121,7 +121,16 @@ export function valuesEqual(left: Value, right: Value): boolean {
   }
 }
 
-const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+/** UTF-8 length without encoding: item sizes are counted on every write. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    // Two more bytes from U+0800 (three in all), one more from U+0080; a surrogate pair is four bytes for two units.
+    if (code >= 0x80) bytes += code >= 0x800 && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
 
 function numberBytes(text: string): number {
   const decimal = parseDecimal(text);

@@ -31,8 +31,9 @@ const writeUnits = (bytes: number) => Math.ceil(Math.max(bytes, 1) / 1024);
 
 const wantsCapacity = (input: Input) => input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES';
 
-function consumed(input: Input, units: number): Output {
-  return wantsCapacity(input) ? { ConsumedCapacity: { TableName: input.TableName, CapacityUnits: units } } : {};
+/** `ConsumedCapacity` when the request asked for it (the units counted only then). */
+function consumed(input: Input, units: () => number): Output {
+  return wantsCapacity(input) ? { ConsumedCapacity: { TableName: input.TableName, CapacityUnits: units() } } : {};
 }
 
 function checkItemSize(item: Item): number {
@@ -97,9 +98,9 @@ export class DynamoDbEngine {
 
   /** Applies a change read back from a journal, without reporting it again. */
   replay(change: Change): void {
-    if (change.kind === 'create') this.tables.set(change.definition.TableName, new TableStorage(change.definition, new Date(change.createdAt), itemBytes));
+    if (change.kind === 'create') this.tables.set(change.definition.TableName, new TableStorage(change.definition, new Date(change.createdAt)));
     else if (change.kind === 'drop') this.tables.delete(change.table);
-    else if (change.kind === 'put') this.tables.get(change.table)?.put(change.item);
+    else if (change.kind === 'put') this.tables.get(change.table)?.put(change.item, itemBytes(change.item));
     else this.tables.get(change.table)?.remove(change.key);
   }
 
@@ -161,7 +162,7 @@ export class DynamoDbEngine {
       ...(input.BillingMode ? { BillingMode: input.BillingMode } : {}),
     };
     const createdAt = new Date();
-    const table = new TableStorage(definition, createdAt, itemBytes);
+    const table = new TableStorage(definition, createdAt);
     this.tables.set(name, table);
     this.onChange({ kind: 'create', definition, createdAt: createdAt.toISOString() });
     return { TableDescription: this.describe(table) };
@@ -211,12 +212,12 @@ export class DynamoDbEngine {
     const item = table.get(key);
     return {
       ...(item ? { Item: projection.apply(item) } : {}),
-      ...consumed(input, readUnits(item ? itemBytes(item) : 0, input.ConsistentRead === true)),
+      ...consumed(input, () => readUnits(item ? itemBytes(item) : 0, input.ConsistentRead === true)),
     };
   }
 
-  private store(table: TableStorage, item: Item): Item | undefined {
-    const old = table.put(item);
+  private store(table: TableStorage, item: Item, bytes: number): Item | undefined {
+    const old = table.put(item, bytes);
     this.onChange({ kind: 'put', table: table.definition.TableName, item });
     return old;
   }
@@ -232,10 +233,10 @@ export class DynamoDbEngine {
     checkPlaceholders([condition], placeholders);
     const existing = table.get(table.codec.keyOf(item));
     this.checkCondition(condition, existing, placeholders, input);
-    this.store(table, item);
+    this.store(table, item, bytes);
     return {
       ...(input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {}),
-      ...consumed(input, Math.max(writeUnits(bytes), existing ? writeUnits(itemBytes(existing)) : 0)),
+      ...consumed(input, () => Math.max(writeUnits(bytes), existing ? writeUnits(itemBytes(existing)) : 0)),
     };
   }
 
@@ -251,7 +252,7 @@ export class DynamoDbEngine {
     const { item, changedPaths } = update ? applyUpdate(update.tree, existing ?? key, placeholders, table.codec.names) : { item: existing ?? key, changedPaths: [] };
     table.checkIndexKeys(item);
     const bytes = checkItemSize(item);
-    this.store(table, item);
+    this.store(table, item, bytes);
     const returned = (() => {
       switch (input.ReturnValues) {
         case 'ALL_NEW':
@@ -268,7 +269,7 @@ export class DynamoDbEngine {
     })();
     return {
       ...(returned ? { Attributes: returned } : {}),
-      ...consumed(input, Math.max(writeUnits(bytes), existing ? writeUnits(itemBytes(existing)) : 0)),
+      ...consumed(input, () => Math.max(writeUnits(bytes), existing ? writeUnits(itemBytes(existing)) : 0)),
     };
   }
 
@@ -286,7 +287,7 @@ export class DynamoDbEngine {
     }
     return {
       ...(input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {}),
-      ...consumed(input, existing ? writeUnits(itemBytes(existing)) : 1),
+      ...consumed(input, () => (existing ? writeUnits(itemBytes(existing)) : 1)),
     };
   }
 
@@ -314,7 +315,7 @@ export class DynamoDbEngine {
       const item = entry.item;
       if (!keyFilter(item)) continue;
       scanned += 1;
-      bytes += itemBytes(item);
+      bytes += entry.bytes;
       last = item;
       if (!filter || evaluateCondition(filter.tree, item, placeholders)) items.push(item);
     }
@@ -326,7 +327,7 @@ export class DynamoDbEngine {
       ScannedCount: scanned,
       ...(input.Select === 'COUNT' ? {} : { Items: items.map(projection.apply) }),
       ...(more && last ? { LastEvaluatedKey: Object.fromEntries(startKeyNames.map((name) => [name, last[name] as Value])) } : {}),
-      ...consumed(input, readUnits(bytes, input.ConsistentRead === true)),
+      ...consumed(input, () => readUnits(bytes, input.ConsistentRead === true)),
     };
   }
 
@@ -402,8 +403,7 @@ export class DynamoDbEngine {
           const item = acceptItem(write.PutRequest.Item as Item);
           table.codec.identity(item);
           table.checkIndexKeys(item);
-          checkItemSize(item);
-          return { table, put: item, key: table.codec.keyOf(item) };
+          return { table, put: item, bytes: checkItemSize(item), key: table.codec.keyOf(item) };
         }
         if (write.DeleteRequest) return { table, key: this.key(table, write.DeleteRequest.Key) };
         throw validation('Supplied AttributeValue has neither a PutRequest nor a DeleteRequest');
@@ -414,9 +414,9 @@ export class DynamoDbEngine {
     const units = new Map<string, number>();
     for (const write of writes) {
       const tableName = write.table.definition.TableName;
-      const old = 'put' in write && write.put ? this.store(write.table, write.put) : write.table.remove(write.key);
+      const old = 'put' in write && write.put ? this.store(write.table, write.put, write.bytes) : write.table.remove(write.key);
       if (!('put' in write && write.put) && old) this.onChange({ kind: 'remove', table: tableName, key: write.key });
-      const written = 'put' in write && write.put ? writeUnits(itemBytes(write.put)) : 1;
+      const written = 'put' in write && write.put ? writeUnits(write.bytes) : 1;
       units.set(tableName, (units.get(tableName) ?? 0) + Math.max(written, old ? writeUnits(itemBytes(old)) : 0));
     }
     return { UnprocessedItems: {}, ...(wantsCapacity(input) ? { ConsumedCapacity: [...units].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits })) } : {}) };

@@ -275,28 +275,45 @@ const samePath = (a: ResolvedPath, b: ResolvedPath) => a.length <= b.length && a
  * what DynamoDB refuses: two actions on overlapping paths, a change to a key attribute.
  */
 export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Placeholders, keyNames: readonly string[]): { item: Item; changedPaths: ResolvedPath[] } {
-  const changes: Array<{ path: ResolvedPath; value: () => Value | undefined }> = [
-    ...actions.set.map(({ path, value }) => ({ path: resolvePath(path, placeholders), value: () => setValueOf(value, item, placeholders) })),
-    ...actions.remove.map((path) => ({ path: resolvePath(path, placeholders), value: () => undefined })),
-    ...actions.add.map(({ path, placeholder }) => {
+  // Every operand is read from the item as it was, before any action changes it.
+  const paths: ResolvedPath[] = [];
+  const values: Array<Value | undefined> = [];
+  for (const { path, value } of actions.set) {
+    paths.push(resolvePath(path, placeholders));
+    values.push(setValueOf(value, item, placeholders));
+  }
+  for (const path of actions.remove) {
+    paths.push(resolvePath(path, placeholders));
+    values.push(undefined);
+  }
+  for (const [list, remove] of [[actions.add, false], [actions.delete, true]] as const) {
+    for (const { path, placeholder } of list) {
       const resolved = resolvePath(path, placeholders);
-      return { path: resolved, value: () => addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), false) };
-    }),
-    ...actions.delete.map(({ path, placeholder }) => {
-      const resolved = resolvePath(path, placeholders);
-      return { path: resolved, value: () => addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), true) };
-    }),
-  ];
-  for (const [index, change] of changes.entries()) {
-    if (keyNames.includes(change.path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(change.path[0])}. This attribute is part of the key`);
-    for (const other of changes.slice(index + 1)) {
-      if (samePath(change.path, other.path) || samePath(other.path, change.path)) throw validation('Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths');
+      paths.push(resolved);
+      values.push(addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), remove));
     }
   }
-  const values = changes.map((change) => change.value());
-  let root: Value = { M: item };
-  changes.forEach((change, index) => {
-    root = withValueAt(root, change.path, 0, values[index]);
-  });
-  return { item: root.M as Item, changedPaths: changes.map((change) => change.path) };
+  for (let index = 0; index < paths.length; index += 1) {
+    const path = paths[index] as ResolvedPath;
+    if (keyNames.includes(path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(path[0])}. This attribute is part of the key`);
+    for (let other = index + 1; other < paths.length; other += 1) {
+      if (samePath(path, paths[other] as ResolvedPath) || samePath(paths[other] as ResolvedPath, path)) {
+        throw validation('Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths');
+      }
+    }
+  }
+  let root: Value = { M: { ...item } };
+  for (let index = 0; index < paths.length; index += 1) {
+    const path = paths[index] as ResolvedPath;
+    const value = values[index];
+    // A top-level attribute is set in place in the fresh copy; a nested one copies the maps on its way.
+    if (path.length === 1) {
+      const map = root.M as Item;
+      if (value === undefined) delete map[path[0] as string];
+      else map[path[0] as string] = value;
+    } else {
+      root = withValueAt(root, path, 0, value);
+    }
+  }
+  return { item: root.M as Item, changedPaths: paths };
 }

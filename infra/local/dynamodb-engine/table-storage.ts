@@ -1,7 +1,7 @@
 import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { parseDecimal } from '#shared/stores/dynamodb-item-limits.ts';
-import { typeOf, type Item, type Value } from './attribute-values.ts';
+import { itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { validation } from './engine-errors.ts';
 
 export type KeyType = 'S' | 'N' | 'B';
@@ -31,6 +31,8 @@ interface Entry {
   order: string;
   identity: string;
   item: Item;
+  /** The item's size, counted once when it is stored. */
+  bytes: number;
   removed: boolean;
 }
 
@@ -70,6 +72,7 @@ function identityText(value: Value, type: KeyType): string {
 }
 
 const MAX_HASH_KEY_BYTES = 2048;
+const MAX_REMEMBERED_PARTITIONS = 10_000;
 const MAX_RANGE_KEY_BYTES = 1024;
 
 /** The key attribute's value, refused as DynamoDB refuses a missing, mistyped, empty or oversized key. */
@@ -91,6 +94,7 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
 /** Keys of one layout: how an item is found (identity) and where it sorts (order). */
 export class KeyCodec {
   readonly layout: KeyLayout;
+  private readonly partitionOrders = new Map<string, string>();
 
   constructor(layout: KeyLayout) {
     this.layout = layout;
@@ -119,9 +123,21 @@ export class KeyCodec {
     return `${hashPrefix(keyBytes(hashValue, hash.type))}/${rangeText(hashValue, hash.type)}/`;
   }
 
-  order(item: Item): string {
+  /** The same, remembered: an index's partition keys repeat (the due index has a few hundred shards). */
+  cachedPartitionOrder(hashValue: Value): string {
+    const key = identityText(hashValue, this.layout.hash.type);
+    let order = this.partitionOrders.get(key);
+    if (order === undefined) {
+      if (this.partitionOrders.size >= MAX_REMEMBERED_PARTITIONS) this.partitionOrders.clear();
+      order = this.partitionOrder(hashValue);
+      this.partitionOrders.set(key, order);
+    }
+    return order;
+  }
+
+  order(item: Item, remember = false): string {
     const { hash, range } = this.layout;
-    const partition = this.partitionOrder(item[hash.name] as Value);
+    const partition = remember ? this.cachedPartitionOrder(item[hash.name] as Value) : this.partitionOrder(item[hash.name] as Value);
     return range ? `${partition}${rangeText(item[range.name] as Value, range.type)}/` : partition;
   }
 
@@ -156,26 +172,28 @@ class OrderedEntries {
     return this.byIdentity.values();
   }
 
-  put(identity: string, order: string, item: Item): Item | undefined {
+  /** Stores the item under `identity` (its order computed only for a new key) and returns the entry it replaced, as it was. */
+  put(identity: string, order: () => string, item: Item, bytes: number): { item: Item; bytes: number } | undefined {
     const existing = this.byIdentity.get(identity);
     if (existing) {
-      const old = existing.item;
+      const old = { item: existing.item, bytes: existing.bytes };
       existing.item = item;
+      existing.bytes = bytes;
       return old;
     }
-    const entry: Entry = { order, identity, item, removed: false };
+    const entry: Entry = { order: order(), identity, item, bytes, removed: false };
     this.byIdentity.set(identity, entry);
     this.pending.push(entry);
     return undefined;
   }
 
-  remove(identity: string): Item | undefined {
+  remove(identity: string): Entry | undefined {
     const entry = this.byIdentity.get(identity);
     if (!entry) return undefined;
     this.byIdentity.delete(identity);
     entry.removed = true;
     this.removedCount += 1;
-    return entry.item;
+    return entry;
   }
 
   clear(): void {
@@ -268,13 +286,11 @@ export class TableStorage {
   readonly items = new OrderedEntries();
   readonly definition: TableDefinitionInput;
   readonly createdAt: Date;
-  private readonly measure: (item: Item) => number;
   private bytes = 0;
 
-  constructor(definition: TableDefinitionInput, createdAt: Date, measure: (item: Item) => number) {
+  constructor(definition: TableDefinitionInput, createdAt: Date) {
     this.definition = definition;
     this.createdAt = createdAt;
-    this.measure = measure;
     this.codec = new KeyCodec(layoutOf(definition.KeySchema, definition.AttributeDefinitions));
     const index = (spec: GlobalSecondaryIndex | LocalSecondaryIndex, global: boolean): IndexStorage => ({
       name: spec.IndexName as string,
@@ -318,23 +334,21 @@ export class TableStorage {
     return this.items.get(this.codec.identity(key, 'key'))?.item;
   }
 
-  /** Stores the item (replacing the one with its key) and returns the one it replaced. */
-  put(item: Item): Item | undefined {
-    const identity = this.codec.identity(item);
-    const existing = this.items.get(identity);
-    const old = this.items.put(identity, existing ? existing.order : this.codec.order(item), item);
-    this.bytes += this.measure(item) - (old ? this.measure(old) : 0);
-    this.reindex(old, item);
-    return old;
+  /** Stores the item of `bytes` (replacing the one with its key) and returns the one it replaced. */
+  put(item: Item, bytes: number): Item | undefined {
+    const old = this.items.put(this.codec.identity(item), () => this.codec.order(item), item, bytes);
+    this.bytes += bytes - (old ? old.bytes : 0);
+    if (this.indexes.length > 0) this.reindex(old?.item, item);
+    return old?.item;
   }
 
   remove(key: Item): Item | undefined {
     const old = this.items.remove(this.codec.identity(key, 'key'));
     if (old) {
-      this.bytes -= this.measure(old);
-      this.reindex(old, undefined);
+      this.bytes -= old.bytes;
+      this.reindex(old.item, undefined);
     }
-    return old;
+    return old?.item;
   }
 
   clear(): void {
@@ -359,7 +373,7 @@ export class TableStorage {
     // Within one index key, items sort by a hash of their table key, as dynalite's did.
     const { hash, range } = this.codec.layout;
     const tableKey = hashPrefix(keyBytes(item[hash.name] as Value, hash.type), range ? keyBytes(item[range.name] as Value, range.type) : undefined);
-    return index.codec.order(item) + tableKey;
+    return index.codec.order(item, true) + tableKey;
   }
 
   private reindex(old: Item | undefined, item: Item | undefined): void {
@@ -367,7 +381,10 @@ export class TableStorage {
       const oldIdentity = old && index.codec.covers(old) ? this.indexIdentity(index, old) : undefined;
       const newIdentity = item && index.codec.covers(item) ? this.indexIdentity(index, item) : undefined;
       if (oldIdentity !== undefined && oldIdentity !== newIdentity) index.entries.remove(oldIdentity);
-      if (newIdentity !== undefined && item) index.entries.put(newIdentity, this.indexOrder(index, item), this.projected(index, item));
+      if (newIdentity !== undefined && item) {
+        const projected = this.projected(index, item);
+        index.entries.put(newIdentity, () => this.indexOrder(index, item), projected, projected === item ? (this.items.get(this.codec.identity(item))?.bytes ?? itemBytes(item)) : itemBytes(projected));
+      }
     }
   }
 
