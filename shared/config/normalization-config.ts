@@ -75,7 +75,10 @@ export const normalizationConfigSchema = z
       .default({ ...DEFAULT_FIELDS }),
     /** Record id attribute. */
     idField: fieldName.default('leadId'),
+    /** Records per model call (and per batch when a model is asked). */
     batchSize: z.number().int().min(1).max(200).default(10),
+    /** Records per batch of a run that asks no model (provider `rules`, or `llmMode: never`): no prompt to keep small. */
+    rulesOnlyBatchSize: z.number().int().min(1).max(200).default(100),
     /** Total cap of a scheduled run over all its segments (see docs/pipeline.md, "Bounds"). */
     maxLeadsPerRun: z.number().int().min(1).max(10_000_000).default(50),
     normalizationTTLDays: z.number().min(0).max(3650).default(7),

@@ -60,6 +60,14 @@ export function parentExecutionEvents(rounds: number): number {
   return EVENTS.execution + 2 * EVENTS.task + 2 * EVENTS.choiceOrPass + rounds * ROUND_EVENTS;
 }
 
+/**
+ * Leads per batch (one Map item: one InvokeModel, PostProcess and WriteResults). `batchSize` is the
+ * records per model call; a run that asks no model has no prompt to keep small, so its batches hold
+ * `rulesOnlyBatchSize` leads: the same work in fewer Tasks and state transitions.
+ */
+export const leadsPerBatch = (config: { batchSize: number; rulesOnlyBatchSize: number; llmMode: string }, hasModel: boolean): number =>
+  hasModel && config.llmMode !== 'never' ? config.batchSize : config.rulesOnlyBatchSize;
+
 export const leadsPerPage = (batchSize: number): number => BATCHES_PER_PAGE * batchSize;
 export const leadsPerSegmentExecution = (batchSize: number): number => PAGES_PER_SEGMENT_EXECUTION * leadsPerPage(batchSize);
 

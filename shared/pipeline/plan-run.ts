@@ -3,7 +3,7 @@ import { InputError } from '#shared/errors/normflow-errors.ts';
 import { QUOTA_SAFETY } from '#shared/model/rate-limit.ts';
 import { type RunRequest } from './run-request.ts';
 import { DUE_INDEX_SHARDS } from '#shared/stores/due-leads-index.ts';
-import { leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
+import { leadsPerBatch, leadsPerPage, SAMPLE_SEGMENTS, segmentsFor } from './execution-plan.ts';
 import { RUN_LOCK_NAME, type PipelineDeps, type RunContext, type RunPlan } from './pipeline-types.ts';
 
 const range = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
@@ -43,7 +43,7 @@ export async function planRun(deps: PipelineDeps, args: { run: RunContext; reque
   const { run, request, config } = args;
   if (request.leadIds) {
     const ids = request.maxLeads === null ? request.leadIds : request.leadIds.slice(0, request.maxLeads);
-    const perSegment = leadsPerPage(config.batchSize);
+    const perSegment = leadsPerPage(leadsPerBatch(config, deps.modelFor(config) !== undefined));
     const segments = range(Math.ceil(ids.length / perSegment));
     await deps.plans.putPlan(run.runId, { mode: 'ids', totalSegments: segments.length, cap: null });
     for (const segment of segments) {
@@ -87,7 +87,7 @@ export async function planRun(deps: PipelineDeps, args: { run: RunContext; reque
   // A scheduled run reads the index of due leads, a shard per segment; a forceAll reads every lead.
   const mode = !request.forceAll && deps.dueSelection === 'index' ? 'due-index' : 'scan';
   const estimate = mode === 'due-index' ? null : (await deps.leads.countSegment({ index: 0, total: SAMPLE_SEGMENTS })) * SAMPLE_SEGMENTS;
-  const totalSegments = estimate === null ? DUE_INDEX_SHARDS : segmentsFor(estimate, config.batchSize);
+  const totalSegments = estimate === null ? DUE_INDEX_SHARDS : segmentsFor(estimate, leadsPerBatch(config, deps.modelFor(config) !== undefined));
   if (deps.modelFor(config)) assertFitsTheTimeout(Math.min(cap ?? Infinity, estimate ?? Infinity), config, deps.lockTtlSeconds);
   await deps.plans.putPlan(run.runId, { mode, totalSegments, cap });
   return { status: 'planned', reason: null, mode, totalSegments, segments: range(totalSegments), round: 0, holdsLock: true };

@@ -1,6 +1,6 @@
 import { shardOfSegment } from '#shared/stores/due-leads-index.ts';
 import type { LeadItem, SegmentRecord } from '#shared/stores/store-ports.ts';
-import { leadsPerPage, PAGES_PER_SEGMENT_EXECUTION, SCAN_REQUESTS_PER_PAGE } from './execution-plan.ts';
+import { leadsPerBatch, leadsPerPage, PAGES_PER_SEGMENT_EXECUTION, SCAN_REQUESTS_PER_PAGE } from './execution-plan.ts';
 import { isPassedOver, poisonProjection } from './poison-leads.ts';
 import type { BatchResult, PageSelection, PipelineDeps, SegmentTask } from './pipeline-types.ts';
 import { addTotals, emptyTotals, totalsOf, type RunTotals } from './run-totals.ts';
@@ -17,6 +17,7 @@ const freshSegment = (segment: number): SegmentRecord => ({ segment, cursor: nul
  */
 export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise<PageSelection & { startCursor: string | null }> {
   const { run, request, config, plan, segment } = task;
+  const batchSize = leadsPerBatch(config, deps.modelFor(config) !== undefined);
   const record = await countPendingPage(deps, run.runId, (await deps.plans.getSegment(run.runId, segment)) ?? freshSegment(segment));
   const startCursor = record.cursor;
   if (record.done) return { batches: [], batchCount: 0, selected: 0, cursor: record.cursor, done: true, passedOver: 0, startCursor };
@@ -31,7 +32,7 @@ export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise
     const page = await deps.leads.findDueInIndex({
       shard: shardOfSegment(segment),
       dueBy: deps.now().toISOString(),
-      limit: leadsPerPage(config.batchSize),
+      limit: leadsPerPage(batchSize),
       maxRequests: SCAN_REQUESTS_PER_PAGE,
       ...(record.cursor ? { cursor: record.cursor } : {}),
     });
@@ -40,7 +41,7 @@ export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise
   } else {
     const page = await deps.leads.findDue({
       normalizedBefore: request.forceAll ? run.startedAt : new Date(deps.now().getTime() - config.normalizationTTLDays * DAY_MS).toISOString(),
-      limit: leadsPerPage(config.batchSize),
+      limit: leadsPerPage(batchSize),
       segment: { index: segment, total: plan.totalSegments },
       maxScanRequests: SCAN_REQUESTS_PER_PAGE,
       ...(record.cursor ? { cursor: record.cursor } : {}),
@@ -53,11 +54,11 @@ export async function selectPage(deps: PipelineDeps, task: SegmentTask): Promise
   }
   if (found.length === 0) return { batches: [], batchCount: 0, selected: 0, cursor, done: cursor === null, passedOver, startCursor };
 
-  const { leadsGranted, firstBatch } = await deps.plans.reserve(run.runId, found.length, Math.ceil(found.length / config.batchSize));
+  const { leadsGranted, firstBatch } = await deps.plans.reserve(run.runId, found.length, Math.ceil(found.length / batchSize));
   const taken = found.slice(0, leadsGranted);
-  const pageBatches = Array.from({ length: Math.ceil(taken.length / config.batchSize) }, (_, index) => ({
+  const pageBatches = Array.from({ length: Math.ceil(taken.length / batchSize) }, (_, index) => ({
     batchIndex: firstBatch + index,
-    leadIds: taken.slice(index * config.batchSize, (index + 1) * config.batchSize),
+    leadIds: taken.slice(index * batchSize, (index + 1) * batchSize),
   }));
   await deps.runs.saveBatches(run.runId, pageBatches);
   const batches = pageBatches.map((batch) => batch.batchIndex);

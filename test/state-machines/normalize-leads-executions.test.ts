@@ -16,6 +16,7 @@ const manyLeads = (count: number) => decidedLeads(count).map((lead, index) => ({
 
 describe('executions as AWS counts them', () => {
   it('25 leads at batch 10: a parent of 31 events and one segment execution of 73', async () => {
+    await harness.setConfig({ rulesOnlyBatchSize: 10 });
     await harness.seed(decidedLeads(25));
     const result = await harness.run();
     expect(result.status).toBe('SUCCEEDED');
@@ -32,7 +33,7 @@ describe('executions as AWS counts them', () => {
   });
 
   it('forceAll over 2,000 leads one per batch (one execution would need 34,000+ events): every execution stays far under the quota', async () => {
-    await harness.setConfig({ batchSize: 1, maxConcurrency: 20, maxParallelSegments: 4 });
+    await harness.setConfig({ rulesOnlyBatchSize: 1, maxConcurrency: 20, maxParallelSegments: 4 });
     await harness.seed(manyLeads(2_000));
     const result = await harness.run({ forceAll: true });
     expect(result.status).toBe('SUCCEEDED');
@@ -53,7 +54,7 @@ describe('executions as AWS counts them', () => {
   }, 300_000);
 
   it('a segment execution that hits the history quota fails alone; the next round resumes its segment, counting the page it cut short', async () => {
-    await harness.setConfig({ batchSize: 1, maxConcurrency: 10, maxParallelSegments: 4 });
+    await harness.setConfig({ rulesOnlyBatchSize: 1, maxConcurrency: 10, maxParallelSegments: 4 });
     await harness.seed(manyLeads(600));
     // A page of 50 batches is 870 events: under a quota of 1,200 a child finishes one page and fails in its second.
     const result = await harness.run({ forceAll: true }, { limits: { historyEvents: 1_200, payloadBytes: AWS_EXECUTION_LIMITS.payloadBytes } });
@@ -71,7 +72,7 @@ describe('executions as AWS counts them', () => {
 
 describe('maxLeads is a total cap in every mode', () => {
   it.each([{}, { forceAll: true }])('input %o with maxLeads 70 over 300 leads in several segments normalizes exactly 70', async (input) => {
-    await harness.setConfig({ batchSize: 1, maxParallelSegments: 8 });
+    await harness.setConfig({ rulesOnlyBatchSize: 1, maxParallelSegments: 8 });
     await harness.seed(manyLeads(300));
     const result = await harness.run({ ...input, maxLeads: 70 });
     const summary = summaryOf(result.output);
@@ -80,7 +81,7 @@ describe('maxLeads is a total cap in every mode', () => {
   }, 120_000);
 
   it('maxLeadsPerRun caps a scheduled run over all its segments', async () => {
-    await harness.setConfig({ batchSize: 1, maxLeadsPerRun: 33, maxParallelSegments: 8 });
+    await harness.setConfig({ rulesOnlyBatchSize: 1, maxLeadsPerRun: 33, maxParallelSegments: 8 });
     await harness.seed(manyLeads(300));
     expect(summaryOf((await harness.run()).output).counts.selected).toBe(33);
   }, 120_000);

@@ -33,6 +33,24 @@ const answerSpecialist = (user: string) => {
   return JSON.stringify(Object.fromEntries(Object.keys(asked).map((id) => [id, { nivelEducativo: 'Especialista' }])));
 };
 
+describe('batch sizes', () => {
+  it('a run that asks no model takes rulesOnlyBatchSize leads per batch; one that asks a model, batchSize; llmMode never asks none', async () => {
+    await harness.seed(decidedLeads(12).map((lead, index) => (index < 3 ? { ...lead, ...undecidedLead(lead.leadId) } : lead)));
+    await harness.setConfig({ batchSize: 2, rulesOnlyBatchSize: 5 });
+    expect(summaryOf((await harness.run({ forceAll: true })).output).counts.batches).toBe(3);
+
+    await useFakeModel({ answer: answerSpecialist }, { batchSize: 2, rulesOnlyBatchSize: 5 });
+    const withModel = summaryOf((await harness.run({ forceAll: true })).output);
+    expect(withModel.counts.batches).toBe(6);
+    expect(withModel.model.calls).toBeGreaterThan(0);
+
+    await harness.setConfig({ batchSize: 2, rulesOnlyBatchSize: 5, llmMode: 'never', model: { modelId: 'fake-model' } });
+    const never = summaryOf((await harness.run({ forceAll: true })).output);
+    expect(never.counts.batches).toBe(3);
+    expect(never.model.calls).toBe(0);
+  });
+});
+
 describe('HappyPath', () => {
   it('normalizes every due lead beside its untouched originals and records the run', async () => {
     const leads = decidedLeads(25);
@@ -40,7 +58,8 @@ describe('HappyPath', () => {
     const result = await harness.run();
     expect(result.status).toBe('SUCCEEDED');
     const summary = summaryOf(result.output);
-    expect(summary.counts).toMatchObject({ selected: 25, normalized: 25, skipped: 0, failed: 0, batches: 3 });
+    // Rules only: no prompt to keep small, so the 25 leads are one batch of up to rulesOnlyBatchSize (100).
+    expect(summary.counts).toMatchObject({ selected: 25, normalized: 25, skipped: 0, failed: 0, batches: 1 });
     expect(summary.status).toBe('completed');
 
     const stored = await harness.lead('L-007');
@@ -245,6 +264,7 @@ describe('concurrent edits', () => {
 
 describe('concurrency and crashes', () => {
   it('two executions at once: the second says why it did nothing; each lead is normalized once', async () => {
+    await harness.setConfig({ rulesOnlyBatchSize: 10 });
     await harness.seed(decidedLeads(12));
     let releaseFirst: () => void = () => undefined;
     const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
@@ -273,7 +293,7 @@ describe('concurrency and crashes', () => {
   });
 
   it('a crash after some writes: nothing is half-written and the next run completes the rest', async () => {
-    await harness.setConfig({ batchSize: 4 });
+    await harness.setConfig({ rulesOnlyBatchSize: 4 });
     await harness.seed(decidedLeads(12));
     const crashed = await harness.run({}, {
       handlerOverrides: {
