@@ -14,7 +14,7 @@ import { ensureTables, type TableNames } from '#infra/local/local-tables.ts';
 import { createDynamoDbClients, type DynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
-import { DUE_LEADS_INDEX } from '#shared/stores/table-definitions.ts';
+import { DUE_LEADS_INDEX, TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
 import { TEST_TABLES } from './embedded-test-db.ts';
 
 const opened: Array<EmbeddedDynamoDb | LocalEnvironment> = [];
@@ -167,9 +167,10 @@ describe('migration of a dynalite store of an earlier version', () => {
   it('startLocalEnvironment copies a data directory that only has dynamodb/, with one line on stderr, once', async () => {
     const dataDir = await tempDir();
     const physical = localTableNames();
-    const tables = { leads: physical.LEADS_TABLE, config: physical.CONFIG_TABLE, runs: physical.RUNS_TABLE, valueCache: physical.VALUE_CACHE_TABLE, decisions: physical.DECISIONS_TABLE };
+    // The tables an earlier normflow created, by the same physical names.
+    const tables: TableNames = Object.fromEntries(Object.values(TABLE_DEFINITIONS).map((table) => [table.logicalName, physical[table.tableNameEnvVar]]));
     await withDynaliteStore(path.join(dataDir, 'dynamodb'), tables, async ({ documentClient }) => {
-      await createDynamoDbLeadStore({ client: documentClient, tableName: tables.leads }).putMany(LEADS);
+      await createDynamoDbLeadStore({ client: documentClient, tableName: physical.LEADS_TABLE as string }).putMany(LEADS);
     });
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 
