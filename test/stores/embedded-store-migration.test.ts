@@ -59,7 +59,7 @@ function listing(directory: string): Record<string, string> {
       .filter((entry) => entry.isFile())
       .map((entry) => {
         const file = path.join(entry.parentPath, entry.name);
-        return [path.relative(directory, file), createHash('sha256').update(readFileSync(file)).digest('hex')];
+        return [path.relative(directory, file), createHash('sha256').update(readFileSync(file)).digest('hex')] as const;
       })
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
