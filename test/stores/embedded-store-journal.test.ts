@@ -3,7 +3,7 @@ import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand,
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -274,6 +274,20 @@ describe('embedded store lock', () => {
     const second = startEmbeddedDynamoDb({ dataDir });
     await expect(second).rejects.toBeInstanceOf(LocalStoreInUseError);
     await expect(second).rejects.toThrow(`another normflow process is using ${dataDir} (pid ${process.pid}); wait for it to finish`);
+  });
+
+  it('takes over a lock naming this process that this process does not hold (left by an earlier process with the same pid)', async () => {
+    const dataDir = await tempDataDir();
+    await mkdir(dataDir, { recursive: true });
+    writeFileSync(lockOf(dataDir), String(process.pid));
+    const db = await open(dataDir);
+    await ensureTables(db.client, { leads: TEST_TABLES.leads });
+    // Held now, under any spelling of its path.
+    const alias = path.join(dataDir, '..', 'alias');
+    await symlink(dataDir, alias);
+    await expect(startEmbeddedDynamoDb({ dataDir: alias })).rejects.toBeInstanceOf(LocalStoreInUseError);
+    await db.close();
+    expect(existsSync(lockOf(dataDir))).toBe(false);
   });
 
   it('refuses a directory another live process holds', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { holdsBytes } from './attribute-values.ts';
@@ -52,13 +52,23 @@ const processAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * Directories whose lock this process holds. A lock file naming this very process is in use only
+ * when listed here: otherwise an earlier process with the same pid left it (a container's normflow
+ * is pid 1 every time it starts), and waiting for it would wait forever.
+ */
+const heldHere = new Set<string>();
+
 /** Takes the directory's lock file, or says which live process holds it; a lock left by a dead process is taken over. */
 function takeLock(directory: string): () => void {
   const path = join(directory, LOCK_FILE);
+  const held = realpathSync(directory);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
+      heldHere.add(held);
       return () => {
+        heldHere.delete(held);
         try {
           unlinkSync(path);
         } catch {
@@ -69,9 +79,8 @@ function takeLock(directory: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
       // This very process counts as another user too: a second store opened on the same directory would lose writes.
-      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new LocalStoreInUseError(`another normflow process is using ${directory} (pid ${holder}); wait for it to finish`);
-      }
+      const inUse = holder === process.pid ? heldHere.has(held) : Number.isInteger(holder) && holder > 0 && processAlive(holder);
+      if (inUse) throw new LocalStoreInUseError(`another normflow process is using ${directory} (pid ${holder}); wait for it to finish`);
       unlinkSync(path);
     }
   }
