@@ -58,6 +58,18 @@ async function putLeads(db: EmbeddedDynamoDb, ...leadIds: string[]): Promise<voi
   for (const leadId of leadIds) await db.documentClient.send(new PutCommand({ TableName: TEST_TABLES.leads, Item: { leadId, nombres: `name of ${leadId}` } }));
 }
 
+const PADDING = 'x'.repeat(2_000);
+const OVERWRITES = 120;
+
+/** Overwrites the same 20 leads of ~2 kB 120 times: a journal of ~5 MiB over ~40 kB of live data. */
+async function overwriteMany(db: EmbeddedDynamoDb): Promise<void> {
+  await ensureTables(db.client, { leads: TEST_TABLES.leads });
+  const leadIds = Array.from({ length: 20 }, (_, index) => `hot-${index}`);
+  for (let round = 0; round < OVERWRITES; round += 1) {
+    await db.documentClient.send(new BatchWriteCommand({ RequestItems: { [TEST_TABLES.leads]: leadIds.map((leadId) => ({ PutRequest: { Item: { leadId, round, padding: PADDING } } })) } }));
+  }
+}
+
 /** A dead process's pid: one that ran and exited. */
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
@@ -211,18 +223,26 @@ describe('embedded store journal', () => {
     expect(await createDynamoDbLeadStore({ client: repaired.documentClient, tableName: TEST_TABLES.leads }).count()).toBe(3);
   });
 
-  it('compacts on close a file grown well past its live data, keeping the same items', async () => {
+  it('refuses, naming the line, a line that is JSON but no change the store made', async () => {
     const dataDir = await tempDataDir();
     const first = await open(dataDir);
     await ensureTables(first.client, { leads: TEST_TABLES.leads });
-    const padding = 'x'.repeat(2_000);
-    const rounds = 120;
-    const itemIds = Array.from({ length: 20 }, (_, index) => `hot-${index}`);
-    for (let round = 0; round < rounds; round += 1) {
-      await first.documentClient.send(
-        new BatchWriteCommand({ RequestItems: { [TEST_TABLES.leads]: itemIds.map((leadId) => ({ PutRequest: { Item: { leadId, round, padding } } })) } }),
-      );
+    await putLeads(first, 'a', 'b');
+    await first.close();
+    const lines = journalLines(dataDir);
+    for (const [index, foreign] of [[1, 'null'], [lines.length - 2, '{"kind":"put","table":"test-leads","item":{"nombres":{"S":"sin id"}}}']] as const) {
+      const changed = [...lines];
+      changed[index] = foreign;
+      writeFileSync(journalOf(dataDir), changed.join('\n'));
+      await expect(startEmbeddedDynamoDb({ dataDir })).rejects.toThrow(`the local store file ${journalOf(dataDir)} is damaged at line ${index + 1}; move it away to start an empty store`);
+      expect(existsSync(lockOf(dataDir))).toBe(false);
     }
+  });
+
+  it('compacts on close a file grown well past its live data, keeping the same items', async () => {
+    const dataDir = await tempDataDir();
+    const first = await open(dataDir);
+    await overwriteMany(first);
     await first.documentClient.send(new DeleteCommand({ TableName: TEST_TABLES.leads, Key: { leadId: 'hot-0' } }));
     await nextTurn();
     const grown = statSync(journalOf(dataDir)).size;
@@ -234,10 +254,27 @@ describe('embedded store journal', () => {
     expect(compacted).toBeLessThan(20 * 2_200);
     expect(existsSync(`${journalOf(dataDir)}.compacting`)).toBe(false);
     const second = await open(dataDir);
-    const store = createDynamoDbLeadStore({ client: second.documentClient, tableName: TEST_TABLES.leads });
-    expect(await store.count()).toBe(19);
+    expect(await createDynamoDbLeadStore({ client: second.documentClient, tableName: TEST_TABLES.leads }).count()).toBe(19);
     expect(await getLead(second, 'hot-0')).toBeUndefined();
-    expect(await getLead(second, 'hot-7')).toEqual({ leadId: 'hot-7', round: rounds - 1, padding });
+    expect(await getLead(second, 'hot-7')).toEqual({ leadId: 'hot-7', round: OVERWRITES - 1, padding: PADDING });
+  });
+
+  it('keeps the whole file and unlocks the directory when compacting fails', async () => {
+    const dataDir = await tempDataDir();
+    const first = await open(dataDir);
+    await overwriteMany(first);
+    await nextTurn();
+    const grown = statSync(journalOf(dataDir)).size;
+    // Where the snapshot would be written is taken (as a full disk would refuse it).
+    await mkdir(`${journalOf(dataDir)}.compacting`);
+    await expect(first.close()).rejects.toThrow('EISDIR');
+    opened.splice(opened.indexOf(first), 1);
+    expect(statSync(journalOf(dataDir)).size).toBe(grown);
+    expect(existsSync(lockOf(dataDir))).toBe(false);
+
+    await rm(`${journalOf(dataDir)}.compacting`, { recursive: true });
+    const second = await open(dataDir);
+    expect(await getLead(second, 'hot-19')).toEqual({ leadId: 'hot-19', round: OVERWRITES - 1, padding: PADDING });
   });
 
   it('leaves a small file as it is on close, however many overwrites it holds', async () => {

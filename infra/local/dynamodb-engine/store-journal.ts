@@ -143,12 +143,17 @@ export async function openStoreJournal(directory: string, replay: (change: Chang
       descriptor = openSync(path, 'a');
     },
     close(snapshot, liveBytes) {
-      flush();
-      fsyncSync(descriptor);
-      closeSync(descriptor);
-      descriptor = -1;
-      if (statSync(path).size > COMPACT_RATIO * liveBytes + FLUSH_BYTES) compact(path, snapshot());
-      release();
+      // Unlocked even when writing fails (a full disk): the file is still whole (compaction renames
+      // over it only once its copy is complete), and a later open must not find it held.
+      try {
+        flush();
+        fsyncSync(descriptor);
+        closeSync(descriptor);
+        descriptor = -1;
+        if (statSync(path).size > COMPACT_RATIO * liveBytes + FLUSH_BYTES) compact(path, snapshot());
+      } finally {
+        release();
+      }
     },
   };
 }
@@ -185,18 +190,26 @@ async function replayFile(path: string, replay: (change: Change) => void): Promi
   if (size === 0) return { tornAt: undefined, unterminated: false };
   let number = 0;
   let damaged: { number: number; start: number } | undefined;
+  const damage = (at: number, cause?: unknown) => new Error(`the local store file ${path} is damaged at line ${at}; move it away to start an empty store`, { cause });
   let unterminated = false;
   for await (const line of linesOf(path)) {
     number += 1;
     unterminated = !line.terminated;
     if (line.text === '') continue;
-    if (damaged !== undefined) throw new Error(`the local store file ${path} is damaged at line ${damaged.number}; move it away to start an empty store`);
+    if (damaged !== undefined) throw damage(damaged.number);
+    let change: Change;
     try {
-      replay(parseChangeLine(line.text));
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
+      change = parseChangeLine(line.text);
+    } catch {
       // Only the last line may be cut short (a crash while appending); one in the middle is damage.
       damaged = { number, start: line.start };
+      continue;
+    }
+    try {
+      replay(change);
+    } catch (error) {
+      // JSON, but not a change the engine made (no table key, not an object): damage wherever it is.
+      throw damage(number, error);
     }
   }
   return { tornAt: damaged?.start, unterminated };
