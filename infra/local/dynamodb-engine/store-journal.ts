@@ -78,7 +78,7 @@ function takeLock(directory: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
-      // This very process counts as another user too: a second store opened on the same directory would lose writes.
+      // This very process holding it counts as another user too: a second store opened on the same directory would lose writes.
       const inUse = holder === process.pid ? heldHere.has(held) : Number.isInteger(holder) && holder > 0 && processAlive(holder);
       if (inUse) throw new LocalStoreInUseError(`another normflow process is using ${directory} (pid ${holder}); wait for it to finish`);
       unlinkSync(path);
