@@ -1,38 +1,19 @@
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand, type GlobalSecondaryIndexDescription, type LocalSecondaryIndexDescription } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ScanCommand,
+  type AttributeValue,
+  type GlobalSecondaryIndexDescription,
+  type KeySchemaElement,
+  type LocalSecondaryIndexDescription,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import type { DynamoDbEngine } from './dynamodb-engine/dynamodb-engine.ts';
-
-interface LevelDatabase {
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
-
-// The LevelDB binding dynalite itself uses (resolved from dynalite, so the versions always match).
-const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
-  Level: new (location: string) => LevelDatabase;
-};
-
-/**
- * dynalite opens its LevelDB lazily and, when the directory is locked by another process, fails
- * later with an uncaught error that kills this process. So the lock is tested first.
- */
-async function assertDirectoryFree(directory: string): Promise<void> {
-  const probe = new Level(directory);
-  try {
-    await probe.open();
-  } catch (error) {
-    if ((error as { cause?: { code?: unknown } }).cause?.code === 'LEVEL_LOCKED') {
-      throw new LocalStoreInUseError(`another normflow process is using ${directory}; wait for it to finish`, { cause: error });
-    }
-    throw error;
-  }
-  await probe.close();
-}
 
 const indexSpec = (index: GlobalSecondaryIndexDescription | LocalSecondaryIndexDescription) => ({
   IndexName: index.IndexName,
@@ -40,15 +21,32 @@ const indexSpec = (index: GlobalSecondaryIndexDescription | LocalSecondaryIndexD
   Projection: index.Projection,
 });
 
+const keyText = (item: Record<string, AttributeValue>, schema: readonly KeySchemaElement[]): string =>
+  schema.map(({ AttributeName = '' }) => `${AttributeName}=${item[AttributeName]?.S ?? item[AttributeName]?.N ?? '(bytes)'}`).join(', ');
+
 /**
  * Copies a store written by normflow before 0.2 (dynalite's LevelDB directory) into the engine:
- * every table with its indexes, every item as it is. The old directory is read, never changed.
- * Returns the items copied, or undefined when there is no such store.
+ * every table with its indexes, every item as it is. Returns the items copied, or undefined when
+ * there is no such store.
+ *
+ * The old directory is never changed: LevelDB rewrites its files whenever it opens them (a new
+ * manifest, its log folded into a table file), so dynalite reads a copy of it, made in `scratch`
+ * and removed afterwards. Testing LevelDB's lock would open it too, so an earlier normflow still
+ * running on that directory is not detected: what it writes after the copy stays there.
  */
-export async function migrateDynaliteStore(directory: string, engine: DynamoDbEngine): Promise<number | undefined> {
+export async function migrateDynaliteStore(directory: string, engine: DynamoDbEngine, scratch: string): Promise<number | undefined> {
   if (!existsSync(join(directory, 'CURRENT'))) return undefined;
-  await assertDirectoryFree(directory);
-  const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await rm(scratch, { recursive: true, force: true });
+  try {
+    await cp(directory, scratch, { recursive: true });
+    return await copyTables(scratch, directory, engine);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function copyTables(copy: string, directory: string, engine: DynamoDbEngine): Promise<number> {
+  const server = dynalite({ path: copy, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -69,7 +67,14 @@ export async function migrateDynaliteStore(directory: string, engine: DynamoDbEn
         let exclusiveStartKey: Record<string, unknown> | undefined;
         do {
           const page = await client.send(new ScanCommand({ TableName: tableName, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey as never } : {}) }));
-          for (const item of page.Items ?? []) engine.handle('PutItem', { TableName: tableName, Item: item });
+          for (const item of page.Items ?? []) {
+            try {
+              engine.handle('PutItem', { TableName: tableName, Item: item });
+            } catch (error) {
+              const reason = error instanceof Error ? error.message : String(error);
+              throw new Error(`cannot copy the item ${keyText(item, Table?.KeySchema ?? [])} of table ${tableName} from the earlier local store ${directory}: ${reason}`, { cause: error });
+            }
+          }
           items += page.Items?.length ?? 0;
           exclusiveStartKey = page.LastEvaluatedKey;
         } while (exclusiveStartKey);

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
-import { registerInProcessEndpoint } from '#shared/stores/in-process-endpoints.ts';
+import { registerInProcessEndpoint, type InProcessDynamoDb } from '#shared/stores/in-process-endpoints.ts';
 import { migrateDynaliteStore } from './dynalite-store-migration.ts';
 import { DynamoDbEngine } from './dynamodb-engine/dynamodb-engine.ts';
 import { serveOverHttp } from './dynamodb-engine/http-front.ts';
@@ -40,20 +40,33 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
     let empty = true;
-    journal = await openStoreJournal(dataDir, (change) => {
+    const opened = await openStoreJournal(dataDir, (change) => {
       empty = false;
       engine.replay(change);
     });
     if (empty && options.migrateFrom !== undefined) {
       try {
-        migratedItems = await migrateDynaliteStore(path.resolve(options.migrateFrom), engine);
+        // Copied with the journal detached, then written to it as one snapshot: a copy cut short (an
+        // error, Ctrl-C) leaves the journal empty, so the next start copies again instead of keeping part.
+        migratedItems = await migrateDynaliteStore(path.resolve(options.migrateFrom), engine, path.join(dataDir, 'migrating'));
+        if (migratedItems !== undefined) opened.rewrite(engine.snapshot());
       } catch (error) {
-        journal.close(() => [], 0);
+        opened.close(() => [], 0);
         throw error;
       }
     }
+    journal = opened;
   }
-  const server = serveOverHttp(engine);
+  let closed = false;
+  // Clients made before close() keep this store (in-process endpoints): after it they are refused,
+  // rather than change tables no journal keeps any more.
+  const served: InProcessDynamoDb = {
+    handle(operation, input) {
+      if (closed) throw new Error(`the embedded DynamoDB${dataDir === undefined ? '' : ` of ${dataDir}`} is closed`);
+      return engine.handle(operation, input);
+    },
+  };
+  const server = serveOverHttp(served);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -63,7 +76,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const unregister = registerInProcessEndpoint(endpoint, engine);
+  const unregister = registerInProcessEndpoint(endpoint, served);
   const { client, documentClient } = createDynamoDbClients({ endpoint, maxAttempts: 2 });
 
   let closing: Promise<void> | undefined;
@@ -74,6 +87,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     migratedItems,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        closed = true;
         unregister();
         client.destroy();
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { InProcessDynamoDb } from '#shared/stores/in-process-endpoints.ts';
+import { EngineError } from './engine-errors.ts';
 
 /**
  * The engine over DynamoDB's HTTP protocol (JSON 1.0, `X-Amz-Target: DynamoDB_20120810.<Operation>`),
@@ -38,7 +39,18 @@ async function bodyOf(request: IncomingMessage): Promise<string> {
 const ERROR_NAMESPACE: Readonly<Record<string, string>> = {
   ValidationException: 'com.amazon.coral.validate',
   UnknownOperationException: 'com.amazon.coral.service',
+  SerializationException: 'com.amazon.coral.service',
 };
+
+/** The request body as JSON: one that is not is the client's error (400, as DynamoDB answers), not a server error the SDK would retry. */
+function parseBody(text: string): unknown {
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new EngineError('SerializationException', 'The request body is not valid JSON');
+  }
+}
 
 export function serveOverHttp(engine: InProcessDynamoDb): Server {
   return createServer((request, response) => {
@@ -51,7 +63,8 @@ export function serveOverHttp(engine: InProcessDynamoDb): Server {
         const target = String(request.headers['x-amz-target'] ?? '');
         const operation = target.slice(target.indexOf('.') + 1);
         const text = await bodyOf(request);
-        const input = decodeBytes(text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
+        if (operation === '') throw new EngineError('UnknownOperationException', 'The request names no operation (its X-Amz-Target header is missing)');
+        const input = decodeBytes(parseBody(text)) as Record<string, unknown>;
         send(200, engine.handle(operation, input));
       } catch (error) {
         const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'InternalServerError';

@@ -1,7 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { holdsBytes } from './attribute-values.ts';
 import type { Change } from './dynamodb-engine.ts';
@@ -11,7 +9,8 @@ import type { Change } from './dynamodb-engine.ts';
  * them and read back in order when the store opens. Lines are written together once per turn of
  * the event loop (a process that dies loses at most the changes of its last few milliseconds, as
  * with any local database that does not sync each write); a line cut short by a crash is the last
- * one and is dropped on reading. When the file has grown to several times what it holds, closing
+ * one and is dropped on reading (and cut from the file, so the next line appended starts a line of
+ * its own). When the file has grown to several times what it holds, closing
  * rewrites it as a snapshot (to a temporary file, synced, then renamed over it).
  */
 const JOURNAL_FILE = 'tables.jsonl';
@@ -53,13 +52,23 @@ const processAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * Directories whose lock this process holds. A lock file naming this very process is in use only
+ * when listed here: otherwise an earlier process with the same pid left it (a container's normflow
+ * is pid 1 every time it starts), and waiting for it would wait forever.
+ */
+const heldHere = new Set<string>();
+
 /** Takes the directory's lock file, or says which live process holds it; a lock left by a dead process is taken over. */
 function takeLock(directory: string): () => void {
   const path = join(directory, LOCK_FILE);
+  const held = realpathSync(directory);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
+      heldHere.add(held);
       return () => {
+        heldHere.delete(held);
         try {
           unlinkSync(path);
         } catch {
@@ -69,10 +78,9 @@ function takeLock(directory: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
-      // This very process counts as another user too: a second store opened on the same directory would lose writes.
-      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new LocalStoreInUseError(`another normflow process is using ${directory} (pid ${holder}); wait for it to finish`);
-      }
+      // This very process holding it counts as another user too: a second store opened on the same directory would lose writes.
+      const inUse = holder === process.pid ? heldHere.has(held) : Number.isInteger(holder) && holder > 0 && processAlive(holder);
+      if (inUse) throw new LocalStoreInUseError(`another normflow process is using ${directory} (pid ${holder}); wait for it to finish`);
       unlinkSync(path);
     }
   }
@@ -81,6 +89,8 @@ function takeLock(directory: string): () => void {
 
 export interface StoreJournal {
   record(change: Change): void;
+  /** Replaces the whole file with these changes, at once (written to a temporary file, synced, renamed over it). */
+  rewrite(changes: Iterable<Change>): void;
   /** Writes what is pending, compacts when worthwhile (from `snapshot`), syncs and releases the lock. */
   close(snapshot: () => Iterable<Change>, liveBytes: number): void;
 }
@@ -92,13 +102,17 @@ export interface StoreJournal {
 export async function openStoreJournal(directory: string, replay: (change: Change) => void): Promise<StoreJournal> {
   const release = takeLock(directory);
   const path = join(directory, JOURNAL_FILE);
+  let descriptor: number;
   try {
-    await replayFile(path, replay);
+    const { tornAt, unterminated } = await replayFile(path, replay);
+    // Appending after a cut or unterminated last line would glue the next change onto it: one damaged line.
+    if (tornAt !== undefined) truncateSync(path, tornAt);
+    descriptor = openSync(path, 'a');
+    if (tornAt === undefined && unterminated) writeSync(descriptor, '\n');
   } catch (error) {
     release();
     throw error;
   }
-  let descriptor = openSync(path, 'a');
   let pending: string[] = [];
   let pendingBytes = 0;
   let scheduled = false;
@@ -122,41 +136,83 @@ export async function openStoreJournal(directory: string, replay: (change: Chang
         setImmediate(flush);
       }
     },
-    close(snapshot, liveBytes) {
+    rewrite(changes) {
       flush();
-      fsyncSync(descriptor);
       closeSync(descriptor);
-      descriptor = -1;
-      if (statSync(path).size > COMPACT_RATIO * liveBytes + FLUSH_BYTES) compact(path, snapshot());
-      release();
+      compact(path, changes);
+      descriptor = openSync(path, 'a');
+    },
+    close(snapshot, liveBytes) {
+      // Unlocked even when writing fails (a full disk): the file is still whole (compaction renames
+      // over it only once its copy is complete), and a later open must not find it held.
+      try {
+        flush();
+        fsyncSync(descriptor);
+        closeSync(descriptor);
+        descriptor = -1;
+        if (statSync(path).size > COMPACT_RATIO * liveBytes + FLUSH_BYTES) compact(path, snapshot());
+      } finally {
+        release();
+      }
     },
   };
 }
 
-async function replayFile(path: string, replay: (change: Change) => void): Promise<void> {
+/** The file's lines (without their '\n'), each with the byte offset where it starts; `terminated` is false for a last line without '\n'. */
+async function* linesOf(path: string): AsyncGenerator<{ text: string; start: number; terminated: boolean }> {
+  let start = 0;
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let from = 0;
+    for (let at = data.indexOf(0x0a); at >= 0; at = data.indexOf(0x0a, from)) {
+      yield { text: data.toString('utf8', from, at), start: start + from, terminated: true };
+      from = at + 1;
+    }
+    start += from;
+    rest = data.subarray(from);
+  }
+  if (rest.length > 0) yield { text: rest.toString('utf8'), start, terminated: false };
+}
+
+/**
+ * Replays every change of the file. Returns where a last line cut short starts (`tornAt`), and
+ * whether the last line, complete, lacks its '\n'; a damaged line before the last is an error.
+ */
+async function replayFile(path: string, replay: (change: Change) => void): Promise<{ tornAt: number | undefined; unterminated: boolean }> {
   let size: number;
   try {
     size = statSync(path).size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { tornAt: undefined, unterminated: false };
     throw error;
   }
-  if (size === 0) return;
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  if (size === 0) return { tornAt: undefined, unterminated: false };
   let number = 0;
-  let damaged: number | undefined;
-  for await (const line of lines) {
+  let damaged: { number: number; start: number } | undefined;
+  const damage = (at: number, cause?: unknown) => new Error(`the local store file ${path} is damaged at line ${at}; move it away to start an empty store`, { cause });
+  let unterminated = false;
+  for await (const line of linesOf(path)) {
     number += 1;
-    if (line === '') continue;
-    if (damaged !== undefined) throw new Error(`the local store file ${path} is damaged at line ${damaged}; move it away to start an empty store`);
+    unterminated = !line.terminated;
+    if (line.text === '') continue;
+    if (damaged !== undefined) throw damage(damaged.number);
+    let change: Change;
     try {
-      replay(parseChangeLine(line));
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
+      change = parseChangeLine(line.text);
+    } catch {
       // Only the last line may be cut short (a crash while appending); one in the middle is damage.
-      damaged = number;
+      damaged = { number, start: line.start };
+      continue;
+    }
+    try {
+      replay(change);
+    } catch (error) {
+      // JSON, but not a change the engine made (no table key, not an object): damage wherever it is.
+      throw damage(number, error);
     }
   }
+  return { tornAt: damaged?.start, unterminated };
 }
 
 function compact(path: string, changes: Iterable<Change>): void {
