@@ -8,8 +8,8 @@ import { Session, type Profiler } from 'node:inspector/promises';
 
 /** Module paths (matched in order) and the stage their code belongs to. */
 const STAGES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/node_modules\/(dynalite|classic-level|abstract-level|memory-level|level-transcoder|level-supports|functional-red-black-tree|async|lazy|big\.js|lock|buffer-crc32|module-error|maybe-combine-errors|once)\//, 'embedded store (dynalite, LevelDB)'],
-  [/infra\/local\/in-process-dynalite\.ts/, 'in-process transport'],
+  [/infra\/local\/dynamodb-engine\//, 'embedded store (engine, journal)'],
+  [/shared\/stores\/in-process-endpoints\.ts/, 'in-process transport'],
   [/node_modules\/(@smithy|@aws-sdk|@aws-crypto|fast-xml-parser|tslib)\//, 'AWS SDK (serialization, middleware)'],
   [/node_modules\/(aws-local-stepfunctions|jsonpath-plus|p-limit|yocto-queue|asl-validator|ajv|lodash)/, 'state machine interpreter'],
   [/infra\/local\//, 'local runtime (history accounting, child executions)'],
@@ -47,7 +47,6 @@ export async function startCpuStages(): Promise<() => Promise<StageTable>> {
   return async () => {
     const { profile } = await session.post('Profiler.stop');
     session.disconnect();
-    if (process.env.TMP_PROF) (await import('node:fs')).writeFileSync(process.env.TMP_PROF + '-' + process.pid + '.cpuprofile', JSON.stringify(profile));
     return stagesOf(profile);
   };
 }

@@ -35,7 +35,7 @@ const answerSpecialist = (user: string) => {
 
 describe('batch sizes', () => {
   it('a run that asks no model takes rulesOnlyBatchSize leads per batch; one that asks a model, batchSize; llmMode never asks none', async () => {
-    await harness.seed(decidedLeads(12).map((lead, index) => (index < 3 ? { ...lead, ...undecidedLead(lead.leadId) } : lead)));
+    await harness.seed(decidedLeads(12).map((lead, index) => (index < 3 ? { ...lead, ...undecidedLead(String(lead.leadId)) } : lead)));
     await harness.setConfig({ batchSize: 2, rulesOnlyBatchSize: 5 });
     expect(summaryOf((await harness.run({ forceAll: true })).output).counts.batches).toBe(3);
 
