@@ -23,10 +23,16 @@ function decodeBytes(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([name, member]) => [name, decodeBytes(member)]));
 }
 
-function wireReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const original = this[key];
-  if (original instanceof Uint8Array) return Buffer.from(original).toString('base64');
-  if (original instanceof Date) return original.getTime() / 1000;
+/** The answer as the wire carries it, built before JSON.stringify (which would spell a Buffer out as an array first). */
+function onTheWire(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(onTheWire);
+  if (value !== null && typeof value === 'object') {
+    const wire: Record<string, unknown> = {};
+    for (const name in value) wire[name] = onTheWire((value as Record<string, unknown>)[name]);
+    return wire;
+  }
   return value;
 }
 
@@ -57,7 +63,7 @@ export function serveOverHttp(engine: InProcessDynamoDb): Server {
     void (async () => {
       const send = (status: number, body: unknown) => {
         response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'embedded' });
-        response.end(JSON.stringify(body, wireReplacer));
+        response.end(JSON.stringify(onTheWire(body)));
       };
       try {
         const target = String(request.headers['x-amz-target'] ?? '');

@@ -22,9 +22,19 @@ const FLUSH_BYTES = 4 * 1024 * 1024;
 /** Byte values travel in JSON as `{"$bytes": "<base64>"}`. */
 const BYTES_TAG = '$bytes';
 
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const original = this[key];
-  return original instanceof Uint8Array ? { [BYTES_TAG]: Buffer.from(original).toString('base64') } : value;
+/**
+ * The value with its byte arrays as `{"$bytes": …}`, built before JSON.stringify: a replacer would
+ * see a Buffer only after its toJSON has spelled it out as an array of numbers.
+ */
+function taggedBytes(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { [BYTES_TAG]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (Array.isArray(value)) return value.map(taggedBytes);
+  if (value !== null && typeof value === 'object') {
+    const tagged: Record<string, unknown> = {};
+    for (const name in value) tagged[name] = taggedBytes((value as Record<string, unknown>)[name]);
+    return tagged;
+  }
+  return value;
 }
 
 function reviver(_key: string, value: unknown): unknown {
@@ -38,8 +48,8 @@ function reviver(_key: string, value: unknown): unknown {
 const changeHoldsBytes = (change: Change): boolean =>
   (change.kind === 'put' && holdsBytes({ M: change.item })) || (change.kind === 'remove' && holdsBytes({ M: change.key }));
 
-/** One change as a JSON line (the byte-value replacer only when there are bytes: it slows every other line). */
-export const changeLine = (change: Change): string => (changeHoldsBytes(change) ? JSON.stringify(change, replacer) : JSON.stringify(change)) + '\n';
+/** One change as a JSON line (copied with its bytes tagged only when it has bytes). */
+export const changeLine = (change: Change): string => JSON.stringify(changeHoldsBytes(change) ? taggedBytes(change) : change) + '\n';
 
 export const parseChangeLine = (line: string): Change => (line.includes(`"${BYTES_TAG}"`) ? JSON.parse(line, reviver) : JSON.parse(line)) as Change;
 

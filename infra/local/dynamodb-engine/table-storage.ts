@@ -33,6 +33,8 @@ interface Entry {
   item: Item;
   /** The item's size, counted once when it is stored. */
   bytes: number;
+  /** The hash of the item's whole key that orders it within an index key (computed when an index first needs it). */
+  keyHash?: string;
   removed: boolean;
 }
 
@@ -172,19 +174,19 @@ class OrderedEntries {
     return this.byIdentity.values();
   }
 
-  /** Stores the item under `identity` (its order computed only for a new key) and returns the entry it replaced, as it was. */
-  put(identity: string, order: () => string, item: Item, bytes: number): { item: Item; bytes: number } | undefined {
+  /** Stores the item under `identity` (its order computed only for a new key); returns its entry and the item and size it replaced. */
+  put(identity: string, order: () => string, item: Item, bytes: number): { entry: Entry; old?: { item: Item; bytes: number } } {
     const existing = this.byIdentity.get(identity);
     if (existing) {
       const old = { item: existing.item, bytes: existing.bytes };
       existing.item = item;
       existing.bytes = bytes;
-      return old;
+      return { entry: existing, old };
     }
     const entry: Entry = { order: order(), identity, item, bytes, removed: false };
     this.byIdentity.set(identity, entry);
     this.pending.push(entry);
-    return undefined;
+    return { entry };
   }
 
   remove(identity: string): Entry | undefined {
@@ -336,9 +338,9 @@ export class TableStorage {
 
   /** Stores the item of `bytes` (replacing the one with its key) and returns the one it replaced. */
   put(item: Item, bytes: number): Item | undefined {
-    const old = this.items.put(this.codec.identity(item), () => this.codec.order(item), item, bytes);
+    const { entry, old } = this.items.put(this.codec.identity(item), () => this.codec.order(item), item, bytes);
     this.bytes += bytes - (old ? old.bytes : 0);
-    if (this.indexes.length > 0) this.reindex(old?.item, item);
+    if (this.indexes.length > 0) this.reindex(entry, old?.item, item);
     return old?.item;
   }
 
@@ -346,7 +348,7 @@ export class TableStorage {
     const old = this.items.remove(this.codec.identity(key, 'key'));
     if (old) {
       this.bytes -= old.bytes;
-      this.reindex(old.item, undefined);
+      this.reindex(old, old.item, undefined);
     }
     return old?.item;
   }
@@ -369,21 +371,25 @@ export class TableStorage {
     return `${index.codec.identity(item)}\u0001${this.codec.identity(item)}`;
   }
 
-  private indexOrder(index: IndexStorage, item: Item): string {
-    // Within one index key, items sort by a hash of their table key, as dynalite's did.
+  /** Within one index key, items sort by a hash of their table key, as dynalite's did. */
+  private keyHash(item: Item): string {
     const { hash, range } = this.codec.layout;
-    const tableKey = hashPrefix(keyBytes(item[hash.name] as Value, hash.type), range ? keyBytes(item[range.name] as Value, range.type) : undefined);
-    return index.codec.order(item, true) + tableKey;
+    return hashPrefix(keyBytes(item[hash.name] as Value, hash.type), range ? keyBytes(item[range.name] as Value, range.type) : undefined);
   }
 
-  private reindex(old: Item | undefined, item: Item | undefined): void {
+  private indexOrder(index: IndexStorage, item: Item, entry?: Entry): string {
+    const keyHash = entry ? (entry.keyHash ??= this.keyHash(item)) : this.keyHash(item);
+    return index.codec.order(item, true) + keyHash;
+  }
+
+  private reindex(entry: Entry, old: Item | undefined, item: Item | undefined): void {
     for (const index of this.indexes) {
       const oldIdentity = old && index.codec.covers(old) ? this.indexIdentity(index, old) : undefined;
       const newIdentity = item && index.codec.covers(item) ? this.indexIdentity(index, item) : undefined;
       if (oldIdentity !== undefined && oldIdentity !== newIdentity) index.entries.remove(oldIdentity);
       if (newIdentity !== undefined && item) {
         const projected = this.projected(index, item);
-        index.entries.put(newIdentity, () => this.indexOrder(index, item), projected, projected === item ? (this.items.get(this.codec.identity(item))?.bytes ?? itemBytes(item)) : itemBytes(projected));
+        index.entries.put(newIdentity, () => this.indexOrder(index, item, entry), projected, projected === item ? entry.bytes : itemBytes(projected));
       }
     }
   }
