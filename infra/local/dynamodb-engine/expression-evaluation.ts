@@ -99,6 +99,52 @@ function contains(container: Value, member: Value): boolean {
   return false;
 }
 
+/**
+ * Refuses what DynamoDB refuses in a condition before reading any item: an operand compared with
+ * itself, BETWEEN bounds of two types or in the wrong order, begins_with of a value that is neither
+ * string nor binary, attribute_type of a value that is not a type name. (Evaluating alone would
+ * answer false instead, and only when an item reached that part of the condition.)
+ */
+export function checkOperands(condition: Condition, placeholders: Placeholders, expression: string): void {
+  const valueOf = (operand: Operand) => (operand.kind === 'value' ? placeholders.values?.[operand.placeholder] : undefined);
+  const same = (left: Operand, right: Operand) =>
+    left.kind === 'path' && right.kind === 'path' && JSON.stringify(resolvePath(left.path, placeholders)) === JSON.stringify(resolvePath(right.path, placeholders));
+  const refuse = (detail: string): never => {
+    throw validation(`Invalid ${expression}: ${detail}`);
+  };
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      checkOperands(condition.left, placeholders, expression);
+      checkOperands(condition.right, placeholders, expression);
+      return;
+    case 'not':
+      checkOperands(condition.operand, placeholders, expression);
+      return;
+    case 'compare':
+      if (same(condition.left, condition.right)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.comparator}`);
+      return;
+    case 'between': {
+      const [low, high] = [valueOf(condition.low), valueOf(condition.high)];
+      if (low === undefined || high === undefined) return;
+      if (typeOf(low) !== typeOf(high)) refuse('The BETWEEN operator requires same data type for lower and upper bounds');
+      if ((compareScalars(low, high) ?? 0) > 0) refuse('The BETWEEN operator requires upper bound to be greater than or equal to lower bound');
+      return;
+    }
+    case 'in':
+      return;
+    case 'function': {
+      if (!('argument' in condition)) return;
+      if (same({ kind: 'path', path: condition.path }, condition.argument)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.name}`);
+      const argument = valueOf(condition.argument);
+      if (argument === undefined) return;
+      const type = typeOf(argument);
+      if (condition.name === 'begins_with' && type !== 'S' && type !== 'B') refuse(`Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${type}`);
+      if (condition.name === 'attribute_type' && type !== 'S') refuse(`Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${type}`);
+    }
+  }
+}
+
 export function evaluateCondition(condition: Condition, item: Item, placeholders: Placeholders): boolean {
   switch (condition.kind) {
     case 'and':
@@ -137,37 +183,57 @@ export function evaluateCondition(condition: Condition, item: Item, placeholders
   }
 }
 
-/** Only the named paths of an item, nested as they were (`ProjectionExpression`). */
+/** Only the named paths of an item, nested as they were (`ProjectionExpression`, `UPDATED_OLD`, `UPDATED_NEW`). */
 export function project(item: Item, paths: ResolvedPath[]): Item {
   const projected: Item = {};
+  // Lists built here hold each element asked for at its own index, so two paths into one element meet
+  // in it and `l[2], l[0]` comes back in index order, as DynamoDB answers it; the holes close at the end.
+  const built: Value[][] = [];
+  const containerFor = (next: string | number | undefined): Value => {
+    if (typeof next !== 'number') return { M: {} };
+    const list: Value[] = [];
+    built.push(list);
+    return { L: list };
+  };
   for (const path of paths) {
     const value = valueAt(item, path);
     if (value === undefined) continue;
-    if (path.length === 1) {
-      projected[path[0] as string] = value;
-      continue;
-    }
-    // A nested path keeps the maps around it (lists keep the elements asked for, in order).
     let target: Value = { M: projected };
     for (let index = 0; index < path.length; index += 1) {
       const step = path[index] as string | number;
-      const last = index === path.length - 1;
-      if (typeof step === 'number') {
-        const list = (target.L ??= []);
-        if (last) list.push(value);
-        else {
-          const element: Value = path[index + 1] === undefined || typeof path[index + 1] === 'number' ? { L: [] } : { M: {} };
-          list.push(element);
-          target = element;
-        }
-      } else {
-        const map: Item = (target.M ??= {});
-        if (last) map[step] = value;
-        else target = map[step] ??= typeof path[index + 1] === 'number' ? { L: [] } : { M: {} };
-      }
+      // Paths do not overlap (refused before), so `target` is always a container built here, never a stored value.
+      const slots = (typeof step === 'number' ? target.L : target.M) as Record<string | number, Value>;
+      if (index === path.length - 1) slots[step] = value;
+      else target = slots[step] ??= containerFor(path[index + 1]);
     }
   }
+  for (const list of built) list.splice(0, list.length, ...list.filter(() => true));
   return projected;
+}
+
+const isWithin = (inner: ResolvedPath, outer: ResolvedPath) => outer.length <= inner.length && outer.every((step, index) => step === inner[index]);
+
+/** Refuses two paths of which one is, or lies inside, the other: DynamoDB refuses them in projections and updates alike. */
+export function refuseOverlaps(paths: readonly ResolvedPath[], expression: string): void {
+  paths.forEach((path, index) => {
+    for (const other of paths.slice(index + 1)) {
+      if (isWithin(path, other) || isWithin(other, path)) {
+        throw validation(`Invalid ${expression}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${path.join(', ')}], path two: [${other.join(', ')}]`);
+      }
+    }
+  });
+}
+
+/** A total order of paths: list indexes by number, names by text. */
+function comparePaths(left: ResolvedPath, right: ResolvedPath): number {
+  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
+    const [a, b] = [left[index] as string | number, right[index] as string | number];
+    if (a === b) continue;
+    if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+    if (typeof a === 'number') return a - (b as number);
+    return a < b ? -1 : 1;
+  }
+  return left.length - right.length;
 }
 
 const invalidPath = () => validation('The document path provided in the update expression is invalid for update');
@@ -268,8 +334,6 @@ function addToValue(existing: Value | undefined, operand: Value, remove: boolean
   return next.length === 0 ? undefined : ({ [type]: next } as Value);
 }
 
-const samePath = (a: ResolvedPath, b: ResolvedPath) => a.length <= b.length && a.every((step, index) => step === b[index]);
-
 /**
  * Applies an update's actions to an item (every operand read from the item as it was), refusing
  * what DynamoDB refuses: two actions on overlapping paths, a change to a key attribute.
@@ -287,16 +351,24 @@ export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Pl
       return { path: resolved, value: () => addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), true) };
     }),
   ];
-  for (const [index, change] of changes.entries()) {
+  for (const change of changes) {
     if (keyNames.includes(change.path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(change.path[0])}. This attribute is part of the key`);
-    for (const other of changes.slice(index + 1)) {
-      if (samePath(change.path, other.path) || samePath(other.path, change.path)) throw validation('Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths');
-    }
   }
+  refuseOverlaps(
+    changes.map((change) => change.path),
+    'UpdateExpression',
+  );
   const values = changes.map((change) => change.value());
+  // A list index names the element as the list was before the update: `REMOVE l[1], l[2]` removes the
+  // original second and third elements (developer guide, "Removing elements from a list"), and elements
+  // SET past the end are appended in index order. So the changes that keep every index in place go
+  // first, in path order, and element removals last, highest index first: none shifts an index still to be used.
+  const removesElement = (index: number) => values[index] === undefined && typeof (changes[index] as (typeof changes)[number]).path.at(-1) === 'number';
+  const pathOf = (index: number) => (changes[index] as (typeof changes)[number]).path;
+  const indexes = changes.map((_, index) => index);
+  const kept = indexes.filter((index) => !removesElement(index)).sort((a, b) => comparePaths(pathOf(a), pathOf(b)));
+  const removed = indexes.filter(removesElement).sort((a, b) => comparePaths(pathOf(b), pathOf(a)));
   let root: Value = { M: item };
-  changes.forEach((change, index) => {
-    root = withValueAt(root, change.path, 0, values[index]);
-  });
+  for (const index of [...kept, ...removed]) root = withValueAt(root, pathOf(index), 0, values[index]);
   return { item: root.M as Item, changedPaths: changes.map((change) => change.path) };
 }
