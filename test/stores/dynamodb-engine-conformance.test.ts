@@ -557,6 +557,12 @@ const UPDATE_ERRORS: UpdateCase[] = [
   { label: 'one path twice', update: 'SET s = :v, s = :w', values: { ':v': S('x'), ':w': S('y') } },
   { label: 'a nested SET whose parent does not exist', update: 'SET nope.x = :v', values: { ':v': S('x') } },
   { label: 'an index into a string', update: 'SET s[0] = :v', values: { ':v': S('x') } },
+  { label: 'a REMOVE through a missing map', update: 'REMOVE nope.x' },
+  { label: 'a REMOVE through a string', update: 'REMOVE s.x' },
+  { label: 'a DELETE through a missing map', update: 'DELETE nope.x :v', values: { ':v': SS('a') } },
+  { label: 'a list_append of a string value', update: 'SET fresh = list_append(:v, :w)', values: { ':v': L(), ':w': S('x') } },
+  { label: 'an index key given another type', update: 'SET gpk = :v', values: { ':v': N('1') } },
+  { label: 'an index key given a list', update: 'SET gpk = list_append(:v, :v)', values: { ':v': L() } },
   { label: 'arithmetic on a missing attribute', update: 'SET fresh = fresh + :v', values: { ':v': N('1') } },
   { label: 'arithmetic on a string', update: 'SET s = s + :v', values: { ':v': N('1') } },
   { label: 'arithmetic with a string operand', update: 'SET n = n + :v', values: { ':v': S('1') } },
@@ -1028,4 +1034,263 @@ describe('tables', () => {
   ])('answers %s on a missing table with ResourceNotFoundException', async (operation, request) => {
     expect(nameOf(await agree(operation, { TableName: 'no-such-table', ...request }))).toBe('ResourceNotFoundException');
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Where dynalite departs from DynamoDB: the engine's answer alone, as DynamoDB documents it
+
+describe('where dynalite is not the reference', () => {
+  let table: string;
+  beforeAll(async () => {
+    table = await createBoth(compositeTable(freshName('divergent')));
+  });
+
+  it('compares maps and lists deeply with = and <> (dynalite compares them by JavaScript identity: never equal)', async () => {
+    // DynamoDB's developer guide ("Comparison operator and function reference"): a = b holds when a is
+    // equal to b, for every data type, maps and lists included. dynalite compares two maps or lists with
+    // JavaScript's ==, so for it a stored map never equals any map sent: it cannot be the reference here.
+    const key = { pk: S('deep'), sk: S('1') };
+    const doc = M({ a: N('1'), b: L(S('x'), M({ c: BOOL(true) })) });
+    const arr = L(N('1'), M({ k: SS('a', 'b') }));
+    expect(nameOf(engineAnswer('PutItem', { TableName: table, Item: { ...key, doc, arr } }))).toBe(OK);
+    const write = (condition: string, values: Item) => nameOf(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'SET seen = :seen', ConditionExpression: condition, ExpressionAttributeValues: { ...values, ':seen': BOOL(true) } }));
+    // The same map with its keys in another order and its numbers written another way is equal.
+    expect(write('doc = :v', { ':v': M({ b: L(S('x'), M({ c: BOOL(true) })), a: N('1.0') }) })).toBe(OK);
+    expect(write('arr = :v', { ':v': L(N('1'), M({ k: SS('b', 'a') })) })).toBe(OK);
+    expect(write('arr <> :v', { ':v': L(N('1'), M({ k: SS('b', 'a') })) })).toBe('ConditionalCheckFailedException');
+    expect(write('doc = :v', { ':v': M({ a: N('1') }) })).toBe('ConditionalCheckFailedException');
+    expect(write('doc <> :v', { ':v': M({ a: N('1') }) })).toBe(OK);
+    expect(write('arr = :v', { ':v': L(M({ k: SS('a', 'b') }), N('1')) })).toBe('ConditionalCheckFailedException');
+    expect(write('doc.b[1] = :v', { ':v': M({ c: BOOL(true) }) })).toBe(OK);
+    expect(write('contains(arr, :v)', { ':v': M({ k: SS('a', 'b') }) })).toBe(OK);
+    expect(write('doc IN (:x, :v)', { ':x': S('no'), ':v': M({ b: L(S('x'), M({ c: BOOL(true) })), a: N('1') }) })).toBe(OK);
+    // dynalite, as said above, finds the very map it stored unequal to itself.
+    await viaDynalite('PutItem', { TableName: table, Item: { ...key, doc } });
+    const reference = await viaDynalite('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'SET seen = :seen', ConditionExpression: 'doc = :v', ExpressionAttributeValues: { ':v': doc, ':seen': BOOL(true) } });
+    expect(nameOf(reference.outcome)).toBe('ConditionalCheckFailedException');
+  });
+
+  it('removes several list elements by their indexes before the update (dynalite removes them one after another)', () => {
+    // Developer guide, "Removing elements from a list": REMOVE RelatedItems[1], RelatedItems[2] on
+    // [Chisel, Hammer, Nails, Screwdriver, Hacksaw] removes Hammer and Nails, leaving the rest shifted.
+    const key = { pk: S('tools'), sk: S('1') };
+    const tools = ['Chisel', 'Hammer', 'Nails', 'Screwdriver', 'Hacksaw'].map(S);
+    engineAnswer('PutItem', { TableName: table, Item: { ...key, related: L(...tools) } });
+    const answer = output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'REMOVE related[1], related[2]', ReturnValues: 'ALL_NEW' }));
+    expect(answer.Attributes).toEqual({ ...key, related: L(S('Chisel'), S('Screwdriver'), S('Hacksaw')) });
+    const reversed = output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'SET related[2] = :x REMOVE related[0]', ExpressionAttributeValues: { ':x': S('Saw') }, ReturnValues: 'ALL_NEW' }));
+    expect(reversed.Attributes).toEqual({ ...key, related: L(S('Screwdriver'), S('Saw')) });
+  });
+
+  it('leaves Attributes out when UPDATED_OLD or UPDATED_NEW finds nothing (dynalite answers an empty map)', () => {
+    const key = { pk: S('nothing'), sk: S('1') };
+    engineAnswer('PutItem', { TableName: table, Item: { ...key, s: S('x') } });
+    expect(output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'SET fresh = :v', ExpressionAttributeValues: { ':v': S('y') }, ReturnValues: 'UPDATED_OLD' }))).toEqual({});
+    expect(output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'REMOVE s', ReturnValues: 'UPDATED_NEW' }))).toEqual({});
+    expect(output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'REMOVE fresh', ReturnValues: 'UPDATED_OLD' }))).toEqual({ Attributes: { fresh: S('y') } });
+  });
+
+  it('refuses a Scan Segment without TotalSegments (dynalite scans the whole table)', () => {
+    // Scan API reference: "If you provide Segment, you must also provide TotalSegments."
+    expect(nameOf(engineAnswer('Scan', { TableName: table, Segment: 0 }))).toBe('ValidationException');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. Random sequences of writes and reads
+
+const ATTRIBUTES = ['x', 'y', 'z', 'gpk', 'gsk'] as const;
+/** Condition paths: the attributes, a key, and paths into a map or list one of them may hold. */
+const CONDITION_PATHS = ['x', 'y', 'z', 'gpk', 'gsk', 'pk', 'x.p', 'y[0]'] as const;
+
+const scalarArbitrary: fc.Arbitrary<Value> = fc.oneof(
+  fc.constantFrom('', 'a', 'ab', 'b', 'ñu').map(S),
+  fc.constantFrom('-3', '-0.25', '0', '1', '1.5', '2', '10', '1e2', '2.50').map(N),
+  fc.boolean().map(BOOL),
+  fc.constant(NUL),
+  fc.constantFrom([1], [1, 2], [255]).map((bytes) => B(...bytes)),
+);
+const setArbitrary: fc.Arbitrary<Value> = fc.oneof(
+  fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).map((members) => SS(...members)),
+  fc.uniqueArray(fc.constantFrom('1', '2', '-0.5'), { minLength: 1, maxLength: 3 }).map((members) => NS(...members)),
+);
+const valueArbitrary: fc.Arbitrary<Value> = fc.oneof(
+  { arbitrary: scalarArbitrary, weight: 4 },
+  { arbitrary: setArbitrary, weight: 2 },
+  { arbitrary: fc.array(scalarArbitrary, { maxLength: 3 }).map((elements) => L(...elements)), weight: 1 },
+  { arbitrary: fc.dictionary(fc.constantFrom('p', 'q'), scalarArbitrary, { maxKeys: 2 }).map(M), weight: 1 },
+);
+/** What the index keys usually hold (an S group, an N rank), now and then a value of another type. */
+const attributeValue = (name: string): fc.Arbitrary<Value> =>
+  name === 'gpk' ? fc.oneof({ arbitrary: fc.constantFrom('g1', 'g2').map(S), weight: 5 }, { arbitrary: valueArbitrary, weight: 1 })
+  : name === 'gsk' ? fc.oneof({ arbitrary: fc.constantFrom('1', '2', '3.5').map(N), weight: 5 }, { arbitrary: valueArbitrary, weight: 1 })
+  : valueArbitrary;
+
+const keyArbitrary = fc.record({ pk: fc.constantFrom('a', 'b').map(S), sk: fc.constantFrom('1', '2', '3').map(S) });
+
+/**
+ * A condition tree, rendered with numbered placeholders. It compares with scalars and sets only:
+ * `=`/`<>` against a map or list is where dynalite departs from DynamoDB (tested above), and
+ * comparisons whose sides differ in type answer alike in both.
+ */
+type ConditionTree =
+  | { kind: 'exists' | 'not_exists'; path: string }
+  | { kind: 'compare'; path: string; comparator: '=' | '<>' | '<' | '>='; value: Value }
+  | { kind: 'begins_with'; path: string; prefix: string }
+  | { kind: 'contains'; path: string; value: Value }
+  | { kind: 'size'; path: string; size: number }
+  | { kind: 'and' | 'or'; left: ConditionTree; right: ConditionTree }
+  | { kind: 'not'; operand: ConditionTree };
+
+const pathArbitrary = fc.constantFrom(...CONDITION_PATHS);
+const orderedArbitrary = fc.oneof(fc.constantFrom('', 'a', 'b', 'ab').map(S), fc.constantFrom('-1', '0', '1.5', '2', '100').map(N));
+const leafArbitrary: fc.Arbitrary<ConditionTree> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('exists' as const, 'not_exists' as const), path: pathArbitrary }),
+  fc.record({ kind: fc.constant('compare' as const), path: pathArbitrary, comparator: fc.constantFrom('=' as const, '<>' as const), value: fc.oneof(scalarArbitrary, setArbitrary) }),
+  fc.record({ kind: fc.constant('compare' as const), path: pathArbitrary, comparator: fc.constantFrom('<' as const, '>=' as const), value: orderedArbitrary }),
+  fc.record({ kind: fc.constant('begins_with' as const), path: pathArbitrary, prefix: fc.constantFrom('a', 'ñ', 'g') }),
+  fc.record({ kind: fc.constant('contains' as const), path: pathArbitrary, value: fc.constantFrom('a', 'b', 'u').map(S) }),
+  fc.record({ kind: fc.constant('size' as const), path: pathArbitrary, size: fc.integer({ min: 0, max: 2 }) }),
+);
+const conditionArbitrary: fc.Arbitrary<ConditionTree> = fc.letrec<{ condition: ConditionTree }>((tie) => ({
+  condition: fc.oneof(
+    { maxDepth: 2, depthIdentifier: 'condition' },
+    { arbitrary: leafArbitrary, weight: 4 },
+    { arbitrary: fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('condition'), right: tie('condition') }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('not' as const), operand: tie('condition') }), weight: 1 },
+  ),
+})).condition;
+
+/** The condition as text, its placeholders added to `values`. */
+function renderCondition(tree: ConditionTree, values: Item): string {
+  const placeholder = (value: Value) => {
+    const name = `:c${Object.keys(values).length}`;
+    values[name] = value;
+    return name;
+  };
+  switch (tree.kind) {
+    case 'exists':
+      return `attribute_exists(${tree.path})`;
+    case 'not_exists':
+      return `attribute_not_exists(${tree.path})`;
+    case 'compare':
+      return `${tree.path} ${tree.comparator} ${placeholder(tree.value)}`;
+    case 'begins_with':
+      return `begins_with(${tree.path}, ${placeholder(S(tree.prefix))})`;
+    case 'contains':
+      return `contains(${tree.path}, ${placeholder(tree.value)})`;
+    case 'size':
+      return `size(${tree.path}) > ${placeholder(N(String(tree.size)))}`;
+    case 'and':
+    case 'or':
+      return `(${renderCondition(tree.left, values)}) ${tree.kind.toUpperCase()} (${renderCondition(tree.right, values)})`;
+    case 'not':
+      return `NOT (${renderCondition(tree.operand, values)})`;
+  }
+}
+
+type UpdateAction =
+  | { kind: 'set'; path: string; value: Value }
+  | { kind: 'set_if_not_exists'; path: string; value: Value }
+  | { kind: 'increment'; path: string; by: string }
+  | { kind: 'append'; path: string; value: Value }
+  | { kind: 'remove'; path: string }
+  | { kind: 'add'; path: string; value: Value }
+  | { kind: 'delete'; path: string; value: Value };
+
+const UPDATE_PATHS = [...ATTRIBUTES, 'x.p', 'y[0]', 'y[5]'];
+const updateActionArbitrary: fc.Arbitrary<UpdateAction> = fc.constantFrom(...UPDATE_PATHS).chain((path) =>
+  fc.oneof(
+    attributeValue(path).map((value) => ({ kind: 'set' as const, path, value })),
+    attributeValue(path).map((value) => ({ kind: 'set_if_not_exists' as const, path, value })),
+    fc.constantFrom('1', '-0.5', '10').map((by) => ({ kind: 'increment' as const, path, by })),
+    fc.array(scalarArbitrary, { minLength: 1, maxLength: 2 }).map((elements) => ({ kind: 'append' as const, path, value: L(...elements) })),
+    fc.constant({ kind: 'remove' as const, path }),
+    fc.oneof(fc.constantFrom('1', '2.5', '-1').map(N), setArbitrary).map((value) => ({ kind: 'add' as const, path, value })),
+    setArbitrary.map((value) => ({ kind: 'delete' as const, path, value })),
+  ),
+);
+
+/** The update expression of some actions (each section once, as DynamoDB requires), its placeholders added to `values`. */
+function renderUpdate(actions: UpdateAction[], values: Item): string {
+  const placeholder = (value: Value) => {
+    const name = `:u${Object.keys(values).length}`;
+    values[name] = value;
+    return name;
+  };
+  const sections: Record<'SET' | 'REMOVE' | 'ADD' | 'DELETE', string[]> = { SET: [], REMOVE: [], ADD: [], DELETE: [] };
+  for (const action of actions) {
+    if (action.kind === 'set') sections.SET.push(`${action.path} = ${placeholder(action.value)}`);
+    else if (action.kind === 'set_if_not_exists') sections.SET.push(`${action.path} = if_not_exists(${action.path}, ${placeholder(action.value)})`);
+    else if (action.kind === 'increment') sections.SET.push(`${action.path} = ${action.path} + ${placeholder(N(action.by))}`);
+    else if (action.kind === 'append') sections.SET.push(`${action.path} = list_append(${action.path}, ${placeholder(action.value)})`);
+    else if (action.kind === 'remove') sections.REMOVE.push(action.path);
+    else sections[action.kind === 'add' ? 'ADD' : 'DELETE'].push(`${action.path} ${placeholder(action.value)}`);
+  }
+  return Object.entries(sections)
+    .filter(([, parts]) => parts.length > 0)
+    .map(([section, parts]) => `${section} ${parts.join(', ')}`)
+    .join(' ');
+}
+
+type Step =
+  | { op: 'put'; key: Item; attributes: Item; condition?: ConditionTree; returnOld: boolean }
+  | { op: 'update'; key: Item; actions: UpdateAction[]; condition?: ConditionTree; returnValues: (typeof RETURN_VALUES)[number] }
+  | { op: 'delete'; key: Item; condition?: ConditionTree; returnOld: boolean }
+  | { op: 'get'; key: Item };
+
+const itemAttributesArbitrary: fc.Arbitrary<Item> = fc
+  .subarray([...ATTRIBUTES])
+  .chain((names) => fc.tuple(...names.map((name) => attributeValue(name))).map((values) => Object.fromEntries(names.map((name, index) => [name, values[index] as Value]))));
+const maybeCondition = fc.option(conditionArbitrary, { nil: undefined, freq: 2 });
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('put' as const), key: keyArbitrary, attributes: itemAttributesArbitrary, condition: maybeCondition, returnOld: fc.boolean() }), weight: 4 },
+  {
+    arbitrary: fc.record({ op: fc.constant('update' as const), key: keyArbitrary, actions: fc.array(updateActionArbitrary, { minLength: 1, maxLength: 3 }), condition: maybeCondition, returnValues: fc.constantFrom(...RETURN_VALUES) }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArbitrary, condition: maybeCondition, returnOld: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('get' as const), key: keyArbitrary }), weight: 2 },
+);
+
+function stepRequest(TableName: string, step: Step): [Operation, Request] {
+  const values: Item = {};
+  const condition = 'condition' in step && step.condition ? renderCondition(step.condition, values) : undefined;
+  const withValues = (request: Request): Request => ({ ...request, ...(condition ? { ConditionExpression: condition } : {}), ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}) });
+  switch (step.op) {
+    case 'put':
+      return ['PutItem', withValues({ TableName, Item: { ...step.attributes, ...step.key }, ...(step.returnOld ? { ReturnValues: 'ALL_OLD' } : {}) })];
+    case 'update': {
+      const UpdateExpression = renderUpdate(step.actions, values);
+      return ['UpdateItem', withValues({ TableName, Key: step.key, UpdateExpression, ReturnValues: step.returnValues })];
+    }
+    case 'delete':
+      return ['DeleteItem', withValues({ TableName, Key: step.key, ...(step.returnOld ? { ReturnValues: 'ALL_OLD' } : {}) })];
+    case 'get':
+      return ['GetItem', { TableName, Key: step.key, ConsistentRead: true }];
+  }
+}
+
+describe('random sequences of writes and reads', () => {
+  it('leave the engine and dynalite answering alike, op by op, and holding the same table and index', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 40, maxLength: 80 }), async (steps) => {
+        const table = await createBoth(compositeTable(freshName('random')));
+        try {
+          for (const step of steps) {
+            const [operation, request] = stepRequest(table, step);
+            await agree(operation, request);
+          }
+          await agreePages('Scan', { TableName: table, Limit: 4 });
+          for (const group of ['g1', 'g2']) {
+            await agreePages('Query', { TableName: table, IndexName: 'byGroup', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': S(group) }, Limit: 3 });
+          }
+        } finally {
+          await agree('DeleteTable', { TableName: table });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { acceptItem, acceptValue, itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { EngineError, conditionFailed, tableNotFound, validation } from './engine-errors.ts';
-import { applyUpdate, checkOperands, checkPlaceholders, evaluateCondition, project, refuseOverlaps, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
+import { applyUpdate, checkOperands, checkPlaceholders, checkUpdatePaths, evaluateCondition, project, refuseOverlaps, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
 import { parseCondition, parseFilter, parseKeyCondition, parseProjection, parseUpdate, type Condition, type Operand, type Parsed, type Path } from './expressions.ts';
 import { TableStorage, type IndexStorage, type KeyAttribute, type KeyLayout, type TableDefinitionInput } from './table-storage.ts';
 
@@ -248,9 +248,10 @@ export class DynamoDbEngine {
     const condition = this.condition(input);
     const update = optionalParse(parseUpdate, input.UpdateExpression);
     checkPlaceholders([condition, update], placeholders);
+    if (update) checkUpdatePaths(update.tree, placeholders, table.codec.names, table.indexKeyTypes);
     const existing = table.get(key);
     this.checkCondition(condition, existing, placeholders, input);
-    const { item, changedPaths } = update ? applyUpdate(update.tree, existing ?? key, placeholders, table.codec.names) : { item: existing ?? key, changedPaths: [] };
+    const { item, changedPaths } = update ? applyUpdate(update.tree, existing ?? key, placeholders) : { item: existing ?? key, changedPaths: [] };
     table.checkIndexKeys(item);
     const bytes = checkItemSize(item);
     this.store(table, item);
@@ -487,16 +488,27 @@ function attributesRead(condition: Condition, placeholders: Placeholders): Set<s
     if (operand.kind !== 'value') readPath(operand.path);
   };
   const visit = (node: Condition): void => {
-    if (node.kind === 'and' || node.kind === 'or') {
-      visit(node.left);
-      visit(node.right);
-    } else if (node.kind === 'not') visit(node.operand);
-    else if (node.kind === 'compare') [node.left, node.right].forEach(readOperand);
-    else if (node.kind === 'between') [node.operand, node.low, node.high].forEach(readOperand);
-    else if (node.kind === 'in') [node.operand, ...node.candidates].forEach(readOperand);
-    else {
-      readPath(node.path);
-      if ('argument' in node) readOperand(node.argument);
+    switch (node.kind) {
+      case 'and':
+      case 'or':
+        visit(node.left);
+        visit(node.right);
+        return;
+      case 'not':
+        visit(node.operand);
+        return;
+      case 'compare':
+        [node.left, node.right].forEach(readOperand);
+        return;
+      case 'between':
+        [node.operand, node.low, node.high].forEach(readOperand);
+        return;
+      case 'in':
+        [node.operand, ...node.candidates].forEach(readOperand);
+        return;
+      case 'function':
+        readPath(node.path);
+        if ('argument' in node) readOperand(node.argument);
     }
   };
   visit(condition);

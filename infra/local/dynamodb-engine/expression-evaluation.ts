@@ -308,10 +308,8 @@ function withValueAt(container: Value, path: ResolvedPath, depth: number, value:
     else map[step] = value;
   } else {
     const element = map[step];
-    if (element === undefined) {
-      if (value === undefined) return container;
-      throw invalidPath();
-    }
+    // A missing parent is refused for REMOVE and DELETE too, as DynamoDB refuses it.
+    if (element === undefined) throw invalidPath();
     map[step] = withValueAt(element, path, depth + 1, value);
   }
   return { M: map };
@@ -334,11 +332,62 @@ function addToValue(existing: Value | undefined, operand: Value, remove: boolean
   return next.length === 0 ? undefined : ({ [type]: next } as Value);
 }
 
+const actionPaths = (actions: UpdateActions, placeholders: Placeholders): ResolvedPath[] =>
+  [...actions.set.map((action) => action.path), ...actions.remove, ...actions.add.map((action) => action.path), ...actions.delete.map((action) => action.path)].map((path) => resolvePath(path, placeholders));
+
+/** The type a SET value is taken to have before the item is read (a placeholder, list_append, + or -, if_not_exists's fallback). */
+function staticType(value: SetValue, placeholders: Placeholders): string | undefined {
+  if (value.kind === 'value') {
+    const known = placeholders.values?.[value.placeholder];
+    return known === undefined ? undefined : typeOf(known);
+  }
+  if (value.kind === 'list_append') return 'L';
+  if (value.kind === 'plus' || value.kind === 'minus') return 'N';
+  if (value.kind === 'if_not_exists') return staticType(value.fallback, placeholders);
+  return undefined;
+}
+
 /**
- * Applies an update's actions to an item (every operand read from the item as it was), refusing
- * what DynamoDB refuses: two actions on overlapping paths, a change to a key attribute.
+ * Refuses what DynamoDB refuses in an update expression whatever the item holds, before it reads the
+ * condition: a change to a key attribute, two actions on overlapping paths, an operand of list_append,
+ * + or - of the wrong type, a SET, ADD or DELETE with a value of another type than an index key attribute's.
  */
-export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Placeholders, keyNames: readonly string[]): { item: Item; changedPaths: ResolvedPath[] } {
+export function checkUpdatePaths(actions: UpdateActions, placeholders: Placeholders, keyNames: readonly string[], indexKeyTypes: ReadonlyMap<string, string>): void {
+  const paths = actionPaths(actions, placeholders);
+  for (const path of paths) {
+    if (keyNames.includes(path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(path[0])}. This attribute is part of the key`);
+  }
+  refuseOverlaps(paths, 'UpdateExpression');
+  const checkOperand = (operand: SetOperand, expected: string, operator: string) => {
+    const type = staticType(operand, placeholders);
+    if (type !== undefined && type !== expected) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operator}, operand type: ${type}`);
+  };
+  const checkValue = (value: SetValue): void => {
+    if (value.kind === 'list_append') {
+      for (const operand of [value.first, value.second]) {
+        checkOperand(operand, 'L', 'list_append');
+        checkValue(operand);
+      }
+    } else if (value.kind === 'plus' || value.kind === 'minus') {
+      for (const operand of [value.left, value.right]) {
+        checkOperand(operand, 'N', value.kind === 'plus' ? '+' : '-');
+        checkValue(operand);
+      }
+    } else if (value.kind === 'if_not_exists') checkValue(value.fallback);
+  };
+  const checkIndexKey = (path: ResolvedPath, type: string | undefined) => {
+    const declared = path.length === 1 ? indexKeyTypes.get(path[0] as string) : undefined;
+    if (declared !== undefined && type !== undefined && type !== declared) throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${String(path[0])} Expected: ${declared} Actual: ${type}`);
+  };
+  for (const action of actions.set) {
+    checkValue(action.value);
+    checkIndexKey(resolvePath(action.path, placeholders), staticType(action.value, placeholders));
+  }
+  for (const action of [...actions.add, ...actions.delete]) checkIndexKey(resolvePath(action.path, placeholders), staticType({ kind: 'value', placeholder: action.placeholder }, placeholders));
+}
+
+/** Applies an update's actions (checked by `checkUpdatePaths`) to an item, every operand read from the item as it was. */
+export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Placeholders): { item: Item; changedPaths: ResolvedPath[] } {
   const changes: Array<{ path: ResolvedPath; value: () => Value | undefined }> = [
     ...actions.set.map(({ path, value }) => ({ path: resolvePath(path, placeholders), value: () => setValueOf(value, item, placeholders) })),
     ...actions.remove.map((path) => ({ path: resolvePath(path, placeholders), value: () => undefined })),
@@ -351,13 +400,6 @@ export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Pl
       return { path: resolved, value: () => addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), true) };
     }),
   ];
-  for (const change of changes) {
-    if (keyNames.includes(change.path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(change.path[0])}. This attribute is part of the key`);
-  }
-  refuseOverlaps(
-    changes.map((change) => change.path),
-    'UpdateExpression',
-  );
   const values = changes.map((change) => change.value());
   // A list index names the element as the list was before the update: `REMOVE l[1], l[2]` removes the
   // original second and third elements (developer guide, "Removing elements from a list"), and elements

@@ -287,6 +287,11 @@ export class TableStorage {
     this.indexes = [...(definition.GlobalSecondaryIndexes ?? []).map((spec) => index(spec, true)), ...(definition.LocalSecondaryIndexes ?? []).map((spec) => index(spec, false))];
   }
 
+  /** The type each index key attribute is declared with. */
+  get indexKeyTypes(): ReadonlyMap<string, KeyType> {
+    return new Map(this.indexes.flatMap((index) => [index.codec.layout.hash, ...(index.codec.layout.range ? [index.codec.layout.range] : [])].map((key) => [key.name, key.type] as const)));
+  }
+
   get itemCount(): number {
     return this.items.size;
   }
