@@ -1090,6 +1090,16 @@ describe('where dynalite is not the reference', () => {
     expect(output(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'REMOVE fresh', ReturnValues: 'UPDATED_OLD' }))).toEqual({ Attributes: { fresh: S('y') } });
   });
 
+  it('refuses an empty string as an index key (dynalite stores it), and an oversized one, before writing anything', () => {
+    // DynamoDB answers "A value specified for a secondary index key is not supported. The AttributeValue
+    // for a key attribute cannot contain an empty string value" (dynalite issue #184).
+    const key = { pk: S('empty-index-key'), sk: S('1') };
+    expect(nameOf(engineAnswer('PutItem', { TableName: table, Item: { ...key, gpk: S(''), gsk: N('1') } }))).toBe('ValidationException');
+    expect(nameOf(engineAnswer('UpdateItem', { TableName: table, Key: key, UpdateExpression: 'SET gpk = :g', ExpressionAttributeValues: { ':g': S('') } }))).toBe('ValidationException');
+    expect(nameOf(engineAnswer('PutItem', { TableName: table, Item: { ...key, gpk: S('g'.repeat(2049)), gsk: N('1') } }))).toBe('ValidationException');
+    expect(engineAnswer('GetItem', { TableName: table, Key: key })).toEqual({ output: {} });
+  });
+
   it('refuses a Scan Segment without TotalSegments (dynalite scans the whole table)', () => {
     // Scan API reference: "If you provide Segment, you must also provide TotalSegments."
     expect(nameOf(engineAnswer('Scan', { TableName: table, Segment: 0 }))).toBe('ValidationException');
@@ -1120,10 +1130,14 @@ const valueArbitrary: fc.Arbitrary<Value> = fc.oneof(
   { arbitrary: fc.array(scalarArbitrary, { maxLength: 3 }).map((elements) => L(...elements)), weight: 1 },
   { arbitrary: fc.dictionary(fc.constantFrom('p', 'q'), scalarArbitrary, { maxKeys: 2 }).map(M), weight: 1 },
 );
-/** What the index keys usually hold (an S group, an N rank), now and then a value of another type. */
+/**
+ * What the index keys usually hold (an S group, an N rank), now and then a value of another type;
+ * never an empty string, which dynalite takes as an index key where DynamoDB refuses it (tested above).
+ */
+const otherThanEmpty = valueArbitrary.filter((value) => value.S !== '');
 const attributeValue = (name: string): fc.Arbitrary<Value> =>
-  name === 'gpk' ? fc.oneof({ arbitrary: fc.constantFrom('g1', 'g2').map(S), weight: 5 }, { arbitrary: valueArbitrary, weight: 1 })
-  : name === 'gsk' ? fc.oneof({ arbitrary: fc.constantFrom('1', '2', '3.5').map(N), weight: 5 }, { arbitrary: valueArbitrary, weight: 1 })
+  name === 'gpk' ? fc.oneof({ arbitrary: fc.constantFrom('g1', 'g2').map(S), weight: 5 }, { arbitrary: otherThanEmpty, weight: 1 })
+  : name === 'gsk' ? fc.oneof({ arbitrary: fc.constantFrom('1', '2', '3.5').map(N), weight: 5 }, { arbitrary: otherThanEmpty, weight: 1 })
   : valueArbitrary;
 
 const keyArbitrary = fc.record({ pk: fc.constantFrom('a', 'b').map(S), sk: fc.constantFrom('1', '2', '3').map(S) });
