@@ -1,8 +1,8 @@
-import { acceptItem, acceptValue, itemBytes, type Item, type Value } from './attribute-values.ts';
+import { acceptItem, acceptValue, itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { EngineError, conditionFailed, tableNotFound, validation } from './engine-errors.ts';
-import { applyUpdate, checkPlaceholders, evaluateCondition, project, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
-import { parseCondition, parseFilter, parseKeyCondition, parseProjection, parseUpdate, type Condition, type Operand, type Parsed } from './expressions.ts';
-import { TableStorage, type IndexStorage, type TableDefinitionInput } from './table-storage.ts';
+import { applyUpdate, checkOperands, checkPlaceholders, checkUpdatePaths, evaluateCondition, project, refuseOverlaps, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
+import { parseCondition, parseFilter, parseKeyCondition, parseProjection, parseUpdate, type Condition, type Operand, type Parsed, type Path } from './expressions.ts';
+import { TableStorage, type IndexStorage, type KeyAttribute, type KeyLayout, type TableDefinitionInput } from './table-storage.ts';
 
 /** What the engine reports after each change, for a journal to keep. */
 export type Change =
@@ -190,6 +190,7 @@ export class DynamoDbEngine {
     const parsed = optionalParse(parseProjection, input.ProjectionExpression);
     if (!parsed) return { parsed, apply: (item) => item };
     const paths = parsed.tree.map((path) => resolvePath(path, placeholders));
+    refuseOverlaps(paths, 'ProjectionExpression');
     return { parsed, apply: (item) => project(item, paths) };
   }
 
@@ -198,6 +199,7 @@ export class DynamoDbEngine {
   }
 
   private checkCondition(condition: Parsed<Condition> | undefined, existing: Item | undefined, placeholders: Placeholders, input: Input): void {
+    if (condition) checkOperands(condition.tree, placeholders, 'ConditionExpression');
     if (condition && !evaluateCondition(condition.tree, existing ?? {}, placeholders)) {
       throw conditionFailed(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? existing : undefined);
     }
@@ -247,9 +249,10 @@ export class DynamoDbEngine {
     const condition = this.condition(input);
     const update = optionalParse(parseUpdate, input.UpdateExpression);
     checkPlaceholders([condition, update], placeholders);
+    if (update) checkUpdatePaths(update.tree, placeholders, table.codec.names, table.indexKeyTypes);
     const existing = table.get(key);
     this.checkCondition(condition, existing, placeholders, input);
-    const { item, changedPaths } = update ? applyUpdate(update.tree, existing ?? key, placeholders, table.codec.names) : { item: existing ?? key, changedPaths: [] };
+    const { item, changedPaths } = update ? applyUpdate(update.tree, existing ?? key, placeholders) : { item: existing ?? key, changedPaths: [] };
     table.checkIndexKeys(item);
     const bytes = checkItemSize(item);
     this.store(table, item, bytes);
@@ -298,6 +301,7 @@ export class DynamoDbEngine {
     const filter = optionalParse(parseFilter, input.FilterExpression);
     const projection = this.projection(input, placeholders);
     checkPlaceholders([...extra, filter, projection.parsed], placeholders);
+    if (filter) checkOperands(filter.tree, placeholders, 'FilterExpression');
     if (input.Select === 'ALL_ATTRIBUTES' && index && index.projection !== 'ALL') {
       throw validation(`One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
     }
@@ -338,7 +342,13 @@ export class DynamoDbEngine {
     const placeholders = placeholdersOf(input);
     const keyCondition = optionalParse(parseKeyCondition, input.KeyConditionExpression);
     if (!keyCondition) throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
-    const { hashValue, rangeTest } = keyConditions(keyCondition.tree, codec.layout.hash.name, codec.layout.range?.name, placeholders);
+    checkOperands(keyCondition.tree, placeholders, 'KeyConditionExpression');
+    const { hashValue, rangeTest } = keyConditions(keyCondition.tree, codec.layout, placeholders);
+    // The keys queried belong in the key condition: DynamoDB refuses a filter that reads them.
+    const filter = optionalParse(parseFilter, input.FilterExpression);
+    const filtered = filter ? attributesRead(filter.tree, placeholders) : new Set<string>();
+    const filteredKey = codec.names.find((name) => filtered.has(name));
+    if (filteredKey !== undefined) throw validation(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${filteredKey}`);
     const partition = codec.partitionOrder(acceptValue(hashValue));
     const hashName = codec.layout.hash.name;
     const keyFilter = (item: Item) => item[hashName] !== undefined && (rangeTest === undefined || rangeTest(item));
@@ -424,7 +434,13 @@ export class DynamoDbEngine {
 }
 
 /** The partition key's value and a test of the sort key, from a KeyConditionExpression. */
-function keyConditions(condition: Condition, hashName: string, rangeName: string | undefined, placeholders: Placeholders): { hashValue: Value; rangeTest: ((item: Item) => boolean) | undefined } {
+function keyConditions(condition: Condition, layout: KeyLayout, placeholders: Placeholders): { hashValue: Value; rangeTest: ((item: Item) => boolean) | undefined } {
+  const [hashName, rangeName] = [layout.hash.name, layout.range?.name];
+  // A key compared with a value of another type could match nothing: DynamoDB refuses the query instead.
+  const checkType = (operand: Operand, key: KeyAttribute) => {
+    const value = operand.kind === 'value' ? placeholders.values?.[operand.placeholder] : undefined;
+    if (value !== undefined && typeOf(value) !== key.type) throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
+  };
   const parts: Condition[] = [];
   const flatten = (node: Condition): void => {
     if (node.kind === 'and') {
@@ -448,10 +464,13 @@ function keyConditions(condition: Condition, hashName: string, rangeName: string
     if (part.kind === 'function' && part.name !== 'begins_with') throw validation(`Invalid operator used in KeyConditionExpression: ${part.name}`);
     if (attribute === hashName && part.kind === 'compare' && part.comparator === '=' && part.right.kind === 'value') {
       if (hashValue !== undefined) throw validation('KeyConditionExpressions must only contain one condition per key');
+      checkType(part.right, layout.hash);
       hashValue = placeholders.values?.[part.right.placeholder] as Value;
     } else if (attribute !== undefined && attribute === rangeName) {
       if (rangeTest !== undefined) throw validation('KeyConditionExpressions must only contain one condition per key');
       if (part.kind === 'compare' && part.comparator === '<>') throw validation('Invalid operator used in KeyConditionExpression: <>');
+      const operands = part.kind === 'compare' ? [part.right] : part.kind === 'between' ? [part.low, part.high] : part.kind === 'function' && 'argument' in part ? [part.argument] : [];
+      for (const operand of operands) checkType(operand, layout.range as KeyAttribute);
       rangeTest = (item) => evaluateCondition(part, item, placeholders);
     } else {
       throw validation(`Query condition missed key schema element: ${attribute === undefined ? hashName : attribute === hashName ? hashName : attribute}`);
@@ -461,3 +480,37 @@ function keyConditions(condition: Condition, hashName: string, rangeName: string
   return { hashValue, rangeTest };
 }
 
+/** The top-level attributes a condition reads. */
+function attributesRead(condition: Condition, placeholders: Placeholders): Set<string> {
+  const heads = new Set<string>();
+  const readPath = (path: Path) => heads.add(resolvePath(path, placeholders)[0] as string);
+  const readOperand = (operand: Operand) => {
+    if (operand.kind !== 'value') readPath(operand.path);
+  };
+  const visit = (node: Condition): void => {
+    switch (node.kind) {
+      case 'and':
+      case 'or':
+        visit(node.left);
+        visit(node.right);
+        return;
+      case 'not':
+        visit(node.operand);
+        return;
+      case 'compare':
+        [node.left, node.right].forEach(readOperand);
+        return;
+      case 'between':
+        [node.operand, node.low, node.high].forEach(readOperand);
+        return;
+      case 'in':
+        [node.operand, ...node.candidates].forEach(readOperand);
+        return;
+      case 'function':
+        readPath(node.path);
+        if ('argument' in node) readOperand(node.argument);
+    }
+  };
+  visit(condition);
+  return heads;
+}

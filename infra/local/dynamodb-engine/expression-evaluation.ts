@@ -99,6 +99,52 @@ function contains(container: Value, member: Value): boolean {
   return false;
 }
 
+/**
+ * Refuses what DynamoDB refuses in a condition before reading any item: an operand compared with
+ * itself, BETWEEN bounds of two types or in the wrong order, begins_with of a value that is neither
+ * string nor binary, attribute_type of a value that is not a type name. (Evaluating alone would
+ * answer false instead, and only when an item reached that part of the condition.)
+ */
+export function checkOperands(condition: Condition, placeholders: Placeholders, expression: string): void {
+  const valueOf = (operand: Operand) => (operand.kind === 'value' ? placeholders.values?.[operand.placeholder] : undefined);
+  const same = (left: Operand, right: Operand) =>
+    left.kind === 'path' && right.kind === 'path' && JSON.stringify(resolvePath(left.path, placeholders)) === JSON.stringify(resolvePath(right.path, placeholders));
+  const refuse = (detail: string): never => {
+    throw validation(`Invalid ${expression}: ${detail}`);
+  };
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      checkOperands(condition.left, placeholders, expression);
+      checkOperands(condition.right, placeholders, expression);
+      return;
+    case 'not':
+      checkOperands(condition.operand, placeholders, expression);
+      return;
+    case 'compare':
+      if (same(condition.left, condition.right)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.comparator}`);
+      return;
+    case 'between': {
+      const [low, high] = [valueOf(condition.low), valueOf(condition.high)];
+      if (low === undefined || high === undefined) return;
+      if (typeOf(low) !== typeOf(high)) refuse('The BETWEEN operator requires same data type for lower and upper bounds');
+      if ((compareScalars(low, high) ?? 0) > 0) refuse('The BETWEEN operator requires upper bound to be greater than or equal to lower bound');
+      return;
+    }
+    case 'in':
+      return;
+    case 'function': {
+      if (!('argument' in condition)) return;
+      if (same({ kind: 'path', path: condition.path }, condition.argument)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.name}`);
+      const argument = valueOf(condition.argument);
+      if (argument === undefined) return;
+      const type = typeOf(argument);
+      if (condition.name === 'begins_with' && type !== 'S' && type !== 'B') refuse(`Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${type}`);
+      if (condition.name === 'attribute_type' && type !== 'S') refuse(`Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${type}`);
+    }
+  }
+}
+
 export function evaluateCondition(condition: Condition, item: Item, placeholders: Placeholders): boolean {
   switch (condition.kind) {
     case 'and':
@@ -137,37 +183,57 @@ export function evaluateCondition(condition: Condition, item: Item, placeholders
   }
 }
 
-/** Only the named paths of an item, nested as they were (`ProjectionExpression`). */
+/** Only the named paths of an item, nested as they were (`ProjectionExpression`, `UPDATED_OLD`, `UPDATED_NEW`). */
 export function project(item: Item, paths: ResolvedPath[]): Item {
   const projected: Item = {};
+  // Lists built here hold each element asked for at its own index, so two paths into one element meet
+  // in it and `l[2], l[0]` comes back in index order, as DynamoDB answers it; the holes close at the end.
+  const built: Value[][] = [];
+  const containerFor = (next: string | number | undefined): Value => {
+    if (typeof next !== 'number') return { M: {} };
+    const list: Value[] = [];
+    built.push(list);
+    return { L: list };
+  };
   for (const path of paths) {
     const value = valueAt(item, path);
     if (value === undefined) continue;
-    if (path.length === 1) {
-      projected[path[0] as string] = value;
-      continue;
-    }
-    // A nested path keeps the maps around it (lists keep the elements asked for, in order).
     let target: Value = { M: projected };
     for (let index = 0; index < path.length; index += 1) {
       const step = path[index] as string | number;
-      const last = index === path.length - 1;
-      if (typeof step === 'number') {
-        const list = (target.L ??= []);
-        if (last) list.push(value);
-        else {
-          const element: Value = path[index + 1] === undefined || typeof path[index + 1] === 'number' ? { L: [] } : { M: {} };
-          list.push(element);
-          target = element;
-        }
-      } else {
-        const map: Item = (target.M ??= {});
-        if (last) map[step] = value;
-        else target = map[step] ??= typeof path[index + 1] === 'number' ? { L: [] } : { M: {} };
-      }
+      // Paths do not overlap (refused before), so `target` is always a container built here, never a stored value.
+      const slots = (typeof step === 'number' ? target.L : target.M) as Record<string | number, Value>;
+      if (index === path.length - 1) slots[step] = value;
+      else target = slots[step] ??= containerFor(path[index + 1]);
     }
   }
+  for (const list of built) list.splice(0, list.length, ...list.filter(() => true));
   return projected;
+}
+
+const isWithin = (inner: ResolvedPath, outer: ResolvedPath) => outer.length <= inner.length && outer.every((step, index) => step === inner[index]);
+
+/** Refuses two paths of which one is, or lies inside, the other: DynamoDB refuses them in projections and updates alike. */
+export function refuseOverlaps(paths: readonly ResolvedPath[], expression: string): void {
+  paths.forEach((path, index) => {
+    for (const other of paths.slice(index + 1)) {
+      if (isWithin(path, other) || isWithin(other, path)) {
+        throw validation(`Invalid ${expression}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${path.join(', ')}], path two: [${other.join(', ')}]`);
+      }
+    }
+  });
+}
+
+/** A total order of paths: list indexes by number, names by text. */
+function comparePaths(left: ResolvedPath, right: ResolvedPath): number {
+  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
+    const [a, b] = [left[index] as string | number, right[index] as string | number];
+    if (a === b) continue;
+    if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+    if (typeof a === 'number') return a - (b as number);
+    return a < b ? -1 : 1;
+  }
+  return left.length - right.length;
 }
 
 const invalidPath = () => validation('The document path provided in the update expression is invalid for update');
@@ -242,10 +308,8 @@ function withValueAt(container: Value, path: ResolvedPath, depth: number, value:
     else map[step] = value;
   } else {
     const element = map[step];
-    if (element === undefined) {
-      if (value === undefined) return container;
-      throw invalidPath();
-    }
+    // A missing parent is refused for REMOVE and DELETE too, as DynamoDB refuses it.
+    if (element === undefined) throw invalidPath();
     map[step] = withValueAt(element, path, depth + 1, value);
   }
   return { M: map };
@@ -268,14 +332,62 @@ function addToValue(existing: Value | undefined, operand: Value, remove: boolean
   return next.length === 0 ? undefined : ({ [type]: next } as Value);
 }
 
-const samePath = (a: ResolvedPath, b: ResolvedPath) => a.length <= b.length && a.every((step, index) => step === b[index]);
+const actionPaths = (actions: UpdateActions, placeholders: Placeholders): ResolvedPath[] =>
+  [...actions.set.map((action) => action.path), ...actions.remove, ...actions.add.map((action) => action.path), ...actions.delete.map((action) => action.path)].map((path) => resolvePath(path, placeholders));
+
+/** The type a SET value is taken to have before the item is read (a placeholder, list_append, + or -, if_not_exists's fallback). */
+function staticType(value: SetValue, placeholders: Placeholders): string | undefined {
+  if (value.kind === 'value') {
+    const known = placeholders.values?.[value.placeholder];
+    return known === undefined ? undefined : typeOf(known);
+  }
+  if (value.kind === 'list_append') return 'L';
+  if (value.kind === 'plus' || value.kind === 'minus') return 'N';
+  if (value.kind === 'if_not_exists') return staticType(value.fallback, placeholders);
+  return undefined;
+}
 
 /**
- * Applies an update's actions to an item (every operand read from the item as it was), refusing
- * what DynamoDB refuses: two actions on overlapping paths, a change to a key attribute.
+ * Refuses what DynamoDB refuses in an update expression whatever the item holds, before it reads the
+ * condition: a change to a key attribute, two actions on overlapping paths, an operand of list_append,
+ * + or - of the wrong type, a SET, ADD or DELETE with a value of another type than an index key attribute's.
  */
-export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Placeholders, keyNames: readonly string[]): { item: Item; changedPaths: ResolvedPath[] } {
-  // Every operand is read from the item as it was, before any action changes it.
+export function checkUpdatePaths(actions: UpdateActions, placeholders: Placeholders, keyNames: readonly string[], indexKeyTypes: ReadonlyMap<string, string>): void {
+  const paths = actionPaths(actions, placeholders);
+  for (const path of paths) {
+    if (keyNames.includes(path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(path[0])}. This attribute is part of the key`);
+  }
+  refuseOverlaps(paths, 'UpdateExpression');
+  const checkOperand = (operand: SetOperand, expected: string, operator: string) => {
+    const type = staticType(operand, placeholders);
+    if (type !== undefined && type !== expected) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operator}, operand type: ${type}`);
+  };
+  const checkValue = (value: SetValue): void => {
+    if (value.kind === 'list_append') {
+      for (const operand of [value.first, value.second]) {
+        checkOperand(operand, 'L', 'list_append');
+        checkValue(operand);
+      }
+    } else if (value.kind === 'plus' || value.kind === 'minus') {
+      for (const operand of [value.left, value.right]) {
+        checkOperand(operand, 'N', value.kind === 'plus' ? '+' : '-');
+        checkValue(operand);
+      }
+    } else if (value.kind === 'if_not_exists') checkValue(value.fallback);
+  };
+  const checkIndexKey = (path: ResolvedPath, type: string | undefined) => {
+    const declared = path.length === 1 ? indexKeyTypes.get(path[0] as string) : undefined;
+    if (declared !== undefined && type !== undefined && type !== declared) throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${String(path[0])} Expected: ${declared} Actual: ${type}`);
+  };
+  for (const action of actions.set) {
+    checkValue(action.value);
+    checkIndexKey(resolvePath(action.path, placeholders), staticType(action.value, placeholders));
+  }
+  for (const action of [...actions.add, ...actions.delete]) checkIndexKey(resolvePath(action.path, placeholders), staticType({ kind: 'value', placeholder: action.placeholder }, placeholders));
+}
+
+/** Applies an update's actions (checked by `checkUpdatePaths`) to an item, every operand read from the item as it was. */
+export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Placeholders): { item: Item; changedPaths: ResolvedPath[] } {
   const paths: ResolvedPath[] = [];
   const values: Array<Value | undefined> = [];
   for (const { path, value } of actions.set) {
@@ -293,27 +405,26 @@ export function applyUpdate(actions: UpdateActions, item: Item, placeholders: Pl
       values.push(addToValue(valueAt(item, resolved), placeholderValue(placeholder, placeholders), remove));
     }
   }
-  for (let index = 0; index < paths.length; index += 1) {
-    const path = paths[index] as ResolvedPath;
-    if (keyNames.includes(path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(path[0])}. This attribute is part of the key`);
-    for (let other = index + 1; other < paths.length; other += 1) {
-      if (samePath(path, paths[other] as ResolvedPath) || samePath(paths[other] as ResolvedPath, path)) {
-        throw validation('Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths');
-      }
-    }
+  if (paths.every((path) => path.length === 1)) {
+    // Top-level attributes only (what the stores send): set in place in one fresh copy of the item.
+    const updated: Item = { ...item };
+    paths.forEach((path, index) => {
+      const value = values[index];
+      if (value === undefined) delete updated[path[0] as string];
+      else updated[path[0] as string] = value;
+    });
+    return { item: updated, changedPaths: paths };
   }
-  let root: Value = { M: { ...item } };
-  for (let index = 0; index < paths.length; index += 1) {
-    const path = paths[index] as ResolvedPath;
-    const value = values[index];
-    // A top-level attribute is set in place in the fresh copy; a nested one copies the maps on its way.
-    if (path.length === 1) {
-      const map = root.M as Item;
-      if (value === undefined) delete map[path[0] as string];
-      else map[path[0] as string] = value;
-    } else {
-      root = withValueAt(root, path, 0, value);
-    }
-  }
+  // A list index names the element as the list was before the update: `REMOVE l[1], l[2]` removes the
+  // original second and third elements (developer guide, "Removing elements from a list"), and elements
+  // SET past the end are appended in index order. So the changes that keep every index in place go
+  // first, in path order, and element removals last, highest index first: none shifts an index still to be used.
+  const removesElement = (index: number) => values[index] === undefined && typeof (paths[index] as ResolvedPath).at(-1) === 'number';
+  const pathOf = (index: number) => paths[index] as ResolvedPath;
+  const indexes = paths.map((_, index) => index);
+  const kept = indexes.filter((index) => !removesElement(index)).sort((a, b) => comparePaths(pathOf(a), pathOf(b)));
+  const removed = indexes.filter(removesElement).sort((a, b) => comparePaths(pathOf(b), pathOf(a)));
+  let root: Value = { M: item };
+  for (const index of [...kept, ...removed]) root = withValueAt(root, pathOf(index), 0, values[index]);
   return { item: root.M as Item, changedPaths: paths };
 }

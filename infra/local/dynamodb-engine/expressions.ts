@@ -82,6 +82,8 @@ class Reader {
   private position = 0;
   readonly names = new Set<string>();
   readonly values = new Set<string>();
+  /** Conditions read inside parentheses: parentheses around one of them again are refused as redundant. */
+  readonly parenthesized = new WeakSet<Condition>();
   private readonly tokens: Token[];
   private readonly what: string;
 
@@ -206,6 +208,8 @@ function readPredicate(reader: Reader): Condition {
     reader.next();
     const inner = readCondition(reader);
     reader.expectSymbol(')');
+    if (reader.parenthesized.has(inner)) reader.fail('The expression has redundant parentheses;');
+    reader.parenthesized.add(inner);
     return inner;
   }
   const first = reader.peek();

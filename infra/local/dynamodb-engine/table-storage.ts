@@ -305,6 +305,11 @@ export class TableStorage {
     this.indexes = [...(definition.GlobalSecondaryIndexes ?? []).map((spec) => index(spec, true)), ...(definition.LocalSecondaryIndexes ?? []).map((spec) => index(spec, false))];
   }
 
+  /** The type each index key attribute is declared with. */
+  get indexKeyTypes(): ReadonlyMap<string, KeyType> {
+    return new Map(this.indexes.flatMap((index) => [index.codec.layout.hash, ...(index.codec.layout.range ? [index.codec.layout.range] : [])].map((key) => [key.name, key.type] as const)));
+  }
+
   get itemCount(): number {
     return this.items.size;
   }
@@ -319,7 +324,10 @@ export class TableStorage {
     return found;
   }
 
-  /** Refuses an item whose index key attributes have another type than the index declares. */
+  /**
+   * Refuses an item whose index key attributes have another type than the index declares, or are
+   * empty: checked before anything is written, so a refused item leaves the table and indexes as they were.
+   */
   checkIndexKeys(item: Item): void {
     for (const index of this.indexes) {
       for (const attribute of index.codec.names) {
@@ -328,7 +336,12 @@ export class TableStorage {
         if (value !== undefined && typeOf(value) !== declared.type) {
           throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${attribute} Expected: ${declared.type} Actual: ${typeOf(value)} IndexName: ${index.name}`);
         }
+        if (value !== undefined && declared.type !== 'N' && keyBytes(value, declared.type).byteLength === 0) {
+          throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${declared.type === 'S' ? 'string' : 'binary'} value. IndexName: ${index.name}, IndexKey: ${attribute}`);
+        }
       }
+      // Sizes too: the index would refuse the keys only after the table had stored the item.
+      if (index.codec.covers(item)) index.codec.identity(item);
     }
   }
 
