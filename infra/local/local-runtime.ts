@@ -133,15 +133,20 @@ export interface LocalRunResult {
   executions: ExecutionReport[];
 }
 
+/** A state machine's definition as the local runtime runs it: its Lambda ARNs in the local account. */
+export function localStateMachineDefinition(name: StateMachineName, resources: Record<string, string> = {}): StateMachineDefinition {
+  const functionNames = Object.fromEntries(
+    Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
+  );
+  return renderStateMachine(name, { ...functionNames, ...resources });
+}
+
 /**
  * Runs a state machine's ASL file with the local interpreter, every Task mapped to the very
  * handler module that is deployed. The caller sets the environment (`startLocalEnvironment().env`).
  */
 export async function runStateMachineLocally(name: StateMachineName, options: LocalRunOptions): Promise<LocalRunResult> {
-  const functionNames = Object.fromEntries(
-    Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
-  );
-  const definition = renderStateMachine(name, { ...functionNames, ...options.resources });
+  const definition = localStateMachineDefinition(name, options.resources);
   const lambdas: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of taskFunctions(definition)) {
     const handler = await loadLocalHandler(fn);
@@ -157,6 +162,9 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
     ...options,
     integrations: { ...options.integrations, ...lambdas },
     stateMachineArn: localStateMachineArn(name),
+    // Checked once by the test suite (definitions-valid.test.ts), as AWS checks a definition when it is
+    // deployed, not at each execution: a run does not compile the ASL schema again.
+    definitionValidated: true,
   });
 }
 
@@ -238,15 +246,30 @@ function splitDistributedMaps(definition: StateMachineDefinition): { definition:
  */
 const eventsRecorded = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & { stateMachineArn?: string };
+type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & {
+  stateMachineArn?: string;
+  /** The definition is one the test suite validates: skip the interpreter's validation (an ASL schema compiled per run). */
+  definitionValidated?: boolean;
+};
 
 /**
  * Runs an ASL definition with the local interpreter, Tasks answered by `integrations` (by state
  * name), while counting every execution's history as AWS does: an execution that AWS would fail
  * (25,000 history events, a payload over 256 KB) is stopped and fails with AWS's error name.
  */
+/** The definition as the local runtime runs it: AWS's Task time-outs made explicit, Distributed Maps split into child executions. */
+function runnableForm(definition: StateMachineDefinition) {
+  return splitDistributedMaps({ ...definition, States: withAwsTaskTimeouts(definition.States) });
+}
+
+/** Throws what the interpreter's validator finds wrong in the definition as it would run (ASL schema, transitions, paths). */
+export function validateLocalDefinition(definition: StateMachineDefinition): void {
+  new StateMachine(runnableForm(definition).definition as never, { validationOptions: { checkArn: false } });
+}
+
 export async function runDefinitionLocally(definition: StateMachineDefinition, options: RunDefinitionOptions): Promise<LocalRunResult> {
-  const { definition: runnable, processors } = splitDistributedMaps({ ...definition, States: withAwsTaskTimeouts(definition.States) });
+  if (options.definitionValidated !== true) validateLocalDefinition(definition);
+  const { definition: runnable, processors } = runnableForm(definition);
   const kinds = stateKinds(definition, new Set(processors.keys()));
   const limits = options.limits ?? AWS_EXECUTION_LIMITS;
   const reports: ExecutionReport[] = [];
@@ -296,7 +319,7 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
       };
     }
 
-    const machine = new StateMachine(machineDefinition as never, { validationOptions: { checkArn: false, noValidate: executionId !== topExecutionId } });
+    const machine = new StateMachine(machineDefinition as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,

@@ -3,6 +3,7 @@ import {
   DynamoDBServiceException,
   ResourceInUseException,
   ResourceNotFoundException,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -16,7 +17,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall, type marshallOptions, type unmarshallOptions } from '@aws-sdk/util-dynamodb';
+import type { marshallOptions, unmarshallOptions } from '@aws-sdk/util-dynamodb';
+import { toAttributes, toPlain as plainOf } from './attribute-conversion.ts';
 
 /**
  * A DynamoDB that lives in this very process (the local runtime's embedded store): it answers an
@@ -57,7 +59,7 @@ function sdkError(error: unknown): unknown {
   return new DynamoDBServiceException({ name: code, $fault: 'client', message, $metadata });
 }
 
-type Attributes = Parameters<typeof unmarshall>[0];
+type Attributes = Record<string, AttributeValue>;
 type Plain = Record<string, unknown>;
 type Marshall = (value: Plain) => Record<string, unknown>;
 type Unmarshall = (value: Attributes) => Plain;
@@ -129,8 +131,8 @@ function answer(engine: InProcessDynamoDb, operation: string, input: Plain): Pla
  * Sends both clients' requests to an in-process store instead of the network: the store receives
  * exactly the request DynamoDB would, and the SDK's middleware, JSON encoding, HTTP, signing and
  * retries (none of which can fail here) are skipped. A document command's values are marshalled
- * and its answer unmarshalled with the document client's options (`marshall`/`unmarshall` of
- * util-dynamodb, the functions its middleware uses); a command this list does not know goes the
+ * and its answer unmarshalled with the document client's options, as util-dynamodb does it
+ * (attribute-conversion.ts); a command this list does not know goes the
  * SDK's way, over HTTP to the same store.
  */
 export function answerInProcess(
@@ -139,8 +141,8 @@ export function answerInProcess(
   engine: InProcessDynamoDb,
   options: { marshall: marshallOptions; unmarshall: unmarshallOptions },
 ): void {
-  const toAttributes: Marshall = (value) => marshall(value, options.marshall) as Record<string, unknown>;
-  const toPlain: Unmarshall = (value) => unmarshall(value, options.unmarshall);
+  const attributesOf: Marshall = (value) => toAttributes(value, options.marshall);
+  const toPlain: Unmarshall = (value) => plainOf(value as Record<string, AttributeValue>, options.unmarshall);
   const operationOf = (name: string) => name.replace(/Command$/, '');
   const lowLevel: Send = async (command) => ({ ...answer(engine, operationOf(command.constructor.name), command.input), $metadata: metadata });
   Object.assign(client, { send: lowLevel });
@@ -149,7 +151,7 @@ export function answerInProcess(
   const documentSend: Send = async (command) => {
     const operation = DOCUMENT_OPERATIONS.find(([type]) => command instanceof type)?.[1];
     if (operation === undefined) return viaSdk(command);
-    const input = documentInput(command, command.input, toAttributes) as Plain;
+    const input = documentInput(command, command.input, attributesOf) as Plain;
     return { ...documentOutput(answer(engine, operation, input), toPlain), $metadata: metadata };
   };
   Object.assign(documentClient, { send: documentSend });

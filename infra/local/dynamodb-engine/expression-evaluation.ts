@@ -106,12 +106,6 @@ function contains(container: Value, member: Value): boolean {
  * answer false instead, and only when an item reached that part of the condition.)
  */
 export function checkOperands(condition: Condition, placeholders: Placeholders, expression: string): void {
-  const valueOf = (operand: Operand) => (operand.kind === 'value' ? placeholders.values?.[operand.placeholder] : undefined);
-  const same = (left: Operand, right: Operand) =>
-    left.kind === 'path' && right.kind === 'path' && JSON.stringify(resolvePath(left.path, placeholders)) === JSON.stringify(resolvePath(right.path, placeholders));
-  const refuse = (detail: string): never => {
-    throw validation(`Invalid ${expression}: ${detail}`);
-  };
   switch (condition.kind) {
     case 'and':
     case 'or':
@@ -122,27 +116,44 @@ export function checkOperands(condition: Condition, placeholders: Placeholders, 
       checkOperands(condition.operand, placeholders, expression);
       return;
     case 'compare':
-      if (same(condition.left, condition.right)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.comparator}`);
+      if (samePathOperands(condition.left, condition.right, placeholders)) refuseOperands(expression, `The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.comparator}`);
       return;
     case 'between': {
-      const [low, high] = [valueOf(condition.low), valueOf(condition.high)];
+      const [low, high] = [operandConstant(condition.low, placeholders), operandConstant(condition.high, placeholders)];
       if (low === undefined || high === undefined) return;
-      if (typeOf(low) !== typeOf(high)) refuse('The BETWEEN operator requires same data type for lower and upper bounds');
-      if ((compareScalars(low, high) ?? 0) > 0) refuse('The BETWEEN operator requires upper bound to be greater than or equal to lower bound');
+      if (typeOf(low) !== typeOf(high)) refuseOperands(expression, 'The BETWEEN operator requires same data type for lower and upper bounds');
+      if ((compareScalars(low, high) ?? 0) > 0) refuseOperands(expression, 'The BETWEEN operator requires upper bound to be greater than or equal to lower bound');
       return;
     }
     case 'in':
       return;
     case 'function': {
       if (!('argument' in condition)) return;
-      if (same({ kind: 'path', path: condition.path }, condition.argument)) refuse(`The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.name}`);
-      const argument = valueOf(condition.argument);
+      if (condition.argument.kind === 'path' && samePathOperands({ kind: 'path', path: condition.path }, condition.argument, placeholders)) {
+        refuseOperands(expression, `The first operand must be distinct from the remaining operands for this operator or function; operator: ${condition.name}`);
+      }
+      const argument = operandConstant(condition.argument, placeholders);
       if (argument === undefined) return;
       const type = typeOf(argument);
-      if (condition.name === 'begins_with' && type !== 'S' && type !== 'B') refuse(`Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${type}`);
-      if (condition.name === 'attribute_type' && type !== 'S') refuse(`Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${type}`);
+      if (condition.name === 'begins_with' && type !== 'S' && type !== 'B') refuseOperands(expression, `Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${type}`);
+      if (condition.name === 'attribute_type' && type !== 'S') refuseOperands(expression, `Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${type}`);
     }
   }
+}
+
+// Module-level helpers of checkOperands: it runs on every conditional write, so it allocates no closures.
+function operandConstant(operand: Operand, placeholders: Placeholders): Value | undefined {
+  return operand.kind === 'value' ? placeholders.values?.[operand.placeholder] : undefined;
+}
+
+function samePathOperands(left: Operand, right: Operand, placeholders: Placeholders): boolean {
+  if (left.kind !== 'path' || right.kind !== 'path' || left.path.length !== right.path.length) return false;
+  const [a, b] = [resolvePath(left.path, placeholders), resolvePath(right.path, placeholders)];
+  return a.every((step, index) => step === b[index]);
+}
+
+function refuseOperands(expression: string, detail: string): never {
+  throw validation(`Invalid ${expression}: ${detail}`);
 }
 
 export function evaluateCondition(condition: Condition, item: Item, placeholders: Placeholders): boolean {
