@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { batchPutAll } from './dynamodb-batches.ts';
 import { conditionHeld } from './dynamodb-client.ts';
 import { createRunTraces, WORKING_DATA_TTL_SECONDS } from './dynamodb-run-traces.ts';
@@ -176,8 +176,9 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
     },
 
     async saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown, leadPosition?: number): Promise<void> {
-      // Gzipped JSON: a 200-lead batch of normalized records can pass 400 KB as a plain map, and compresses ~10×.
-      const payload = gzipSync(JSON.stringify(data ?? null));
+      // Gzipped JSON: a 200-lead batch of normalized records can pass 400 KB as a plain map, and compresses
+      // ~10× even at the fastest level (which halves the time of the default for ~15% more bytes).
+      const payload = gzipSync(JSON.stringify(data ?? null), { level: constants.Z_BEST_SPEED });
       if (payload.byteLength > MAX_BATCH_DATA_BYTES) {
         throw new Error(`batch ${batchIndex} ${name} data of run ${runId} is ${payload.byteLength} bytes gzipped; lower batchSize`);
       }
