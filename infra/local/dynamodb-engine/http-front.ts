@@ -62,8 +62,10 @@ export function serveOverHttp(engine: InProcessDynamoDb): Server {
   return createServer((request, response) => {
     void (async () => {
       const send = (status: number, body: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'embedded' });
-        response.end(JSON.stringify(onTheWire(body)));
+        // A body of known length, as DynamoDB answers (a proxy in front may forward it as it is).
+        const text = Buffer.from(JSON.stringify(onTheWire(body)), 'utf8');
+        response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': text.length, 'x-amzn-requestid': 'embedded' });
+        response.end(text);
       };
       try {
         const target = String(request.headers['x-amz-target'] ?? '');
