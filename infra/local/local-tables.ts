@@ -20,7 +20,7 @@ async function tableStatus(client: DynamoDBClient, tableName: string): Promise<T
   }
 }
 
-/** dynalite turns a new table ACTIVE on its next tick, so a short poll beats the SDK waiter's 1 s+ delays. */
+/** A local DynamoDB may show a new table CREATING for a moment (DynamoDB Local, moto do): a short poll beats the SDK waiter's 1 s+ delays. */
 async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
   while ((await tableStatus(client, tableName)) !== 'ACTIVE') {
@@ -31,9 +31,8 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
 
 /**
  * Creates each named table that does not exist yet, from the shared definitions; returns the
- * physical names it created. One DescribeTable per table rather than ListTables, which in
- * dynalite reads every key of the whole database. TTL is not set: dynalite has no
- * UpdateTimeToLive, and the value cache ignores expired entries itself.
+ * physical names it created, with one DescribeTable per table. TTL is not set: the local stores
+ * delete nothing by TTL, and the value cache ignores expired entries itself.
  */
 export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<string[]> {
   const created: string[] = [];

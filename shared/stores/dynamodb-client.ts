@@ -45,7 +45,7 @@ export interface DynamoDbTarget {
   /** Default: the SDK's own (AWS_REGION, the profile); `local` at an endpoint. */
   region?: string | undefined;
   /**
-   * A local DynamoDB (dynalite, DynamoDB Local): placeholder credentials, nothing signed for AWS; when
+   * A local DynamoDB (normflow's embedded store, DynamoDB Local, moto): placeholder credentials, nothing signed for AWS; when
    * a store of this very process serves it (the local runtime's embedded store), answered without
    * a socket or serialization (in-process-endpoints.ts).
    */
