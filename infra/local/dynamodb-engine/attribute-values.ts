@@ -226,17 +226,25 @@ function acceptSet(type: 'SS' | 'NS' | 'BS', value: Value): Value {
 
 export function acceptItem(item: Item, depth = 1): Item {
   if (item === null || typeof item !== 'object') throw validation('One or more parameter values were invalid: an item is not a map');
-  let changed = false;
-  const accepted: Item = {};
+  // Copied only from the first attribute that needs rewriting (a number not in canonical form, an undefined left out).
+  let accepted: Item | undefined;
+  let index = 0;
   for (const name in item) {
     const value = item[name];
-    if (value === undefined) continue;
     if (name.length === 0) throw validation('One or more parameter values were invalid: An AttributeName must not be empty');
-    const next = acceptValue(value, depth);
-    changed ||= next !== value;
-    accepted[name] = next;
+    const next = value === undefined ? undefined : acceptValue(value, depth);
+    if (accepted === undefined && next !== value) {
+      accepted = {};
+      let copied = 0;
+      for (const earlier in item) {
+        if (copied++ >= index) break;
+        accepted[earlier] = item[earlier] as Value;
+      }
+    }
+    if (accepted !== undefined && next !== undefined) accepted[name] = next;
+    index += 1;
   }
-  return changed ? accepted : item;
+  return accepted ?? item;
 }
 
 /** Whether a byte value (B or BS) is anywhere in the value. */

@@ -11,23 +11,21 @@ export interface Placeholders {
 
 /** Refuses a request whose expressions use a placeholder it does not define, or define one none uses. */
 export function checkPlaceholders(parsed: ReadonlyArray<Parsed<unknown> | undefined>, placeholders: Placeholders): void {
-  const usedNames = new Set<string>();
-  const usedValues = new Set<string>();
+  // Runs on every request: loops over the few expressions instead of building sets of their placeholders.
+  const { names = {}, values = {} } = placeholders;
   for (const expression of parsed) {
     if (!expression) continue;
-    for (const name of expression.names) usedNames.add(name);
-    for (const value of expression.values) usedValues.add(value);
+    for (const name of expression.names) {
+      if (names[name] === undefined) throw validation(`Invalid expression: An expression attribute name used in the document path is not defined; attribute name: ${name}`);
+    }
+    for (const value of expression.values) {
+      if (values[value] === undefined) throw validation(`Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${value}`);
+    }
   }
-  const { names = {}, values = {} } = placeholders;
-  for (const name of usedNames) {
-    if (names[name] === undefined) throw validation(`Invalid expression: An expression attribute name used in the document path is not defined; attribute name: ${name}`);
-  }
-  for (const value of usedValues) {
-    if (values[value] === undefined) throw validation(`Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${value}`);
-  }
-  const unusedNames = Object.keys(names).filter((name) => !usedNames.has(name));
+  const used = (placeholder: string, kind: 'names' | 'values') => parsed.some((expression) => expression?.[kind].has(placeholder) === true);
+  const unusedNames = Object.keys(names).filter((name) => !used(name, 'names'));
   if (unusedNames.length > 0) throw validation(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
-  const unusedValues = Object.keys(values).filter((value) => !usedValues.has(value));
+  const unusedValues = Object.keys(values).filter((value) => !used(value, 'values'));
   if (unusedValues.length > 0) throw validation(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
 }
 
@@ -36,6 +34,22 @@ export type ResolvedPath = Array<string | number>;
 
 export function resolvePath(path: Path, placeholders: Placeholders): ResolvedPath {
   return path.map((element) => ('index' in element ? element.index : 'name' in element ? element.name : (placeholders.names?.[element.placeholder] as string)));
+}
+
+/** The value at a document path, its #placeholders resolved on the way (conditions read paths on every request). */
+export function valueAtPath(item: Item, path: Path, placeholders: Placeholders): Value | undefined {
+  let current: Value | undefined;
+  for (let index = 0; index < path.length; index += 1) {
+    const element = path[index] as Path[number];
+    if ('index' in element) {
+      current = current?.L?.[element.index];
+    } else {
+      const name = 'name' in element ? element.name : (placeholders.names?.[element.placeholder] as string);
+      current = index === 0 ? item[name] : current?.M?.[name];
+    }
+    if (current === undefined) return undefined;
+  }
+  return current;
 }
 
 export function valueAt(item: Item, path: ResolvedPath): Value | undefined {
@@ -65,7 +79,7 @@ function sizeOf(value: Value | undefined): Value | undefined {
 
 function operandValue(operand: Operand, item: Item, placeholders: Placeholders): Value | undefined {
   if (operand.kind === 'value') return placeholderValue(operand.placeholder, placeholders);
-  const value = valueAt(item, resolvePath(operand.path, placeholders));
+  const value = valueAtPath(item, operand.path, placeholders);
   return operand.kind === 'size' ? sizeOf(value) : value;
 }
 
@@ -175,7 +189,7 @@ export function evaluateCondition(condition: Condition, item: Item, placeholders
       return condition.candidates.some((candidate) => compare('=', value, operandValue(candidate, item, placeholders)));
     }
     case 'function': {
-      const value = valueAt(item, resolvePath(condition.path, placeholders));
+      const value = valueAtPath(item, condition.path, placeholders);
       if (condition.name === 'attribute_exists') return value !== undefined;
       if (condition.name === 'attribute_not_exists') return value === undefined;
       const argument = operandValue((condition as { argument: Operand }).argument, item, placeholders);
@@ -272,12 +286,12 @@ function setOperandValue(operand: SetOperand, item: Item, placeholders: Placehol
     case 'value':
       return placeholderValue(operand.placeholder, placeholders);
     case 'path': {
-      const value = valueAt(item, resolvePath(operand.path, placeholders));
+      const value = valueAtPath(item, operand.path, placeholders);
       if (value === undefined) throw validation('The provided expression refers to an attribute that does not exist in the item');
       return value;
     }
     case 'if_not_exists':
-      return valueAt(item, resolvePath(operand.path, placeholders)) ?? setOperandValue(operand.fallback, item, placeholders);
+      return valueAtPath(item, operand.path, placeholders) ?? setOperandValue(operand.fallback, item, placeholders);
     case 'list_append': {
       const [first, second] = [setOperandValue(operand.first, item, placeholders), setOperandValue(operand.second, item, placeholders)];
       if (first.L === undefined || second.L === undefined) throw wrongType();

@@ -174,19 +174,22 @@ class OrderedEntries {
     return this.byIdentity.values();
   }
 
-  /** Stores the item under `identity` (its order computed only for a new key); returns its entry and the item and size it replaced. */
-  put(identity: string, order: () => string, item: Item, bytes: number): { entry: Entry; old?: { item: Item; bytes: number } } {
+  /** Replaces the item stored under `identity`, returning its entry and the item and size it had; undefined for a new key. */
+  replace(identity: string, item: Item, bytes: number): { entry: Entry; old: { item: Item; bytes: number } } | undefined {
     const existing = this.byIdentity.get(identity);
-    if (existing) {
-      const old = { item: existing.item, bytes: existing.bytes };
-      existing.item = item;
-      existing.bytes = bytes;
-      return { entry: existing, old };
-    }
-    const entry: Entry = { order: order(), identity, item, bytes, removed: false };
+    if (!existing) return undefined;
+    const old = { item: existing.item, bytes: existing.bytes };
+    existing.item = item;
+    existing.bytes = bytes;
+    return { entry: existing, old };
+  }
+
+  /** Stores an item under a new key (`replace` found none), at `order`. */
+  insert(identity: string, order: string, item: Item, bytes: number): Entry {
+    const entry: Entry = { order, identity, item, bytes, removed: false };
     this.byIdentity.set(identity, entry);
     this.pending.push(entry);
-    return { entry };
+    return entry;
   }
 
   remove(identity: string): Entry | undefined {
@@ -289,6 +292,7 @@ export class TableStorage {
   readonly definition: TableDefinitionInput;
   readonly createdAt: Date;
   private bytes = 0;
+  private keyTypes: ReadonlyMap<string, KeyType> | undefined;
 
   constructor(definition: TableDefinitionInput, createdAt: Date) {
     this.definition = definition;
@@ -306,8 +310,10 @@ export class TableStorage {
   }
 
   /** The type each index key attribute is declared with. */
+  /** The type of every index key attribute, by name (computed once: every update checks against it). */
   get indexKeyTypes(): ReadonlyMap<string, KeyType> {
-    return new Map(this.indexes.flatMap((index) => [index.codec.layout.hash, ...(index.codec.layout.range ? [index.codec.layout.range] : [])].map((key) => [key.name, key.type] as const)));
+    this.keyTypes ??= new Map(this.indexes.flatMap((index) => [index.codec.layout.hash, ...(index.codec.layout.range ? [index.codec.layout.range] : [])].map((key) => [key.name, key.type] as const)));
+    return this.keyTypes;
   }
 
   get itemCount(): number {
@@ -351,7 +357,10 @@ export class TableStorage {
 
   /** Stores the item of `bytes` (replacing the one with its key) and returns the one it replaced. */
   put(item: Item, bytes: number): Item | undefined {
-    const { entry, old } = this.items.put(this.codec.identity(item), () => this.codec.order(item), item, bytes);
+    const identity = this.codec.identity(item);
+    const replaced = this.items.replace(identity, item, bytes);
+    const entry = replaced ? replaced.entry : this.items.insert(identity, this.codec.order(item), item, bytes);
+    const old = replaced?.old;
     this.bytes += bytes - (old ? old.bytes : 0);
     if (this.indexes.length > 0) this.reindex(entry, old?.item, item);
     return old?.item;
@@ -402,7 +411,8 @@ export class TableStorage {
       if (oldIdentity !== undefined && oldIdentity !== newIdentity) index.entries.remove(oldIdentity);
       if (newIdentity !== undefined && item) {
         const projected = this.projected(index, item);
-        index.entries.put(newIdentity, () => this.indexOrder(index, item, entry), projected, projected === item ? entry.bytes : itemBytes(projected));
+        const projectedBytes = projected === item ? entry.bytes : itemBytes(projected);
+        if (!index.entries.replace(newIdentity, projected, projectedBytes)) index.entries.insert(newIdentity, this.indexOrder(index, item, entry), projected, projectedBytes);
       }
     }
   }
