@@ -7,7 +7,10 @@
  * state transitions, Lambda GB-s and DynamoDB request units of one full backfill and of one nightly
  * run, with their dollars at the list prices of `bench/aws-list-prices.ts`. The projection is the
  * design's arithmetic (`shared/pipeline/execution-plan.ts`) fed with what this run measured: Lambda
- * milliseconds per invocation of each function and request units per lead.
+ * milliseconds per invocation of each function and request units per lead. Batches hold
+ * `--batch-size` leads whatever the provider (the run is given it as `batchSize` and as
+ * `rulesOnlyBatchSize`): 10, the default, is the shape of a run that asks a model — on AWS the
+ * default; 100 is a rules-only run's.
  */
 import { parseArgs } from 'node:util';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -109,7 +112,12 @@ async function main(): Promise<void> {
     Object.assign(process.env, local.env, {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
-      NORMFLOW_CONFIG_OVERRIDE: JSON.stringify({ batchSize, maxConcurrency: Number(values.concurrency), maxParallelSegments: Number(values['parallel-segments']) }),
+      NORMFLOW_CONFIG_OVERRIDE: JSON.stringify({
+        batchSize,
+        rulesOnlyBatchSize: batchSize,
+        maxConcurrency: Number(values.concurrency),
+        maxParallelSegments: Number(values['parallel-segments']),
+      }),
     });
     await localStores(local).leads.putMany(generateLeads(leadCount));
     // From here on every Lambda's DynamoDB call goes through the meter.
