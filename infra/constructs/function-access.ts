@@ -64,9 +64,9 @@ export const FUNCTION_ACCESS = {
     },
   },
   // runs.loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalizations → BatchGetCommand (the versions the batch
-  // replaces), a conditional UpdateCommand per lead, GetCommand when one fails; runs.saveBatchResult → PutCommand.
+  // replaces), a conditional UpdateCommand per lead (a failed one answers with the lead); runs.saveBatchResult → PutCommand.
   'write-results': {
-    tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+    tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // runs.loadBatch/loadBatchUsage → GetCommand; runs.saveBatchResult → PutCommand.
   'split-batch': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },

@@ -64,7 +64,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
     ],
     'write-results': [
       logs('write-results'),
-      allow(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], table('leads')),
+      allow(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], table('leads')),
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
       XRAY_WRITE,
     ],
@@ -155,7 +155,7 @@ describe('IAM with an imported leads table and an inference profile', () => {
     const leadsGrants = (name: FunctionName) =>
       grantsOf(policyOf(synthesized, logicalIdOf(stack, stack.functions[name].role))).filter((grant) => grant.includes('table/CrmLeads'));
     const leads = (action: string) => JSON.stringify(['Allow', action, importedLeadsArn, null]);
-    expect(leadsGrants('write-results')).toEqual([leads('dynamodb:BatchGetItem'), leads('dynamodb:GetItem'), leads('dynamodb:UpdateItem')]);
+    expect(leadsGrants('write-results')).toEqual([leads('dynamodb:BatchGetItem'), leads('dynamodb:UpdateItem')]);
     expect(leadsGrants('record-lead-failure')).toEqual([leads('dynamodb:BatchGetItem'), leads('dynamodb:UpdateItem')]);
     expect(leadsGrants('plan-run')).toEqual([leads('dynamodb:Scan')]);
     // The index of due leads is this stack's: an imported table has none, and its runs scan (the grant names a missing index).

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { InProcessDynamoDb } from '#shared/stores/in-process-endpoints.ts';
+import { base64Of, withLeavesReplaced } from './json-forms.ts';
 import { EngineError } from './engine-errors.ts';
 
 /**
@@ -23,18 +24,9 @@ function decodeBytes(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([name, member]) => [name, decodeBytes(member)]));
 }
 
-/** The answer as the wire carries it, built before JSON.stringify (which would spell a Buffer out as an array first). */
-function onTheWire(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  if (value instanceof Date) return value.getTime() / 1000;
-  if (Array.isArray(value)) return value.map(onTheWire);
-  if (value !== null && typeof value === 'object') {
-    const wire: Record<string, unknown> = {};
-    for (const name in value) wire[name] = onTheWire((value as Record<string, unknown>)[name]);
-    return wire;
-  }
-  return value;
-}
+/** The answer as the wire carries it: bytes base64-encoded, dates in epoch seconds. */
+const onTheWire = (value: unknown): unknown =>
+  withLeavesReplaced(value, (leaf) => (leaf instanceof Uint8Array ? base64Of(leaf) : leaf instanceof Date ? leaf.getTime() / 1000 : undefined));
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

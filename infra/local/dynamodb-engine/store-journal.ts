@@ -2,6 +2,7 @@ import { closeSync, createReadStream, fsyncSync, openSync, readFileSync, realpat
 import { join } from 'node:path';
 import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { holdsBytes } from './attribute-values.ts';
+import { base64Of, withLeavesReplaced } from './json-forms.ts';
 import type { Change } from './dynamodb-engine.ts';
 
 /**
@@ -22,20 +23,8 @@ const FLUSH_BYTES = 4 * 1024 * 1024;
 /** Byte values travel in JSON as `{"$bytes": "<base64>"}`. */
 const BYTES_TAG = '$bytes';
 
-/**
- * The value with its byte arrays as `{"$bytes": …}`, built before JSON.stringify: a replacer would
- * see a Buffer only after its toJSON has spelled it out as an array of numbers.
- */
-function taggedBytes(value: unknown): unknown {
-  if (value instanceof Uint8Array) return { [BYTES_TAG]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  if (Array.isArray(value)) return value.map(taggedBytes);
-  if (value !== null && typeof value === 'object') {
-    const tagged: Record<string, unknown> = {};
-    for (const name in value) tagged[name] = taggedBytes((value as Record<string, unknown>)[name]);
-    return tagged;
-  }
-  return value;
-}
+/** The value with its byte arrays as `{"$bytes": …}`. */
+const taggedBytes = (value: unknown): unknown => withLeavesReplaced(value, (leaf) => (leaf instanceof Uint8Array ? { [BYTES_TAG]: base64Of(leaf) } : undefined));
 
 function reviver(_key: string, value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
