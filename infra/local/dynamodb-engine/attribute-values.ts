@@ -20,7 +20,7 @@ export interface Value {
   BS?: Uint8Array[];
 }
 export type Item = Record<string, Value>;
-export type TypeName = 'S' | 'N' | 'B' | 'BOOL' | 'NULL' | 'M' | 'L' | 'SS' | 'NS' | 'BS';
+type TypeName = 'S' | 'N' | 'B' | 'BOOL' | 'NULL' | 'M' | 'L' | 'SS' | 'NS' | 'BS';
 
 const TYPE_NAMES: ReadonlySet<string> = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
 
@@ -53,7 +53,7 @@ function decimalText({ negative, digits, exponent }: Decimal): string {
 }
 
 /** −1, 0 or 1, comparing two canonical numbers by value. */
-export function compareNumbers(left: string, right: string): number {
+function compareNumbers(left: string, right: string): number {
   if (left === right) return 0;
   const a = parseDecimal(left) as Decimal;
   const b = parseDecimal(right) as Decimal;
@@ -69,13 +69,13 @@ export function compareNumbers(left: string, right: string): number {
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Strings compare by their UTF-8 bytes in DynamoDB; UTF-16 order agrees except around surrogate pairs. */
-export function compareStrings(left: string, right: string): number {
+function compareStrings(left: string, right: string): number {
   if (left === right) return 0;
   if (SURROGATE.test(left) || SURROGATE.test(right)) return Buffer.compare(Buffer.from(left, 'utf8'), Buffer.from(right, 'utf8'));
   return left < right ? -1 : 1;
 }
 
-export const compareBytes = (left: Uint8Array, right: Uint8Array): number => Buffer.compare(left, right);
+const compareBytes = (left: Uint8Array, right: Uint8Array): number => Buffer.compare(left, right);
 
 /** Order of two values of one scalar type (S, N or B); undefined when they cannot be ordered. */
 export function compareScalars(left: Value, right: Value): number | undefined {

@@ -37,7 +37,7 @@ export function resolvePath(path: Path, placeholders: Placeholders): ResolvedPat
 }
 
 /** The value at a document path, its #placeholders resolved on the way (conditions read paths on every request). */
-export function valueAtPath(item: Item, path: Path, placeholders: Placeholders): Value | undefined {
+function valueAtPath(item: Item, path: Path, placeholders: Placeholders): Value | undefined {
   let current: Value | undefined;
   for (let index = 0; index < path.length; index += 1) {
     const element = path[index] as Path[number];
@@ -52,7 +52,7 @@ export function valueAtPath(item: Item, path: Path, placeholders: Placeholders):
   return current;
 }
 
-export function valueAt(item: Item, path: ResolvedPath): Value | undefined {
+function valueAt(item: Item, path: ResolvedPath): Value | undefined {
   let current: Value | undefined = { M: item };
   for (const step of path) {
     if (current === undefined) return undefined;

@@ -11,12 +11,12 @@ import { RESERVED_WORDS } from './reserved-words.ts';
  */
 
 /** A document path: attribute names (literal or `#placeholder`) and list indexes. */
-export type PathElement = { name: string } | { placeholder: string } | { index: number };
+type PathElement = { name: string } | { placeholder: string } | { index: number };
 export type Path = PathElement[];
 
 export type Operand = { kind: 'path'; path: Path } | { kind: 'value'; placeholder: string } | { kind: 'size'; path: Path };
 
-export type Comparator = '=' | '<>' | '<' | '<=' | '>' | '>=';
+type Comparator = '=' | '<>' | '<' | '<=' | '>' | '>=';
 
 export type Condition =
   | { kind: 'and' | 'or'; left: Condition; right: Condition }

@@ -38,9 +38,9 @@ const changeHoldsBytes = (change: Change): boolean =>
   (change.kind === 'put' && holdsBytes({ M: change.item })) || (change.kind === 'remove' && holdsBytes({ M: change.key }));
 
 /** One change as a JSON line (copied with its bytes tagged only when it has bytes). */
-export const changeLine = (change: Change): string => JSON.stringify(changeHoldsBytes(change) ? taggedBytes(change) : change) + '\n';
+const changeLine = (change: Change): string => JSON.stringify(changeHoldsBytes(change) ? taggedBytes(change) : change) + '\n';
 
-export const parseChangeLine = (line: string): Change => (line.includes(`"${BYTES_TAG}"`) ? JSON.parse(line, reviver) : JSON.parse(line)) as Change;
+const parseChangeLine = (line: string): Change => (line.includes(`"${BYTES_TAG}"`) ? JSON.parse(line, reviver) : JSON.parse(line)) as Change;
 
 const processAlive = (pid: number): boolean => {
   try {

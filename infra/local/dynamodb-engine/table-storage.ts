@@ -94,7 +94,7 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
 }
 
 /** Keys of one layout: how an item is found (identity) and where it sorts (order). */
-export class KeyCodec {
+class KeyCodec {
   readonly layout: KeyLayout;
   private readonly partitionOrders = new Map<string, string>();
 
