@@ -10,8 +10,8 @@ export const EXIT_USAGE = 2;
 
 /** Errors named as the pipeline's contract whose message is already written for the user (and every `Model.*`). */
 const USAGE_ERROR_NAMES = new Set<string>(['UsageError', 'RollbackRefused', 'Config.Invalid', 'Athena.QueryFailed', 'Input.Invalid', 'Input.AmbiguousField'] satisfies ErrorName[]);
-/** Expected failures of the work itself (a lock held by another process). */
-const RUNTIME_ERROR_NAMES = new Set<string>(['Local.StoreInUse'] satisfies ErrorName[]);
+/** Expected failures of the work itself (a lock held by another process, a local store out of memory). */
+const RUNTIME_ERROR_NAMES = new Set<string>(['Local.StoreInUse', 'Local.StoreFull'] satisfies ErrorName[]);
 
 const FILE_ERROR_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',

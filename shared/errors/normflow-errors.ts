@@ -31,6 +31,7 @@ export const ERROR_NAMES = [
   'UsageError',
   'RollbackRefused',
   'Local.StoreInUse',
+  'Local.StoreFull',
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
@@ -152,7 +153,12 @@ export class RollbackRefused extends NormflowError {
   override readonly name = 'RollbackRefused';
 }
 
-/** Another process holds the local store (LevelDB allows one). Exit 1. */
+/** Another process holds the local store (one process at a time). Exit 1. */
 export class LocalStoreInUseError extends NormflowError {
   override readonly name = 'Local.StoreInUse';
+}
+
+/** The local store, held in memory, has grown to what this process may use. Exit 1. */
+export class LocalStoreFullError extends NormflowError {
+  override readonly name = 'Local.StoreFull';
 }

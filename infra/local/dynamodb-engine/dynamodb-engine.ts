@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+import { LocalStoreFullError } from '#shared/errors/normflow-errors.ts';
 import { acceptItem, acceptValue, itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { EngineError, conditionFailed, tableNotFound, validation } from './engine-errors.ts';
 import { applyUpdate, checkOperands, checkPlaceholders, checkUpdatePaths, evaluateCondition, project, refuseOverlaps, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
@@ -15,6 +17,16 @@ type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-e
 type Output = Record<string, unknown>;
 
 const MAX_ITEM_BYTES = 400 * 1024;
+/** Writes between two looks at the heap, and the share of its limit past which writes are refused. */
+const MEMORY_CHECK_EVERY = 1_000;
+const MAX_HEAP_SHARE = 0.85;
+
+export interface MemoryUse {
+  used: number;
+  limit: number;
+}
+
+const heapUse = (): MemoryUse => ({ used: process.memoryUsage().heapUsed, limit: getHeapStatistics().heap_size_limit });
 const MAX_PAGE_BYTES = 1024 * 1024;
 const MAX_BATCH_GET_KEYS = 100;
 const MAX_BATCH_WRITES = 25;
@@ -59,9 +71,13 @@ function updatedAttributes(item: Item, paths: ResolvedPath[]): Item | undefined 
 export class DynamoDbEngine {
   private readonly tables = new Map<string, TableStorage>();
   private readonly onChange: (change: Change) => void;
+  private readonly memory: () => MemoryUse;
+  private writes = 0;
 
-  constructor(onChange: (change: Change) => void = () => {}) {
+  /** `memory` tells how much of its heap the process uses (tests give a fake). */
+  constructor(onChange: (change: Change) => void = () => {}, memory: () => MemoryUse = heapUse) {
     this.onChange = onChange;
+    this.memory = memory;
   }
 
   /** Runs one operation by its API name (`GetItem`, …) on a request in the SDK's shape. */
@@ -102,6 +118,22 @@ export class DynamoDbEngine {
     else if (change.kind === 'drop') this.tables.delete(change.table);
     else if (change.kind === 'put') this.tables.get(change.table)?.put(change.item, itemBytes(change.item));
     else this.tables.get(change.table)?.remove(change.key);
+  }
+
+  /**
+   * The tables live in this process's heap: a write that would take it near its limit is refused
+   * with a one-line error, rather than the process dying of "heap out of memory" mid-write. What is
+   * stored stays stored (and journaled).
+   */
+  private refuseWhenFull(): void {
+    const { used, limit } = this.memory();
+    if (used < MAX_HEAP_SHARE * limit) return;
+    const items = [...this.tables.values()].reduce((sum, table) => sum + table.itemCount, 0);
+    const mib = (bytes: number) => Math.round(bytes / 1_048_576);
+    throw new LocalStoreFullError(
+      `the local store holds ${items} items and this process uses ${mib(used)} MiB of the ${mib(limit)} MiB it may: local tables are kept in memory ` +
+        '(docs/local-store.md); give it more with NODE_OPTIONS=--max-old-space-size=<MiB>, or run on AWS',
+    );
   }
 
   /** Bytes the tables hold, as DynamoDB counts them. */
@@ -219,6 +251,7 @@ export class DynamoDbEngine {
   }
 
   private store(table: TableStorage, item: Item, bytes: number): Item | undefined {
+    if (++this.writes % MEMORY_CHECK_EVERY === 0) this.refuseWhenFull();
     const old = table.put(item, bytes);
     this.onChange({ kind: 'put', table: table.definition.TableName, item });
     return old;
