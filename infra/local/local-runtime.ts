@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
 import { renderStateMachine, STATE_MACHINES, type StateMachineDefinition, type StateMachineName } from '#state-machines/render-state-machine.ts';
 import { TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
+import type { ErrorName } from '#shared/errors/normflow-errors.ts';
 import { activeLocalExecutions } from '#shared/runtime/pipeline-runtime.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './embedded-dynamodb.ts';
 import { ensureTables } from './local-tables.ts';
@@ -246,6 +247,20 @@ function splitDistributedMaps(definition: StateMachineDefinition): { definition:
  */
 const eventsRecorded = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What stops a local execution at once: a limit AWS enforces, or this machine's own (the local store out of memory). */
+type ExecutionStop = LimitViolation | { name: typeof LOCAL_STORE_FULL; message: string };
+
+const LOCAL_STORE_FULL = 'Local.StoreFull' satisfies ErrorName;
+
+/**
+ * The local store out of memory is the machine's limit, not the task's: no retry, split or catch
+ * can help, so the whole run stops with it (as `seed` does), and `normflow run` says it in one line.
+ */
+function machineLimitOf(error: unknown): ExecutionStop | undefined {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === LOCAL_STORE_FULL ? { name: LOCAL_STORE_FULL, message: String(message) } : undefined;
+}
+
 type RunDefinitionOptions = Omit<LocalRunOptions, 'resources' | 'handlerOverrides'> & {
   stateMachineArn?: string;
   /** The definition is one the test suite validates: skip the interpreter's validation (an ASL schema compiled per run). */
@@ -281,9 +296,9 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
     executionName: string,
   ): Promise<LocalRunResult> => {
     const history = new ExecutionHistory(executionId, kinds, limits);
-    let violation: LimitViolation | undefined;
+    let violation: ExecutionStop | undefined;
     let abort: () => void = () => undefined;
-    const stopOn = (found: LimitViolation | undefined) => {
+    const stopOn = (found: ExecutionStop | undefined) => {
       if (found && !violation) {
         violation = found;
         abort();
@@ -297,10 +312,16 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
         await eventsRecorded();
         // Stopped: the interpreter may still start a queued Map item's first state; AWS would not.
         if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
-        const call = handler(taskInput).then((result) => {
-          stopOn(history.recordTaskResult(stateName, result));
-          return result;
-        });
+        const call = handler(taskInput).then(
+          (result) => {
+            stopOn(history.recordTaskResult(stateName, result));
+            return result;
+          },
+          (error: unknown) => {
+            stopOn(machineLimitOf(error));
+            throw error;
+          },
+        );
         inFlight.add(call);
         void call.finally(() => inFlight.delete(call)).catch(() => undefined);
         return call;
@@ -312,6 +333,7 @@ export async function runDefinitionLocally(definition: StateMachineDefinition, o
         if (violation) throw Object.assign(new Error('the execution was stopped'), { name: violation.name });
         const child = await executeOne(processor.definition, itemInput, `${executionId}/${processor.mapName}:${randomUUID()}`, randomUUID());
         if (child.status === 'SUCCEEDED') return child.output;
+        stopOn(machineLimitOf(child.error));
         // ToleratedFailurePercentage 100: the Map Run succeeds whatever its children do (the parent reads their records);
         // any lower tolerance is taken as none: the first failed child fails the Map Run.
         if (processor.toleratedFailurePercentage >= 100) return {};

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalStoreFullError } from '#shared/errors/normflow-errors.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { decidedLeads, startHarness, summaryOf, type Harness } from './local-pipeline-harness.ts';
@@ -290,6 +291,29 @@ describe('concurrency and crashes', () => {
     const firstResult = await first;
     expect(summaryOf(firstResult.output).counts.normalized).toBe(12);
     expect(writes).toBe(2);
+  });
+
+  it('the local store out of memory stops the whole run at once with its one-line reason: no retry, split or catch', async () => {
+    await harness.setConfig({ rulesOnlyBatchSize: 4 });
+    await harness.seed(decidedLeads(12));
+    const calls: string[] = [];
+    const full = 'the local store holds 12 items and this process uses 90 MiB of the 100 MiB it may';
+    const result = await harness.run({}, {
+      handlerOverrides: {
+        WriteResults: async () => {
+          calls.push('WriteResults');
+          throw new LocalStoreFullError(full);
+        },
+        SplitBatch: async (payload, next) => {
+          calls.push('SplitBatch');
+          return next(payload);
+        },
+      },
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toEqual({ name: 'Local.StoreFull', message: full });
+    expect(calls).not.toContain('SplitBatch');
+    expect((await harness.allLeads()).every((lead) => lead.normalizedAt === undefined)).toBe(true);
   });
 
   it('a crash after some writes: nothing is half-written and the next run completes the rest', async () => {
