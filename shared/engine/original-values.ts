@@ -60,8 +60,22 @@ export function numberText(value: number | bigint | ExactNumber): string {
   return value instanceof ExactNumber ? value.text : String(value);
 }
 
+/**
+ * The text's length in UTF-8, counted without encoding it (item sizes are counted on every write of
+ * the local store); a lone surrogate counts as the 3 bytes of the replacement character it encodes to.
+ */
 export function utf8Bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  let bytes = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      index += 1;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** What normalization does with one original value. */

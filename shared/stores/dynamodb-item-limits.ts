@@ -19,8 +19,8 @@ export const MAX_NUMBER_DIGITS = 38;
  */
 export const MAX_NESTING_LEVELS = 32;
 /** Magnitudes from 1E-130 to 9.99…E+125: the exponent of the first significant digit. */
-const MAX_EXPONENT = 125;
-const MIN_EXPONENT = -130;
+export const MAX_EXPONENT = 125;
+export const MIN_EXPONENT = -130;
 
 export interface KeySchema {
   partitionKey: string;
@@ -64,9 +64,9 @@ export function numberProblem(value: number | bigint | ExactNumber): string | un
   return undefined;
 }
 
-/** Bytes DynamoDB counts for a number (the embedded store's reading of it, which matches AWS's billing). */
-function numberBytes(value: number | bigint | ExactNumber): number {
-  const decimal = parseDecimal(String(value));
+/** Bytes DynamoDB counts for a number given as decimal text (its billing, and its 400 KB limit). */
+export function decimalBytes(text: string): number {
+  const decimal = parseDecimal(text);
   if (!decimal || decimal.digits === '') return 1;
   const count = decimal.digits.length;
   return 1 + Math.ceil(count / 2) + (count % 2 || decimal.exponent % 2 ? 0 : 1) + (decimal.negative ? 1 : 0);
@@ -82,7 +82,7 @@ const isMap = (value: unknown): value is Record<string, unknown> =>
 function valueBytes(value: unknown): number {
   if (value === null || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return utf8Bytes(value);
-  if (isNumber(value)) return numberBytes(value);
+  if (isNumber(value)) return decimalBytes(String(value));
   if (value instanceof Uint8Array) return value.byteLength;
   if (value instanceof Set) return [...value].reduce((sum: number, element) => sum + valueBytes(element), 0);
   if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + valueBytes(element), 0);

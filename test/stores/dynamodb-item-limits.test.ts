@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExactNumber } from '#shared/engine/original-values.ts';
+import { ExactNumber, utf8Bytes } from '#shared/engine/original-values.ts';
 import { readNumber } from '#shared/stores/dynamodb-client.ts';
 import { itemBytes, itemProblem, MAX_ITEM_BYTES, parseDecimal } from '#shared/stores/dynamodb-item-limits.ts';
 import { TEST_TABLES, useEmbeddedDb } from './embedded-test-db.ts';
@@ -60,6 +61,15 @@ describe('itemProblem: what DynamoDB refuses, named by attribute, never by value
     const { PK: _pk, SK: _sk, ...attributes } = base;
     await expect(put({ ...attributes, pad: 'x'.repeat(padding - shift) })).resolves.toBeDefined();
     await expect(put({ ...attributes, pad: 'x'.repeat(padding - shift + 1) })).rejects.toThrow('Item size has exceeded the maximum allowed size');
+  });
+});
+
+describe('UTF-8 lengths counted without encoding', () => {
+  it('equal what Node encodes, for any text (lone surrogates as the replacement character)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect(utf8Bytes(text)).toBe(Buffer.byteLength(text, 'utf8'));
+      }), { numRuns: 5_000 });
+    for (const text of ['', 'abc', 'Ñandú', '€', '😀', 'a😀b', '\ud800', '\udc00x', 'x\ud83d']) expect(utf8Bytes(text)).toBe(Buffer.byteLength(text, 'utf8'));
   });
 });
 

@@ -1,4 +1,5 @@
-import { MAX_NUMBER_DIGITS, parseDecimal, type Decimal } from '#shared/stores/dynamodb-item-limits.ts';
+import { utf8Bytes } from '#shared/engine/original-values.ts';
+import { decimalBytes, MAX_EXPONENT, MAX_NESTING_LEVELS, MAX_NUMBER_DIGITS, MIN_EXPONENT, parseDecimal, type Decimal } from '#shared/stores/dynamodb-item-limits.ts';
 import { validation } from './engine-errors.ts';
 
 /**
@@ -30,9 +31,6 @@ export function typeOf(value: Value): TypeName {
   }
   throw validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
 }
-
-const MAX_EXPONENT = 125;
-const MIN_EXPONENT = -130;
 
 /** The number as DynamoDB stores and returns it: no exponent, no leading or trailing zeros ("1.50" → "1.5"). */
 export function canonicalNumber(text: string): string {
@@ -121,32 +119,14 @@ export function valuesEqual(left: Value, right: Value): boolean {
   }
 }
 
-/** UTF-8 length without encoding: item sizes are counted on every write. */
-function utf8Bytes(text: string): number {
-  let bytes = text.length;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    // Two more bytes from U+0800 (three in all), one more from U+0080; a surrogate pair is four bytes for two units.
-    if (code >= 0x80) bytes += code >= 0x800 && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
-  }
-  return bytes;
-}
-
-function numberBytes(text: string): number {
-  const decimal = parseDecimal(text);
-  if (!decimal || decimal.digits === '') return 1;
-  const count = decimal.digits.length;
-  return 1 + Math.ceil(count / 2) + (count % 2 || decimal.exponent % 2 ? 0 : 1) + (decimal.negative ? 1 : 0);
-}
-
 /** A value's size as DynamoDB counts it (developer guide, "Item sizes and formats"). */
 export function valueBytes(value: Value): number {
   if (value.S !== undefined) return utf8Bytes(value.S);
-  if (value.N !== undefined) return numberBytes(value.N);
+  if (value.N !== undefined) return decimalBytes(value.N);
   if (value.B !== undefined) return value.B.byteLength;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.SS !== undefined) return value.SS.reduce((sum, member) => sum + utf8Bytes(member), 0);
-  if (value.NS !== undefined) return value.NS.reduce((sum, member) => sum + numberBytes(member), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, member) => sum + decimalBytes(member), 0);
   if (value.BS !== undefined) return value.BS.reduce((sum, member) => sum + member.byteLength, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);
   if (value.M !== undefined) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
@@ -159,8 +139,6 @@ export function itemBytes(item: Item): number {
   return total;
 }
 
-const MAX_NESTING = 32;
-
 /**
  * A value from a request as the engine keeps it: checked as DynamoDB checks it (one type, no empty
  * or duplicate set, numbers that fit) and with numbers in canonical form. Returns the same object
@@ -171,7 +149,7 @@ export function acceptValue(value: Value, depth = 1): Value {
   let present = 0;
   for (const name in value) if ((value as Record<string, unknown>)[name] !== undefined && name !== '$unknown') present += 1;
   if (present !== 1) throw validation('Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes');
-  if (depth > MAX_NESTING) throw validation('Nesting Levels have exceeded supported limits');
+  if (depth > MAX_NESTING_LEVELS) throw validation('Nesting Levels have exceeded supported limits');
   const type = typeOf(value);
   switch (type) {
     case 'S':

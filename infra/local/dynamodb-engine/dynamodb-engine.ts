@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { LocalStoreFullError } from '#shared/errors/normflow-errors.ts';
+import { MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { acceptItem, acceptValue, itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { EngineError, conditionFailed, tableNotFound, validation } from './engine-errors.ts';
 import { applyUpdate, checkOperands, checkPlaceholders, checkUpdatePaths, evaluateCondition, project, refuseOverlaps, resolvePath, type Placeholders, type ResolvedPath } from './expression-evaluation.ts';
@@ -16,7 +17,6 @@ export type Change =
 type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request shapes are checked field by field below
 type Output = Record<string, unknown>;
 
-const MAX_ITEM_BYTES = 400 * 1024;
 /** Writes between two looks at the heap, and the share of its limit past which writes are refused. */
 const MEMORY_CHECK_EVERY = 1_000;
 const MAX_HEAP_SHARE = 0.85;

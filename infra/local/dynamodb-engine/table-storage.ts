@@ -1,6 +1,6 @@
 import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { parseDecimal } from '#shared/stores/dynamodb-item-limits.ts';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, parseDecimal } from '#shared/stores/dynamodb-item-limits.ts';
 import { itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { validation } from './engine-errors.ts';
 
@@ -73,9 +73,7 @@ function identityText(value: Value, type: KeyType): string {
   return (type === 'S' ? value.S : value.N) as string;
 }
 
-const MAX_HASH_KEY_BYTES = 2048;
 const MAX_REMEMBERED_PARTITIONS = 10_000;
-const MAX_RANGE_KEY_BYTES = 1024;
 
 /** The key attribute's value, refused as DynamoDB refuses a missing, mistyped, empty or oversized key. */
 function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: string): Value {
@@ -87,8 +85,8 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
   if (attribute.type !== 'N') {
     const bytes = keyBytes(value, attribute.type).byteLength;
     if (bytes === 0) throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ${attribute.type === 'S' ? 'string' : 'binary'} value. Key: ${attribute.name}`);
-    if (isHash && bytes > MAX_HASH_KEY_BYTES) throw validation('One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
-    if (!isHash && bytes > MAX_RANGE_KEY_BYTES) throw validation('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes');
+    if (isHash && bytes > MAX_PARTITION_KEY_BYTES) throw validation('One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
+    if (!isHash && bytes > MAX_SORT_KEY_BYTES) throw validation('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes');
   }
   return value;
 }
