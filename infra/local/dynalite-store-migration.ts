@@ -1,6 +1,5 @@
 import {
   DescribeTableCommand,
-  DynamoDBClient,
   ListTablesCommand,
   ScanCommand,
   type AttributeValue,
@@ -13,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { cp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createDynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import type { DynamoDbEngine } from './dynamodb-engine/dynamodb-engine.ts';
 
 const indexSpec = (index: GlobalSecondaryIndexDescription | LocalSecondaryIndexDescription) => ({
@@ -49,7 +49,7 @@ async function copyTables(copy: string, directory: string, engine: DynamoDbEngin
   const server = dynalite({ path: copy, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { client } = createDynamoDbClients({ endpoint: `http://127.0.0.1:${port}` });
   let items = 0;
   try {
     let start: string | undefined;

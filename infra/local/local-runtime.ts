@@ -277,14 +277,18 @@ function runnableForm(definition: StateMachineDefinition) {
   return splitDistributedMaps({ ...definition, States: withAwsTaskTimeouts(definition.States) });
 }
 
-/** Throws what the interpreter's validator finds wrong in the definition as it would run (ASL schema, transitions, paths). */
+/** Throws what the interpreter's validator finds wrong in a definition as it would run (ASL schema, transitions, paths). */
+function validateRunnable(runnable: StateMachineDefinition): void {
+  new StateMachine(runnable as never, { validationOptions: { checkArn: false } });
+}
+
 export function validateLocalDefinition(definition: StateMachineDefinition): void {
-  new StateMachine(runnableForm(definition).definition as never, { validationOptions: { checkArn: false } });
+  validateRunnable(runnableForm(definition).definition);
 }
 
 export async function runDefinitionLocally(definition: StateMachineDefinition, options: RunDefinitionOptions): Promise<LocalRunResult> {
-  if (options.definitionValidated !== true) validateLocalDefinition(definition);
   const { definition: runnable, processors } = runnableForm(definition);
+  if (options.definitionValidated !== true) validateRunnable(runnable);
   const kinds = stateKinds(definition, new Set(processors.keys()));
   const limits = options.limits ?? AWS_EXECUTION_LIMITS;
   const reports: ExecutionReport[] = [];
