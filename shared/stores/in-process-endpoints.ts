@@ -72,7 +72,7 @@ const mapValues = <T, U>(record: Record<string, T>, map: (value: T) => U): Recor
  * client's own middleware marshals them (lib-dynamodb's `inputKeyNodes` for the members these
  * commands take); every other member passes unchanged.
  */
-function documentInput(command: object, input: Plain, toAttributes: Marshall): Plain | undefined {
+function documentInput(command: object, input: Plain, toAttributes: Marshall): Plain {
   const marshalled: Plain = { ...input };
   for (const member of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const) {
     if (input[member] !== undefined) marshalled[member] = toAttributes(input[member] as Plain);
@@ -151,7 +151,7 @@ export function answerInProcess(
   const documentSend: Send = async (command) => {
     const operation = DOCUMENT_OPERATIONS.find(([type]) => command instanceof type)?.[1];
     if (operation === undefined) return viaSdk(command);
-    const input = documentInput(command, command.input, attributesOf) as Plain;
+    const input = documentInput(command, command.input, attributesOf);
     return { ...documentOutput(answer(engine, operation, input), toPlain), $metadata: metadata };
   };
   Object.assign(documentClient, { send: documentSend });
