@@ -25,6 +25,8 @@ export interface PendingWrite extends NormalizedRecord {
   sourceHash: string;
   /** The steward's re-normalization request the values were computed under, if any. */
   renormalizeRequestedAt?: string;
+  /** The lead was read with no normalization and no history (see NormalizationWrite). */
+  firstNormalization?: true;
 }
 
 interface PostProcessOutput {
@@ -99,7 +101,14 @@ export async function postProcessStep(
     const item = byId.get(record.id) ?? {};
     const expectedOriginals = expectedOriginalsOf(item, task.config);
     const requested = item.renormalizeRequestedAt;
-    return { ...record, expectedOriginals, sourceHash: hashOriginals(expectedOriginals), ...(typeof requested === 'string' ? { renormalizeRequestedAt: requested } : {}) };
+    const first = item.normalizedAt === undefined && item.normalizationHistory === undefined;
+    return {
+      ...record,
+      expectedOriginals,
+      sourceHash: hashOriginals(expectedOriginals),
+      ...(typeof requested === 'string' ? { renormalizeRequestedAt: requested } : {}),
+      ...(first ? { firstNormalization: true as const } : {}),
+    };
   });
   const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
   await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output, task.leadPosition);
@@ -140,6 +149,7 @@ export async function writeResultsStep(
           leadId: write.id,
           runId: task.runId,
           ...(write.renormalizeRequestedAt ? { renormalizeRequestedAt: write.renormalizeRequestedAt } : {}),
+          ...(write.firstNormalization ? { firstNormalization: true as const } : {}),
           expectedOriginals: write.expectedOriginals,
           normalizedData: write.normalizedData,
           normalizationMeta: write.normalizationMeta,

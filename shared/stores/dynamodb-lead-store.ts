@@ -39,6 +39,9 @@ function originalCondition(expectation: OriginalExpectation, name: string, value
   return { condition: `attribute_type(${name}, ${value})`, value: expectation.type };
 }
 
+/** Stands for the version a first normalization replaces: none, and nothing read to know it. */
+const FIRST = Symbol('first normalization');
+
 /** What a write reads first to keep the version it replaces. */
 const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
 
@@ -88,9 +91,13 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     } while (exclusiveStartKey);
   }
 
-  /** The conditional update of one lead, given the version it replaces as read (undefined: the lead is gone). */
-  async function writeOne(write: NormalizationWrite, current: LeadItem | undefined): Promise<WriteOutcome> {
+  /**
+   * The conditional update of one lead, given the version it replaces as read (undefined: the lead
+   * is gone; FIRST: a first normalization, which read nothing and replaces nothing).
+   */
+  async function writeOne(write: NormalizationWrite, current: LeadItem | undefined | typeof FIRST): Promise<WriteOutcome> {
     if (!current) return 'deleted';
+    const replaced = current === FIRST ? {} : current;
     const names: Record<string, string> = { '#leadId': LEAD_KEY };
     const values: Record<string, unknown> = {
       ':normalizedData': write.normalizedData,
@@ -99,17 +106,19 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       ':normalizationVersion': write.normalizationVersion,
       ':sourceHash': write.sourceHash,
       ':runId': write.runId,
-      ':history': historyAfterWrite(current),
+      ':history': historyAfterWrite(replaced),
       ':dueShard': write.due.shard,
       ':dueAt': write.due.at,
     };
     const conditions = ['attribute_exists(#leadId)'];
-    if (typeof current.normalizedAt === 'string') {
-      values[':readNormalizedAt'] = current.normalizedAt;
+    if (typeof replaced.normalizedAt === 'string') {
+      values[':readNormalizedAt'] = replaced.normalizedAt;
       conditions.push('normalizedAt = :readNormalizedAt');
     } else {
       conditions.push('attribute_not_exists(normalizedAt)');
     }
+    // Unread, a history would be overwritten: a first normalization holds only where there is none.
+    if (current === FIRST) conditions.push('attribute_not_exists(normalizationHistory)');
     if (write.renormalizeRequestedAt === undefined) {
       conditions.push('attribute_not_exists(renormalizeRequestedAt)');
     } else {
@@ -228,13 +237,17 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     async writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]> {
       // The versions being replaced go to the history, read together just before the writes; each
       // write holds only if nobody replaced its lead's normalization (or edited an original) meanwhile.
-      const read = await batchGetAll(client, tableName, [...new Set(writes.map((write) => write.leadId))].map((leadId) => ({ [LEAD_KEY]: leadId })), {
-        consistentRead: true,
-        projection: { expression: CURRENT_VERSION_PROJECTION, names: { '#leadId': LEAD_KEY } },
-        ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
-      });
+      const replacing = [...new Set(writes.filter((write) => !write.firstNormalization).map((write) => write.leadId))];
+      const read =
+        replacing.length === 0
+          ? []
+          : await batchGetAll(client, tableName, replacing.map((leadId) => ({ [LEAD_KEY]: leadId })), {
+              consistentRead: true,
+              projection: { expression: CURRENT_VERSION_PROJECTION, names: { '#leadId': LEAD_KEY } },
+              ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
+            });
       const current = new Map(read.map((item) => [String(item[LEAD_KEY]), item]));
-      return Promise.all(writes.map((write) => writeOne(write, current.get(write.leadId))));
+      return Promise.all(writes.map((write) => writeOne(write, write.firstNormalization ? FIRST : current.get(write.leadId))));
     },
 
     async recordFailure(failure: LeadFailure): Promise<boolean> {

@@ -99,6 +99,12 @@ export interface NormalizationWrite {
   sourceHash: string;
   /** The lead's entry in the index of due leads: its shard, and when it is due again. */
   due: { shard: string; at: string };
+  /**
+   * The lead, when read for this normalization, held none and no history: there is no version to
+   * keep, so the write reads nothing first and holds only if the lead still has neither (a lead's
+   * first normalization — a whole backfill — costs one request instead of two).
+   */
+  firstNormalization?: true;
 }
 
 /**
@@ -177,8 +183,9 @@ export interface LeadStore {
   /**
    * One conditional update per lead: only if the lead exists, every original field still equals
    * what was read, and it still holds the normalization read just before (the versions being
-   * replaced, for the history, are read in one consistent batch read). Never writes originals;
-   * clears the lead's failure stamp. Outcomes in the order of `writes`.
+   * replaced, for the history, are read in one consistent batch read; a `firstNormalization` needs
+   * none: it holds only if the lead still has no normalization and no history). Never writes
+   * originals; clears the lead's failure stamp. Outcomes in the order of `writes`.
    */
   writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]>;
   /** Conditional update of the failure stamp, on the same conditions as writeNormalizations and the stamp read unchanged; false when they failed. */

@@ -144,6 +144,10 @@ describe('IAM policies match what the handlers do', () => {
     expect(cutShort.executions.filter((execution) => execution.status === 'FAILED').length).toBeGreaterThan(0);
     expect(summaryOf(cutShort.output).counts.normalized).toBe(summaryOf(cutShort.output).counts.selected);
 
+    // Leads normalized before: WriteResults reads the versions it replaces (a first normalization reads none).
+    const again = await harness.run({ forceAll: true }, { handlerOverrides: attributed() });
+    expect(summaryOf(again.output).counts).toMatchObject({ selected: 10, failed: 0 });
+
     // Report fails: the run gives its lock back before failing.
     await harness.seed(['G'].map(undecidedLead));
     const failedReport = await harness.run({}, { handlerOverrides: attributed({ Report: async () => Promise.reject(new Error('injected Report crash')) }) });

@@ -377,6 +377,40 @@ describe('writeNormalizations', () => {
     expect(await readItem(tableName, 'L5')).toMatchObject({ normalizedAt: write().normalizedAt, normalizationHistory: [] });
   });
 
+  it("writes first normalizations without reading first, and never over a normalization or a history it did not read", async () => {
+    const tableName = `leads-${++tableCount}`;
+    await ensureTables(embedded().client, { leads: tableName });
+    const sent: string[] = [];
+    const real = embedded().documentClient;
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return real.send(command as never);
+      },
+    } as unknown as DynamoDbLeadStoreOptions['client'];
+    const store = createDynamoDbLeadStore({ client, tableName });
+    await store.putMany([
+      { ...lead, leadId: 'F1' },
+      // Normalized by another run after this one read it with none.
+      { ...lead, leadId: 'F2', normalizedAt: '2025-06-03T00:00:00.000Z', normalizedData: { nombres: 'Other run' } },
+      // Rolled back to no normalization, but a history this write never read.
+      { ...lead, leadId: 'F3', normalizationHistory: [{ runId: 'run-0', normalizedAt: '2025-05-01T00:00:00.000Z', normalizedData: { nombres: 'Kept' }, normalizationMeta: {} }] },
+      { ...lead, leadId: 'F5', ciudad: 'Bello' },
+    ]);
+    sent.length = 0;
+
+    const outcomes = await store.writeNormalizations(['F1', 'F2', 'F3', 'F4', 'F5'].map((leadId) => write({ leadId, firstNormalization: true })));
+
+    expect(outcomes).toEqual(['written', 'changed', 'changed', 'deleted', 'changed']);
+    expect(sent).toEqual(Array.from({ length: 5 }, () => 'UpdateCommand'));
+    expect(await readItem(tableName, 'F1')).toMatchObject({ normalizedAt: write().normalizedAt, normalizationHistory: [] });
+    expect(await readItem(tableName, 'F2')).toMatchObject({ normalizedAt: '2025-06-03T00:00:00.000Z', normalizedData: { nombres: 'Other run' } });
+    expect(await readItem(tableName, 'F3')).toMatchObject({ normalizationHistory: [{ runId: 'run-0', normalizedData: { nombres: 'Kept' } }] });
+    expect(await readItem(tableName, 'F3')).not.toHaveProperty('normalizedAt');
+    expect(await readItem(tableName, 'F4')).toBeUndefined();
+    expect(await readItem(tableName, 'F5')).not.toHaveProperty('normalizedAt');
+  });
+
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
