@@ -1,6 +1,7 @@
 import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, parseDecimal } from '#shared/stores/dynamodb-item-limits.ts';
+import { utf8Bytes } from '#shared/engine/original-values.ts';
 import { itemBytes, typeOf, type Item, type Value } from './attribute-values.ts';
 import { validation } from './engine-errors.ts';
 
@@ -53,6 +54,12 @@ function keyBytes(value: Value, type: KeyType): Buffer {
   return Buffer.from(value.N as string, 'utf8');
 }
 
+/** The key's size in bytes, counted without encoding it (every request checks its keys). */
+function keyByteLength(value: Value, type: KeyType): number {
+  if (type === 'B') return (value.B as Uint8Array).byteLength;
+  return utf8Bytes((type === 'S' ? value.S : value.N) as string);
+}
+
 /** Numbers as sortable text: sign, biased exponent, digits (negatives complemented so they sort downwards). */
 function numberOrder(text: string): string {
   const decimal = parseDecimal(text);
@@ -83,7 +90,7 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
     throw validation(`One or more parameter values were invalid: Type mismatch for key ${attribute.name} expected: ${attribute.type} actual: ${typeOf(value)}`);
   }
   if (attribute.type !== 'N') {
-    const bytes = keyBytes(value, attribute.type).byteLength;
+    const bytes = keyByteLength(value, attribute.type);
     if (bytes === 0) throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ${attribute.type === 'S' ? 'string' : 'binary'} value. Key: ${attribute.name}`);
     if (isHash && bytes > MAX_PARTITION_KEY_BYTES) throw validation('One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
     if (!isHash && bytes > MAX_SORT_KEY_BYTES) throw validation('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes');
@@ -340,7 +347,7 @@ export class TableStorage {
         if (value !== undefined && typeOf(value) !== declared.type) {
           throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${attribute} Expected: ${declared.type} Actual: ${typeOf(value)} IndexName: ${index.name}`);
         }
-        if (value !== undefined && declared.type !== 'N' && keyBytes(value, declared.type).byteLength === 0) {
+        if (value !== undefined && declared.type !== 'N' && keyByteLength(value, declared.type) === 0) {
           throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${declared.type === 'S' ? 'string' : 'binary'} value. IndexName: ${index.name}, IndexKey: ${attribute}`);
         }
       }
