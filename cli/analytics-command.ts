@@ -17,6 +17,7 @@ import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { scanPages } from '#shared/stores/dynamodb-table-pages.ts';
 import { formatAnalyticsSummary } from './analytics-summary.ts';
 import { checkDataDir } from './data-dir.ts';
+import { checkInputFile } from './file-arguments.ts';
 import { formatSeedCounts, reportRejectedLines, type SeedCounts, type SeedResult } from './seed-command.ts';
 
 const SAMPLE_USERS = 200;
@@ -176,6 +177,9 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: { conversations?: string; chat?: string; insertOnly?: boolean; dataDir: string }) => {
       if (!options.conversations && !options.chat) throw new UsageError('give --conversations F and/or --chat F');
+      // Both files checked before anything is loaded: a mistyped second one must not leave the first loaded alone.
+      if (options.conversations) await checkInputFile(options.conversations, '--conversations');
+      if (options.chat) await checkInputFile(options.chat, '--chat');
       const insertOnly = options.insertOnly ?? false;
       await withLocalAnalytics(options.dataDir, async (local) => {
         for (const [file, table] of [

@@ -8,6 +8,7 @@ import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
 import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
 import { adoptSeedConfig } from './config-command.ts';
+import { checkInputFile } from './file-arguments.ts';
 import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
 import { localStores } from './local-stores.ts';
 
@@ -153,6 +154,8 @@ export function registerSeedCommand(program: Command): void {
     .option('--config <file>', 'normalization config: its idField names the id column, its fields match headers whatever their case')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: ReadFlags & { input: string; insertOnly?: boolean; config?: string; dataDir: string }) => {
+      // A mistyped file must not leave a new, empty store behind.
+      await checkInputFile(options.input);
       // Read once: it configures this seed, and a new store keeps it (adoptSeedConfig).
       const configFile = options.config ? await readJsonConfigFile(options.config) : undefined;
       const config = configFile ? await loadCliConfig({}, [configFile]) : undefined;

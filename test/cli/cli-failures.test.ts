@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,22 @@ describe('every expected failure is one line on standard error: exit 2 for usage
     await writeFile(join(dir, 'one.jsonl'), '{"leadId":"1","nombres":"ana"}\n');
     expect((await normflow('seed', '--input', 'one.jsonl', '--data-dir', 'fresh-dir')).code).toBe(0);
     expect((await normflow('run', '--data-dir', 'fresh-dir')).code).toBe(0);
+  }, 60_000);
+
+  it('a seed of a file that is missing or a folder is a usage error that leaves no store behind', async () => {
+    await mkdir(join(dir, 'a-folder'), { recursive: true });
+    const cases = [
+      { args: ['seed', '--input', 'nope.csv'], line: 'normflow: --input nope.csv: no such file' },
+      { args: ['seed', '--input', 'a-folder'], line: 'normflow: --input a-folder: not a file' },
+      { args: ['analytics', 'seed', '--conversations', 'nope.jsonl'], line: 'normflow: --conversations nope.jsonl: no such file' },
+      { args: ['analytics', 'seed', '--chat', 'a-folder'], line: 'normflow: --chat a-folder: not a file' },
+    ];
+    for (const { args, line } of cases) {
+      const result = await normflow(...args, '--data-dir', 'never-created');
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(oneLine(result.stderr)).toEqual([line]);
+    }
+    await expect(readdir(join(dir, 'never-created'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
   it('run exits 1 when leads failed, saying how many', async () => {
