@@ -18,6 +18,23 @@ async function freshLeadStore(options: Partial<Pick<DynamoDbLeadStoreOptions, 's
   return { tableName, store: createDynamoDbLeadStore({ client, tableName, ...options }) };
 }
 
+/** A lead store on a table of its own whose requests are listed by command (`sent`); `after` runs once each has been answered. */
+async function recordingLeadStore(after?: (commandName: string, tableName: string) => Promise<void>) {
+  const tableName = `leads-${++tableCount}`;
+  await ensureTables(embedded().client, { leads: tableName });
+  const sent: string[] = [];
+  const real = embedded().documentClient;
+  const client = {
+    send: async (command: { constructor: { name: string } }) => {
+      sent.push(command.constructor.name);
+      const output = await real.send(command as never);
+      await after?.(command.constructor.name, tableName);
+      return output;
+    },
+  } as unknown as DynamoDbLeadStoreOptions['client'];
+  return { tableName, sent, store: createDynamoDbLeadStore({ client, tableName }) };
+}
+
 /** One lead's write, as a batch of one. */
 const writeOne = async (store: LeadStore, write: NormalizationWrite) => (await store.writeNormalizations([write]))[0];
 
@@ -338,22 +355,13 @@ describe('writeNormalizations', () => {
   });
 
   it('writes a batch: the replaced versions read in one request, each write conditional on its own lead, outcomes in order', async () => {
-    const tableName = `leads-${++tableCount}`;
-    await ensureTables(embedded().client, { leads: tableName });
-    const sent: string[] = [];
-    const real = embedded().documentClient;
     // A concurrent run normalizes L2 again after the batch read its version and before the batch writes it.
-    const client = {
-      send: async (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name);
-        const output = await real.send(command as never);
-        if (command.constructor.name === 'BatchGetCommand') {
-          await real.send(new UpdateCommand({ TableName: tableName, Key: { leadId: 'L2' }, UpdateExpression: 'SET normalizedAt = :at, normalizedData = :data', ExpressionAttributeValues: { ':at': '2025-06-03T00:00:00.000Z', ':data': { nombres: 'Newer' } } }));
-        }
-        return output;
-      },
-    } as unknown as DynamoDbLeadStoreOptions['client'];
-    const store = createDynamoDbLeadStore({ client, tableName });
+    const { store, tableName, sent } = await recordingLeadStore(async (commandName, tableName) => {
+      if (commandName !== 'BatchGetCommand') return;
+      await embedded().documentClient.send(
+        new UpdateCommand({ TableName: tableName, Key: { leadId: 'L2' }, UpdateExpression: 'SET normalizedAt = :at, normalizedData = :data', ExpressionAttributeValues: { ':at': '2025-06-03T00:00:00.000Z', ':data': { nombres: 'Newer' } } }),
+      );
+    });
     await store.putMany([
       { ...lead, leadId: 'L1', normalizedAt: '2025-06-01T00:00:00.000Z', normalizedData: { nombres: 'Old' }, normalizationRunId: 'run-0' },
       { ...lead, leadId: 'L2' },
@@ -378,17 +386,7 @@ describe('writeNormalizations', () => {
   });
 
   it("writes first normalizations without reading first, and never over a normalization or a history it did not read", async () => {
-    const tableName = `leads-${++tableCount}`;
-    await ensureTables(embedded().client, { leads: tableName });
-    const sent: string[] = [];
-    const real = embedded().documentClient;
-    const client = {
-      send: async (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name);
-        return real.send(command as never);
-      },
-    } as unknown as DynamoDbLeadStoreOptions['client'];
-    const store = createDynamoDbLeadStore({ client, tableName });
+    const { store, tableName, sent } = await recordingLeadStore();
     await store.putMany([
       { ...lead, leadId: 'F1' },
       // Normalized by another run after this one read it with none.
