@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import {
   finishBatch,
   prepareBatch,
@@ -8,12 +6,12 @@ import {
   type ModelOutcome,
   type NormalizedRecord,
 } from '#shared/engine/batch-normalizer.ts';
-import { attributeTypeOf, describeOriginal, tooLongPrefix } from '#shared/engine/original-values.ts';
 import { RunTally } from '#shared/eval/run-tally.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { NO_USAGE } from '#shared/model/model-usage.ts';
 import { RULES_VERSION } from '#shared/rules/index.ts';
 import { dueAtAfter, dueShardOf } from '#shared/stores/due-leads-index.ts';
+import { expectedOriginalsOf, hashOriginals } from '#shared/stores/original-expectations.ts';
 import type { LeadItem, OriginalExpectation, WriteOutcome } from '#shared/stores/store-ports.ts';
 import type { ModelStepResult } from './model-call-step.ts';
 import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
@@ -99,7 +97,7 @@ export async function postProcessStep(
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
   const writes: PendingWrite[] = normalized.map((record) => {
     const item = byId.get(record.id) ?? {};
-    const expectedOriginals = expectedOriginalsOf(item, task.config);
+    const expectedOriginals = expectedOriginalsOf(item, Object.keys(task.config.fields));
     const requested = item.renormalizeRequestedAt;
     const first = item.normalizedAt === undefined && item.normalizationHistory === undefined;
     return {
@@ -215,7 +213,7 @@ export async function recordLeadFailureStep(
     errorCause: namedCause(task.failure),
   };
   if (leadId !== undefined && item && !task.dryRun) {
-    const expectedOriginals = expectedOriginalsOf(item, task.config);
+    const expectedOriginals = expectedOriginalsOf(item, Object.keys(task.config.fields));
     const previous = failureStampOf(item);
     const stamp = nextFailureStamp(previous, { error, sourceHash: hashOriginals(expectedOriginals), failedAt: deps.now().toISOString() }, task.config.poisonAfterFailures);
     const stamped = await deps.leads.recordFailure({
@@ -281,34 +279,9 @@ function modelFailureOf(task: { model?: { value: ModelStepResult }; modelFailure
   return failure ? { error: failure.error, cause: failure.cause } : undefined;
 }
 
-/**
- * Per configured field, what the original must still be when the normalization is written (see
- * OriginalExpectation): small and JSON-safe whatever the value, so any attribute type travels
- * through the runs table and compares the same way on DynamoDB and on the embedded store.
- */
-export function expectedOriginalsOf(item: LeadItem, config: NormalizationConfig): Record<string, OriginalExpectation> {
-  return Object.fromEntries(Object.keys(config.fields).map((field) => [field, expectationOf(item, field)]));
-}
-
-function expectationOf(item: LeadItem, field: string): OriginalExpectation {
-  if (!Object.hasOwn(item, field) || item[field] === undefined) return { absent: true };
-  const raw = item[field];
-  const original = describeOriginal(raw);
-  if (original.kind === 'text') return original.isString ? { string: original.text } : { number: original.text };
-  if (original.kind === 'too-long') return { startsWith: tooLongPrefix(raw as string) };
-  // Null and every other type normalize the same whatever the value: the type is all that matters.
-  return { type: attributeTypeOf(raw) as Extract<OriginalExpectation, { type: string }>['type'] };
-}
-
 /** For the tally: null where the original was null, absent where absent, a marker where there was a value. */
 function valuesSeen(expectations: Record<string, OriginalExpectation>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(expectations).map(([field, expected]) => [field, 'absent' in expected ? undefined : 'type' in expected && expected.type === 'NULL' ? null : true]),
   );
-}
-
-/** Stable hash of what a normalization was computed from (the expected originals, kept on the lead for audit). */
-export function hashOriginals(expectations: Record<string, OriginalExpectation>): string {
-  const canonical = JSON.stringify(Object.keys(expectations).sort().map((field) => [field, expectations[field]]));
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }

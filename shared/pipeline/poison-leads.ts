@@ -1,6 +1,6 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { LeadFailureStamp, LeadItem } from '#shared/stores/store-ports.ts';
-import { expectedOriginalsOf, hashOriginals } from './batch-steps.ts';
+import { expectedOriginalsOf, hashOriginals } from '#shared/stores/original-expectations.ts';
 
 /**
  * Poison leads: a lead that fails on its own (its batch was split and it was retried alone) is
@@ -44,7 +44,7 @@ export function nextFailureStamp(
 /** A scheduled run passes a lead over when it is poisoned and its originals are still the ones that failed. */
 export function isPassedOver(item: LeadItem, config: NormalizationConfig): boolean {
   const stamp = failureStampOf(item);
-  return stamp?.poisonedAt !== undefined && stamp.sourceHash === hashOriginals(expectedOriginalsOf(item, config));
+  return stamp?.poisonedAt !== undefined && stamp.sourceHash === hashOriginals(expectedOriginalsOf(item, Object.keys(config.fields)));
 }
 
 /** What selection must read of each due lead to decide `isPassedOver`. */

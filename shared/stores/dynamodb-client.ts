@@ -1,6 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ExactNumber } from '../engine/original-values.ts';
+import { toPlain } from './attribute-conversion.ts';
 import { parseDecimal } from './dynamodb-item-limits.ts';
 import { answerInProcess, inProcessEngine } from './in-process-endpoints.ts';
 
@@ -40,6 +41,29 @@ export function storable(item: Readonly<Record<string, unknown>>): Record<string
   return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, storableValue(value)]));
 }
 
+/** How every store reads items: numbers exactly (readNumber). */
+const UNMARSHALL_OPTIONS = { wrapNumbers: readNumber };
+
+const ATTRIBUTE_VALUE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
+
+const isAttributeValue = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  const types = Object.keys(value);
+  return types.length === 1 && ATTRIBUTE_VALUE_TYPES.has(types[0] as string);
+};
+
+/**
+ * The item a failed conditional write answered with (`ReturnValuesOnConditionCheckFailure:
+ * 'ALL_OLD'`) as plain values, read as every store reads items; undefined when there was none (the
+ * item is gone). The document client unmarshalls answers but not errors (aws-sdk-js-v3#6723), so
+ * the item comes as attribute values.
+ */
+export function itemOfFailedCondition(error: unknown): Record<string, unknown> | undefined {
+  const item = (error as { Item?: Record<string, unknown> }).Item;
+  if (!item) return undefined;
+  return Object.values(item).every(isAttributeValue) ? toPlain(item as Record<string, AttributeValue>, UNMARSHALL_OPTIONS) : item;
+}
+
 /** Which DynamoDB a client talks to. */
 export interface DynamoDbTarget {
   /** Default: the SDK's own (AWS_REGION, the profile); `local` at an endpoint. */
@@ -72,7 +96,7 @@ export function createDynamoDbClients(target: DynamoDbTarget = {}): DynamoDbClie
     ...(target.maxAttempts === undefined ? {} : { maxAttempts: target.maxAttempts }),
   });
   const marshallOptions = { removeUndefinedValues: true };
-  const unmarshallOptions = { wrapNumbers: readNumber };
+  const unmarshallOptions = { ...UNMARSHALL_OPTIONS };
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions, unmarshallOptions });
   const engine = inProcessEngine(target.endpoint);
   // Options objects of its own: the document client changes the ones it was given.

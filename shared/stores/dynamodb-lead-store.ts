@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey } from './dynamodb-batches.ts';
 import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
-import { conditionHeld, isConditionalCheckFailed, isValidationError, storable } from './dynamodb-client.ts';
+import { conditionHeld, isConditionalCheckFailed, isValidationError, itemOfFailedCondition, storable } from './dynamodb-client.ts';
 import { seedItems } from './dynamodb-seeding.ts';
 import { dueShardOf } from './due-leads-index.ts';
 import { historyAfterWrite } from './lead-history.ts';
+import { holdsOriginals } from './original-expectations.ts';
 import {
   PIPELINE_OWNED_ATTRIBUTES,
   type DueIndexQuery,
@@ -41,6 +42,11 @@ function originalCondition(expectation: OriginalExpectation, name: string, value
 
 /** Stands for the version a first normalization replaces: none, and nothing read to know it. */
 const FIRST = Symbol('first normalization');
+
+/** Whether the lead holds the normalization this write would make: the same run's, of the same originals, which are still those. */
+function writtenBy(write: NormalizationWrite, lead: LeadItem): boolean {
+  return lead.normalizationRunId === write.runId && lead.normalizationSourceHash === write.sourceHash && holdsOriginals(lead, write.expectedOriginals);
+}
 
 /** What a write reads first to keep the version it replaces. */
 const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
@@ -97,6 +103,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
    */
   async function writeOne(write: NormalizationWrite, current: LeadItem | undefined | typeof FIRST): Promise<WriteOutcome> {
     if (!current) return 'deleted';
+    // Written already by an earlier attempt of this run (a WriteResults that died after its writes,
+    // its batch retried lead by lead): counted once, and not written again over itself.
+    if (current !== FIRST && writtenBy(write, current)) return 'written';
     const replaced = current === FIRST ? {} : current;
     const names: Record<string, string> = { '#leadId': LEAD_KEY };
     const values: Record<string, unknown> = {
@@ -148,7 +157,9 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       // A lead already near 400 KB cannot take its normalization: that lead is refused, not its batch.
       if (isValidationError(error)) return 'refused';
       if (!isConditionalCheckFailed(error)) throw error;
-      return (error as { Item?: unknown }).Item ? 'changed' : 'deleted';
+      const found = itemOfFailedCondition(error);
+      if (!found) return 'deleted';
+      return writtenBy(write, found) ? 'written' : 'changed';
     }
   }
 
@@ -237,13 +248,19 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
     async writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]> {
       // The versions being replaced go to the history, read together just before the writes; each
       // write holds only if nobody replaced its lead's normalization (or edited an original) meanwhile.
-      const replacing = [...new Set(writes.filter((write) => !write.firstNormalization).map((write) => write.leadId))];
+      const replacing = writes.filter((write) => !write.firstNormalization);
+      // The originals too: a version this very run wrote counts only if they are still the ones it was computed from.
+      // (A field named like a normalization attribute is refused by its write, with its name.)
+      const originals = [...new Set(replacing.flatMap((write) => Object.keys(write.expectedOriginals)))].filter((field) => !PIPELINE_OWNED_ATTRIBUTES.includes(field));
       const read =
         replacing.length === 0
           ? []
-          : await batchGetAll(client, tableName, replacing.map((leadId) => ({ [LEAD_KEY]: leadId })), {
+          : await batchGetAll(client, tableName, [...new Set(replacing.map((write) => write.leadId))].map((leadId) => ({ [LEAD_KEY]: leadId })), {
               consistentRead: true,
-              projection: { expression: CURRENT_VERSION_PROJECTION, names: { '#leadId': LEAD_KEY } },
+              projection: {
+                expression: [CURRENT_VERSION_PROJECTION, ...originals.map((_, index) => `#o${index}`)].join(', '),
+                names: { '#leadId': LEAD_KEY, ...Object.fromEntries(originals.map((field, index) => [`#o${index}`, field])) },
+              },
               ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
             });
       const current = new Map(read.map((item) => [String(item[LEAD_KEY]), item]));

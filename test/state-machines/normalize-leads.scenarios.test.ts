@@ -3,6 +3,7 @@ import { LocalStoreFullError } from '#shared/errors/normflow-errors.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
 import { decidedLeads, startHarness, summaryOf, type Harness } from './local-pipeline-harness.ts';
+import { rollBackRun } from '#shared/steward/run-rollback.ts';
 
 let harness: Harness;
 let fake: FakeLlmServer | undefined;
@@ -348,6 +349,45 @@ describe('concurrency and crashes', () => {
     const next = await harness.run();
     expect(summaryOf(next.output).counts).toMatchObject({ selected: 4, normalized: 4 });
     expect((await harness.allLeads()).every((lead) => lead.normalizedAt)).toBe(true);
+  });
+
+  it.each([
+    { when: 'first normalization', before: 0 },
+    { when: 'normalized before', before: 1 },
+  ])('WriteResults dying after its writes ($when): the retry counts each lead once, writes none twice, and the run rolls back to what was there', async ({ before }) => {
+    await harness.setConfig({ rulesOnlyBatchSize: 4 });
+    await harness.seed(decidedLeads(8));
+    for (let run = 0; run < before; run += 1) expect((await harness.run({ forceAll: true })).status).toBe('SUCCEEDED');
+    const previous = new Map((await harness.allLeads()).map((lead) => [lead.leadId, lead]));
+
+    const died = new Set<number>();
+    const result = await harness.run({ forceAll: true }, {
+      handlerOverrides: {
+        // Each batch's first attempt writes every lead, then its Lambda dies before answering (a timeout, a lost connection).
+        WriteResults: async (payload, next) => {
+          const output = await next(payload);
+          const batch = (payload as { batchIndex: number }).batchIndex;
+          if (died.has(batch)) return output;
+          died.add(batch);
+          throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+        },
+      },
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(died.size).toBe(2);
+    const summary = summaryOf(result.output);
+    expect(summary.counts).toMatchObject({ selected: 8, normalized: 8, skippedEdited: 0, failed: 0 });
+    for (const lead of await harness.allLeads()) {
+      const history = (lead.normalizationHistory ?? []) as Array<{ runId: string }>;
+      expect(history.map((version) => version.runId)).toEqual(before === 0 ? [] : [previous.get(lead.leadId as string)?.normalizationRunId]);
+    }
+
+    const rolledBack = await rollBackRun({ leads: harness.stores.leads, runs: harness.stores.runs, runId: summary.runId, now: () => new Date('2026-12-01T12:00:00.000Z'), preview: false });
+    expect(rolledBack).toMatchObject({ restored: 8 });
+    for (const lead of await harness.allLeads()) {
+      expect(lead.normalizedData).toEqual(previous.get(lead.leadId as string)?.normalizedData);
+      expect(lead.normalizationRunId).toEqual(previous.get(lead.leadId as string)?.normalizationRunId);
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ExactNumber } from '#shared/engine/original-values.ts';
-import { createDynamoDbClients, storable } from '#shared/stores/dynamodb-client.ts';
+import { createDynamoDbClients, isConditionalCheckFailed, itemOfFailedCondition, storable } from '#shared/stores/dynamodb-client.ts';
 import { TEST_TABLES, useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
@@ -44,6 +44,44 @@ describe('createDynamoDbClients', () => {
       expect(Item).toEqual({ leadId: 'exact-1', small: 42, big: new ExactNumber('12345678901234567890'), fraction: new ExactNumber('0.1000000000000000000001') });
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe('itemOfFailedCondition', () => {
+  it('gives the item a failed conditional write answered with as plain values, over HTTP (the SDK) and in process alike', async () => {
+    const item = { leadId: 'cond-1', nombres: 'ANA', edad: 42, big: new ExactNumber('12345678901234567890'), tags: ['a', 'b'], origen: { canal: 'web' } };
+    const inProcess = createDynamoDbClients({ endpoint: embedded().endpoint });
+    // Built by hand: the SDK's own serialization over the embedded store's HTTP front, as on AWS.
+    const overHttp = new DynamoDBClient({ endpoint: embedded().endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      await inProcess.documentClient.send(new PutCommand({ TableName: TEST_TABLES.leads, Item: storable(item) }));
+      const failedUpdate = (documentClient: DynamoDBDocumentClient, leadId: string) =>
+        documentClient
+          .send(
+            new UpdateCommand({
+              TableName: TEST_TABLES.leads,
+              Key: { leadId },
+              UpdateExpression: 'SET nombres = :n',
+              ConditionExpression: 'nombres = :other',
+              ExpressionAttributeValues: { ':n': 'X', ':other': 'nobody' },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          )
+          .then(
+            () => expect.unreachable('the condition holds'),
+            (error: unknown) => error,
+          );
+      const viaHttp = await failedUpdate(DynamoDBDocumentClient.from(overHttp), 'cond-1');
+      expect(isConditionalCheckFailed(viaHttp)).toBe(true);
+      expect(itemOfFailedCondition(viaHttp)).toEqual(item);
+      expect(itemOfFailedCondition(await failedUpdate(inProcess.documentClient, 'cond-1'))).toEqual(item);
+      // A plain item (a client that unmarshalls errors) is taken as it is.
+      expect(itemOfFailedCondition(Object.assign(new Error('x'), { Item: { leadId: 'p', n: 1 } }))).toEqual({ leadId: 'p', n: 1 });
+      expect(itemOfFailedCondition(new Error('no item'))).toBeUndefined();
+    } finally {
+      inProcess.client.destroy();
+      overHttp.destroy();
     }
   });
 });

@@ -409,6 +409,28 @@ describe('writeNormalizations', () => {
     expect(await readItem(tableName, 'F5')).not.toHaveProperty('normalizedAt');
   });
 
+  it.each([{ first: true }, { first: false }])(
+    'a write this run already made (an attempt that died after writing) counts as written and is not made again (firstNormalization: $first)',
+    async ({ first }) => {
+      const { store, tableName } = await freshLeadStore();
+      await store.putMany([{ ...lead, leadId: 'R1' }, { ...lead, leadId: 'R2' }]);
+      const attempt = (normalizedAt: string, extra: Partial<NormalizationWrite> = {}) =>
+        store.writeNormalizations(['R1', 'R2'].map((leadId) => write({ leadId, runId: 'run-1', normalizedAt, ...(first ? { firstNormalization: true as const } : {}), ...extra })));
+      expect(await attempt('2025-06-02T12:00:00.000Z')).toEqual(['written', 'written']);
+      const afterFirst = await readItem(tableName, 'R1');
+
+      // R2's city is edited after the first attempt wrote it.
+      await embedded().documentClient.send(new UpdateCommand({ TableName: tableName, Key: { leadId: 'R2' }, UpdateExpression: 'SET ciudad = :c', ExpressionAttributeValues: { ':c': 'Bello' } }));
+      expect(await attempt('2025-06-02T12:05:00.000Z')).toEqual(['written', 'changed']);
+      expect(await readItem(tableName, 'R1')).toEqual(afterFirst);
+      expect(afterFirst).toMatchObject({ normalizedAt: '2025-06-02T12:00:00.000Z', normalizationHistory: [] });
+
+      // Another run writing the same values from the same originals is a new version, kept in the history.
+      expect(await store.writeNormalizations([write({ leadId: 'R1', runId: 'run-2', normalizedAt: '2025-06-03T00:00:00.000Z' })])).toEqual(['written']);
+      expect(await readItem(tableName, 'R1')).toMatchObject({ normalizationRunId: 'run-2', normalizationHistory: [{ runId: 'run-1', normalizedAt: '2025-06-02T12:00:00.000Z' }] });
+    },
+  );
+
   it('refuses an original field named like a normalization attribute instead of overwriting it', async () => {
     const { store } = await freshLeadStore();
     await store.putMany([{ ...lead, updatedAt: 'by the CRM' }]);
