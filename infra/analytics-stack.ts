@@ -21,6 +21,7 @@ import { acknowledgeNagFinding } from './constructs/nag-acknowledgement.ts';
 import { NormflowFunction, type FunctionGrants } from './constructs/normflow-function.ts';
 import { deadLettersAlarm, failedExecutionsAlarm, POWERTOOLS_ENVIRONMENT } from './constructs/pipeline-monitoring.ts';
 import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
+import { LAMBDA_TIMEOUT_SECONDS } from './lambda-timeouts.ts';
 
 /** Per analytics Lambda: what it does, and room for its work (tokenizer, Parquet row groups, /tmp files). */
 const ANALYTICS_FUNCTIONS: Record<AnalyticsFunctionName, { description: string; memorySize: number; ephemeralStorageSize: Size }> = {
@@ -116,7 +117,7 @@ export class AnalyticsStack extends Stack {
         new NormflowFunction(this, pascalCase(name), {
           name,
           ...ANALYTICS_FUNCTIONS[name],
-          timeout: Duration.minutes(15),
+          timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS[name]),
           environment: this.environmentOf(access[name], props.runsTable, parameters.analyticsConfig ?? {}),
           grants: this.grantsOf(name, access[name], props.runsTable),
         }),

@@ -13,24 +13,25 @@ import { POWERTOOLS_ENVIRONMENT, PipelineMonitoring } from './constructs/pipelin
 import { PipelineTables } from './constructs/pipeline-tables.ts';
 import { scheduleStateMachine } from './constructs/state-machine-schedule.ts';
 import { StreamTrigger } from './constructs/stream-trigger.ts';
+import { LAMBDA_TIMEOUT_SECONDS } from './lambda-timeouts.ts';
 
 const STATE_MACHINE = 'normalize-leads';
 type TaskFunctionName = (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions'][keyof (typeof STATE_MACHINES)[typeof STATE_MACHINE]['functions']];
 
-/** Per Task Lambda: what it does, how long it may take (the model call alone may take up to 300 s), and its memory. */
-export const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; timeout: Duration; memorySize: number }> = {
-  'load-config': { description: 'LoadConfig: validates the input, merges the config item over the defaults', timeout: Duration.seconds(30), memorySize: 512 },
-  'plan-run': { description: 'PlanRun: run lock, segments (a 1/256 sample sizes the parallel Scan)', timeout: Duration.minutes(5), memorySize: 1024 },
-  'select-page': { description: 'SelectPage: a segment\'s next page of due leads (bounded scan), batches of ids', timeout: Duration.minutes(5), memorySize: 1024 },
-  'finish-page': { description: 'FinishPage: page results into the segment totals, cursor moved on', timeout: Duration.minutes(1), memorySize: 512 },
-  'invoke-model': { description: 'InvokeModel: rules and value cache, one Bedrock Converse call per batch', timeout: Duration.minutes(6), memorySize: 1024 },
-  'post-process': { description: 'PostProcess: guardrails on the answers, merged with the rules values', timeout: Duration.minutes(5), memorySize: 1024 },
-  'write-results': { description: 'WriteResults: one conditional UpdateItem per lead', timeout: Duration.minutes(5), memorySize: 1024 },
-  'split-batch': { description: 'SplitBatch: a failed batch is retried lead by lead', timeout: Duration.seconds(30), memorySize: 512 },
-  'record-lead-failure': { description: 'RecordLeadFailure: counts a lead that failed alone and stamps it (poisoned after K failures)', timeout: Duration.seconds(30), memorySize: 512 },
-  'record-batch-failure': { description: 'RecordBatchFailure: marks a batch failed by error name', timeout: Duration.minutes(1), memorySize: 512 },
-  'report-run': { description: 'Report: run record, EMF metrics, lock release', timeout: Duration.minutes(5), memorySize: 1024 },
-  'release-run-lock': { description: 'ReleaseLockAfterFailure: a failed run gives its lock back', timeout: Duration.seconds(30), memorySize: 256 },
+/** Per Task Lambda: what it does and its memory (how long it may take: LAMBDA_TIMEOUT_SECONDS). */
+export const TASK_FUNCTIONS: Record<TaskFunctionName, { description: string; memorySize: number }> = {
+  'load-config': { description: 'LoadConfig: validates the input, merges the config item over the defaults', memorySize: 512 },
+  'plan-run': { description: 'PlanRun: run lock, segments (a 1/256 sample sizes the parallel Scan)', memorySize: 1024 },
+  'select-page': { description: 'SelectPage: a segment\'s next page of due leads (bounded scan), batches of ids', memorySize: 1024 },
+  'finish-page': { description: 'FinishPage: page results into the segment totals, cursor moved on', memorySize: 512 },
+  'invoke-model': { description: 'InvokeModel: rules and value cache, one Bedrock Converse call per batch', memorySize: 1024 },
+  'post-process': { description: 'PostProcess: guardrails on the answers, merged with the rules values', memorySize: 1024 },
+  'write-results': { description: 'WriteResults: one conditional UpdateItem per lead', memorySize: 1024 },
+  'split-batch': { description: 'SplitBatch: a failed batch is retried lead by lead', memorySize: 512 },
+  'record-lead-failure': { description: 'RecordLeadFailure: counts a lead that failed alone and stamps it (poisoned after K failures)', memorySize: 512 },
+  'record-batch-failure': { description: 'RecordBatchFailure: marks a batch failed by error name', memorySize: 512 },
+  'report-run': { description: 'Report: run record, EMF metrics, lock release', memorySize: 1024 },
+  'release-run-lock': { description: 'ReleaseLockAfterFailure: a failed run gives its lock back', memorySize: 256 },
 };
 
 export interface NormalizationStackProps extends StackProps {
@@ -84,6 +85,7 @@ export class NormalizationStack extends Stack {
         new NormflowFunction(this, pascalCase(name), {
           name: name as TaskFunctionName,
           ...settings,
+          timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS[name as TaskFunctionName]),
           environment: pipelineEnvironment,
           tables: this.tables.tables,
           ...(name === 'invoke-model' ? { modelGrant } : {}),
@@ -94,7 +96,7 @@ export class NormalizationStack extends Stack {
     const killSwitch = new NormflowFunction(this, 'CostKillSwitch', {
       name: 'cost-kill-switch',
       description: 'Cost kill switch: sets enabled = false in the config table when the daily cost alarm fires',
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS['cost-kill-switch']),
       memorySize: 256,
       environment: { CONFIG_TABLE: this.tables.tables.config.tableName, ...POWERTOOLS_ENVIRONMENT },
       tables: this.tables.tables,
@@ -102,7 +104,7 @@ export class NormalizationStack extends Stack {
     const streamChanges = new NormflowFunction(this, 'StreamChanges', {
       name: 'stream-changes',
       description: 'Leads stream Pipe enrichment: leads inserted or whose configured fields changed, as {leadIds}',
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS['stream-changes']),
       memorySize: 512,
       environment: pipelineEnvironment,
       tables: this.tables.tables,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Context } from 'aws-lambda';
 
 /** The interpreter's execution events (its type is not exported by name). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
@@ -21,10 +20,10 @@ import {
   type InterpreterEvent,
   type LimitViolation,
 } from './history-accounting.ts';
+import { invokeWithinTimeout, lambdaTimeoutMs, localFunctionArn, localFunctionNameOf } from './lambda-invocation.ts';
 import { loadLocalHandler } from './local-handlers.ts';
 
 export const DEFAULT_DATA_DIR = '.normflow';
-const LOCAL_ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:normflow-local-';
 
 /** The ARN a local state machine goes by (child executions are started by it). */
 export const localStateMachineArn = (name: StateMachineName): string => `arn:aws:states:local:000000000000:stateMachine:normflow-${name}`;
@@ -76,8 +75,9 @@ export function taskFunctions(definition: StateMachineDefinition): Map<string, s
   const visit = (states: Record<string, unknown>) => {
     for (const [name, state] of Object.entries(states)) {
       const typed = state as { Type?: string; Parameters?: { FunctionName?: string }; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
-      if (typed.Type === 'Task' && typed.Parameters?.FunctionName?.startsWith(LOCAL_ACCOUNT_ARN)) {
-        tasks.set(name, typed.Parameters.FunctionName.slice(LOCAL_ACCOUNT_ARN.length));
+      const functionName = typed.Type === 'Task' && typed.Parameters?.FunctionName ? localFunctionNameOf(typed.Parameters.FunctionName) : undefined;
+      if (functionName !== undefined) {
+        tasks.set(name, functionName);
       }
       const nested = typed.ItemProcessor ?? typed.Iterator;
       if (nested) visit(nested.States);
@@ -85,24 +85,6 @@ export function taskFunctions(definition: StateMachineDefinition): Map<string, s
   };
   visit(definition.States);
   return tasks;
-}
-
-/** The Lambda context a local handler gets. */
-export function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `normflow-local-${functionName}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `${LOCAL_ACCOUNT_ARN}${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/normflow-local-${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export interface LocalRunOptions {
@@ -116,8 +98,10 @@ export interface LocalRunOptions {
   waitTimeOverrides?: Record<string, number>;
   /** Retry waits per Task state, in ms (tests use 0); real backoff when absent. */
   retryIntervalOverrides?: Record<string, number | number[]>;
-  /** Replace a Task's handler (tests inject crashes); receives and returns the Lambda payload. */
+  /** Replace a Task's handler (tests inject crashes); receives and returns the Lambda payload. It runs within the function's timeout. */
   handlerOverrides?: Record<string, (payload: unknown, next: (payload: unknown) => Promise<unknown>) => Promise<unknown>>;
+  /** Timeouts in ms by function name, lower than deployed (tests); each invocation is held to its function's. */
+  lambdaTimeoutsMs?: Readonly<Record<string, number>>;
   /** Every interpreter event, of this execution and of its child executions, with the execution it belongs to. */
   onEvent?: (event: EventLog, executionId: string) => void;
   executionName?: string;
@@ -137,7 +121,7 @@ export interface LocalRunResult {
 /** A state machine's definition as the local runtime runs it: its Lambda ARNs in the local account. */
 export function localStateMachineDefinition(name: StateMachineName, resources: Record<string, string> = {}): StateMachineDefinition {
   const functionNames = Object.fromEntries(
-    Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, `${LOCAL_ACCOUNT_ARN}${fn}`]),
+    Object.entries(STATE_MACHINES[name].functions as Record<string, string>).map(([placeholder, fn]) => [placeholder, localFunctionArn(fn)]),
   );
   return renderStateMachine(name, { ...functionNames, ...resources });
 }
@@ -151,12 +135,15 @@ export async function runStateMachineLocally(name: StateMachineName, options: Lo
   const lambdas: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, fn] of taskFunctions(definition)) {
     const handler = await loadLocalHandler(fn);
-    const invoke = (payload: unknown) => handler(payload, lambdaContext(fn));
     const override = options.handlerOverrides?.[stateName];
+    const timeoutMs = lambdaTimeoutMs(fn, options.lambdaTimeoutsMs);
     lambdas[stateName] = async (input: unknown) => {
       // An optimized `lambda:invoke` integration passes {FunctionName, Payload} and gets {Payload} back.
       const payload = (input as { Payload: unknown }).Payload;
-      return { Payload: await (override ? override(payload, invoke) : invoke(payload)) };
+      const answer = await invokeWithinTimeout(fn, timeoutMs, (context) =>
+        override ? override(payload, (passed) => handler(passed, context)) : handler(payload, context),
+      );
+      return { Payload: answer };
     };
   }
   return runDefinitionLocally(definition, {

@@ -2,7 +2,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { passesStreamFilter, type StreamRecord } from '#shared/pipeline/stream-changes.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { loadLocalHandler } from './local-handlers.ts';
-import { lambdaContext, runStateMachineLocally, type LocalRunOptions, type LocalRunResult } from './local-runtime.ts';
+import { invokeLocally } from './lambda-invocation.ts';
+import { runStateMachineLocally, type LocalRunOptions, type LocalRunResult } from './local-runtime.ts';
 
 /** A DynamoDB stream record (NEW_AND_OLD_IMAGES) of a change to a lead, as the Pipe delivers it. */
 export function streamRecordOf(change: { eventName: 'INSERT' | 'MODIFY' | 'REMOVE'; before?: LeadItem; after?: LeadItem; keyName?: string }): StreamRecord {
@@ -23,7 +24,7 @@ export async function pipeTargetInputLocally(records: readonly StreamRecord[]): 
   const passing = records.filter(passesStreamFilter);
   if (passing.length === 0) return [];
   const handler = await loadLocalHandler('stream-changes');
-  return (await handler(passing, lambdaContext('stream-changes'))) as Array<{ leadIds: string[] }>;
+  return (await invokeLocally('stream-changes', handler, passing)) as Array<{ leadIds: string[] }>;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   XRAY_WRITE,
   type Statement,
 } from './iam-statements.ts';
+import { LAMBDA_TIMEOUT_SECONDS } from '#infra/lambda-timeouts.ts';
 import { getAtt, logicalIdOf, ref, synthesize, synthesizeAnalytics } from './synth-stack.ts';
 
 const CHILDREN = ['conversation-export', 'token-costs'] as const;
@@ -211,6 +212,8 @@ describe('Lambdas: the three analytics handlers', () => {
       Role: getAtt(id(fn.role)),
     });
     expect(propertiesOf(fn.logGroup)).toMatchObject({ RetentionInDays: 90 });
+    // The local runtime holds its invocations to the same.
+    expect(LAMBDA_TIMEOUT_SECONDS[name]).toBe(900);
   });
 
   it('sizes memory and /tmp for the tokenizer, the Parquet row groups and the staged files', () => {

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ACCESS, type FunctionName } from '#infra/constructs/function-access.ts';
 import { RUN_METRICS } from '#infra/constructs/pipeline-monitoring.ts';
+import { LAMBDA_TIMEOUT_SECONDS } from '#infra/lambda-timeouts.ts';
 import { renderStateMachine, placeholdersOf, STATE_MACHINES, type StateMachineDefinition } from '#state-machines/render-state-machine.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import { TABLE_DEFINITIONS, type TableLogicalName } from '#shared/stores/table-definitions.ts';
@@ -106,6 +107,11 @@ describe('Lambdas: one per Task, bundled from the handler files the local runtim
     expect(existsSync(entry)).toBe(true);
     const module = (await import(`#functions/${name}.ts`)) as { handler: unknown };
     expect(typeof module.handler).toBe('function');
+  });
+
+  it.each(ALL_FUNCTIONS)('%s: deployed with the timeout the local runtime holds its invocations to', (name) => {
+    const properties = json.Resources[logicalIdOf(stack, stack.functions[name].function)]?.Properties;
+    expect(properties?.Timeout).toBe(LAMBDA_TIMEOUT_SECONDS[name]);
   });
 
   it.each(ALL_FUNCTIONS)('%s: Node.js 22 on arm64, X-Ray, its own log group with retention', (name) => {

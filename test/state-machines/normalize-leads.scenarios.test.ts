@@ -351,6 +351,40 @@ describe('concurrency and crashes', () => {
     expect((await harness.allLeads()).every((lead) => lead.normalizedAt)).toBe(true);
   });
 
+  it('a WriteResults running past its timeout fails as on AWS (Sandbox.Timedout) and is retried; what the timed-out attempt wrote counts once', async () => {
+    await harness.setConfig({ rulesOnlyBatchSize: 4 });
+    await harness.seed(decidedLeads(8));
+    const slow = new Set<number>();
+    const late: Array<Promise<unknown>> = [];
+    const failures: string[] = [];
+    const result = await harness.run({}, {
+      lambdaTimeoutsMs: { 'write-results': 400 },
+      onEvent: (event) => {
+        if (event.type === 'StateFailed' || event.type === 'StateRetried') failures.push(`${event.type} ${event.state.name} ${'Error' in event ? event.Error : ''}`.trim());
+      },
+      handlerOverrides: {
+        // Each batch's first attempt writes its leads, then is too slow to answer within the timeout.
+        WriteResults: async (payload, next) => {
+          const batch = (payload as { batchIndex: number }).batchIndex;
+          if (slow.has(batch)) return next(payload);
+          slow.add(batch);
+          const output = await next(payload);
+          const answered = new Promise((resolve) => setTimeout(() => resolve(output), 1_000));
+          late.push(answered);
+          return answered;
+        },
+      },
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    // One timeout and one retry per batch (the two batches run at once).
+    expect(failures.sort()).toEqual(['StateFailed WriteResults Sandbox.Timedout', 'StateFailed WriteResults Sandbox.Timedout', 'StateRetried WriteResults', 'StateRetried WriteResults']);
+    expect(summaryOf(result.output).counts).toMatchObject({ selected: 8, normalized: 8, skippedEdited: 0, failed: 0 });
+    // The late answers are dropped, as Lambda drops a timed-out invocation's.
+    await Promise.all(late);
+    const runId = summaryOf(result.output).runId;
+    for (const lead of await harness.allLeads()) expect(lead).toMatchObject({ normalizationRunId: runId, normalizationHistory: [] });
+  });
+
   it.each([
     { when: 'first normalization', before: 0 },
     { when: 'normalized before', before: 1 },
