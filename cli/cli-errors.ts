@@ -58,10 +58,15 @@ export interface FailureReport {
   unexpected: boolean;
 }
 
+const isUsageErrorName = (name: string): boolean => USAGE_ERROR_NAMES.has(name) || name.startsWith('Model.');
+
+/** The exit code of a failure known only by its error name (a local execution's: `Config.Invalid` is a usage error). */
+export const exitCodeOfErrorName = (name: string | undefined): number => (name !== undefined && isUsageErrorName(name) ? EXIT_USAGE : EXIT_RUNTIME_FAILURE);
+
 /** The one line and exit code a failure is reported with. */
 export function describeFailure(error: unknown): FailureReport {
   if (error instanceof Error) {
-    if (USAGE_ERROR_NAMES.has(error.name) || error.name.startsWith('Model.')) {
+    if (isUsageErrorName(error.name)) {
       return { line: `normflow: ${oneLine(error.message)}`, exitCode: EXIT_USAGE, unexpected: false };
     }
     if (RUNTIME_ERROR_NAMES.has(error.name)) {

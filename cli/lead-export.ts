@@ -1,4 +1,5 @@
-import { PIPELINE_OWNED_ATTRIBUTES, type LeadStore } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import type { LeadStore } from '#shared/stores/store-ports.ts';
 import type { OutputFile } from '#shared/io/output-file.ts';
 import type { RecordFormat } from '#shared/io/record-reader.ts';
 import { createRecordWriter, type CsvWriteOptions } from '#shared/io/record-writer.ts';

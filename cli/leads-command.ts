@@ -4,7 +4,7 @@ import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { openOutputFile } from '#shared/io/output-file.ts';
 import { formatOfPath } from '#shared/io/record-reader.ts';
 import { STDIO } from '#shared/io/text-source.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import { checkDataDir } from './data-dir.ts';
 import { exportLeads } from './lead-export.ts';
 import { readOptionsOf } from './read-options.ts';

@@ -3,6 +3,7 @@ import { mergeConfigLayers } from '#shared/config/normalization-config.ts';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
 import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { readJsonConfigFile, modelFlagsLayer, withModelOptions, type ModelOptions } from './cli-config.ts';
+import { exitCodeOfErrorName } from './cli-errors.ts';
 import { checkDataDir } from './data-dir.ts';
 import { DEFAULT_DATA_DIR, runStateMachineLocally, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { reportRejectedLines, seedLeads } from './seed-command.ts';
@@ -82,7 +83,7 @@ export function formatPipelineSummary(summary: RunSummary): string {
  * A run that left leads failed (a whole batch, or alone after its batch was split) or segments
  * unfinished succeeded as an execution, but not every due lead was normalized: exit 1.
  */
-function failWhenLeadsFailed(summary: Partial<RunSummary> | null): void {
+export function failWhenLeadsFailed(summary: Partial<RunSummary> | null): void {
   const failed = summary?.counts?.failed ?? 0;
   const unfinished = summary?.segments?.unfinished ?? 0;
   if (failed === 0 && unfinished === 0) return;
@@ -138,7 +139,7 @@ async function runLocally(options: RunOptions): Promise<void> {
     if (showProgress && batchesDone > 0) process.stderr.write('\n');
     if (result.status === 'FAILED') {
       console.error(`normflow: execution failed: ${result.error?.name}: ${result.error?.message}`);
-      process.exitCode = 1;
+      process.exitCode = exitCodeOfErrorName(result.error?.name);
       return;
     }
     const output = result.output as Partial<RunSummary> & { status?: string; reason?: string };
@@ -174,7 +175,7 @@ export function registerRunCommand(program: Command): void {
           );
         }
         const result = await runOnAws(options.stateMachineArn, executionInput(options));
-        if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+        if (result.status !== 'SUCCEEDED') process.exitCode = exitCodeOfErrorName(result.error);
         else failWhenLeadsFailed(result.output as Partial<RunSummary> | null);
         return;
       }

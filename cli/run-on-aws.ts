@@ -15,6 +15,8 @@ export interface AwsRunResult {
   executionArn: string;
   status: string;
   output: unknown;
+  /** The error name of an execution that did not succeed (`Config.Invalid`, `States.Timeout`, …). */
+  error?: string;
 }
 
 /** Starts the deployed state machine and follows the execution until it ends, printing status and output. */
@@ -42,6 +44,6 @@ export async function runOnAws(
     print(`status: ${execution.status}`);
     if (output !== null) print(JSON.stringify(output, null, 2));
     if (execution.status !== 'SUCCEEDED') print(`${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
-    return { executionArn, status: execution.status ?? 'UNKNOWN', output };
+    return { executionArn, status: execution.status ?? 'UNKNOWN', output, ...(execution.error ? { error: execution.error } : {}) };
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '#shared/errors/normflow-errors.ts';
 import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
 import { foldFieldName } from './field-names.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from './pipeline-owned-attributes.ts';
 
 /** Field names of the original Colombian registration form, mapped to kinds (contract table). */
 export const DEFAULT_FIELDS: Readonly<Record<string, FieldKind>> = {
@@ -100,6 +101,15 @@ export const normalizationConfigSchema = z
     path: ['fields'],
   })
   .superRefine((config, context) => {
+    for (const field of Object.keys(config.fields)) {
+      if (PIPELINE_OWNED_ATTRIBUTES.includes(field)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['fields'],
+          message: `"${field}" is an attribute the pipeline writes on every lead (${PIPELINE_OWNED_ATTRIBUTES.join(', ')}): a configured field names an original`,
+        });
+      }
+    }
     const byFold = new Map<string, string>();
     for (const field of Object.keys(config.fields)) {
       const earlier = byFold.get(foldFieldName(field));

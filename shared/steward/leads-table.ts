@@ -1,7 +1,8 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { cityFieldOf } from '#shared/config/normalization-config.ts';
 import type { ParquetColumn } from '#shared/analytics/parquet-table-writer.ts';
-import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { leadFieldRows } from './lead-fields.ts';
 
 /**

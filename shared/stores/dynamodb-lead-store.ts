@@ -8,24 +8,24 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey } from './dynamodb-batches.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { conditionHeld, isConditionalCheckFailed, isValidationError, itemOfFailedCondition, storable } from './dynamodb-client.ts';
 import { seedItems } from './dynamodb-seeding.ts';
 import { dueShardOf } from './due-leads-index.ts';
 import { historyAfterWrite } from './lead-history.ts';
 import { holdsOriginals } from './original-expectations.ts';
-import {
-  PIPELINE_OWNED_ATTRIBUTES,
-  type DueIndexQuery,
-  type DueLeadsPage,
-  type DueLeadsQuery,
-  type LeadFailure,
-  type LeadItem,
-  type LeadStore,
-  type NormalizationWrite,
-  type OriginalExpectation,
-  type RollbackWrite,
-  type WriteOutcome,
+import type {
+  DueIndexQuery,
+  DueLeadsPage,
+  DueLeadsQuery,
+  LeadFailure,
+  LeadItem,
+  LeadStore,
+  NormalizationWrite,
+  OriginalExpectation,
+  RollbackWrite,
+  WriteOutcome,
 } from './store-ports.ts';
 import { DUE_LEADS_INDEX } from './table-definitions.ts';
 

@@ -21,27 +21,6 @@ export interface NormalizationVersion {
 }
 
 /**
- * Attributes the pipeline writes on a lead beside its originals. An original of the same name
- * would be overwritten, so seeding refuses them, WriteResults never takes one for an original,
- * and `leads show` / `leads export` do not list them as originals.
- */
-export const PIPELINE_OWNED_ATTRIBUTES: readonly string[] = [
-  'normalizedData',
-  'normalizationMeta',
-  'normalizedAt',
-  'updatedAt',
-  'normalizationVersion',
-  'normalizationSourceHash',
-  'normalizationRunId',
-  'normalizationHistory',
-  'renormalizeRequestedAt',
-  // A lead that failed on its own (its poison stamp), and its entry in the index of due leads.
-  'normalizationFailure',
-  'dueShard',
-  'dueAt',
-];
-
-/**
  * What one configured original must still be for a normalization to be written: exactly the string
  * or number it was normalized from; absent; for a too-long string, a string starting with the same
  * too-long prefix; for any other type (its normalization is `not-text` whatever the value), a value

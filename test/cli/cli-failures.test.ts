@@ -1,9 +1,11 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
 import { describeFailure, describeFileError } from '#cli/cli-errors.ts';
+import { failWhenLeadsFailed } from '#cli/run-command.ts';
+import type { RunSummary } from '#shared/pipeline/report-run.ts';
 import { readCsvWithDuckDb } from '../io/duckdb-csv.ts';
 import { normflowProcess } from './normflow-process.ts';
 
@@ -63,16 +65,30 @@ describe('every expected failure is one line on standard error: exit 2 for usage
     await expect(readdir(join(dir, 'never-created'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
-  it('run exits 1 when leads failed, saying how many', async () => {
-    await writeFile(join(dir, 'two.jsonl'), '{"leadId":"1","nombres":"ana"}\n{"leadId":"2","nombres":"luis"}\n');
-    expect((await normflow('seed', '--input', 'two.jsonl', '--data-dir', 'failing')).code).toBe(0);
-    // A field named like the pipeline's own attribute makes WriteResults refuse the batch, then each lead alone, and
-    // the stamp of each lead's failure too (it has the same conditions): the batch is recorded failed as a whole.
-    await writeFile(join(dir, 'reserved.json'), JSON.stringify({ fields: { nombres: 'personName', normalizedAt: 'text' } }));
-    const result = await normflow('run', '--data-dir', 'failing', '--config', 'reserved.json');
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('normflow: 2 lead(s) failed (1 whole batch(es), 0 batch(es) retried lead by lead): not normalized, they stay due for the next run');
+  it('run exits 2 for a config its execution refuses (Config.Invalid), naming why in one line', async () => {
+    await writeFile(join(dir, 'owned.jsonl'), '{"leadId":"1","nombres":"ana"}\n');
+    expect((await normflow('seed', '--input', 'owned.jsonl', '--data-dir', 'owned-store')).code).toBe(0);
+    await writeFile(join(dir, 'owned.json'), JSON.stringify({ fields: { nombres: 'personName', updatedAt: 'city' } }));
+    const result = await normflow('run', '--data-dir', 'owned-store', '--config', 'owned.json');
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual([expect.stringMatching(/^normflow: execution failed: Config\.Invalid: Invalid normalization config: fields: "updatedAt" is an attribute the pipeline writes on every lead \(/)]);
   }, 60_000);
+
+  it('run exits 1 when leads failed or segments were left unfinished, saying how many', () => {
+    const lines: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+    const exitCode = process.exitCode;
+    try {
+      failWhenLeadsFailed({ counts: { failed: 0 } as RunSummary['counts'] });
+      expect({ lines, exitCode: process.exitCode }).toEqual({ lines: [], exitCode });
+      failWhenLeadsFailed({ counts: { failed: 2, failedBatches: 1, splitBatches: 0 } as RunSummary['counts'], segments: { unfinished: 1 } as RunSummary['segments'] });
+      expect(process.exitCode).toBe(1);
+      expect(lines).toEqual(['normflow: 2 lead(s) failed (1 whole batch(es), 0 batch(es) retried lead by lead); 1 segment(s) left unfinished: not normalized, they stay due for the next run']);
+    } finally {
+      error.mockRestore();
+      process.exitCode = exitCode;
+    }
+  });
 
   it('a local store in use by another process is one line, exit 1', async () => {
     const dataDir = join(dir, 'busy');

@@ -45,7 +45,7 @@ it('reports a failed execution with its error', async () => {
   const { client } = await fakeStepFunctions(['FAILED'], null);
   const printed: string[] = [];
   const result = await runOnAws('sm', {}, { client, sleep: async () => undefined, print: (line) => printed.push(line) });
-  expect(result.status).toBe('FAILED');
+  expect(result).toMatchObject({ status: 'FAILED', error: 'Input.Invalid' });
   expect(printed).toContain('Input.Invalid unknown key "x"');
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FIELDS, cityDerivedFields, cityFieldOf, mergeConfigLayers, parseConfig } from '#shared/config/normalization-config.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import { ConfigError } from '#shared/errors/normflow-errors.ts';
 
 const ORIGINAL_FIELDS = {
@@ -120,6 +121,10 @@ describe('parseConfig rejections', () => {
     expect(configError({ fields: { nombres: 'personName', NOMBRES: 'personName' } }).message).toContain('"nombres" and "NOMBRES" name the same column');
     expect(configError({ fields: { ' nombres': 'personName' } }).message).toContain('no leading or trailing spaces');
     expect(configError({ fields: { '': 'personName' } }).message).toContain('fields');
+  });
+
+  it.each(PIPELINE_OWNED_ATTRIBUTES)('refuses %s as a field: the pipeline writes it on every lead, so it is no original', (attribute) => {
+    expect(configError({ fields: { nombres: 'personName', [attribute]: 'city' } }).message).toContain(`"${attribute}" is an attribute the pipeline writes on every lead`);
   });
 });
 

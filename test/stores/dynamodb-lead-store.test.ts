@@ -4,7 +4,8 @@ import { ensureTables } from '#infra/local/local-tables.ts';
 import { itemBytes, MAX_ITEM_BYTES } from '#shared/stores/dynamodb-item-limits.ts';
 import { createDynamoDbLeadStore, type DynamoDbLeadStoreOptions } from '#shared/stores/dynamodb-lead-store.ts';
 import { dueShardOf } from '#shared/stores/due-leads-index.ts';
-import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type LeadStore, type NormalizationWrite, type OriginalExpectation } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import type { LeadItem, LeadStore, NormalizationWrite, OriginalExpectation } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();

@@ -6,7 +6,8 @@ import { ExactNumber } from '#shared/engine/original-values.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { sameOriginals, seedItems } from '#shared/stores/dynamodb-seeding.ts';
 import { dueShardOf } from '#shared/stores/due-leads-index.ts';
-import { PIPELINE_OWNED_ATTRIBUTES, type LeadItem, type SeedRecord } from '#shared/stores/store-ports.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import type { LeadItem, SeedRecord } from '#shared/stores/store-ports.ts';
 import { useEmbeddedDb } from './embedded-test-db.ts';
 
 const embedded = useEmbeddedDb();
