@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { askModel, attemptUsage, prepareBatch, type PreparedBatch } from '#shared/engine/batch-normalizer.ts';
 import { ValueCache } from '#shared/engine/value-cache.ts';
 import { ModelCallInProgressError, ModelError } from '#shared/errors/normflow-errors.ts';
@@ -5,8 +6,16 @@ import type { ModelClient } from '#shared/model/model-port.ts';
 import { NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
 import { loadRecords } from './batch-steps.ts';
 import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
-/** How long a claimed model call blocks a duplicate before it is presumed dead: the InvokeModel Lambda's timeout. */
-const IN_PROGRESS_MS = 6 * 60_000;
+
+export interface InvokeModelOptions {
+  /**
+   * How long this invocation may still run (the Lambda context's remaining time): a claimed call
+   * blocks a duplicate until then, and is presumed dead after, when Lambda has stopped it.
+   */
+  msLeft: number;
+  /** Hears each attempt's spend as it happens (the per-batch cost metric). */
+  onSpend?: (usage: ModelUsage) => void;
+}
 
 export interface ModelStepResult {
   /** `unavailable`: the model failed fatally (bad key, refused connection); the batch keeps the rules' values. */
@@ -31,7 +40,8 @@ export interface ModelStepResult {
  * every value) claims nothing and records nothing: there is no call to pay twice, and asking again
  * finds nothing to ask again (PostProcess prepares the batch afresh either way).
  */
-export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpend: (usage: ModelUsage) => void = () => undefined): Promise<ModelStepResult> {
+export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, options: InvokeModelOptions): Promise<ModelStepResult> {
+  const { msLeft, onSpend = () => undefined } = options;
   const { runId, batchIndex, leadPosition, config } = task;
   let model: ModelClient | undefined;
   let batch: PreparedBatch;
@@ -46,7 +56,8 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
   }
   if (batch.questions.length === 0) return NOT_ASKED;
 
-  const claim = await deps.runs.claimModelCall(runId, batchIndex, new Date(deps.now().getTime() + IN_PROGRESS_MS).toISOString(), leadPosition);
+  const claimId = randomUUID();
+  const claim = await deps.runs.claimModelCall(runId, batchIndex, { id: claimId, until: new Date(deps.now().getTime() + msLeft).toISOString() }, leadPosition);
   if (claim.status === 'completed') return { ...(claim.result as unknown as ModelStepResult), usage: NO_USAGE };
   if (claim.status === 'in-progress') throw new ModelCallInProgressError(`batch ${batchIndex}${leadPosition === undefined ? '' : ` (lead ${leadPosition})`} of run ${runId}: its model call is in progress until ${claim.until}`);
 
@@ -67,7 +78,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, onSpe
   } catch (error) {
     // Never retried (a bad key stays bad): the batch keeps the rules' values, as `normalize` does.
     if (error instanceof ModelError && error.name === 'Model.Fatal') return finish(unavailable(error));
-    await deps.runs.releaseModelCall(runId, batchIndex, leadPosition);
+    await deps.runs.releaseModelCall(runId, batchIndex, claimId, leadPosition);
     throw error;
   }
 }

@@ -12,13 +12,13 @@ import { logger } from './observability.ts';
  */
 export function taskHandler<Schema extends z.ZodType, Output>(
   schema: Schema,
-  work: (input: z.output<Schema>) => Promise<Output>,
+  work: (input: z.output<Schema>, context: Context) => Promise<Output>,
 ) {
-  return middy<unknown, Output, Error, Context>(async (event: unknown) => {
+  return middy<unknown, Output, Error, Context>(async (event: unknown, context: Context) => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
       throw new PayloadError(`task payload: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
     }
-    return work(parsed.data);
+    return work(parsed.data, context);
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 }

@@ -49,13 +49,13 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
   const deleteKeys = (keys: Array<{ pk: string; sk: string }>) => batchDeleteAll(client, tableName, keys);
 
   return {
-    async claimModelCall(runId, batchIndex, inProgressUntil, leadPosition): Promise<ModelCallClaim> {
+    async claimModelCall(runId, batchIndex, claim, leadPosition): Promise<ModelCallClaim> {
       const itemKey = key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition);
       const claimed = await conditionHeld(
         client.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...itemKey, status: 'INPROGRESS', inProgressUntil, expiresAt: expiresAt() },
+            Item: { ...itemKey, status: 'INPROGRESS', inProgressUntil: claim.until, claimId: claim.id, expiresAt: expiresAt() },
             ConditionExpression: 'attribute_not_exists(pk) OR (#status = :inProgress AND inProgressUntil < :now)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':inProgress': 'INPROGRESS', ':now': now().toISOString() },
@@ -74,16 +74,16 @@ export function createRunTraces(options: RunTracesOptions): RunTraces {
       );
     },
 
-    async releaseModelCall(runId, batchIndex, leadPosition) {
+    async releaseModelCall(runId, batchIndex, claimId, leadPosition) {
       await conditionHeld(
         client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(runId, IDEMPOTENCY_PREFIX, batchIndex, leadPosition),
             UpdateExpression: 'SET inProgressUntil = :released',
-            ConditionExpression: '#status = :inProgress',
+            ConditionExpression: '#status = :inProgress AND claimId = :claimId',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS' },
+            ExpressionAttributeValues: { ':released': RELEASED, ':inProgress': 'INPROGRESS', ':claimId': claimId },
           }),
         ),
       );

@@ -222,11 +222,17 @@ export type ModelCallClaim =
  * same for one lead of a split batch retried alone (its own model call, its own spend).
  */
 export interface RunTraces {
-  /** Claims the batch's model call unless one completed (its result is returned) or is in progress until `inProgressUntil` of its holder. */
-  claimModelCall(runId: string, batchIndex: number, inProgressUntil: string, leadPosition?: number): Promise<ModelCallClaim>;
+  /**
+   * Claims the batch's model call, as `claim.id` until `claim.until`, unless one completed (its
+   * result is returned) or another claim is in progress (until its own `until`).
+   */
+  claimModelCall(runId: string, batchIndex: number, claim: { id: string; until: string }, leadPosition?: number): Promise<ModelCallClaim>;
   completeModelCall(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void>;
-  /** Lets the next attempt claim the call (after a failed attempt). */
-  releaseModelCall(runId: string, batchIndex: number, leadPosition?: number): Promise<void>;
+  /**
+   * Lets the next attempt claim the call (after a failed attempt), if the claim is still `claimId`'s:
+   * an attempt that outlived its claim never frees the claim of the attempt after it.
+   */
+  releaseModelCall(runId: string, batchIndex: number, claimId: string, leadPosition?: number): Promise<void>;
   /** Adds one attempt's spend to the batch's ledger, as it is spent. */
   addBatchUsage(runId: string, batchIndex: number, usage: ModelUsage, leadPosition?: number): Promise<void>;
   loadBatchUsage(runId: string, batchIndex: number, leadPosition?: number): Promise<ModelUsage>;

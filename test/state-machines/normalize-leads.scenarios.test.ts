@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStoreFullError } from '#shared/errors/normflow-errors.ts';
 import { startFakeOpenAiServer } from '#test/fakes/fake-openai-server.ts';
 import type { FakeLlmServer } from '#test/fakes/fake-llm-server.ts';
-import { decidedLeads, startHarness, summaryOf, type Harness } from './local-pipeline-harness.ts';
+import { decidedLeads, NO_RETRY_WAIT, startHarness, summaryOf, type Harness } from './local-pipeline-harness.ts';
 import { rollBackRun } from '#shared/steward/run-rollback.ts';
 
 let harness: Harness;
@@ -153,6 +153,29 @@ describe('model failures', () => {
     expect(timedOut).toHaveLength(1);
     expect(timedOut[0]?.normalizedData).toMatchObject({ nivelEducativo: 'Posgrado', nombres: 'Ana', ciudad: 'Medellín' });
     expect(leads.filter((lead) => (lead.normalizedData as Record<string, string>).nivelEducativo === 'Especialista')).toHaveLength(2);
+  });
+
+  it('an InvokeModel stopped at its Lambda timeout is retried for the whole batch: its claim on the model call ends with the invocation', async () => {
+    // The first call hangs longer than the Lambda may live; the next one answers.
+    const model = await useFakeModel({ answer: answerSpecialist, behaviour: ['timeout'], timeoutHoldMs: 3_000 }, { batchSize: 10 });
+    await harness.seed([undecidedLead('A'), undecidedLead('B')]);
+    const failures: string[] = [];
+    const result = await harness.run({}, {
+      lambdaTimeoutsMs: { 'invoke-model': 600 },
+      // The retry comes after the timed-out invocation's end, as on AWS (its interval, at least 2 s there).
+      retryIntervalOverrides: { ...NO_RETRY_WAIT, InvokeModel: 100 },
+      onEvent: (event) => {
+        if (event.type === 'StateFailed' && event.state.name === 'InvokeModel') failures.push(event.Error);
+      },
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    // The handler's middy answers 5 ms before Lambda would stop it (its `timeoutEarlyInMillis`), on AWS as here.
+    expect(failures).toEqual(['TimeoutError']);
+    const summary = summaryOf(result.output);
+    // Not split lead by lead (one model call per lead): the batch's own retry claimed the call again.
+    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0, splitBatches: 0 });
+    expect(model.requestCount).toBe(2);
+    for (const lead of await harness.allLeads()) expect(lead.normalizedData).toMatchObject({ nivelEducativo: 'Especialista' });
   });
 
   it('invalid model output: retried once, then the rules values, flagged', async () => {

@@ -235,3 +235,27 @@ describe('run records', () => {
     await expect(runStore().listRuns(0)).rejects.toThrow(RangeError);
   });
 });
+
+describe('model call claims', () => {
+  it('a claim blocks others until its time; an attempt that outlived its claim never frees the next attempt\'s', async () => {
+    let now = new Date('2025-06-01T10:00:00.000Z');
+    const store = runStore(() => now);
+    const runId = `claims-${randomBytes(4).toString('hex')}`;
+    const at = (iso: string) => new Date(iso);
+
+    expect(await store.claimModelCall(runId, 0, { id: 'a', until: '2025-06-01T10:06:00.000Z' })).toEqual({ status: 'claimed' });
+    expect(await store.claimModelCall(runId, 0, { id: 'b', until: '2025-06-01T10:07:00.000Z' })).toEqual({ status: 'in-progress', until: '2025-06-01T10:06:00.000Z' });
+
+    // `a`'s invocation was stopped at its timeout; `b` claims after it.
+    now = at('2025-06-01T10:06:00.001Z');
+    expect(await store.claimModelCall(runId, 0, { id: 'b', until: '2025-06-01T10:12:00.000Z' })).toEqual({ status: 'claimed' });
+    // `a`, thawed later, fails and releases: `b`'s claim stays.
+    await store.releaseModelCall(runId, 0, 'a');
+    expect(await store.claimModelCall(runId, 0, { id: 'c', until: '2025-06-01T10:13:00.000Z' })).toEqual({ status: 'in-progress', until: '2025-06-01T10:12:00.000Z' });
+    // `b` fails and releases its own: the next attempt claims at once.
+    await store.releaseModelCall(runId, 0, 'b');
+    expect(await store.claimModelCall(runId, 0, { id: 'c', until: '2025-06-01T10:13:00.000Z' })).toEqual({ status: 'claimed' });
+    await store.completeModelCall(runId, 0, { outcome: 'answered' });
+    expect(await store.claimModelCall(runId, 0, { id: 'd', until: '2025-06-01T10:14:00.000Z' })).toEqual({ status: 'completed', result: { outcome: 'answered' } });
+  });
+});
