@@ -24,5 +24,3 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   'convert-to-parquet': 900,
   'aggregate-token-costs': 900,
 } as const satisfies Record<string, number>;
-
-export type LambdaName = keyof typeof LAMBDA_TIMEOUT_SECONDS;

@@ -15,7 +15,7 @@ export const localFunctionNameOf = (arn: string): string | undefined => (arn.sta
  * What AWS answers when a function runs past its timeout: Lambda stops it, and the Task fails with
  * this error name (AWS's, not one of normflow's: the ASL's `States.ALL` retries it).
  */
-export class LambdaTimedOutError extends Error {
+class LambdaTimedOutError extends Error {
   override readonly name = 'Sandbox.Timedout';
 }
 
@@ -69,7 +69,7 @@ export async function invokeWithinTimeout(functionName: string, timeoutMs: numbe
   }
 }
 
-/** Calls a deployed handler as Lambda would: its context, its timeout. */
-export function invokeLocally(functionName: string, handler: Handler, payload: unknown, timeoutOverrides?: Readonly<Record<string, number>>): Promise<unknown> {
-  return invokeWithinTimeout(functionName, lambdaTimeoutMs(functionName, timeoutOverrides), (context) => handler(payload, context));
+/** Calls a deployed handler as Lambda would: its context, its deployed timeout. */
+export function invokeLocally(functionName: string, handler: Handler, payload: unknown): Promise<unknown> {
+  return invokeWithinTimeout(functionName, lambdaTimeoutMs(functionName), (context) => handler(payload, context));
 }
