@@ -157,6 +157,7 @@ export async function askModel(
   batch: Pick<PreparedBatch, 'questions' | 'questionKeys'>,
   model: ModelClient,
   config: NormalizationConfig,
+  startBy?: number,
 ): Promise<{ answers: ModelAnswerSet; usage: ModelUsage }> {
   const prompt = buildNormalizationPrompt(batch.questions);
   const response = await model.complete({
@@ -164,6 +165,7 @@ export async function askModel(
     user: prompt.user,
     temperature: config.model.temperature,
     maxTokens: config.model.maxTokens,
+    ...(startBy === undefined ? {} : { startBy }),
   });
   const asked = new Map<string, Set<string>>();
   for (const question of batch.questions) {

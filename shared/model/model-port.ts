@@ -4,6 +4,11 @@ export interface ModelRequest {
   user: string;
   temperature: number;
   maxTokens: number;
+  /**
+   * Epoch ms after which the call may not start (its invocation would end before it could): a
+   * quota slot further away is refused as `Model.Throttled` instead of waited for.
+   */
+  startBy?: number;
 }
 
 export interface ModelResponse {

@@ -37,8 +37,11 @@ export function nextSlot(state: PacingState, now: number, tokens: number, quota:
 export const estimateRequestTokens = (request: ModelRequest): number => Math.ceil((request.system.length + request.user.length) / 4) + request.maxTokens;
 
 export interface RateLimiter {
-  /** Resolves when a call costing `tokens` may start. */
-  acquire(tokens: number): Promise<void>;
+  /**
+   * Resolves when a call costing `tokens` may start. A slot starting after `startBy` is not taken:
+   * `Model.Throttled` is thrown, for the caller's backoff, and the schedule is left as it was.
+   */
+  acquire(tokens: number, startBy?: number): Promise<void>;
 }
 
 /** The same client, each call waiting for its slot first. */
@@ -48,7 +51,7 @@ export function withRateLimit(client: ModelClient, limiter: RateLimiter): ModelC
     modelId: client.modelId,
     endpoint: client.endpoint,
     complete: async (request) => {
-      await limiter.acquire(estimateRequestTokens(request));
+      await limiter.acquire(estimateRequestTokens(request), request.startBy);
       return client.complete(request);
     },
   };

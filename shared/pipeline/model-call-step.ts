@@ -7,6 +7,9 @@ import { NO_USAGE, type ModelUsage } from '#shared/model/model-usage.ts';
 import { loadRecords } from './batch-steps.ts';
 import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
 
+/** Time kept, after a model call, to save its answer and spend before the invocation ends. */
+const ANSWER_SAVING_MS = 5_000;
+
 export interface InvokeModelOptions {
   /**
    * How long this invocation may still run (the Lambda context's remaining time): a claimed call
@@ -41,7 +44,8 @@ export interface ModelStepResult {
  * finds nothing to ask again (PostProcess prepares the batch afresh either way).
  */
 export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, options: InvokeModelOptions): Promise<ModelStepResult> {
-  const { msLeft, onSpend = () => undefined } = options;
+  const { onSpend = () => undefined } = options;
+  const invocationEnds = deps.now().getTime() + options.msLeft;
   const { runId, batchIndex, leadPosition, config } = task;
   let model: ModelClient | undefined;
   let batch: PreparedBatch;
@@ -57,7 +61,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, optio
   if (batch.questions.length === 0) return NOT_ASKED;
 
   const claimId = randomUUID();
-  const claim = await deps.runs.claimModelCall(runId, batchIndex, { id: claimId, until: new Date(deps.now().getTime() + msLeft).toISOString() }, leadPosition);
+  const claim = await deps.runs.claimModelCall(runId, batchIndex, { id: claimId, until: new Date(invocationEnds).toISOString() }, leadPosition);
   if (claim.status === 'completed') return { ...(claim.result as unknown as ModelStepResult), usage: NO_USAGE };
   if (claim.status === 'in-progress') throw new ModelCallInProgressError(`batch ${batchIndex}${leadPosition === undefined ? '' : ` (lead ${leadPosition})`} of run ${runId}: its model call is in progress until ${claim.until}`);
 
@@ -67,7 +71,8 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, optio
   };
   try {
     try {
-      const { answers, usage } = await askModel(batch, model, config);
+      // A call must start early enough to finish (its own timeout) and save its answer before the invocation ends.
+      const { answers, usage } = await askModel(batch, model, config, invocationEnds - config.model.requestTimeoutMs - ANSWER_SAVING_MS);
       await spend(deps, task, usage, onSpend);
       await deps.runs.saveBatchData(runId, batchIndex, 'answers', answers, leadPosition);
       return await finish({ outcome: 'answered', questions: batch.questions.length, usage });

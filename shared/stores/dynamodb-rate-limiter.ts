@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { nextSlot, type ModelQuota, type PacingState, type RateLimiter } from '#shared/model/rate-limit.ts';
+import { ModelError } from '#shared/errors/normflow-errors.ts';
 import { conditionHeld } from './dynamodb-client.ts';
 
 /** Attempts to claim a slot when other callers keep claiming it first. */
@@ -26,12 +27,16 @@ export function createDynamoDbRateLimiter(options: {
   const sleep = options.sleep ?? defaultSleep;
   const key = { pk: `RATE#${options.modelId}`, sk: 'RATE' };
   return {
-    async acquire(tokens: number): Promise<void> {
+    async acquire(tokens: number, startBy?: number): Promise<void> {
       for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
         const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
         const version = typeof Item?.version === 'number' ? Item.version : 0;
         const current: PacingState = { nextRequestAt: Number(Item?.nextRequestAt ?? 0), nextTokenAt: Number(Item?.nextTokenAt ?? 0) };
         const { startAt, state } = nextSlot(current, now(), tokens, quota);
+        // A slot the caller could not live to use would be lost to every caller: it is left to them.
+        if (startBy !== undefined && startAt > startBy) {
+          throw new ModelError('Model.Throttled', `the quota of ${options.modelId} has no slot for ${Math.round((startAt - now()) / 1000)} s, past what this invocation may wait`, { sent: false });
+        }
         const claimed = await conditionHeld(
           client.send(
             new PutCommand({

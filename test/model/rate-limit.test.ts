@@ -51,6 +51,37 @@ describe('pacing to a quota', () => {
     expect(waits).toEqual([]);
   });
 
+  it('refuses a slot that starts after the caller could use it (Model.Throttled, nothing claimed), and passes the request\'s startBy', async () => {
+    let clock = 5_000_000;
+    const waits: number[] = [];
+    const limiter = createDynamoDbRateLimiter({
+      client: embedded().documentClient,
+      tableName: TEST_TABLES.runs,
+      modelId: 'm-bounded',
+      quota: { requestsPerMinute: 6 },
+      now: () => clock,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    const gap = 60_000 / (6 * QUOTA_SAFETY);
+    await limiter.acquire(10);
+    // The next slot is one gap away: a caller that must start within less is refused, and the slot stays free.
+    await expect(limiter.acquire(10, clock + gap - 1)).rejects.toMatchObject({ name: 'Model.Throttled', sent: false });
+    await limiter.acquire(10, clock + gap);
+    expect(waits).toEqual([expect.closeTo(gap, 6)]);
+    clock += 10 * gap;
+    await limiter.acquire(10, clock);
+    expect(waits).toHaveLength(1);
+
+    const asked: Array<number | undefined> = [];
+    const client = withRateLimit(
+      { provider: 'fake', modelId: 'm', endpoint: 'http://127.0.0.1:1', complete: async () => ({ text: '{}', inputTokens: 1, outputTokens: 1 }) },
+      { acquire: async (_tokens, startBy) => void asked.push(startBy) },
+    );
+    await client.complete({ system: 's', user: 'u', temperature: 0, maxTokens: 1, startBy: 42 });
+    await client.complete({ system: 's', user: 'u', temperature: 0, maxTokens: 1 });
+    expect(asked).toEqual([42, undefined]);
+  });
+
   it('makes the wrapped client wait for its slot before each call', async () => {
     const order: string[] = [];
     const client = withRateLimit(
