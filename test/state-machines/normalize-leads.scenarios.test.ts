@@ -231,6 +231,22 @@ describe('model quota', () => {
     // Eight batches at once against 5 requests/s: unpaced, three would have been answered 429.
     expect(fake.requestCount).toBe(8);
   });
+
+  it('never waits for a slot its Lambda would not live to use: refused as Model.Throttled, backed off, then the rules values', async () => {
+    fake = await startFakeOpenAiServer({ answer: answerSpecialist });
+    harness.setDeployment({ provider: 'openai', baseUrl: fake.url });
+    // 6 calls a minute: the second batch's slot is 10.5 s away; its InvokeModel may wait 0.4 s
+    // (a 5.5 s Lambda, less the 0.1 s a call may take and 5 s to save the answer).
+    await harness.setConfig({ batchSize: 1, maxConcurrency: 2, cacheEnabled: false, model: { modelId: 'fake-model', requestTimeoutMs: 100, requestsPerMinute: 6 } });
+    await harness.seed(['A', 'B'].map(undecidedLead));
+    const started = Date.now();
+    const result = await harness.run({}, { lambdaTimeoutsMs: { 'invoke-model': 5_500 } });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const summary = summaryOf(result.output);
+    expect(summary.counts).toMatchObject({ selected: 2, normalized: 2, failed: 0 });
+    expect(summary.model.failedBatches).toEqual({ 'Model.Throttled': 1 });
+    expect(fake.requestCount).toBe(1);
+  });
 });
 
 describe('runs that cannot finish in time', () => {
