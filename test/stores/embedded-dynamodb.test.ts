@@ -8,35 +8,18 @@ import {
   TransactWriteItemsCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
+import { describe, expect, it } from 'vitest';
+import type { EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
 import { ensureTables } from '#infra/local/local-tables.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
-import { TEST_TABLES } from './embedded-test-db.ts';
+import { TEST_TABLES, useEmbeddedStores } from './embedded-test-db.ts';
 
-const opened: EmbeddedDynamoDb[] = [];
-const dataDirs: string[] = [];
+const stores = useEmbeddedStores('embedded');
 
-async function start(dataDir?: string): Promise<EmbeddedDynamoDb> {
-  const db = await startEmbeddedDynamoDb(dataDir === undefined ? {} : { dataDir });
-  opened.push(db);
-  return db;
-}
-
-async function tempDataDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'normflow-embedded-'));
-  dataDirs.push(dir);
-  return path.join(dir, 'db');
-}
-
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close();
-  for (const dir of dataDirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const start = (dataDir?: string): Promise<EmbeddedDynamoDb> => stores.open(dataDir === undefined ? {} : { dataDir });
+const tempDataDir = async (): Promise<string> => path.join(await stores.tempDir(), 'db');
 
 describe('embedded DynamoDB', () => {
   it('listens on 127.0.0.1 and creates the tables once, as defined', async () => {

@@ -3,8 +3,7 @@ import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand,
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,26 +13,15 @@ import { LocalStoreInUseError } from '#shared/errors/normflow-errors.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { DUE_LEADS_INDEX } from '#shared/stores/table-definitions.ts';
-import { TEST_TABLES } from './embedded-test-db.ts';
+import { TEST_TABLES, useEmbeddedStores } from './embedded-test-db.ts';
 
-const opened: EmbeddedDynamoDb[] = [];
-const temporary: string[] = [];
+const stores = useEmbeddedStores('journal');
 const children: number[] = [];
 
-async function open(dataDir: string): Promise<EmbeddedDynamoDb> {
-  const db = await startEmbeddedDynamoDb({ dataDir });
-  opened.push(db);
-  return db;
-}
+const open = (dataDir: string): Promise<EmbeddedDynamoDb> => stores.open({ dataDir });
+const tempDataDir = async (): Promise<string> => path.join(await stores.tempDir(), 'tables');
 
-async function tempDataDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'normflow-journal-'));
-  temporary.push(dir);
-  return path.join(dir, 'tables');
-}
-
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close();
+afterEach(() => {
   for (const pid of children.splice(0)) {
     try {
       process.kill(pid);
@@ -41,7 +29,6 @@ afterEach(async () => {
       // Already exited.
     }
   }
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
 const journalOf = (dataDir: string) => path.join(dataDir, 'tables.jsonl');
@@ -268,7 +255,7 @@ describe('embedded store journal', () => {
     // Where the snapshot would be written is taken (as a full disk would refuse it).
     await mkdir(`${journalOf(dataDir)}.compacting`);
     await expect(first.close()).rejects.toThrow('EISDIR');
-    opened.splice(opened.indexOf(first), 1);
+    stores.forget(first);
     expect(statSync(journalOf(dataDir)).size).toBe(grown);
     expect(existsSync(lockOf(dataDir))).toBe(false);
 

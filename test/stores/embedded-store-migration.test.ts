@@ -3,39 +3,25 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import dynalite from 'dynalite';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/embedded-dynamodb.ts';
-import { localTableNames, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
+import { localTableNames, startLocalEnvironment } from '#infra/local/local-runtime.ts';
 import { ensureTables, type TableNames } from '#infra/local/local-tables.ts';
 import { createDynamoDbClients, type DynamoDbClients } from '#shared/stores/dynamodb-client.ts';
 import { createDynamoDbLeadStore } from '#shared/stores/dynamodb-lead-store.ts';
 import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { DUE_LEADS_INDEX, TABLE_DEFINITIONS } from '#shared/stores/table-definitions.ts';
-import { TEST_TABLES } from './embedded-test-db.ts';
+import { TEST_TABLES, useEmbeddedStores } from './embedded-test-db.ts';
 
-const opened: Array<EmbeddedDynamoDb | LocalEnvironment> = [];
-const temporary: string[] = [];
+const stores = useEmbeddedStores('migration');
+const tempDir = stores.tempDir;
+const open = (dataDir: string, migrateFrom: string): Promise<EmbeddedDynamoDb> => stores.open({ dataDir, migrateFrom });
 
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'normflow-migration-'));
-  temporary.push(dir);
-  return dir;
-}
-
-async function open(dataDir: string, migrateFrom: string): Promise<EmbeddedDynamoDb> {
-  const db = await startEmbeddedDynamoDb({ dataDir, migrateFrom });
-  opened.push(db);
-  return db;
-}
-
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const db of opened.splice(0)) await db.close();
-  for (const dir of temporary.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
 /** Runs `write` against a dynalite store on disk in `directory` (as normflow before 0.2 kept it), then closes it. */
@@ -175,7 +161,7 @@ describe('migration of a dynalite store of an earlier version', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 
     const first = await startLocalEnvironment({ dataDir });
-    opened.push(first);
+    stores.track(first);
     const notes = stderr.mock.calls.map(([text]) => String(text));
     expect(notes).toEqual([
       `normflow: copied the local store of an earlier version (${LEADS.length} items) from ${path.join(dataDir, 'dynamodb')} to ${path.join(dataDir, 'tables')}; the old directory is no longer used and may be deleted\n`,
@@ -187,7 +173,7 @@ describe('migration of a dynalite store of an earlier version', () => {
 
     stderr.mockClear();
     const second = await startLocalEnvironment({ dataDir });
-    opened.push(second);
+    stores.track(second);
     expect(stderr).not.toHaveBeenCalled();
     expect(await createDynamoDbLeadStore({ client: second.db.documentClient, tableName: second.env.LEADS_TABLE as string }).count()).toBe(LEADS.length);
   });
