@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
 import { foldFieldName } from '#shared/config/field-names.ts';
+import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
+import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
 import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
 import { adoptSeedConfig } from './config-command.ts';
@@ -34,7 +35,10 @@ export interface SeedResult {
 
 export interface SeedOptions {
   insertOnly?: boolean;
-  /** Where the id and the configured fields are found (`idField`, `fields`); without it `leadId` or `id`. */
+  /**
+   * Where the id and the configured fields are found (`idField`, then `id`; `fields`). Without it,
+   * the config `run` would use: the store's config item over the defaults.
+   */
   config?: NormalizationConfig;
   /** Forced text encoding and CSV delimiter (detected and sniffed when absent). */
   encoding?: TextEncodingName;
@@ -53,8 +57,8 @@ export interface SeedOptions {
 /** How the CSV reader names a column whose header is empty. */
 const UNNAMED_COLUMN = /^_column\d+$/;
 
-export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig | undefined): LeadItem | string {
-  const configured = new Map(Object.keys(config?.fields ?? {}).map((field) => [foldFieldName(field), field]));
+export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig): LeadItem | string {
+  const configured = new Map(Object.keys(config.fields).map((field) => [foldFieldName(field), field]));
   const item: LeadItem = {};
   const sourceOf = new Map<string, string>();
   for (const [name, value] of Object.entries(record)) {
@@ -68,7 +72,7 @@ export function leadItemOf(record: Record<string, unknown>, id: string, config: 
     item[field] = value;
   }
   if (item.leadId !== undefined && String(item.leadId) !== id) {
-    return `"leadId" (the table's key) differs from the id in "${config?.idField ?? 'id'}"`;
+    return `"leadId" (the table's key) differs from the id in "${config.idField}"`;
   }
   item.leadId = id;
   return item;
@@ -101,9 +105,11 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
     chunk = [];
   };
 
-  const idFields = options.config ? [options.config.idField] : ['leadId', 'id'];
+  // Headers are matched to the fields the pipeline will read, or a spreadsheet's `Nombres` would be
+  // stored as typed and `run` would find none of the configured fields on it.
+  const config = options.config ?? parseConfig(mergeConfigLayers(await localStores(local).config.getConfig(CONFIG_ID)));
   const readOptions = {
-    idFields,
+    idFields: [...new Set([config.idField, 'id'])],
     ...(options.encoding ? { encoding: options.encoding } : {}),
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
@@ -119,7 +125,7 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
       continue;
     }
     firstLineOf.set(read.id, read.line);
-    const item = leadItemOf(read.record, read.id, options.config);
+    const item = leadItemOf(read.record, read.id, config);
     if (typeof item === 'string') {
       reject(read.line, item);
       continue;

@@ -72,6 +72,29 @@ describe('seedLeads', () => {
     expect(await lead('8')).toMatchObject({ nombres: 'LUCÍA', ciudadDeResidencia: 'NUÑEZ' });
   });
 
+  it('without a config matches headers to the fields run will read: the defaults, or the store\'s config item once it has one', async () => {
+    // An Excel export with the form's own headers and no --config: stored under the default fields' spelling.
+    const path = join(dir, 'no-config.csv');
+    await writeFile(path, Buffer.from('Id;Nombres;Direcci\xF3n;Nivel Educativo;Ocupaci\xF3n Actual;Comentario\r\n00123;JOS\xC9;Cra 7 # 45-12;profesional;ingeniero;llamar\r\n', 'latin1'));
+    expect((await seedLeads(local, path)).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    expect(await lead('00123')).toEqual({
+      leadId: '00123',
+      Id: '00123',
+      nombres: 'JOSÉ',
+      direccion: 'Cra 7 # 45-12',
+      nivelEducativo: 'profesional',
+      ocupacionActual: 'ingeniero',
+      Comentario: 'llamar',
+    });
+
+    // A store that keeps a config (config set, or an earlier seed --config): its idField and fields.
+    await localStores(local).config.putConfig('normalization-settings', { idField: 'codigo', fields: { 'Ciudad de residencia': 'city' } });
+    const second = join(dir, 'stored-config.csv');
+    await writeFile(second, 'CODIGO,ciudad de residencia,Nombres\nC-9,medellin,ANA\n');
+    expect((await seedLeads(local, second)).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    expect(await lead('C-9')).toEqual({ leadId: 'C-9', CODIGO: 'C-9', 'Ciudad de residencia': 'medellin', Nombres: 'ANA' });
+  });
+
   it('with insertOnly leaves every existing lead alone', async () => {
     await seedLeads(local, await file('base.jsonl', [{ leadId: 'A', nombres: 'ANA' }]));
     const result = await seedLeads(local, await file('again.jsonl', [{ leadId: 'A', nombres: 'OTRA' }, { leadId: 'B', nombres: 'LUIS' }]), { insertOnly: true });
@@ -126,6 +149,6 @@ describe('leadItemOf', () => {
   it('refuses two columns naming the same configured field, and a leadId other than the id', () => {
     expect(leadItemOf({ ciudad: 'a', CIUDAD: 'b' }, 'x', config)).toBe('columns "ciudad" and "CIUDAD" both name the field "ciudad"');
     expect(leadItemOf({ codigo: 'x', leadId: 'y' }, 'x', config)).toBe('"leadId" (the table\'s key) differs from the id in "codigo"');
-    expect(leadItemOf({ id: 'x', leadId: 'x' }, 'x', undefined)).toEqual({ id: 'x', leadId: 'x' });
+    expect(leadItemOf({ id: 'x', leadId: 'x' }, 'x', parseConfig({}))).toEqual({ id: 'x', leadId: 'x' });
   });
 });
