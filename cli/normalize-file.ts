@@ -11,6 +11,7 @@ import { createJsonLinesWriter, createRecordWriter, type RecordWriter } from '#s
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import { STDIO } from '#shared/io/text-source.ts';
 import { createProgress } from './progress.ts';
+import { unmatchedFieldsNotice } from './read-options.ts';
 
 export interface NormalizeFileResult {
   records: number;
@@ -130,7 +131,7 @@ export async function normalizeFile(options: NormalizeFileOptions): Promise<Norm
         inputDelimiter = delimiter;
         const missing = fields.missingFrom(columns);
         if (missing.length > 0) {
-          options.onNotice?.(`no column of ${input === STDIO ? 'standard input' : input} matches the configured field(s) ${missing.map((field) => `"${field}"`).join(', ')}; they are not normalized (--config to map your columns)`);
+          options.onNotice?.(unmatchedFieldsNotice(input, missing, 'they are not normalized'));
         }
       },
       onBytes: (bytes) => (bytesRead = bytes),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { CSV_DELIMITERS, delimiterNamed, type CsvDelimiter } from '#shared/io/csv-records.ts';
 import { ENCODING_LABELS, encodingNamed, type TextEncodingName } from '#shared/io/text-decoding.ts';
+import { STDIO } from '#shared/io/text-source.ts';
 
 /** The flags of every command that reads records from a file. */
 export interface ReadFlags {
@@ -29,4 +30,9 @@ export function readOptionsOf(flags: ReadFlags): { encoding?: TextEncodingName; 
     options.delimiter = delimiter;
   }
   return options;
+}
+
+/** Said once for a CSV file whose header has no column for some configured fields: `what` (normalized, or loaded as) never happens to them. */
+export function unmatchedFieldsNotice(input: string, missing: readonly string[], what: string): string {
+  return `no column of ${input === STDIO ? 'standard input' : input} matches the configured field(s) ${missing.map((field) => `"${field}"`).join(', ')}; ${what} (--config to map your columns)`;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
+import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import { foldFieldName } from '#shared/config/field-names.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 import type { CsvDelimiter } from '#shared/io/csv-records.ts';
@@ -10,7 +11,7 @@ import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-por
 import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
 import { adoptSeedConfig } from './config-command.ts';
 import { checkInputFile } from './file-arguments.ts';
-import { addReadOptions, readOptionsOf, type ReadFlags } from './read-options.ts';
+import { addReadOptions, readOptionsOf, unmatchedFieldsNotice, type ReadFlags } from './read-options.ts';
 import { localStores } from './local-stores.ts';
 
 /** Records read, checked against the table and written per round (one BatchGetItem of 100 keys). */
@@ -113,6 +114,10 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
     ...(options.encoding ? { encoding: options.encoding } : {}),
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    onColumns: (columns: readonly string[]) => {
+      const missing = new ConfiguredFields(config).missingFrom(columns);
+      if (missing.length > 0) options.onNotice?.(unmatchedFieldsNotice(input, missing, 'run will not normalize them on these leads'));
+    },
   };
   for await (const read of readRecords(input, readOptions)) {
     if (read.kind === 'rejected') {

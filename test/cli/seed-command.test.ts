@@ -76,7 +76,10 @@ describe('seedLeads', () => {
     // An Excel export with the form's own headers and no --config: stored under the default fields' spelling.
     const path = join(dir, 'no-config.csv');
     await writeFile(path, Buffer.from('Id;Nombres;Direcci\xF3n;Nivel Educativo;Ocupaci\xF3n Actual;Comentario\r\n00123;JOS\xC9;Cra 7 # 45-12;profesional;ingeniero;llamar\r\n', 'latin1'));
-    expect((await seedLeads(local, path)).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    const notices: string[] = [];
+    expect((await seedLeads(local, path, { onNotice: (notice) => notices.push(notice) })).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    // Said at once, not after a run that finds nothing to normalize.
+    expect(notices).toContain(`no column of ${path} matches the configured field(s) "apellidos", "ciudad", "empresa"; run will not normalize them on these leads (--config to map your columns)`);
     expect(await lead('00123')).toEqual({
       leadId: '00123',
       Id: '00123',
@@ -91,8 +94,17 @@ describe('seedLeads', () => {
     await localStores(local).config.putConfig('normalization-settings', { idField: 'codigo', fields: { 'Ciudad de residencia': 'city' } });
     const second = join(dir, 'stored-config.csv');
     await writeFile(second, 'CODIGO,ciudad de residencia,Nombres\nC-9,medellin,ANA\n');
-    expect((await seedLeads(local, second)).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    const none: string[] = [];
+    expect((await seedLeads(local, second, { onNotice: (notice) => none.push(notice) })).counts).toMatchObject({ inserted: 1, rejected: 0 });
+    expect(none).toEqual([]);
     expect(await lead('C-9')).toEqual({ leadId: 'C-9', CODIGO: 'C-9', 'Ciudad de residencia': 'medellin', Nombres: 'ANA' });
+  });
+
+  it('a CSV header with two columns for one field (neither exactly its name) is a usage error before any line loads', async () => {
+    const path = join(dir, 'ambiguous.csv');
+    await writeFile(path, 'id;NOMBRES;Nombres \n1;ANA;ANA\n');
+    await expect(seedLeads(local, path)).rejects.toMatchObject({ name: 'Input.AmbiguousField' });
+    expect(await stored('1')).toBeUndefined();
   });
 
   it('with insertOnly leaves every existing lead alone', async () => {
