@@ -25,6 +25,12 @@ function sniffDelimiter(headerLine: string): CsvDelimiter {
   return best;
 }
 
+/**
+ * Excel's delimiter directive: a first line `sep=;` (written by tools that want Excel to split
+ * the file whatever the locale's list separator) names the delimiter and is not a row.
+ */
+const SEP_DIRECTIVE = /^ *"?sep=(.)"? *$/i;
+
 export type CsvRow =
   | { kind: 'row'; line: number; fields: string[]; raw: string }
   | { kind: 'malformed'; line: number; reason: string; raw: string };
@@ -39,7 +45,8 @@ export const MAX_QUOTED_RECORD_CHARS = 1024 * 1024;
  * - a quote that never closes (by the end of the file, or within `MAX_QUOTED_RECORD_CHARS`), or
  *   a value spanning lines that turns out malformed: only the row's first line, and reading
  *   resumes at the next line, so one stray quote cannot swallow the rows after it.
- * Blank lines are skipped. Spaces around a quoted value are allowed (`a, "b"`).
+ * Blank lines are skipped. Spaces around a quoted value are allowed (`a, "b"`). A first line
+ * `sep=X` names the delimiter (SEP_DIRECTIVE) and is skipped.
  */
 export async function* csvRows(
   lines: AsyncIterable<TextLine>,
@@ -59,6 +66,7 @@ export async function* csvRows(
     return next.done ? undefined : next.value;
   };
   let delimiter = options.delimiter;
+  let sawFirstRow = false;
 
   for (let first = await nextLine(); first; first = await nextLine()) {
     if (first.tooLong) {
@@ -66,6 +74,23 @@ export async function* csvRows(
       continue;
     }
     if (first.text.trim() === '') continue;
+    if (!sawFirstRow) {
+      sawFirstRow = true;
+      const directive = SEP_DIRECTIVE.exec(first.text);
+      if (directive) {
+        const named = directive[1] as string;
+        if (!(CSV_DELIMITERS as readonly string[]).includes(named)) {
+          yield { kind: 'malformed', line: first.number, reason: `it names the delimiter "${named}" (Excel's sep= line), which is not one of , ; tab |`, raw: first.text };
+          return;
+        }
+        // A --delimiter given on the command line still wins; the line is Excel's, not a row.
+        if (!delimiter) {
+          delimiter = named as CsvDelimiter;
+          options.onDelimiter?.(delimiter);
+        }
+        continue;
+      }
+    }
     if (!delimiter) {
       delimiter = sniffDelimiter(first.text);
       options.onDelimiter?.(delimiter);

@@ -245,6 +245,27 @@ describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
     expect(Object.values(items[0]?.kind === 'record' ? items[0].record : {})).toContain('Cali');
   });
 
+  it("Excel's `sep=` first line names the delimiter and is not a row; line numbers stay physical", async () => {
+    const sniffed: string[] = [];
+    // The header alone would sniff as `,` (two commas, one `;`).
+    const text = '\uFEFFsep=;\r\nleadId;nota, otra, más\r\n1;a, b, c\r\n2;x;y\r\n';
+    const items = await readText(text, { ...CSV, onColumns: (_names, delimiter) => sniffed.push(delimiter) });
+    expect(sniffed).toEqual([';']);
+    expect(summary(items)).toEqual([{ line: 3, id: '1' }, { line: 4, rejected: '3 values, expected 2 (one per column)' }]);
+    expect(items[0]).toMatchObject({ record: { leadId: '1', 'nota, otra, más': 'a, b, c' } });
+    for (const [first, delimiter] of [['SEP=|', '|'], ['"sep=,"', ','], ['sep=\t', '\t']] as const) {
+      const columns: string[] = [];
+      const read = await readText(`${first}\nleadId${delimiter}a\n1${delimiter}x\n`, { ...CSV, onColumns: (_names, used) => columns.push(used) });
+      expect(columns).toEqual([delimiter]);
+      expect(read).toMatchObject([{ kind: 'record', record: { leadId: '1', a: 'x' } }]);
+    }
+    // --delimiter still wins (the line is skipped all the same); a delimiter normflow does not read is said.
+    expect(await readText('sep=;\nleadId,a\n1,x\n', { ...CSV, delimiter: ',' })).toMatchObject([{ record: { leadId: '1', a: 'x' } }]);
+    await expect(readText('sep=:\nleadId:a\n1:x\n', CSV)).rejects.toThrow('the CSV header (line 1) is malformed: it names the delimiter ":" (Excel\'s sep= line), which is not one of , ; tab |');
+    // Only a first line is the directive: later, `sep=;` is a value like any other.
+    expect(await readText('leadId,nota\nsep=;,x\n', { ...CSV, idFields: ['leadId'] })).toMatchObject([{ record: { leadId: 'sep=;', nota: 'x' } }]);
+  });
+
   it('--delimiter overrides the sniffing', async () => {
     const items = await readText('leadId;nota,otra\n1;a,b\n', { format: 'csv', idFields: ['leadId'], delimiter: ';' });
     expect(items).toMatchObject([{ record: { leadId: '1', 'nota,otra': 'a,b' } }]);
