@@ -11,7 +11,7 @@ type Register = (program: Command) => void;
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Register> }> = [
   {
     name: 'normalize',
-    summary: 'normalize a JSONL or CSV file of records into another file (originals untouched)',
+    summary: 'normalize a CSV, JSON lines or JSON array file of records into another file (originals untouched)',
     load: async () => (await import('./normalize-command.ts')).registerNormalizeCommand,
   },
   {
@@ -26,7 +26,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   },
   {
     name: 'seed',
-    summary: 'load records (JSONL or CSV, each with leadId or id) into the local leads table; nothing is overwritten blindly',
+    summary: 'load records (CSV, JSON lines or a JSON array, each with leadId or id) into the local leads table; nothing is overwritten blindly',
     load: async () => (await import('./seed-command.ts')).registerSeedCommand,
   },
   {

@@ -23,8 +23,8 @@ interface NormalizeOptions extends ModelOptions, ReadFlags {
 export function registerNormalizeCommand(program: Command): void {
   const command = program
     .command('normalize')
-    .description('normalize a JSONL or CSV file of records into another file (originals untouched)')
-    .option('--input <file>', 'records to normalize (.jsonl or .csv; - for standard input)', BUNDLED_SAMPLE)
+    .description('normalize a CSV, JSON lines or JSON array file of records into another file (originals untouched)')
+    .option('--input <file>', 'records to normalize (.csv, .jsonl or .json; - for standard input)', BUNDLED_SAMPLE)
     .option('--output <file>', 'where to write them (.jsonl or .csv; - for standard output)', '.normflow/normalized.jsonl')
     .option('--rejected <file>', 'where the lines that are not records go (default: <output>.rejected.jsonl)');
   withModelOptions(

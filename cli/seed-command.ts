@@ -158,8 +158,8 @@ export function reportRejectedLines(result: SeedResult, label = ''): void {
 export function registerSeedCommand(program: Command): void {
   const command = program
     .command('seed')
-    .description('load records (JSONL or CSV, each with leadId or id) into the local leads table; nothing is overwritten blindly')
-    .requiredOption('--input <file>', 'records to load (.jsonl or .csv; - for standard input)');
+    .description('load records (CSV, JSON lines or a JSON array, each with leadId or id) into the local leads table; nothing is overwritten blindly')
+    .requiredOption('--input <file>', 'records to load (.csv, .jsonl or .json; - for standard input)');
   addReadOptions(command)
     .option('--insert-only', 'add new leads only; never touch one that exists')
     .option('--config <file>', 'normalization config: its idField names the id column, its fields match headers whatever their case')

@@ -3,6 +3,7 @@ import { InputError } from '#shared/errors/normflow-errors.ts';
 import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
 import { csvRows, type CsvDelimiter } from './csv-records.ts';
+import { jsonArrayElements } from './json-array-elements.ts';
 import type { TextEncodingName } from './text-decoding.ts';
 import { MAX_LINE_CHARS, textLines, type TextLine } from './text-lines.ts';
 import { openTextSource, STDIO } from './text-source.ts';
@@ -36,10 +37,37 @@ export function formatOfPath(path: string): RecordFormat {
   return /\.(csv|tsv)$/i.test(path) ? 'csv' : 'jsonl';
 }
 
-/** An input's format by its extension when that says it (`.csv`, `.tsv`, `.jsonl`, `.ndjson`); undefined for `.txt` or none: sniffed. */
-function formatOfInputPath(path: string): RecordFormat | undefined {
+/** How a file's text holds its records: CSV rows, one JSON object per line, or one JSON array of objects. */
+type InputLayout = RecordFormat | 'json-array';
+
+/**
+ * An input's layout by its extension when that says it (`.csv`, `.tsv`, `.jsonl`, `.ndjson`);
+ * undefined for `.json` (an array, or JSON lines under that name), `.txt` or none: sniffed.
+ */
+function layoutOfInputPath(path: string): InputLayout | undefined {
   if (/\.(csv|tsv)$/i.test(path)) return 'csv';
-  return /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : undefined;
+  return /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : undefined;
+}
+
+/**
+ * The layout a text's first character says: `[` a JSON array, `{` JSON lines, anything else a CSV
+ * header. `.json` files are JSON either way. Returns the chunks read to see it, to be read again.
+ */
+async function sniffLayout(chunks: AsyncIterator<string>, json: boolean): Promise<{ layout: InputLayout; peeked: string[] }> {
+  const peeked: string[] = [];
+  // Chunks are pulled one by one: a `break` out of a for-await would close the stream.
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    peeked.push(next.value);
+    const first = /\S/.exec(next.value.replace(/\uFEFF/g, ' '))?.[0];
+    if (first === undefined) continue;
+    return { layout: first === '[' ? 'json-array' : first === '{' || json ? 'jsonl' : 'csv', peeked };
+  }
+  return { layout: json ? 'jsonl' : 'csv', peeked };
+}
+
+async function* withPeeked(peeked: readonly string[], rest: AsyncIterator<string>): AsyncGenerator<string> {
+  yield* peeked;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /**
@@ -54,30 +82,35 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     ...(options.onBytes ? { onBytes: options.onBytes } : {}),
   });
-  const lines = textLines(source.text);
   const undecodable = () =>
     source.invalidBytes() > 0
       ? `has bytes that are not valid ${source.encoding.toUpperCase()} (--encoding to read the file otherwise)`
       : 'contains U+FFFD, the mark of a character lost before this file was written';
-  let format = options.format ?? (input === STDIO ? undefined : formatOfInputPath(input));
-  const peeked: TextLine[] = [];
-  if (!format) {
-    // JSON lines start with `{`; a CSV header never does. (Lines are pulled one by one: a `break` would close the stream.)
-    for (let next = await lines.next(); !next.done; next = await lines.next()) {
-      peeked.push(next.value);
-      if (next.value.text.trim() !== '') break;
-    }
-    format = peeked.at(-1)?.text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+  let layout: InputLayout | undefined = options.format ?? (input === STDIO ? undefined : layoutOfInputPath(input));
+  let text = source.text;
+  if (!layout) {
+    const chunks = source.text[Symbol.asyncIterator]();
+    const sniffed = await sniffLayout(chunks, /\.json$/i.test(input));
+    layout = sniffed.layout;
+    text = withPeeked(sniffed.peeked, chunks);
   }
-  options.onFormat?.(format);
-  async function* allLines(): AsyncGenerator<TextLine> {
-    yield* peeked;
-    yield* lines;
-  }
-  // Each generator in the chain costs every line a round of promises: none for lines not peeked at.
-  const recordLines = peeked.length > 0 ? allLines() : lines;
+  // An array's records are JSON records: written back as JSON lines.
+  options.onFormat?.(layout === 'csv' ? 'csv' : 'jsonl');
   const ids = new FieldNameMatcher(options.idFields);
-  yield* format === 'csv' ? readCsv(recordLines, options, ids, undecodable) : readJsonLines(recordLines, ids, undecodable);
+  if (layout === 'json-array') yield* readJsonArray(text, ids, undecodable);
+  else if (layout === 'csv') yield* readCsv(textLines(text), options, ids, undecodable);
+  else yield* readJsonLines(textLines(text), ids, undecodable);
+}
+
+/** Records of a JSON array file: each element on its own, numbered by the line it starts on (json-array-elements.ts). */
+async function* readJsonArray(text: AsyncIterable<string>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
+  for await (const element of jsonArrayElements(text)) {
+    if (element.kind === 'malformed') {
+      yield { kind: 'rejected', line: element.line, reason: element.reason, raw: element.raw };
+      continue;
+    }
+    yield jsonRecord(element.text, element.line, ids, undecodable);
+  }
 }
 
 async function* readJsonLines(lines: AsyncIterable<TextLine>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
@@ -87,23 +120,21 @@ async function* readJsonLines(lines: AsyncIterable<TextLine>, ids: FieldNameMatc
       continue;
     }
     if (text.trim() === '') continue;
-    if (text.includes('\uFFFD')) {
-      yield { kind: 'rejected', line, reason: undecodable(), raw: text };
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      yield { kind: 'rejected', line, reason: 'not valid JSON', raw: text };
-      continue;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      yield { kind: 'rejected', line, reason: 'not a JSON object', raw: text };
-      continue;
-    }
-    yield withId(parsed as Record<string, unknown>, line, ids, text);
+    yield jsonRecord(text, line, ids, undecodable);
   }
+}
+
+/** One JSON object as a record, or why it is not one. */
+function jsonRecord(text: string, line: number, ids: FieldNameMatcher, undecodable: () => string): ReadItem {
+  if (text.includes('\uFFFD')) return { kind: 'rejected', line, reason: undecodable(), raw: text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'rejected', line, reason: 'not valid JSON', raw: text };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { kind: 'rejected', line, reason: 'not a JSON object', raw: text };
+  return withId(parsed as Record<string, unknown>, line, ids, text);
 }
 
 interface CsvHeader {

@@ -18,7 +18,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function readBytes(bytes: Buffer | string, options: ReadOptions, extension = options.format ?? 'csv'): Promise<ReadItem[]> {
+async function readBytes(bytes: Buffer | string, options: ReadOptions, extension: string = options.format ?? 'csv'): Promise<ReadItem[]> {
   fileCounter += 1;
   const path = join(directory, `input-${fileCounter}.${extension}`);
   await writeFile(path, bytes);
@@ -449,5 +449,45 @@ describe('what the file says it is', () => {
       await expect(reading).rejects.toMatchObject({ name: 'Input.Invalid', message: expect.stringContaining(said) });
       await expect(reading).rejects.toThrow('save the sheet as CSV (Excel: File → Save As → CSV UTF-8)');
     }
+  });
+});
+
+describe('readRecords: a JSON array (what tools call "export as JSON")', () => {
+  const ARRAY = '[\n  {"leadId": "1", "nombres": "ANA"},\n  {"leadId": "2",\n   "nombres": "LUIS"},\n  "texto",\n  {"nombres": "sin id"},\n  {"leadId": "5", "nombres": }\n]\n';
+
+  it('reads each element as a record numbered by its first line; an element that is no record is rejected on its own', async () => {
+    const formats: string[] = [];
+    for (const extension of ['json', 'txt']) {
+      const items = await readBytes(ARRAY, { idFields: ['leadId'], onFormat: (format) => formats.push(format) }, extension);
+      expect(summary(items)).toEqual([
+        { line: 2, id: '1' },
+        { line: 3, id: '2' },
+        { line: 5, rejected: 'not a JSON object' },
+        { line: 6, rejected: 'no id (expected "leadId")' },
+        { line: 7, rejected: 'not valid JSON' },
+      ]);
+      expect(items[1]).toMatchObject({ record: { leadId: '2', nombres: 'LUIS' } });
+      expect(items[4]).toMatchObject({ raw: '{"leadId": "5", "nombres": }' });
+    }
+    // Its records are written back as JSON lines.
+    expect(formats).toEqual(['jsonl', 'jsonl']);
+  });
+
+  it('a minified array on one line of any length, and a cut-short file said at its end', async () => {
+    const records = Array.from({ length: 5_000 }, (_, index) => ({ leadId: `L${index}`, nombres: `nombre ${index}, "con" [corchetes]` }));
+    const items = await readBytes(JSON.stringify(records), { idFields: ['leadId'] }, 'json');
+    expect(items.map((item) => (item.kind === 'record' ? item.record : item))).toEqual(records);
+    const cut = await readBytes(JSON.stringify(records.slice(0, 3)).slice(0, -10), { idFields: ['leadId'] }, 'json');
+    expect(summary(cut)).toEqual([
+      { line: 1, id: 'L0' },
+      { line: 1, id: 'L1' },
+      { line: 1, rejected: 'the file ends inside this record: it may have been cut short' },
+      { line: 1, rejected: 'the file ends before the array closes with "]": it may have been cut short' },
+    ]);
+  });
+
+  it('a .json file of JSON lines is read as JSON lines, and .jsonl is never taken for an array', async () => {
+    expect(summary(await readBytes('{"leadId": "1"}\n{"leadId": "2"}\n', { idFields: ['leadId'] }, 'json'))).toEqual([{ line: 1, id: '1' }, { line: 2, id: '2' }]);
+    expect(summary(await readBytes('[{"leadId": "1"}]\n', { idFields: ['leadId'] }, 'jsonl'))).toEqual([{ line: 1, rejected: 'not a JSON object' }]);
   });
 });
