@@ -231,6 +231,13 @@ function parseExtra(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * How a spreadsheet writes a long number it shows in scientific notation (`1,02346E+09` in a
+ * Spanish locale, `1.02346E+09` elsewhere): a cédula or phone number used as an id, its digits
+ * past the sixth gone. A decimal mark and an explicit `E+` tell it from an id such as `3E4`.
+ */
+const EXCEL_SCIENTIFIC = /^\d[.,]\d+E\+\d+$/i;
+
 function withId(record: Record<string, unknown>, line: number, ids: FieldNameMatcher, raw: string): ReadItem {
   const idFields = ids.wanted;
   let matched: Map<string, string>;
@@ -242,6 +249,9 @@ function withId(record: Record<string, unknown>, line: number, ids: FieldNameMat
   for (const field of idFields) {
     const key = matched.get(field);
     const id = key === undefined ? undefined : record[key];
+    if (typeof id === 'string' && EXCEL_SCIENTIFIC.test(id.trim())) {
+      return { kind: 'rejected', line, reason: `id "${id.trim()}" is in scientific notation: the spreadsheet dropped its last digits, so two leads could share it (format the id column as Text, then save as CSV again)`, raw };
+    }
     if ((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id))) {
       return { kind: 'record', line, id: String(id), record };
     }

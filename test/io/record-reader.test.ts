@@ -116,6 +116,19 @@ describe('readRecords JSONL', () => {
     ]);
   });
 
+  it('rejects an id a spreadsheet wrote in scientific notation (its digits are gone), and only that form', async () => {
+    const csv = 'cedula;nombres\r\n1,02346E+09;ANA\r\n1.02346E+09;LUIS\r\n1023456789;EVA\r\n3E4;RAUL\r\n2e+5;MIA\r\n';
+    const items = await readText(csv, { format: 'csv', idFields: ['cedula'] });
+    const lost = (id: string) => `id "${id}" is in scientific notation: the spreadsheet dropped its last digits, so two leads could share it (format the id column as Text, then save as CSV again)`;
+    expect(summary(items)).toEqual([
+      { line: 2, rejected: lost('1,02346E+09') },
+      { line: 3, rejected: lost('1.02346E+09') },
+      { line: 4, id: '1023456789' },
+      { line: 5, id: '3E4' },
+      { line: 6, id: '2e+5' },
+    ]);
+  });
+
   it('reports the bytes read so far', async () => {
     const text = `${'{"leadId": "1", "nombres": "juan"}\n'.repeat(50)}`;
     const seen: number[] = [];
