@@ -334,12 +334,12 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       const values: Record<string, unknown> = {
         ':runId': write.runId,
         ':expectedNormalizedAt': write.expectedNormalizedAt,
-        ':history': write.history,
         ':updatedAt': write.updatedAt,
       };
       let update: string;
       if (previous) {
         Object.assign(values, {
+          ':history': write.history,
           ':normalizedData': previous.normalizedData,
           ':normalizationMeta': previous.normalizationMeta,
           ':normalizedAt': previous.normalizedAt,
@@ -360,11 +360,13 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
         }
         update = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
       } else {
-        // The run was the lead's first normalization: it goes back to never normalized, due again (in the index at once).
+        // The run was the lead's first normalization: it goes back to never normalized, due again (in the
+        // index at once), its history (empty: there was no earlier version) removed too, so its next
+        // normalization is written as a first one, without a read before it.
         values[':dueShard'] = dueShardOf(write.leadId);
         update =
-          'SET normalizationHistory = :history, updatedAt = :updatedAt, dueShard = :dueShard, dueAt = :updatedAt ' +
-          'REMOVE normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId';
+          'SET updatedAt = :updatedAt, dueShard = :dueShard, dueAt = :updatedAt ' +
+          'REMOVE normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
       }
       const restored = await conditionHeld(
         client.send(

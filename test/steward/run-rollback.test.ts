@@ -65,9 +65,11 @@ describe('runs rollback', () => {
     expect(await rollBack(first)).toMatchObject({ restored: 1, restoredToNever: 1 });
     const lead = await harness.lead('F1');
     // Due at once, in the index of due leads too (scheduled runs of a streamed deployment read it).
-    expect(lead).toEqual({ ...leadsOf('F1')[0], normalizationHistory: [], updatedAt: NOW().toISOString(), dueShard: dueShardOf('F1'), dueAt: NOW().toISOString() });
+    expect(lead).toEqual({ ...leadsOf('F1')[0], updatedAt: NOW().toISOString(), dueShard: dueShardOf('F1'), dueAt: NOW().toISOString() });
     const next = await harness.run();
-    expect(summaryOf(next.output).counts.selected).toBe(1);
+    expect(summaryOf(next.output).counts).toMatchObject({ selected: 1, normalized: 1 });
+    // Written as a first normalization: an empty history, not one holding the rolled-back version.
+    expect(await harness.lead('F1')).toMatchObject({ normalizationRunId: summaryOf(next.output).runId, normalizationHistory: [] });
   });
 
   it('leaves alone the leads a later run wrote again, and counts them', async () => {

@@ -490,6 +490,10 @@ describe('history, rollback and re-normalization requests', () => {
     expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual([]);
     await store.rollBack({ leadId: 'H', runId: 'run-1', expectedNormalizedAt: '2025-06-01T00:00:00.000Z', previous: undefined, history: [], updatedAt: '2025-06-04T00:00:00.000Z' });
     expect(await dueIn('2025-06-05T00:00:00.000Z')).toEqual(['H']);
+    // Never normalized again, history included: its next normalization is a first one, written without a read.
+    const rolledBack = (await store.getMany(['H'])).get('H');
+    expect(rolledBack).not.toHaveProperty('normalizationHistory');
+    expect(rolledBack).not.toHaveProperty('normalizedAt');
 
     const poisoned = { error: 'TypeError', failures: 3, sourceHash: 'h', failedAt: '2025-06-05T00:00:00.000Z', poisonedAt: '2025-06-05T00:00:00.000Z' };
     await store.recordFailure({ leadId: 'H', expectedOriginals: { nombres: { string: 'ANA' } }, stamp: poisoned, previousFailedAt: undefined, due: null });
