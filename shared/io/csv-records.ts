@@ -10,18 +10,19 @@ export function delimiterNamed(value: string): CsvDelimiter | undefined {
 }
 
 /**
- * The delimiter of a header line: the candidate found most often outside quotes, ties going to
- * the earlier of `,` `;` tab `|`; a header with none of them is one column, read with `,`.
+ * The delimiter of a line: the candidate found most often outside quotes, ties going to the
+ * earlier of `,` `;` tab `|`; undefined for a line with none of them (one value, whatever the
+ * delimiter: a report's title above the header, or a file of one column).
  */
-function sniffDelimiter(headerLine: string): CsvDelimiter {
+function sniffDelimiter(line: string): CsvDelimiter | undefined {
   const counts = new Map<string, number>();
   let quoted = false;
-  for (const char of headerLine) {
+  for (const char of line) {
     if (char === '"') quoted = !quoted;
     else if (!quoted) counts.set(char, (counts.get(char) ?? 0) + 1);
   }
-  let best: CsvDelimiter = ',';
-  for (const candidate of CSV_DELIMITERS) if ((counts.get(candidate) ?? 0) > (counts.get(best) ?? 0)) best = candidate;
+  let best: CsvDelimiter | undefined;
+  for (const candidate of CSV_DELIMITERS) if ((counts.get(candidate) ?? 0) > (best === undefined ? 0 : (counts.get(best) ?? 0))) best = candidate;
   return best;
 }
 
@@ -92,8 +93,9 @@ export async function* csvRows(
       }
     }
     if (!delimiter) {
+      // Sniffed from the first line that has one; a line with none reads the same with any.
       delimiter = sniffDelimiter(first.text);
-      options.onDelimiter?.(delimiter);
+      if (delimiter) options.onDelimiter?.(delimiter);
     }
     const taken = [first];
     let open = countQuotes(first.text) % 2 === 1;
@@ -112,7 +114,7 @@ export async function* csvRows(
       continue;
     }
     const raw = taken.map((line, index) => (index < taken.length - 1 ? line.text + line.lineBreak : line.text)).join('');
-    const split = splitCsvRecord(raw, delimiter);
+    const split = splitCsvRecord(raw, delimiter ?? ',');
     if ('error' in split) {
       if (taken.length > 1) {
         giveBack(taken.slice(1));

@@ -2,7 +2,7 @@ import { FieldNameMatcher } from '#shared/config/field-names.ts';
 import { InputError } from '#shared/errors/normflow-errors.ts';
 import { restoreFormulaCell } from './csv-cells.ts';
 import { EXTRA_COLUMN, isComputedColumn } from './csv-columns.ts';
-import { csvRows, type CsvDelimiter } from './csv-records.ts';
+import { csvRows, type CsvDelimiter, type CsvRow } from './csv-records.ts';
 import { jsonArrayElements } from './json-array-elements.ts';
 import type { TextEncodingName } from './text-decoding.ts';
 import { MAX_LINE_CHARS, textLines, type TextLine } from './text-lines.ts';
@@ -21,7 +21,7 @@ export interface ReadOptions {
   idFields: readonly string[];
   /** Forced text encoding; detected when absent (UTF-8, UTF-16 with a byte-order mark, Windows-1252). */
   encoding?: TextEncodingName;
-  /** Forced CSV delimiter; sniffed from the header when absent. */
+  /** Forced CSV delimiter; sniffed when absent (from the first line that has one: the header). */
   delimiter?: CsvDelimiter;
   /** How the input is being read, when it is worth saying (an encoding other than UTF-8); once each. */
   onNotice?: (message: string) => void;
@@ -145,32 +145,49 @@ interface CsvHeader {
   writtenByNormflow: boolean;
 }
 
+/**
+ * Rows above the header that a report puts there (a title, a date, padding): at most this many,
+ * each with one value at most, followed by a header of at least two names (a file of leads has an
+ * id and a field: a first row of one value followed by a row of several is a title, not a header).
+ */
+const MAX_TITLE_ROWS = 5;
+
+const valuesIn = (row: CsvRow & { kind: 'row' }): number => row.fields.filter((field) => field.trim() !== '').length;
+
 async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
   let header: CsvHeader | undefined;
   let delimiter = options.delimiter ?? ',';
   const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
-  for await (const row of csvRows(lines, dialect)) {
-    if (!header) {
-      if (row.kind === 'malformed') throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
-      if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
-      header = readHeader(row.fields);
-      options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
-      continue;
-    }
+  /** Rows of one value or none, read before the header is known: a title above it, or a file of one column. */
+  let leading: Array<CsvRow & { kind: 'row' }> = [];
+  const takeHeader = (row: CsvRow & { kind: 'row' }) => {
+    header = readHeader(row.fields);
+    options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
+  };
+  /** No title after all: the first leading row is the header, the others are rows. */
+  function* leadingAsRows(): Generator<ReadItem> {
+    const [first, ...rest] = leading;
+    leading = [];
+    if (!first) return;
+    takeHeader(first);
+    for (const row of rest) yield* rowItems(row);
+  }
+  function* rowItems(row: CsvRow): Generator<ReadItem> {
+    if (!header) return;
     if (row.kind === 'malformed') {
       yield { kind: 'rejected', line: row.line, reason: row.reason, raw: row.raw };
-      continue;
+      return;
     }
-    if (row.fields.every((field) => field.trim() === '')) continue;
+    if (row.fields.every((field) => field.trim() === '')) return;
     if (row.raw.includes('\uFFFD')) {
       yield { kind: 'rejected', line: row.line, reason: undecodable(), raw: row.raw };
-      continue;
+      return;
     }
     const { names } = header;
     // Trailing empty values past the last column (`a,b,c,,`) are what some tools write; anything else is a wrong count.
     if (row.fields.length < names.length || row.fields.slice(names.length).some((field) => field !== '')) {
       yield { kind: 'rejected', line: row.line, reason: `${row.fields.length} values, expected ${names.length} (one per column)`, raw: row.raw };
-      continue;
+      return;
     }
     const record: Record<string, unknown> = {};
     const restore = header.writtenByNormflow;
@@ -182,12 +199,48 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
       const extra = parseExtra(row.fields[header.extraAt] ?? '');
       if (extra === undefined) {
         yield { kind: 'rejected', line: row.line, reason: `the ${EXTRA_COLUMN} column is not a JSON object`, raw: row.raw };
-        continue;
+        return;
       }
       Object.assign(record, extra);
     }
     yield withId(record, row.line, ids, row.raw);
   }
+
+  for await (const row of csvRows(lines, dialect)) {
+    if (header) {
+      yield* rowItems(row);
+      continue;
+    }
+    if (row.kind === 'malformed') {
+      if (leading.length > 0) {
+        yield* leadingAsRows();
+        yield* rowItems(row);
+        continue;
+      }
+      throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
+    }
+    if (leading.length === 0 && row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
+    const values = valuesIn(row);
+    if (values <= 1 && leading.length < MAX_TITLE_ROWS) {
+      leading.push(row);
+      continue;
+    }
+    if (leading.length > 0 && values >= 2) {
+      // A report exported from a spreadsheet: its title (and date, and padding) above the header.
+      if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
+      const from = leading[0]?.line;
+      const to = leading.at(-1)?.line;
+      options.onNotice?.(`${from === to ? `line ${from} holds` : `lines ${from}–${to} hold`} one value or none above the header, as a report's title does: skipped; the header is line ${row.line}`);
+      leading = [];
+      takeHeader(row);
+      continue;
+    }
+    yield* leadingAsRows();
+    if (header) yield* rowItems(row);
+    else takeHeader(row);
+  }
+  // A file of one column (or only a title): its first row is the header.
+  yield* leadingAsRows();
 }
 
 /**
