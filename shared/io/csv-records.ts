@@ -134,6 +134,17 @@ function countQuotes(text: string): number {
   return count;
 }
 
+/**
+ * Excel's text literal `="00123"`: what export tools write so that a spreadsheet keeps an id's
+ * leading zeros (and Excel reads whether the cell is quoted or not). Its value is the text inside.
+ */
+const EXCEL_TEXT_LITERAL = /^="((?:[^"]|"")*)"$/;
+
+const textOfCell = (value: string): string => {
+  const literal = EXCEL_TEXT_LITERAL.exec(value);
+  return literal ? (literal[1] as string).replaceAll('""', '"') : value;
+};
+
 /** Splits one record's text into its values (RFC 4180 quoting), or says what is wrong with it. */
 function splitCsvRecord(text: string, delimiter: CsvDelimiter): { fields: string[] } | { error: string } {
   const fields: string[] = [];
@@ -142,23 +153,26 @@ function splitCsvRecord(text: string, delimiter: CsvDelimiter): { fields: string
   for (;;) {
     let start = index;
     while (isPadding(text[start])) start += 1;
-    if (text[start] === '"') {
-      let value = '';
-      let at = start + 1;
+    // An unquoted `="…"` is read as quoted text after its `=` (kept, for textOfCell to see the literal).
+    const literal = text[start] === '=' && text[start + 1] === '"';
+    if (text[start] === '"' || literal) {
+      let value = literal ? '="' : '';
+      let at = start + (literal ? 2 : 1);
       for (;;) {
         const quote = text.indexOf('"', at);
         if (quote < 0) return { error: `the quote opening value ${fields.length + 1} is never closed` };
         value += text.slice(at, quote);
         if (text[quote + 1] === '"') {
-          value += '"';
+          value += literal ? '""' : '"';
           at = quote + 2;
           continue;
         }
         at = quote + 1;
         break;
       }
+      if (literal) value += '"';
       while (isPadding(text[at])) at += 1;
-      fields.push(value);
+      fields.push(textOfCell(value));
       if (at === text.length) return { fields };
       if (text[at] !== delimiter) return { error: `text after the closing quote of value ${fields.length}` };
       index = at + 1;

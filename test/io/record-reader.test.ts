@@ -311,6 +311,20 @@ describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
     expect(summary(late).at(-1)).toEqual({ line: 7, rejected: '2 values, expected 1 (one per column)' });
   });
 
+  it('Excel\'s text literal ="00123" (written to keep leading zeros), quoted or not, is read as its text', async () => {
+    const text = 'id;nombres;nota\r\n="00123";="Ana ""la"" María";=SUM(A1)\r\n"=""00124""";"=""x;y""";=\r\n';
+    const items = await readText(text, { format: 'csv', idFields: ['id'] });
+    expect(items).toMatchObject([
+      { kind: 'record', line: 2, id: '00123', record: { id: '00123', nombres: 'Ana "la" María', nota: '=SUM(A1)' } },
+      { kind: 'record', line: 3, id: '00124', record: { id: '00124', nombres: 'x;y', nota: '=' } },
+    ]);
+    // Unclosed, or with text after it, it is as malformed as any quoted value.
+    expect(summary(await readText('id;n\r\n="001;a\r\n1;="b"c\r\n', { format: 'csv', idFields: ['id'] }))).toEqual([
+      { line: 2, rejected: 'a quote opened on this line is never closed' },
+      { line: 3, rejected: 'text after the closing quote of value 2' },
+    ]);
+  });
+
   it('--delimiter overrides the sniffing', async () => {
     const items = await readText('leadId;nota,otra\n1;a,b\n', { format: 'csv', idFields: ['leadId'], delimiter: ';' });
     expect(items).toMatchObject([{ record: { leadId: '1', 'nota,otra': 'a,b' } }]);
@@ -320,6 +334,8 @@ describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'Ñ', ',', ';', '|', '\t', '"', '\n', '\r\n', ' ', '=') });
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<CsvDelimiter>(',', ';', '\t', '|'), fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 6 }), async (delimiter, rows) => {
+        // A cell that is exactly `="…"` is Excel's text literal, read as the text inside (tested above).
+        fc.pre(rows.flat().every((cell) => !/^="(?:[^"]|"")*"$/.test(cell)));
         const records = rows.map(([a, b], index) => ({ leadId: `r${index}`, a, b }));
         const text = stringify(records, { header: true, columns: ['leadId', 'a', 'b'], delimiter, quoted_match: /[\r\n]/ });
         const items = await readText(text, { format: 'csv', idFields: ['leadId'], delimiter });
