@@ -1,3 +1,4 @@
+import { rm, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '#infra/local/local-runtime.ts';
 import { ConfiguredFields } from '#shared/config/configured-fields.ts';
@@ -171,6 +172,7 @@ export function registerSeedCommand(program: Command): void {
       const configFile = options.config ? await readJsonConfigFile(options.config) : undefined;
       const config = configFile ? await loadCliConfig({}, [configFile]) : undefined;
       const read = { ...readOptionsOf(options), onNotice: (notice: string) => console.error(`normflow: note: ${notice}`) };
+      const newStore = !(await pathExists(options.dataDir));
       const local = await startLocalEnvironment({ dataDir: options.dataDir });
       try {
         const insertOnly = options.insertOnly ?? false;
@@ -188,7 +190,17 @@ export function registerSeedCommand(program: Command): void {
           process.exitCode = 1;
         }
       } finally {
+        // A store this seed created and left without a lead (a file of the wrong kind, every line
+        // rejected) is not left behind: the next command would find an empty store, not the cause.
+        const leftEmpty = newStore && (await localStores(local).leads.count().catch(() => 1)) === 0;
         await local.close();
+        if (leftEmpty) await rm(options.dataDir, { recursive: true, force: true });
       }
     });
 }
+
+const pathExists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );

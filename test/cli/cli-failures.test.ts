@@ -49,7 +49,7 @@ describe('every expected failure is one line on standard error: exit 2 for usage
     expect((await normflow('run', '--data-dir', 'fresh-dir')).code).toBe(0);
   }, 60_000);
 
-  it('a seed of a file that is missing or a folder is a usage error that leaves no store behind', async () => {
+  it('a seed of a file that is missing, a folder, a workbook or all rejected leaves no store behind', async () => {
     await mkdir(join(dir, 'a-folder'), { recursive: true });
     const cases = [
       { args: ['seed', '--input', 'nope.csv'], line: 'normflow: --input nope.csv: no such file' },
@@ -63,6 +63,21 @@ describe('every expected failure is one line on standard error: exit 2 for usage
       expect(oneLine(result.stderr)).toEqual([line]);
     }
     await expect(readdir(join(dir, 'never-created'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    // Read but not loadable: a workbook (exit 2), or a file whose every line is rejected (exit 1).
+    // The store this seed created is removed; one that existed before is kept, empty or not.
+    await writeFile(join(dir, 'book.xlsx'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]));
+    await writeFile(join(dir, 'no-ids.jsonl'), '{"nombres":"ana"}\n');
+    const workbook = await normflow('seed', '--input', 'book.xlsx', '--data-dir', 'never-created');
+    expect(workbook.code).toBe(2);
+    expect(oneLine(workbook.stderr)).toEqual([expect.stringMatching(/^normflow: book\.xlsx is a spreadsheet workbook/)]);
+    const noIds = await normflow('seed', '--input', 'no-ids.jsonl', '--data-dir', 'never-created');
+    expect(noIds.code).toBe(1);
+    expect(noIds.stderr).toContain('line 1: no id (expected "leadId" or "id")');
+    await expect(readdir(join(dir, 'never-created'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await mkdir(join(dir, 'kept-dir'));
+    expect((await normflow('seed', '--input', 'no-ids.jsonl', '--data-dir', 'kept-dir')).code).toBe(1);
+    expect(await readdir(join(dir, 'kept-dir'))).not.toEqual([]);
   }, 60_000);
 
   it('run exits 2 for a config its execution refuses (Config.Invalid), naming why in one line', async () => {
