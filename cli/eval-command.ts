@@ -96,7 +96,7 @@ export function registerEvalCommand(program: Command): void {
       .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET),
   )
     .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
-    .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
+    .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252, macintosh (default: detected)')
     .option('--json', 'print the report as JSON')
     .option('--show-errors', 'list every mismatch (shows the labeled values)')
     .action(async (options: EvalOptions) => {

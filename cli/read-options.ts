@@ -12,7 +12,7 @@ export interface ReadFlags {
 
 export function addReadOptions(command: Command): Command {
   return command
-    .option('--encoding <name>', 'text encoding of the input: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
+    .option('--encoding <name>', 'text encoding of the input: utf-8, utf-16le, utf-16be, windows-1252, macintosh (default: detected)')
     .option('--delimiter <char>', 'CSV delimiter: , ; | or tab (default: sniffed from the header line)');
 }
 

@@ -2,12 +2,12 @@ import { isAscii, isUtf8 } from 'node:buffer';
 
 /**
  * Which text encoding a file of records is in, and its text, streamed. Files come from Excel and
- * form tools: UTF-8 with or without a byte-order mark, UTF-16 with one ("Unicode text"), or
- * Windows-1252 (a Spanish-locale "CSV" save). Nothing here ever turns a character into U+FFFD
+ * form tools: UTF-8 with or without a byte-order mark, UTF-16 with one ("Unicode text"),
+ * Windows-1252 (a Spanish-locale "CSV" save) or Mac Roman (Excel for Mac's "CSV (Macintosh)"). Nothing here ever turns a character into U+FFFD
  * without saying so: see `DecodedText.invalidBytes`.
  */
 
-export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'macintosh';
 
 const ENCODING_ALIASES: Readonly<Record<string, TextEncodingName>> = {
   'utf-8': 'utf-8',
@@ -21,6 +21,10 @@ const ENCODING_ALIASES: Readonly<Record<string, TextEncodingName>> = {
   // As in every browser (WHATWG Encoding): Latin-1 labels are read as its superset, Windows-1252.
   'iso-8859-1': 'windows-1252',
   latin1: 'windows-1252',
+  // Mac Roman: what Excel for Mac's "CSV (Macintosh)" save writes.
+  macintosh: 'macintosh',
+  'mac-roman': 'macintosh',
+  macroman: 'macintosh',
 };
 
 /** The encoding an `--encoding` value names, or undefined when it names none of the supported ones. */
@@ -30,12 +34,63 @@ export function encodingNamed(label: string): TextEncodingName | undefined {
 
 export const ENCODING_LABELS = Object.keys(ENCODING_ALIASES);
 
+/** The two single-byte encodings spreadsheets save Spanish text in, told apart by SingleByteVotes. */
+type SingleByteEncoding = 'windows-1252' | 'macintosh';
+const SINGLE_BYTE_ENCODINGS: readonly SingleByteEncoding[] = ['windows-1252', 'macintosh'];
+
+/** What each byte from 0x80 up reads as in each single-byte encoding. */
+const HIGH_HALF: Readonly<Record<SingleByteEncoding, readonly string[]>> = Object.fromEntries(
+  SINGLE_BYTE_ENCODINGS.map((encoding) => [encoding, [...new TextDecoder(encoding).decode(Uint8Array.from({ length: 128 }, (_, index) => 0x80 + index))]]),
+) as Record<SingleByteEncoding, string[]>;
+
+const SPANISH_LETTER = /^[áéíóúüñÁÉÍÓÚÜÑ]$/;
+const APOSTROPHE_OR_QUOTE = /^[‘’“”'"]$/;
+const isAsciiLetter = (byte: number | undefined): boolean => byte !== undefined && ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a));
+const isAsciiUpper = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
+const isAsciiLower = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x61 && byte <= 0x7a;
+
+/**
+ * Windows-1252 or Mac Roman, for a file that is neither UTF-8 nor marked: the same bytes are `é` in
+ * one and `Ž` in the other, so a wrong guess would corrupt every accented name silently. Each byte
+ * from 0x80 up that touches an ASCII letter votes for the encoding in which it reads as a Spanish
+ * letter of the right case (`Martínez`, `MARTÍNEZ`, `Ñoño`) and against the one in which it reads as
+ * a symbol or a foreign letter glued to letters (`MartÌnez`, `MARTêNEZ`). A quote or an apostrophe
+ * is no vote for its encoding; and a byte that is one in either encoding votes not at all at the end
+ * of a word, where a closing quote and a final `í` are equally likely (`O’Neil` still votes: Mac
+ * Roman would read `OíNeil`).
+ */
+class SingleByteVotes {
+  readonly score: Record<SingleByteEncoding, number> = { 'windows-1252': 0, macintosh: 0 };
+
+  add(bytes: Uint8Array, index: number): void {
+    const previous = bytes[index - 1];
+    const next = bytes[index + 1];
+    if (!isAsciiLetter(previous) && !isAsciiLetter(next)) return;
+    const readings = SINGLE_BYTE_ENCODINGS.map((encoding) => HIGH_HALF[encoding][(bytes[index] as number) - 0x80] as string);
+    if (!isAsciiLetter(next) && readings.some((char) => APOSTROPHE_OR_QUOTE.test(char))) return;
+    SINGLE_BYTE_ENCODINGS.forEach((encoding, position) => {
+      const char = readings[position] as string;
+      if (APOSTROPHE_OR_QUOTE.test(char)) return;
+      // A lower-case letter is not followed by a capital, nor a capital preceded by a lower-case letter, within a word.
+      const fits = SPANISH_LETTER.test(char) && (char === char.toUpperCase() ? !isAsciiLower(previous) : !isAsciiUpper(next));
+      this.score[encoding] += fits ? 1 : -1;
+    });
+  }
+
+  /** Mac Roman only when its reading is the more Spanish one; Windows-1252 otherwise (ties included). */
+  get winner(): SingleByteEncoding {
+    return this.score.macintosh > this.score['windows-1252'] ? 'macintosh' : 'windows-1252';
+  }
+}
+
 /** How bytes look as UTF-8, counted as they stream (only an unfinished sequence is kept between chunks). */
 export class Utf8Scan {
   /** Whether any well-formed non-ASCII character was seen. */
   nonAscii = false;
   /** Byte sequences that are not UTF-8. */
   invalidSequences = 0;
+  /** For bytes that are not UTF-8: which single-byte encoding reads them as Spanish. */
+  readonly singleByte = new SingleByteVotes();
   private carry: Uint8Array = new Uint8Array(0);
 
   add(chunk: Uint8Array): void {
@@ -63,6 +118,7 @@ export class Utf8Scan {
       const length = sequenceLength(body, index);
       if (length === 0) {
         this.invalidSequences += 1;
+        this.singleByte.add(body, index);
         index += 1;
         continue;
       }
@@ -133,7 +189,8 @@ export function encodingOfBom(start: Uint8Array): TextEncodingName | undefined {
  * file) or of the first ones (a pipe, `complete` false):
  * - mostly NUL bytes at odd (even) offsets: UTF-16 LE (BE) without a mark;
  * - well-formed UTF-8, or ASCII only: UTF-8;
- * - bytes that are not UTF-8 and no well-formed non-ASCII sequence at all: Windows-1252;
+ * - bytes that are not UTF-8 and no well-formed non-ASCII sequence at all: Windows-1252, or Mac
+ *   Roman when its reading of them is the more Spanish one (SingleByteVotes);
  * - both: UTF-8 (the lines with the bad bytes are then rejected, never guessed at).
  */
 export function chooseEncoding(start: Uint8Array, scan: Utf8Scan, name: string, complete: boolean): EncodingChoice {
@@ -143,6 +200,12 @@ export function chooseEncoding(start: Uint8Array, scan: Utf8Scan, name: string, 
   }
   if (scan.invalidSequences === 0) return { encoding: 'utf-8' };
   if (!scan.nonAscii) {
+    if (scan.singleByte.winner === 'macintosh') {
+      return {
+        encoding: 'macintosh',
+        notice: `${name} is not UTF-8 and its accents read as Mac Roman: read as such, as Excel for Mac saves "CSV (Macintosh)" (--encoding to choose)`,
+      };
+    }
     return {
       encoding: 'windows-1252',
       notice: `${name} is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales (--encoding to choose)`,
