@@ -30,7 +30,9 @@ export function registerDuplicatesCommand(leads: Command): void {
       .option('--phone-field <field>', 'attribute holding a phone number (default: found by its name: teléfono, celular, móvil, whatsapp, phone …)')
       .option('--min-score <p>', 'report pairs at least this likely to be one person (0–1)', String(DEFAULT_MIN_SCORE)),
   ).action(async (options: DuplicatesOptions) => {
-    const format = options.format ?? (options.output === STDIO ? 'jsonl' : formatOfPath(options.output));
+    // The pairs are rows (row-output.ts): a `.json` name gets JSON lines, as it always has.
+    const byName = options.output === STDIO ? 'jsonl' : formatOfPath(options.output);
+    const format = options.format ?? (byName === 'json' ? 'jsonl' : byName);
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`);
     const minScore = Number(options.minScore);
     if (!(minScore >= 0 && minScore <= 1)) throw new UsageError(`--min-score must be a number between 0 and 1 (got "${options.minScore}")`);

@@ -51,14 +51,14 @@ export function registerLeadsCommand(program: Command): void {
   leads
     .command('export')
     .description('write every lead (originals, normalizedData, normalizationMeta, normalizedAt) to a file, sorted by id')
-    .requiredOption('--output <file>', 'where to write (.jsonl or .csv; - for standard output)')
-    .option('--format <format>', 'jsonl | csv (default: from the file name; jsonl on standard output)')
+    .requiredOption('--output <file>', 'where to write (.jsonl, .json or .csv; - for standard output)')
+    .option('--format <format>', 'jsonl | json (one array) | csv (default: from the file name; jsonl on standard output)')
     .option('--delimiter <char>', 'CSV delimiter: , ; | or tab', ',')
     .option('--no-neutralize-formulas', 'write CSV cells starting with = + - @ as they are (by default they get a leading \')')
     .option('--data-dir <dir>', 'where the local store lives', DEFAULT_DATA_DIR)
     .action(async (options: { output: string; format?: string; delimiter: string; neutralizeFormulas: boolean; dataDir: string }) => {
       const format = options.format ?? (options.output === STDIO ? 'jsonl' : formatOfPath(options.output));
-      if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv (got "${format}")`);
+      if (format !== 'jsonl' && format !== 'csv' && format !== 'json') throw new UsageError(`--format must be jsonl, json or csv (got "${format}")`);
       const { delimiter } = readOptionsOf({ delimiter: options.delimiter });
       await checkDataDir(options.dataDir);
       const local = await startLocalEnvironment({ dataDir: options.dataDir });

@@ -25,7 +25,7 @@ export function registerNormalizeCommand(program: Command): void {
     .command('normalize')
     .description('normalize a CSV, JSON lines or JSON array file of records into another file (originals untouched)')
     .option('--input <file>', 'records to normalize (.csv, .jsonl or .json; - for standard input)', BUNDLED_SAMPLE)
-    .option('--output <file>', 'where to write them (.jsonl or .csv; - for standard output)', '.normflow/normalized.jsonl')
+    .option('--output <file>', 'where to write them (.jsonl, .json or .csv; - for standard output)', '.normflow/normalized.jsonl')
     .option('--rejected <file>', 'where the lines that are not records go (default: <output>.rejected.jsonl)');
   withModelOptions(
     addReadOptions(command)

@@ -8,7 +8,8 @@ import type { TextEncodingName } from './text-decoding.ts';
 import { MAX_LINE_CHARS, textLines, type TextLine } from './text-lines.ts';
 import { openTextSource, STDIO } from './text-source.ts';
 
-export type RecordFormat = 'jsonl' | 'csv';
+/** CSV, JSON lines, or one JSON array of records (`json`). */
+export type RecordFormat = 'jsonl' | 'csv' | 'json';
 
 export type ReadItem =
   | { kind: 'record'; line: number; id: string; record: Record<string, unknown> }
@@ -33,18 +34,17 @@ export interface ReadOptions {
   onBytes?: (bytesRead: number) => void;
 }
 
+/** An output's format by its name: `.csv`/`.tsv` CSV, `.json` a JSON array, anything else JSON lines. */
 export function formatOfPath(path: string): RecordFormat {
-  return /\.(csv|tsv)$/i.test(path) ? 'csv' : 'jsonl';
+  if (/\.(csv|tsv)$/i.test(path)) return 'csv';
+  return /\.json$/i.test(path) ? 'json' : 'jsonl';
 }
-
-/** How a file's text holds its records: CSV rows, one JSON object per line, or one JSON array of objects. */
-type InputLayout = RecordFormat | 'json-array';
 
 /**
  * An input's layout by its extension when that says it (`.csv`, `.tsv`, `.jsonl`, `.ndjson`);
  * undefined for `.json` (an array, or JSON lines under that name), `.txt` or none: sniffed.
  */
-function layoutOfInputPath(path: string): InputLayout | undefined {
+function layoutOfInputPath(path: string): RecordFormat | undefined {
   if (/\.(csv|tsv)$/i.test(path)) return 'csv';
   return /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : undefined;
 }
@@ -53,14 +53,14 @@ function layoutOfInputPath(path: string): InputLayout | undefined {
  * The layout a text's first character says: `[` a JSON array, `{` JSON lines, anything else a CSV
  * header. `.json` files are JSON either way. Returns the chunks read to see it, to be read again.
  */
-async function sniffLayout(chunks: AsyncIterator<string>, json: boolean): Promise<{ layout: InputLayout; peeked: string[] }> {
+async function sniffLayout(chunks: AsyncIterator<string>, json: boolean): Promise<{ layout: RecordFormat; peeked: string[] }> {
   const peeked: string[] = [];
   // Chunks are pulled one by one: a `break` out of a for-await would close the stream.
   for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
     peeked.push(next.value);
     const first = /\S/.exec(next.value.replace(/\uFEFF/g, ' '))?.[0];
     if (first === undefined) continue;
-    return { layout: first === '[' ? 'json-array' : first === '{' || json ? 'jsonl' : 'csv', peeked };
+    return { layout: first === '[' ? 'json' : first === '{' || json ? 'jsonl' : 'csv', peeked };
   }
   return { layout: json ? 'jsonl' : 'csv', peeked };
 }
@@ -86,7 +86,7 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     source.invalidBytes() > 0
       ? `has bytes that are not valid ${source.encoding.toUpperCase()} (--encoding to read the file otherwise)`
       : 'contains U+FFFD, the mark of a character lost before this file was written';
-  let layout: InputLayout | undefined = options.format ?? (input === STDIO ? undefined : layoutOfInputPath(input));
+  let layout: RecordFormat | undefined = options.format ?? (input === STDIO ? undefined : layoutOfInputPath(input));
   let text = source.text;
   if (!layout) {
     const chunks = source.text[Symbol.asyncIterator]();
@@ -94,10 +94,9 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     layout = sniffed.layout;
     text = withPeeked(sniffed.peeked, chunks);
   }
-  // An array's records are JSON records: written back as JSON lines.
-  options.onFormat?.(layout === 'csv' ? 'csv' : 'jsonl');
+  options.onFormat?.(layout);
   const ids = new FieldNameMatcher(options.idFields);
-  if (layout === 'json-array') yield* readJsonArray(text, ids, undecodable);
+  if (layout === 'json') yield* readJsonArray(text, ids, undecodable);
   else if (layout === 'csv') yield* readCsv(textLines(text), options, ids, undecodable);
   else yield* readJsonLines(textLines(text), ids, undecodable);
 }

@@ -42,6 +42,35 @@ export function createJsonLinesWriter(output: OutputFile): RecordWriter {
   };
 }
 
+/**
+ * Writes one JSON array of records (a `.json` output, for the tools that import "JSON"), a record
+ * per line, gathered as JSON lines are. The closing `]` comes with `flush`: until the file is
+ * committed it is a temporary file, so a failure never leaves a cut array in place.
+ */
+export function createJsonArrayWriter(output: OutputFile): RecordWriter {
+  let gathered = '';
+  let opened = false;
+  let closed = false;
+  const writeGathered = async () => {
+    const text = gathered;
+    gathered = '';
+    await output.write(text);
+  };
+  return {
+    async write(record) {
+      gathered += `${opened ? ',\n' : '[\n'}${toJsonText(record)}`;
+      opened = true;
+      if (gathered.length >= JSON_LINES_BUFFER_CHARS) await writeGathered();
+    },
+    async flush() {
+      if (closed) return;
+      closed = true;
+      gathered += opened ? '\n]\n' : '[]\n';
+      await writeGathered();
+    },
+  };
+}
+
 const NESTED = new Set(['normalizedData', 'normalizationMeta']);
 
 type Column =
@@ -154,5 +183,6 @@ export function createCsvWriter(output: OutputFile, options: CsvWriteOptions = {
 }
 
 export function createRecordWriter(output: OutputFile, format: RecordFormat, options: CsvWriteOptions = {}): RecordWriter {
-  return format === 'csv' ? createCsvWriter(output, options) : createJsonLinesWriter(output);
+  if (format === 'csv') return createCsvWriter(output, options);
+  return format === 'json' ? createJsonArrayWriter(output) : createJsonLinesWriter(output);
 }

@@ -40,7 +40,7 @@ describe('formatOfPath', () => {
     ['leads.csv', 'csv'],
     ['LEADS.CSV', 'csv'],
     ['leads.jsonl', 'jsonl'],
-    ['leads.json', 'jsonl'],
+    ['leads.json', 'json'],
     ['leads.tsv', 'csv'],
     ['leads', 'jsonl'],
   ])('%s → %s', (path, format) => {
@@ -585,8 +585,8 @@ describe('readRecords: a JSON array (what tools call "export as JSON")', () => {
       expect(items[1]).toMatchObject({ record: { leadId: '2', nombres: 'LUIS' } });
       expect(items[4]).toMatchObject({ raw: '{"leadId": "5", "nombres": }' });
     }
-    // Its records are written back as JSON lines.
-    expect(formats).toEqual(['jsonl', 'jsonl']);
+    // Said as `json`: `normalize --output -` writes an array back for an array.
+    expect(formats).toEqual(['json', 'json']);
   });
 
   it('a minified array on one line of any length, and a cut-short file said at its end', async () => {

@@ -198,6 +198,27 @@ describe('createCsvWriter: RFC 4180 and formula neutralization, read back by Duc
   });
 });
 
+describe('createRecordWriter json: one JSON array, for the tools that import "JSON"', () => {
+  it('writes a valid array (an empty one too) that normflow reads back record for record, with each record\'s line', async () => {
+    for (const count of [0, 1, 3, 5_000]) {
+      const path = nextPath('json');
+      const output = await openOutputFile(path);
+      const writer = createRecordWriter(output, 'json');
+      const records = Array.from({ length: count }, (_, index) => ({ leadId: `L${index}`, nombres: `Ana, "la" [${index}]`, tags: new Set(['x']) }));
+      for (const record of records) await writer.write(record);
+      await writer.flush();
+      await writer.flush();
+      await output.commit();
+      const text = await readFile(path, 'utf8');
+      const expected = records.map((record) => ({ ...record, tags: ['x'] }));
+      expect(JSON.parse(text)).toEqual(expected);
+      const items: ReadItem[] = [];
+      for await (const item of readRecords(path, { idFields: ['leadId'] })) items.push(item);
+      expect(items.map((item) => (item.kind === 'record' ? [item.line, item.record] : item))).toEqual(expected.map((record, index) => [index + 2, record]));
+    }
+  });
+});
+
 describe('createJsonLinesWriter', () => {
   it('writes one JSON object per line, sets as lists and big integers as digits', async () => {
     const path = nextPath('jsonl');
