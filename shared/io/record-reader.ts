@@ -16,7 +16,7 @@ export type ReadItem =
   | { kind: 'rejected'; line: number; reason: string; raw: string };
 
 export interface ReadOptions {
-  /** Default: from the file name (`.csv`, `.tsv` → CSV, else JSON lines); sniffed from the text on standard input. */
+  /** Default: from the file name (`.csv`/`.tsv` CSV, `.jsonl`/`.ndjson` JSON lines); sniffed from the text for `.json` (an array or JSON lines), other names and standard input. */
   format?: RecordFormat;
   /** Attributes tried in order for the record id, each matched as configured fields are (see field-names.ts). */
   idFields: readonly string[];
@@ -71,8 +71,8 @@ async function* withPeeked(peeked: readonly string[], rest: AsyncIterator<string
 }
 
 /**
- * Streams records from a JSON lines or CSV file (`-`: standard input), one at a time, with the
- * 1-based number of the line each starts on. Lines that are not records (bad JSON, not an object,
+ * Streams records from a CSV, JSON lines or JSON array file (`-`: standard input), one at a time,
+ * with the 1-based number of the line each starts on. Lines that are not records (bad JSON, not an object,
  * no id, a malformed CSV row, a character that could not be decoded) come out as `rejected` items
  * instead of stopping the stream. Memory stays bounded whatever the file's size.
  */
