@@ -145,25 +145,32 @@ interface CsvHeader {
 }
 
 /**
- * Rows above the header that a report puts there (a title, a date, padding): at most this many,
- * each with one value at most, followed by a header of at least two names (a file of leads has an
- * id and a field: a first row of one value followed by a row of several is a title, not a header).
+ * Rows a report puts above its header (a title, a date, filter criteria, group headings over the
+ * columns): at most this many. The header is the first row that names an id column; when none of
+ * the first rows does, the first row is the header (and every row is then rejected for its id).
  */
-const MAX_TITLE_ROWS = 5;
-
-const valuesIn = (row: CsvRow & { kind: 'row' }): number => row.fields.filter((field) => field.trim() !== '').length;
+const MAX_ROWS_ABOVE_HEADER = 10;
 
 async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
   let header: CsvHeader | undefined;
   let delimiter = options.delimiter ?? ',';
   const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
-  /** Rows of one value or none, read before the header is known: a title above it, or a file of one column. */
+  /** Rows read before the header is known: above it, or (when no row names an id) the header and rows. */
   let leading: Array<CsvRow & { kind: 'row' }> = [];
   const takeHeader = (row: CsvRow & { kind: 'row' }) => {
+    if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
     header = readHeader(row.fields);
     options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
   };
-  /** No title after all: the first leading row is the header, the others are rows. */
+  const namesAnId = (row: CsvRow & { kind: 'row' }): boolean => {
+    try {
+      return ids.match(row.fields.filter((field) => field.trim() !== '')).size > 0;
+    } catch {
+      // Two columns for the id: a header, whose reading says so.
+      return true;
+    }
+  };
+  /** No row named an id: the first row is the header, the others are rows. */
   function* leadingAsRows(): Generator<ReadItem> {
     const [first, ...rest] = leading;
     leading = [];
@@ -211,34 +218,26 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
       continue;
     }
     if (row.kind === 'malformed') {
-      if (leading.length > 0) {
-        yield* leadingAsRows();
-        yield* rowItems(row);
-        continue;
-      }
-      throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
-    }
-    if (leading.length === 0 && row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
-    const values = valuesIn(row);
-    if (values <= 1 && leading.length < MAX_TITLE_ROWS) {
-      leading.push(row);
+      if (leading.length === 0) throw new InputError(`the CSV header (line ${row.line}) is malformed: ${row.reason}`);
+      yield* leadingAsRows();
+      yield* rowItems(row);
       continue;
     }
-    if (leading.length > 0 && values >= 2) {
-      // A report exported from a spreadsheet: its title (and date, and padding) above the header.
-      if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
-      const from = leading[0]?.line;
-      const to = leading.at(-1)?.line;
-      options.onNotice?.(`${from === to ? `line ${from} holds` : `lines ${from}–${to} hold`} one value or none above the header, as a report's title does: skipped; the header is line ${row.line}`);
-      leading = [];
+    if (namesAnId(row)) {
+      if (leading.length > 0) {
+        // A report exported from a spreadsheet: its title, date or column groups above the header.
+        const from = leading[0]?.line;
+        const to = leading.at(-1)?.line;
+        options.onNotice?.(`${from === to ? `line ${from} is` : `lines ${from}–${to} are`} above the header (a report's title or headings; line ${row.line} is the first to name an id column): skipped`);
+        leading = [];
+      }
       takeHeader(row);
       continue;
     }
-    yield* leadingAsRows();
-    if (header) yield* rowItems(row);
-    else takeHeader(row);
+    leading.push(row);
+    if (leading.length > MAX_ROWS_ABOVE_HEADER) yield* leadingAsRows();
   }
-  // A file of one column (or only a title): its first row is the header.
+  // No row named an id: the first row is the header.
   yield* leadingAsRows();
 }
 

@@ -279,36 +279,45 @@ describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
     expect(await readText('leadId,nota\nsep=;,x\n', { ...CSV, idFields: ['leadId'] })).toMatchObject([{ record: { leadId: 'sep=;', nota: 'x' } }]);
   });
 
-  it("a report's title rows above the header (one value or none each) are skipped and said; the delimiter comes from the header", async () => {
+  it("rows a report puts above its header (a title, a date, column groups) are skipped and said: the header is the first row naming an id", async () => {
     const notices: string[] = [];
     const columns: Array<{ names: readonly string[]; delimiter: string }> = [];
     const options = { format: 'csv', idFields: ['id'], onNotice: (notice: string) => notices.push(notice), onColumns: (names: readonly string[], delimiter: CsvDelimiter) => columns.push({ names, delimiter }) } as const;
+    const said = (lines: string, header: number) => `${lines} above the header (a report's title or headings; line ${header} is the first to name an id column): skipped`;
     // As Excel saves a sheet whose first rows are a title and a date: padded with `;`, then a blank row.
     const padded = await readText('REPORTE DE INSCRITOS;;\r\nCorte: 30/11/2026;;\r\n;;\r\nId;Nombres;Ciudad\r\n1;ANA;cali\r\n2;LUIS\r\n', options);
     expect(summary(padded)).toEqual([{ line: 5, id: '1' }, { line: 6, rejected: '2 values, expected 3 (one per column)' }]);
-    expect(notices).toEqual(['lines 1–3 hold one value or none above the header, as a report\'s title does: skipped; the header is line 4']);
+    expect(notices).toEqual([said('lines 1–3 are', 4)]);
     expect(columns).toEqual([{ names: ['Id', 'Nombres', 'Ciudad'], delimiter: ';' }]);
 
-    // A title without delimiters: the delimiter is sniffed from the header, the first line that has one.
-    notices.length = 0;
-    columns.length = 0;
-    const bare = await readText('Inscritos noviembre\nId|Nombres\n7|ANA\n', options);
-    expect(bare).toMatchObject([{ kind: 'record', line: 3, id: '7', record: { Id: '7', Nombres: 'ANA' } }]);
-    expect(notices).toEqual(['line 1 holds one value or none above the header, as a report\'s title does: skipped; the header is line 2']);
-    expect(columns).toEqual([{ names: ['Id', 'Nombres'], delimiter: '|' }]);
+    // Merged headings over groups of columns, and a title without delimiters (the delimiter comes from the first line that has one).
+    for (const [text, notice] of [
+      ['DATOS PERSONALES;;UBICACIÓN\r\nId;Nombres;Ciudad\r\n7;ANA;cali\r\n', said('line 1 is', 2)],
+      ['Inscritos noviembre\nFiltro: todos\nId;Nombres;Ciudad\n7;ANA;cali\n', said('lines 1–2 are', 3)],
+    ] as const) {
+      notices.length = 0;
+      columns.length = 0;
+      expect(await readText(text, options)).toMatchObject([{ kind: 'record', id: '7', record: { Id: '7', Nombres: 'ANA', Ciudad: 'cali' } }]);
+      expect(notices).toEqual([notice]);
+      expect(columns).toEqual([{ names: ['Id', 'Nombres', 'Ciudad'], delimiter: ';' }]);
+    }
   });
 
-  it('a file of one column keeps its first row as the header, however many rows it has', async () => {
-    for (const count of [0, 3, 5, 6, 12]) {
-      const notices: string[] = [];
+  it('when no row names an id, the first row is the header (and every row is rejected for its id); a file of one column reads as it is', async () => {
+    const notices: string[] = [];
+    const noId = await readText('nombre;ciudad\nana;cali\nluis;neiva\n', { format: 'csv', idFields: ['id'], onNotice: (notice) => notices.push(notice) });
+    expect(summary(noId)).toEqual([
+      { line: 2, rejected: 'no id (expected "id")' },
+      { line: 3, rejected: 'no id (expected "id")' },
+    ]);
+    // Past the rows looked at for a header, the rows still come out, in order.
+    const many = await readText(['nombre;ciudad', ...Array.from({ length: 14 }, (_, index) => `n${index};c`)].join('\n'), { format: 'csv', idFields: ['id'] });
+    expect(summary(many).map((item) => item.line)).toEqual(Array.from({ length: 14 }, (_, index) => index + 2));
+    expect(notices).toEqual([]);
+    for (const count of [0, 3, 12]) {
       const ids = Array.from({ length: count }, (_, index) => `L${index}`);
-      const items = await readText(['id', ...ids].join('\n'), { format: 'csv', idFields: ['id'], onNotice: (notice) => notices.push(notice) });
-      expect(summary(items)).toEqual(ids.map((id, index) => ({ line: index + 2, id })));
-      expect(notices).toEqual([]);
+      expect(summary(await readText(['id', ...ids].join('\n'), { format: 'csv', idFields: ['id'] }))).toEqual(ids.map((id, index) => ({ line: index + 2, id })));
     }
-    // Past MAX_TITLE_ROWS rows of one value, a row of two is a wrong count, not a header.
-    const late = await readText('id\n1\n2\n3\n4\n5\n6,x\n', { format: 'csv', idFields: ['id'] });
-    expect(summary(late).at(-1)).toEqual({ line: 7, rejected: '2 values, expected 1 (one per column)' });
   });
 
   it('Excel\'s text literal ="00123" (written to keep leading zeros), quoted or not, is read as its text', async () => {
