@@ -51,6 +51,7 @@ export const MAX_QUOTED_RECORD_CHARS = 1024 * 1024;
  */
 export async function* csvRows(
   lines: AsyncIterable<TextLine>,
+  /** `delimiter` is read again while none is sniffed: a caller may settle it between rows. */
   options: { delimiter?: CsvDelimiter; onDelimiter?: (sniffed: CsvDelimiter) => void } = {},
 ): AsyncGenerator<CsvRow> {
   const source = lines[Symbol.asyncIterator]();
@@ -92,8 +93,10 @@ export async function* csvRows(
         continue;
       }
     }
+    // Sniffed from the first line that has one (a line with none reads the same with any), until
+    // the caller settles it in `options` (a header of one column: no delimiter is ever sniffed).
+    delimiter ??= options.delimiter;
     if (!delimiter) {
-      // Sniffed from the first line that has one; a line with none reads the same with any.
       delimiter = sniffDelimiter(first.text);
       if (delimiter) options.onDelimiter?.(delimiter);
     }

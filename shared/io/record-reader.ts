@@ -154,12 +154,17 @@ const MAX_ROWS_ABOVE_HEADER = 10;
 async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
   let header: CsvHeader | undefined;
   let delimiter = options.delimiter ?? ',';
-  const dialect = { ...(options.delimiter ? { delimiter: options.delimiter } : {}), onDelimiter: (sniffed: CsvDelimiter) => (delimiter = sniffed) };
+  const dialect: { delimiter?: CsvDelimiter; onDelimiter: (sniffed: CsvDelimiter) => void } = {
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    onDelimiter: (sniffed) => (delimiter = sniffed),
+  };
   /** Rows read before the header is known: above it, or (when no row names an id) the header and rows. */
   let leading: Array<CsvRow & { kind: 'row' }> = [];
   const takeHeader = (row: CsvRow & { kind: 'row' }) => {
     if (row.raw.includes('\uFFFD')) throw new InputError(`the CSV header (line ${row.line}) ${undecodable()}`);
     header = readHeader(row.fields);
+    // A header without a delimiter is one column: the rows are not sniffed for one after it.
+    dialect.delimiter = delimiter;
     options.onColumns?.(header.names.filter((name): name is string => name !== undefined), delimiter);
   };
   const namesAnId = (row: CsvRow & { kind: 'row' }): boolean => {

@@ -314,6 +314,11 @@ describe('readRecords CSV dialect: delimiter sniffed from the header', () => {
     const many = await readText(['nombre;ciudad', ...Array.from({ length: 14 }, (_, index) => `n${index};c`)].join('\n'), { format: 'csv', idFields: ['id'] });
     expect(summary(many).map((item) => item.line)).toEqual(Array.from({ length: 14 }, (_, index) => index + 2));
     expect(notices).toEqual([]);
+    // A header of one column settles the delimiter (`,`, as ever): a `;` in a later row is text, not a second value.
+    expect(summary(await readText('id\nA;B\nC,D\n', { format: 'csv', idFields: ['id'] }))).toEqual([
+      { line: 2, id: 'A;B' },
+      { line: 3, rejected: '2 values, expected 1 (one per column)' },
+    ]);
     for (const count of [0, 3, 12]) {
       const ids = Array.from({ length: count }, (_, index) => `L${index}`);
       expect(summary(await readText(['id', ...ids].join('\n'), { format: 'csv', idFields: ['id'] }))).toEqual(ids.map((id, index) => ({ line: index + 2, id })));
