@@ -8,6 +8,7 @@ import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
 import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
 import { adoptSeedConfig } from './config-command.ts';
@@ -80,6 +81,23 @@ export function leadItemOf(record: Record<string, unknown>, id: string, config: 
   return item;
 }
 
+const PIPELINE_OWNED: ReadonlySet<string> = new Set(PIPELINE_OWNED_ATTRIBUTES);
+
+/**
+ * A record normflow wrote (an export of a store, a normalize output) without the pipeline's own
+ * attributes: they are the old store's or the file's, and a run writes them again. So a steward can
+ * export, correct originals in a spreadsheet and seed the file back. (In any other file such an
+ * attribute is the user's own, and the line is rejected, saying so: it would be overwritten.)
+ */
+function originalsOf(record: Record<string, unknown>, dropped: Set<string>): Record<string, unknown> {
+  const originals: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (PIPELINE_OWNED.has(name)) dropped.add(name);
+    else originals[name] = value;
+  }
+  return originals;
+}
+
 /**
  * Loads JSONL/CSV records into the local leads table without destroying anything (see
  * LeadStore.seed): counts inserted / updated / unchanged / kept / rejected. A line is rejected on
@@ -98,6 +116,8 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
     if (outcome.outcome === 'rejected') reject(outcome.line, outcome.reason);
     else counts[outcome.outcome] += 1;
   };
+  /** Pipeline attributes left out of the records normflow wrote. */
+  const ownDropped = new Set<string>();
   /** Line of the first record of each id, whatever became of it: a later one is a duplicate. */
   const firstLineOf = new Map<string, number>();
   let chunk: SeedRecord[] = [];
@@ -131,7 +151,7 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
       continue;
     }
     firstLineOf.set(read.id, read.line);
-    const item = leadItemOf(read.record, read.id, config);
+    const item = leadItemOf(read.writtenByNormflow ? originalsOf(read.record, ownDropped) : read.record, read.id, config);
     if (typeof item === 'string') {
       reject(read.line, item);
       continue;
@@ -140,6 +160,9 @@ export async function seedLeads(local: LocalEnvironment, input: string, options:
     if (chunk.length >= SEED_CHUNK) await flush();
   }
   if (chunk.length > 0) await flush();
+  if (ownDropped.size > 0) {
+    options.onNotice?.(`${input} was written by normflow (an export or a normalize output): its pipeline attributes (${[...ownDropped].join(', ')}) were not loaded; runs write them again`);
+  }
   rejected.sort((a, b) => a.line - b.line);
   return { counts, rejected };
 }

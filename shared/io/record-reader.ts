@@ -12,7 +12,14 @@ import { openTextSource, STDIO } from './text-source.ts';
 export type RecordFormat = 'jsonl' | 'csv' | 'json';
 
 export type ReadItem =
-  | { kind: 'record'; line: number; id: string; record: Record<string, unknown> }
+  | {
+      kind: 'record';
+      line: number;
+      id: string;
+      record: Record<string, unknown>;
+      /** The record is normflow's own output (`normalize`, `leads export`): its pipeline attributes are normflow's, not originals. */
+      writtenByNormflow?: true;
+    }
   | { kind: 'rejected'; line: number; reason: string; raw: string };
 
 export interface ReadOptions {
@@ -133,7 +140,8 @@ function jsonRecord(text: string, line: number, ids: FieldNameMatcher, undecodab
     return { kind: 'rejected', line, reason: 'not valid JSON', raw: text };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { kind: 'rejected', line, reason: 'not a JSON object', raw: text };
-  return withId(parsed as Record<string, unknown>, line, ids, text);
+  const record = parsed as Record<string, unknown>;
+  return withId(record, line, ids, text, jsonWrittenByNormflow(record));
 }
 
 interface CsvHeader {
@@ -214,7 +222,7 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
       }
       Object.assign(record, extra);
     }
-    yield withId(record, row.line, ids, row.raw);
+    yield withId(record, row.line, ids, row.raw, header.writtenByNormflow);
   }
 
   for await (const row of csvRows(lines, dialect)) {
@@ -294,7 +302,12 @@ function parseExtra(text: string): Record<string, unknown> | undefined {
  */
 const EXCEL_SCIENTIFIC = /^\d[.,]\d+E\+\d+$/i;
 
-function withId(record: Record<string, unknown>, line: number, ids: FieldNameMatcher, raw: string): ReadItem {
+const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A JSON record normflow wrote holds `normalizedData` and `normalizationMeta` objects. */
+const jsonWrittenByNormflow = (record: Record<string, unknown>): boolean => isPlainObject(record.normalizedData) && isPlainObject(record.normalizationMeta);
+
+function withId(record: Record<string, unknown>, line: number, ids: FieldNameMatcher, raw: string, writtenByNormflow: boolean): ReadItem {
   const idFields = ids.wanted;
   let matched: Map<string, string>;
   try {
@@ -309,7 +322,7 @@ function withId(record: Record<string, unknown>, line: number, ids: FieldNameMat
       return { kind: 'rejected', line, reason: `id "${id.trim()}" is in scientific notation: the spreadsheet dropped its last digits, so two leads could share it (format the id column as Text, then save as CSV again)`, raw };
     }
     if ((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id))) {
-      return { kind: 'record', line, id: String(id), record };
+      return { kind: 'record', line, id: String(id), record, ...(writtenByNormflow ? { writtenByNormflow: true as const } : {}) };
     }
   }
   return { kind: 'rejected', line, reason: `no id (expected ${idFields.map((field) => `"${field}"`).join(' or ')})`, raw };

@@ -107,6 +107,34 @@ describe('seedLeads', () => {
     expect(await stored('1')).toBeUndefined();
   });
 
+  it('seeds back a file normflow wrote (an export, corrected in a spreadsheet) without its pipeline attributes, and says so; elsewhere they are refused', async () => {
+    const notices: string[] = [];
+    const onNotice = (notice: string) => notices.push(notice);
+    // As `leads export --output x.csv` writes it: computed columns, then the pipeline's own.
+    const csv = join(dir, 'export.csv');
+    await writeFile(
+      csv,
+      '\uFEFFleadId,nombres,normalizedData.nombres,normalizationMeta.nombres.flags,normalizedAt,updatedAt,normalizationRunId,normalizationMeta,_extra\r\n' +
+        'E1,ANA,Ana,,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z,run-1,"{""nombres"":{}}",\r\n' +
+        'E2,LUIS,Luis,,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z,run-1,"{""nombres"":{}}","{""ciudad"":""cali"",""dueAt"":""x""}"\r\n',
+    );
+    expect((await seedLeads(local, csv, { onNotice })).counts).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(await lead('E1')).toEqual({ leadId: 'E1', nombres: 'ANA' });
+    expect(await lead('E2')).toEqual({ leadId: 'E2', nombres: 'LUIS', ciudad: 'cali' });
+    expect(notices.at(-1)).toBe(`${csv} was written by normflow (an export or a normalize output): its pipeline attributes (normalizedAt, updatedAt, normalizationRunId, dueAt) were not loaded; runs write them again`);
+
+    // As a JSON export: the same originals are unchanged, a corrected one is updated.
+    const jsonl = await file('export.jsonl', [
+      { leadId: 'E1', nombres: 'ANA', normalizedData: { nombres: 'Ana' }, normalizationMeta: { nombres: {} }, normalizedAt: '2026-01-01T00:00:00.000Z', normalizationHistory: [] },
+      { leadId: 'E2', nombres: 'LUIS ALBERTO', ciudad: 'cali', normalizedData: { nombres: 'Luis' }, normalizationMeta: { nombres: {} }, normalizedAt: '2026-01-01T00:00:00.000Z' },
+    ]);
+    expect((await seedLeads(local, jsonl, { onNotice })).counts).toMatchObject({ unchanged: 1, updated: 1, rejected: 0 });
+
+    // A file of the user's own with such an attribute: refused, as it would be overwritten.
+    const own = await file('own.jsonl', [{ leadId: 'U1', nombres: 'EVA', updatedAt: '2025-12-01' }]);
+    expect((await seedLeads(local, own)).rejected).toEqual([{ line: 1, reason: 'attribute "updatedAt" is written by the pipeline, never loaded' }]);
+  });
+
   it('with insertOnly leaves every existing lead alone', async () => {
     await seedLeads(local, await file('base.jsonl', [{ leadId: 'A', nombres: 'ANA' }]));
     const result = await seedLeads(local, await file('again.jsonl', [{ leadId: 'A', nombres: 'OTRA' }, { leadId: 'B', nombres: 'LUIS' }]), { insertOnly: true });
