@@ -44,7 +44,9 @@ export async function readLabeledSet(path: string, config: NormalizationConfig, 
   const items: LabeledItem[] = [];
   const problems: string[] = [];
   const configured = underConfiguredNames(config);
-  for await (const item of readRecords(path, { format: 'jsonl', idFields: ['id'], ...(encoding ? { encoding } : {}), onNotice: (notice) => console.error(`normflow: note: ${notice}`) })) {
+  // Items are nested (input, expected): JSON lines, or one JSON array in a `.json` file.
+  const format = /\.json$/i.test(path) ? {} : { format: 'jsonl' as const };
+  for await (const item of readRecords(path, { ...format, idFields: ['id'], ...(encoding ? { encoding } : {}), onNotice: (notice) => console.error(`normflow: note: ${notice}`) })) {
     if (item.kind === 'rejected') {
       problems.push(`line ${item.line}: ${item.reason}`);
       continue;
@@ -93,7 +95,7 @@ export function registerEvalCommand(program: Command): void {
     program
       .command('eval')
       .description('score normalization against a labeled set: accuracy with 95% intervals, coverage, idempotence, anomaly levels')
-      .option('--dataset <file>', 'JSONL lines {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET),
+      .option('--dataset <file>', 'JSON lines (or one JSON array in a .json file) of {id, input, expected, expectedFlags?}', BUNDLED_LABELED_SET),
   )
     .option('--config <file>', 'JSON config merged over the defaults (its fields are matched to the labeled names as to CSV headers)')
     .option('--encoding <name>', 'text encoding of the labeled set: utf-8, utf-16le, utf-16be, windows-1252, macintosh (default: detected)')

@@ -238,5 +238,11 @@ describe('eval --config with your own column names', () => {
     expect(report.records).toBe(2);
     expect(report.accuracy).toMatchObject({ hits: 5, total: 5 });
     expect(Object.keys(report.fieldAccuracy).sort()).toEqual(['Ciudad de residencia', 'Ciudad de residencia Departamento', 'Nombres']);
+
+    // The same set as one JSON array, as a JSON editor saves it.
+    await writeFile(at('labels.json'), JSON.stringify(items, null, 2));
+    const fromArray = await normflow('eval', '--dataset', 'labels.json', '--config', 'labels-config.json', '--json');
+    expect(fromArray.code).toBe(0);
+    expect(JSON.parse(fromArray.stdout)).toMatchObject({ records: 2, accuracy: { hits: 5, total: 5 } });
   });
 });
