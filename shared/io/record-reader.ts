@@ -150,6 +150,8 @@ interface CsvHeader {
   extraAt: number;
   /** A file normflow wrote (it has computed columns): its formula-neutralized cells are restored. */
   writtenByNormflow: boolean;
+  /** Values a row must have: up to the last column with a name (a header's trailing `;;` names none, and a row may stop before them). */
+  minValues: number;
 }
 
 /**
@@ -203,8 +205,9 @@ async function* readCsv(lines: AsyncIterable<TextLine>, options: ReadOptions, id
       return;
     }
     const { names } = header;
-    // Trailing empty values past the last column (`a,b,c,,`) are what some tools write; anything else is a wrong count.
-    if (row.fields.length < names.length || row.fields.slice(names.length).some((field) => field !== '')) {
+    // Trailing empty values past the last column (`a,b,c,,`) are what some tools write, as is a header
+    // ending in unnamed columns its rows do not reach (`a;b;c;`); anything else is a wrong count.
+    if (row.fields.length < header.minValues || row.fields.slice(names.length).some((field) => field !== '')) {
       yield { kind: 'rejected', line: row.line, reason: `${row.fields.length} values, expected ${names.length} (one per column)`, raw: row.raw };
       return;
     }
@@ -280,7 +283,9 @@ function readHeader(fields: readonly string[]): CsvHeader {
     seen.set(name, index);
     names.push(name);
   });
-  return { names, extraAt, writtenByNormflow };
+  let minValues = fields.length;
+  while (minValues > 0 && fields[minValues - 1] === '') minValues -= 1;
+  return { names, extraAt, writtenByNormflow, minValues };
 }
 
 /** The attributes a written CSV kept as JSON in `_extra` (those only later records had), computed ones left out. */

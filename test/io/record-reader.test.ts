@@ -215,6 +215,18 @@ describe('readRecords CSV', () => {
     expect(items[4]).toMatchObject({ record: { leadId: '5', nombres: '', ciudad: '' } });
   });
 
+  it('a header ending in unnamed columns (`a;b;c;`) lets rows stop before them; a named column is never missing', async () => {
+    const items = await readText('leadId;nombres;ciudad;;\r\n1;ana;cali\r\n2;luis;neiva;;\r\n3;eva;;x\r\n4;sol\r\n', { format: 'csv', idFields: ['leadId'] });
+    expect(summary(items)).toEqual([
+      { line: 2, id: '1' },
+      { line: 3, id: '2' },
+      { line: 4, id: '3' },
+      { line: 5, rejected: '2 values, expected 5 (one per column)' },
+    ]);
+    expect(items[0]).toMatchObject({ record: { leadId: '1', nombres: 'ana', ciudad: 'cali', _column4: '', _column5: '' } });
+    expect(items[2]).toMatchObject({ record: { leadId: '3', ciudad: '', _column4: 'x' } });
+  });
+
   it('keeps every column value as a string, untouched', async () => {
     const items = await readText('leadId,edad,nombres\n0012,031,"  JUAN  "\n', CSV);
     expect(items).toMatchObject([{ kind: 'record', line: 2, id: '0012', record: { leadId: '0012', edad: '031', nombres: '  JUAN  ' } }]);
