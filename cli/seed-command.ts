@@ -74,7 +74,7 @@ export function leadItemOf(record: Record<string, unknown>, id: string, config: 
     sourceOf.set(field, name);
     item[field] = value;
   }
-  if (item.leadId !== undefined && String(item.leadId) !== id) {
+  if (item.leadId !== undefined && String(item.leadId).trim() !== id) {
     return `"leadId" (the table's key) differs from the id in "${config.idField}"`;
   }
   item.leadId = id;

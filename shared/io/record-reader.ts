@@ -327,7 +327,8 @@ function withId(record: Record<string, unknown>, line: number, ids: FieldNameMat
       return { kind: 'rejected', line, reason: `id "${id.trim()}" is in scientific notation: the spreadsheet dropped its last digits, so two leads could share it (format the id column as Text, then save as CSV again)`, raw };
     }
     if ((typeof id === 'string' && id.trim() !== '') || (typeof id === 'number' && Number.isFinite(id))) {
-      return { kind: 'record', line, id: String(id), record, ...(writtenByNormflow ? { writtenByNormflow: true as const } : {}) };
+      // Spaces around a typed id (`123 ` from a spreadsheet) do not make another lead; the record keeps them.
+      return { kind: 'record', line, id: String(id).trim(), record, ...(writtenByNormflow ? { writtenByNormflow: true as const } : {}) };
     }
   }
   return { kind: 'rejected', line, reason: `no id (expected ${idFields.map((field) => `"${field}"`).join(' or ')})`, raw };

@@ -143,6 +143,15 @@ describe('seedLeads', () => {
     expect(await lead('A')).toEqual({ leadId: 'A', nombres: 'ANA' });
   });
 
+  it('an id with spaces around it is the same lead as without them', async () => {
+    const csv = join(dir, 'spaces.csv');
+    await writeFile(csv, 'id;nombres\r\n 7 ;ANA\r\n7;ANA MARIA\r\n');
+    const result = await seedLeads(local, csv);
+    expect(result.counts).toMatchObject({ inserted: 1, rejected: 1 });
+    expect(result.rejected).toEqual([{ line: 3, reason: 'id "7" already on line 2' }]);
+    expect(await lead('7')).toEqual({ leadId: '7', id: ' 7 ', nombres: 'ANA' });
+  });
+
   it('rejects a repeated id on its later line, naming the first, even when the first was rejected too', async () => {
     const result = await seedLeads(
       local,

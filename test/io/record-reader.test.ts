@@ -103,6 +103,7 @@ describe('readRecords JSONL', () => {
       '{"leadId": "   ", "id": 7.5}',
       '{"leadId": null, "id": true}',
       '{"leadId": {"v": 1}}',
+      '{"leadId": " L8 ", "nombres": "ana"}',
     ];
     const items = await readText(lines.join('\n'), { format: 'jsonl', idFields: ['leadId', 'id'] });
     expect(summary(items)).toEqual([
@@ -113,7 +114,10 @@ describe('readRecords JSONL', () => {
       { line: 5, id: '7.5' },
       { line: 6, rejected: 'no id (expected "leadId" or "id")' },
       { line: 7, rejected: 'no id (expected "leadId" or "id")' },
+      { line: 8, id: 'L8' },
     ]);
+    // The id is trimmed (spaces a spreadsheet kept make no other lead); the record keeps what was typed.
+    expect(items[7]).toMatchObject({ record: { leadId: ' L8 ' } });
   });
 
   it('rejects an id a spreadsheet wrote in scientific notation (its digits are gone), and only that form', async () => {
