@@ -4,11 +4,11 @@ import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '
 import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import { foldFieldName } from '#shared/config/field-names.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
+import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
 import { CONFIG_ID } from '#shared/pipeline/pipeline-types.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import type { LeadItem, SeedOutcome, SeedRecord } from '#shared/stores/store-ports.ts';
 import { loadCliConfig, readJsonConfigFile } from './cli-config.ts';
 import { adoptSeedConfig } from './config-command.ts';
@@ -99,7 +99,7 @@ function originalsOf(record: Record<string, unknown>, dropped: Set<string>): Rec
 }
 
 /**
- * Loads JSONL/CSV records into the local leads table without destroying anything (see
+ * Loads CSV, JSON lines or JSON array records into the local leads table without destroying anything (see
  * LeadStore.seed): counts inserted / updated / unchanged / kept / rejected. A line is rejected on
  * its own — not a record, no id, an id already used by an earlier line, an attribute the pipeline
  * owns, or an item DynamoDB would refuse — and every other line loads.
