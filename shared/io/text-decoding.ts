@@ -45,9 +45,13 @@ const HIGH_HALF: Readonly<Record<SingleByteEncoding, readonly string[]>> = Objec
 
 const SPANISH_LETTER = /^[áéíóúüñÁÉÍÓÚÜÑ]$/;
 const APOSTROPHE_OR_QUOTE = /^[‘’“”'"]$/;
-const isAsciiLetter = (byte: number | undefined): boolean => byte !== undefined && ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a));
-const isAsciiUpper = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
-const isAsciiLower = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x61 && byte <= 0x7a;
+
+/** What is on one side of a byte: not an ASCII letter, a lower-case one, or a capital. */
+const Side = { Other: 0, Lower: 1, Upper: 2 } as const;
+type Side = (typeof Side)[keyof typeof Side];
+const SIDES: readonly Side[] = [Side.Other, Side.Lower, Side.Upper];
+const sideOf = (byte: number | undefined): Side =>
+  byte === undefined ? Side.Other : byte >= 0x61 && byte <= 0x7a ? Side.Lower : byte >= 0x41 && byte <= 0x5a ? Side.Upper : Side.Other;
 
 /**
  * Windows-1252 or Mac Roman, for a file that is neither UTF-8 nor marked: the same bytes are `é` in
@@ -59,22 +63,36 @@ const isAsciiLower = (byte: number | undefined): boolean => byte !== undefined &
  * of a word, where a closing quote and a final `í` are equally likely (`O’Neil` still votes: Mac
  * Roman would read `OíNeil`).
  */
+function votesOf(byte: number, previous: Side, next: Side): readonly number[] {
+  const readings = SINGLE_BYTE_ENCODINGS.map((encoding) => HIGH_HALF[encoding][byte - 0x80] as string);
+  if (previous === Side.Other && next === Side.Other) return [0, 0];
+  if (next === Side.Other && readings.some((char) => APOSTROPHE_OR_QUOTE.test(char))) return [0, 0];
+  return readings.map((char) => {
+    if (APOSTROPHE_OR_QUOTE.test(char)) return 0;
+    // A lower-case letter is not followed by a capital, nor a capital preceded by a lower-case letter, within a word.
+    const fits = SPANISH_LETTER.test(char) && (char === char.toUpperCase() ? previous !== Side.Lower : next !== Side.Upper);
+    return fits ? 1 : -1;
+  });
+}
+
+/** votesOf for every byte from 0x80 up and every pair of sides, worked out once: the scan of a large file looks them up. */
+const VOTES: Int8Array = (() => {
+  const table = new Int8Array(128 * 9 * 2);
+  for (let byte = 0x80; byte <= 0xff; byte += 1) {
+    for (const previous of SIDES) {
+      for (const next of SIDES) table.set(votesOf(byte, previous, next), ((byte - 0x80) * 9 + previous * 3 + next) * 2);
+    }
+  }
+  return table;
+})();
+
 class SingleByteVotes {
   readonly score: Record<SingleByteEncoding, number> = { 'windows-1252': 0, macintosh: 0 };
 
   add(bytes: Uint8Array, index: number): void {
-    const previous = bytes[index - 1];
-    const next = bytes[index + 1];
-    if (!isAsciiLetter(previous) && !isAsciiLetter(next)) return;
-    const readings = SINGLE_BYTE_ENCODINGS.map((encoding) => HIGH_HALF[encoding][(bytes[index] as number) - 0x80] as string);
-    if (!isAsciiLetter(next) && readings.some((char) => APOSTROPHE_OR_QUOTE.test(char))) return;
-    SINGLE_BYTE_ENCODINGS.forEach((encoding, position) => {
-      const char = readings[position] as string;
-      if (APOSTROPHE_OR_QUOTE.test(char)) return;
-      // A lower-case letter is not followed by a capital, nor a capital preceded by a lower-case letter, within a word.
-      const fits = SPANISH_LETTER.test(char) && (char === char.toUpperCase() ? !isAsciiLower(previous) : !isAsciiUpper(next));
-      this.score[encoding] += fits ? 1 : -1;
-    });
+    const at = (((bytes[index] as number) - 0x80) * 9 + sideOf(bytes[index - 1]) * 3 + sideOf(bytes[index + 1])) * 2;
+    this.score['windows-1252'] += VOTES[at] as number;
+    this.score.macintosh += VOTES[at + 1] as number;
   }
 
   /** Mac Roman only when its reading is the more Spanish one; Windows-1252 otherwise (ties included). */
