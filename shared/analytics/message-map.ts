@@ -39,13 +39,14 @@ export interface MessageMapText {
 
 type Direction = 'input' | 'output';
 
-const ROLE_DIRECTION: Readonly<Record<string, Direction>> = {
-  user: 'input',
-  system: 'input',
-  instruction: 'input',
-  assistant: 'output',
-  bot: 'output',
-};
+// A Map, not an object: a role is data, and `__proto__` or `constructor` must find nothing.
+const ROLE_DIRECTION: ReadonlyMap<string, Direction> = new Map([
+  ['user', 'input'],
+  ['system', 'input'],
+  ['instruction', 'input'],
+  ['assistant', 'output'],
+  ['bot', 'output'],
+]);
 
 const OUTPUT_ROLES = new Set(['assistant', 'bot']);
 
@@ -142,7 +143,7 @@ class TextCollector {
 
   thinkingLog(steps: unknown): void {
     for (const step of asList(steps)) {
-      if (isObject(step)) this.content(step.content, ROLE_DIRECTION[roleOf(step.role)]);
+      if (isObject(step)) this.content(step.content, ROLE_DIRECTION.get(roleOf(step.role)));
     }
   }
 }
@@ -163,7 +164,7 @@ export function readMessageMap(raw: unknown): MessageMapText {
     }
     text.nodes += 1;
     const role = roleOf(node.role);
-    collector.content(node.content, ROLE_DIRECTION[role]);
+    collector.content(node.content, ROLE_DIRECTION.get(role));
     collector.usedChunks(node.used_chunks);
     collector.thinkingLog(node.thinking_log);
     const model = modelOf(node.model);

@@ -29,7 +29,9 @@ const ENCODING_ALIASES: Readonly<Record<string, TextEncodingName>> = {
 
 /** The encoding an `--encoding` value names, or undefined when it names none of the supported ones. */
 export function encodingNamed(label: string): TextEncodingName | undefined {
-  return ENCODING_ALIASES[label.trim().toLowerCase()];
+  const key = label.trim().toLowerCase();
+  // Own keys only: `--encoding constructor` names no encoding.
+  return Object.hasOwn(ENCODING_ALIASES, key) ? ENCODING_ALIASES[key] : undefined;
 }
 
 export const ENCODING_LABELS = Object.keys(ENCODING_ALIASES);

@@ -53,16 +53,25 @@ describe('readMessageMap: missing, empty or invalid maps give no text and a reas
     );
   });
 
+  it('a role named like what every object inherits (__proto__, constructor) is a role whose text is not counted', () => {
+    const nodes = {
+      a: { role: 'user', content: [{ content_type: 'text', body: 'hola' }], thinking_log: [{ role: '__proto__', content: ['x'] }, { role: 'constructor', content: ['y'] }] },
+      b: { role: 'toString', content: [{ content_type: 'text', body: 'nada' }] },
+    };
+    expect(() => readMessageMap(JSON.stringify(nodes))).not.toThrow();
+  });
+
   it('never throws on arbitrary node shapes', () => {
     const part = fc.oneof(
       fc.jsonValue(),
       fc.record({ content_type: fc.constantFrom('text', 'image', 'toolUse', 'toolResult', 'reasoning', 'attachment'), body: fc.jsonValue() }),
     );
     const anyNode = fc.record({
-      role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'instruction', 'bot'), fc.jsonValue()),
+      // Names every object inherits are roles too: a role is data, never a key into an object.
+      role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'instruction', 'bot', '__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.jsonValue()),
       content: fc.oneof(fc.array(part), part),
       used_chunks: fc.jsonValue(),
-      thinking_log: fc.oneof(fc.jsonValue(), fc.array(fc.record({ role: fc.jsonValue(), content: fc.array(part) }))),
+      thinking_log: fc.oneof(fc.jsonValue(), fc.array(fc.record({ role: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'assistant'), fc.jsonValue()), content: fc.array(part) }))),
       model: fc.jsonValue(),
     });
     fc.assert(

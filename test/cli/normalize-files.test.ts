@@ -99,8 +99,11 @@ describe('an Excel CSV from a Spanish locale: Windows-1252, `;`, headers with sp
     expect(forced.code).toBe(0);
     expect(forced.stderr).not.toContain('Windows-1252');
     expect(jsonLines(await readFile(at('forced.jsonl'), 'utf8'))[0]).toMatchObject({ ID: '1', Nombres: 'NÚÑEZ', normalizedData: { Nombres: 'Núñez' } });
-    const bad = await normflow('normalize', '--input', 'forced.csv', '--output', 'x.jsonl', '--encoding', 'ebcdic');
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/^normflow: --encoding must be one of utf-8, utf8, .*\(got "ebcdic"\)\n$/) as unknown });
+    // A name every object inherits is no encoding either (it was an unexpected error).
+    for (const label of ['ebcdic', 'constructor', '__proto__']) {
+      const bad = await normflow('normalize', '--input', 'forced.csv', '--output', 'x.jsonl', '--encoding', label);
+      expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^normflow: --encoding must be one of utf-8, utf8, .*\\(got "${label}"\\)\\n$`)) as unknown });
+    }
   });
 });
 
