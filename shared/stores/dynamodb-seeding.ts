@@ -47,7 +47,7 @@ export async function seedItems(target: SeedTarget, records: readonly SeedRecord
   const seenKeys = new Map<string, number>();
   records.forEach((record, index) => {
     const reserved = Object.keys(record.item).find((name) => derived.has(name));
-    const problem = reserved === undefined ? itemProblem(record.item, key) : `attribute "${reserved}" is written by the pipeline, never loaded`;
+    const problem = reserved === undefined ? itemProblem(record.item, key) : `attribute "${reserved}" is written by the pipeline, never loaded (rename it in the file)`;
     const earlier = seenKeys.get(keyText(record.item, key));
     if (problem) outcomes[index] = { line: record.line, outcome: 'rejected', reason: problem };
     else if (earlier !== undefined) outcomes[index] = { line: record.line, outcome: 'rejected', reason: `same key as line ${records[earlier]?.line}` };

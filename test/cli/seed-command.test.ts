@@ -132,7 +132,7 @@ describe('seedLeads', () => {
 
     // A file of the user's own with such an attribute: refused, as it would be overwritten.
     const own = await file('own.jsonl', [{ leadId: 'U1', nombres: 'EVA', updatedAt: '2025-12-01' }]);
-    expect((await seedLeads(local, own)).rejected).toEqual([{ line: 1, reason: 'attribute "updatedAt" is written by the pipeline, never loaded' }]);
+    expect((await seedLeads(local, own)).rejected).toEqual([{ line: 1, reason: 'attribute "updatedAt" is written by the pipeline, never loaded (rename it in the file)' }]);
   });
 
   it('with insertOnly leaves every existing lead alone', async () => {
@@ -158,7 +158,7 @@ describe('seedLeads', () => {
       await file('dup.jsonl', [{ leadId: 'A', nombres: 'ANA' }, { id: 'B', normalizedAt: 'x' }, { leadId: 'A', nombres: 'OTRA' }, { id: 'B', nombres: 'LUIS' }]),
     );
     expect(result.rejected).toEqual([
-      { line: 2, reason: 'attribute "normalizedAt" is written by the pipeline, never loaded' },
+      { line: 2, reason: 'attribute "normalizedAt" is written by the pipeline, never loaded (rename it in the file)' },
       { line: 3, reason: 'id "A" already on line 1' },
       { line: 4, reason: 'id "B" already on line 2' },
     ]);

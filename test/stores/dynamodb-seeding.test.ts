@@ -93,7 +93,7 @@ describe('LeadStore.seed', () => {
   it.each(PIPELINE_OWNED_ATTRIBUTES)('rejects a record carrying %s, which the pipeline writes', async (attribute) => {
     const { store } = await freshLeads();
     const [outcome] = await store.seed(records({ leadId: 'x', nombres: 'ANA', [attribute]: 'from the file' }), { insertOnly: false });
-    expect(outcome).toEqual({ line: 1, outcome: 'rejected', reason: `attribute "${attribute}" is written by the pipeline, never loaded` });
+    expect(outcome).toEqual({ line: 1, outcome: 'rejected', reason: `attribute "${attribute}" is written by the pipeline, never loaded (rename it in the file)` });
     expect(await store.count()).toBe(0);
   });
 
