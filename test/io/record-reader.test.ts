@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -479,6 +479,22 @@ describe('readRecords: text encodings', () => {
     ]);
   });
 
+  it.each(['data/samples/leads.sample.jsonl', 'data/eval/leads.labeled.jsonl'])('%s saved in Windows-1252 or Mac Roman is told apart and read back exactly', async (path) => {
+    // The lines both encodings can hold (the labeled set also tests decomposed accents, which neither has).
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+    const encodable = lines.filter((line) => canEncode(line, 'windows-1252') && canEncode(line, 'macintosh'));
+    expect(encodable.length).toBeGreaterThan(lines.length * 0.9);
+    const text = `${encodable.join('\n')}\n`;
+    const expected = await readBytes(Buffer.from(text), { format: 'jsonl', idFields: ['leadId', 'id'] });
+    expect(expected.every((item) => item.kind === 'record')).toBe(true);
+    for (const encoding of ['windows-1252', 'macintosh'] as const) {
+      const notices: string[] = [];
+      const items = await readBytes(singleByte(text, encoding), { format: 'jsonl', idFields: ['leadId', 'id'], onNotice: (notice) => notices.push(notice) });
+      expect(items).toEqual(expected);
+      expect(notices).toEqual([expect.stringContaining(encoding === 'macintosh' ? 'read as Mac Roman' : 'read as Windows-1252')]);
+    }
+  });
+
   it('Spanish names saved in either single-byte encoding are read back exactly, whatever their case (property)', async () => {
     // Accents inside words, as names, cities and addresses have them (a lone `ó` tells nothing: `—` in Windows-1252).
     const syllable = fc.constantFrom('ma', 'rí', 'jo', 'sé', 'pe', 'ña', 'nú', 'ñez', 'gó', 'mez', 'lu', 'cí', 'güi', 'lé', 'ón', 'úl', 'ta', 'ne', 'il', 'a');
@@ -540,10 +556,23 @@ describe('readRecords: text encodings', () => {
 });
 
 /** Windows-1252 bytes of a text (the characters used here; Buffer's latin1 lacks € and the curly quotes). */
+/** Each character of a single-byte encoding, and its byte. */
+const BYTES_OF = new Map(
+  (['windows-1252', 'macintosh'] as const).map((encoding) => [
+    encoding,
+    new Map([...new TextDecoder(encoding).decode(Uint8Array.from({ length: 256 }, (_, byte) => byte))].map((char, byte) => [char, byte])),
+  ]),
+);
+const bytesOf = (encoding: 'windows-1252' | 'macintosh'): ReadonlyMap<string, number> => BYTES_OF.get(encoding) ?? new Map();
+
+const canEncode = (text: string, encoding: 'windows-1252' | 'macintosh'): boolean => {
+  const byteOf = bytesOf(encoding);
+  return [...text].every((char) => byteOf.has(char));
+};
+
 /** `text` in a single-byte encoding (every character must have a byte in it). */
 function singleByte(text: string, encoding: 'windows-1252' | 'macintosh'): Buffer {
-  const decoded = new TextDecoder(encoding).decode(Uint8Array.from({ length: 256 }, (_, byte) => byte));
-  const byteOf = new Map([...decoded].map((char, byte) => [char, byte]));
+  const byteOf = bytesOf(encoding);
   return Buffer.from(
     [...text].map((char) => {
       const byte = byteOf.get(char);
