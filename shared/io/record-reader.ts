@@ -89,10 +89,11 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     ...(options.onBytes ? { onBytes: options.onBytes } : {}),
   });
-  const undecodable = () =>
-    source.invalidBytes() > 0
-      ? `has bytes that are not valid ${source.encoding.toUpperCase()} (--encoding to read the file otherwise)`
-      : 'contains U+FFFD, the mark of a character lost before this file was written';
+  const undecodable = () => {
+    if (source.invalidBytes() === 0) return 'contains U+FFFD, the mark of a character lost before this file was written';
+    if (source.encoding === 'utf-8') return `has bytes that are not valid UTF-8 (--encoding to read the file otherwise)`;
+    return `has bytes that read as UTF-8 too, in a file read as ${source.encoding.toUpperCase()}: which it is cannot be told (--encoding to choose)`;
+  };
   let layout: RecordFormat | undefined = options.format ?? (input === STDIO ? undefined : layoutOfInputPath(input));
   let text = source.text;
   if (!layout) {

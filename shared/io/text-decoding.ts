@@ -103,12 +103,23 @@ class SingleByteVotes {
   }
 }
 
+/**
+ * A single-byte file holds a few byte pairs that happen to be well-formed UTF-8 (Windows-1252 `É`
+ * before a no-break space, `Ñ–`): when well-formed sequences are fewer than one in this many of the
+ * bytes that are not UTF-8, and no whole chunk was UTF-8, the file is single-byte.
+ */
+const CHANCE_SEQUENCES_RATIO = 20;
+
 /** How bytes look as UTF-8, counted as they stream (only an unfinished sequence is kept between chunks). */
 export class Utf8Scan {
   /** Whether any well-formed non-ASCII character was seen. */
   nonAscii = false;
   /** Byte sequences that are not UTF-8. */
   invalidSequences = 0;
+  /** A chunk was well-formed UTF-8 throughout, non-ASCII included: the file is UTF-8, whatever else it holds. */
+  wholeChunkNonAscii = false;
+  /** Well-formed non-ASCII sequences in chunks that also hold bytes that are not UTF-8. */
+  sequencesBesideInvalid = 0;
   /** For bytes that are not UTF-8: which single-byte encoding reads them as Spanish. */
   readonly singleByte = new SingleByteVotes();
   private carry: Uint8Array = new Uint8Array(0);
@@ -119,10 +130,15 @@ export class Utf8Scan {
     this.carry = Uint8Array.from(bytes.subarray(end));
     const body = bytes.subarray(0, end);
     if (isUtf8(body)) {
-      if (!this.nonAscii && !isAscii(body)) this.nonAscii = true;
+      if (!this.wholeChunkNonAscii && !isAscii(body)) this.nonAscii = this.wholeChunkNonAscii = true;
       return;
     }
     this.countInvalid(body);
+  }
+
+  /** Bytes that are not UTF-8, and well-formed sequences only by chance beside them: Windows-1252 or Mac Roman. */
+  get readsAsSingleByte(): boolean {
+    return this.invalidSequences > 0 && !this.wholeChunkNonAscii && this.sequencesBesideInvalid * CHANCE_SEQUENCES_RATIO < this.invalidSequences;
   }
 
   /** At the end of the bytes: a sequence cut off by the end is not UTF-8 either. */
@@ -142,7 +158,10 @@ export class Utf8Scan {
         index += 1;
         continue;
       }
-      if (length > 1) this.nonAscii = true;
+      if (length > 1) {
+        this.nonAscii = true;
+        this.sequencesBesideInvalid += 1;
+      }
       index += length;
     }
   }
@@ -194,6 +213,8 @@ export interface EncodingChoice {
   encoding: TextEncodingName;
   /** Why, when it is not plain UTF-8: said once on stderr by the command. */
   notice?: string;
+  /** A single-byte reading of bytes holding sequences that read as UTF-8 too: their lines are rejected (DecodedText). */
+  ambiguousSequences?: true;
 }
 
 /** The encoding a byte-order mark at the start names. */
@@ -209,8 +230,9 @@ export function encodingOfBom(start: Uint8Array): TextEncodingName | undefined {
  * file) or of the first ones (a pipe, `complete` false):
  * - mostly NUL bytes at odd (even) offsets: UTF-16 LE (BE) without a mark;
  * - well-formed UTF-8, or ASCII only: UTF-8;
- * - bytes that are not UTF-8 and no well-formed non-ASCII sequence at all: Windows-1252, or Mac
- *   Roman when its reading of them is the more Spanish one (SingleByteVotes);
+ * - bytes that are not UTF-8 and no well-formed non-ASCII sequence, or only a few by chance
+ *   (CHANCE_SEQUENCES_RATIO; their lines are then rejected): Windows-1252, or Mac Roman when its
+ *   reading of them is the more Spanish one (SingleByteVotes);
  * - both: UTF-8 (the lines with the bad bytes are then rejected, never guessed at).
  */
 export function chooseEncoding(start: Uint8Array, scan: Utf8Scan, name: string, complete: boolean): EncodingChoice {
@@ -219,17 +241,15 @@ export function chooseEncoding(start: Uint8Array, scan: Utf8Scan, name: string, 
     return { encoding: utf16, notice: `${name} has no byte-order mark but looks like ${utf16.toUpperCase()}: read as such (--encoding to choose)` };
   }
   if (scan.invalidSequences === 0) return { encoding: 'utf-8' };
-  if (!scan.nonAscii) {
-    if (scan.singleByte.winner === 'macintosh') {
-      return {
-        encoding: 'macintosh',
-        notice: `${name} is not UTF-8 and its accents read as Mac Roman: read as such, as Excel for Mac saves "CSV (Macintosh)" (--encoding to choose)`,
-      };
-    }
-    return {
-      encoding: 'windows-1252',
-      notice: `${name} is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales (--encoding to choose)`,
-    };
+  if (scan.readsAsSingleByte) {
+    const chance = scan.sequencesBesideInvalid;
+    // Never guessed: in a file glued from two, such sequences are the other file's accents.
+    const ambiguous = chance > 0 ? `; ${chance} byte sequence(s) read as UTF-8 too, and the lines holding them are rejected` : '';
+    const choice: EncodingChoice =
+      scan.singleByte.winner === 'macintosh'
+        ? { encoding: 'macintosh', notice: `${name} is not UTF-8 and its accents read as Mac Roman: read as such, as Excel for Mac saves "CSV (Macintosh)"${ambiguous} (--encoding to choose)` }
+        : { encoding: 'windows-1252', notice: `${name} is not UTF-8: read as Windows-1252, as Excel saves CSV in Spanish locales${ambiguous} (--encoding to choose)` };
+    return chance > 0 ? { ...choice, ambiguousSequences: true } : choice;
   }
   return {
     encoding: 'utf-8',
@@ -243,25 +263,53 @@ export class DecodedText {
   private readonly decoder: InstanceType<typeof TextDecoder>;
   /** UTF-8 is checked as it streams, by the same scan that chose it. */
   private readonly scan: Utf8Scan | undefined;
+  /** Single-byte text whose well-formed UTF-8 sequences are marked (EncodingChoice.ambiguousSequences). */
+  private readonly markSequences: boolean;
+  private marked = 0;
+  /** Last bytes of a chunk that may start a sequence the next chunk ends. */
+  private held: Uint8Array = new Uint8Array(0);
 
-  constructor(encoding: TextEncodingName) {
+  constructor(encoding: TextEncodingName, options: { ambiguousSequences?: boolean } = {}) {
     this.encoding = encoding;
     this.decoder = new TextDecoder(encoding);
     this.scan = encoding === 'utf-8' ? new Utf8Scan() : undefined;
+    this.markSequences = encoding !== 'utf-8' && options.ambiguousSequences === true;
   }
 
-  /** Byte sequences so far that were not UTF-8: each became U+FFFD, so its record is rejected. */
+  /** Byte sequences so far that were not UTF-8 (or, read single-byte, were UTF-8 too): each became U+FFFD, so its record is rejected. */
   get invalidBytes(): number {
-    return this.scan?.invalidSequences ?? 0;
+    return this.scan?.invalidSequences ?? this.marked;
   }
 
   decode(chunk: Uint8Array): string {
     this.scan?.add(chunk);
-    return this.decoder.decode(chunk, { stream: true });
+    if (!this.markSequences) return this.decoder.decode(chunk, { stream: true });
+    const bytes = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : chunk;
+    const end = completeLength(bytes);
+    this.held = Uint8Array.from(bytes.subarray(end));
+    return this.withSequencesMarked(bytes.subarray(0, end));
   }
 
   end(): string {
     this.scan?.finish();
-    return this.decoder.decode();
+    const rest = this.held;
+    this.held = new Uint8Array(0);
+    return (rest.length > 0 ? this.decoder.decode(rest) : '') + this.decoder.decode();
+  }
+
+  /** The bytes read single-byte (one character per byte), the first of each well-formed UTF-8 sequence as U+FFFD. */
+  private withSequencesMarked(bytes: Uint8Array): string {
+    const text = this.decoder.decode(bytes, { stream: true });
+    let marked: string[] | undefined;
+    for (let index = 0; index < bytes.length; index += 1) {
+      if ((bytes[index] as number) < 0xc2) continue;
+      const length = sequenceLength(bytes, index);
+      if (length < 2) continue;
+      marked ??= [...text];
+      marked[index] = '\uFFFD';
+      this.marked += 1;
+      index += length - 1;
+    }
+    return marked ? marked.join('') : text;
   }
 }

@@ -51,8 +51,8 @@ function refuseBinary(start: Uint8Array, name: string): void {
 export async function openTextSource(input: string, options: TextSourceOptions = {}): Promise<TextSource> {
   if (input === STDIO) return openPipe(process.stdin, 'standard input', options);
   const start = await readStart(input);
-  const encoding = await encodingOf(start, input, options, async () => ({ scan: await scanFile(input), complete: true }));
-  return decodedSource(input, encoding, createReadStream(input), options);
+  const choice = await encodingOf(start, input, options, async () => ({ scan: await scanFile(input), complete: true }));
+  return decodedSource(input, choice, createReadStream(input), options);
 }
 
 /**
@@ -64,7 +64,7 @@ async function encodingOf(
   name: string,
   options: TextSourceOptions,
   scanned: () => Promise<{ scan: Utf8Scan; complete: boolean }>,
-): Promise<TextEncodingName> {
+): Promise<EncodingChoice> {
   refuseBinary(start, name);
   let choice: EncodingChoice | undefined = options.encoding ? { encoding: options.encoding } : undefined;
   if (!choice) {
@@ -77,12 +77,12 @@ async function encodingOf(
     }
   }
   if (choice.notice) options.onNotice?.(choice.notice);
-  return choice.encoding;
+  return choice;
 }
 
-function decodedSource(name: string, encoding: TextEncodingName, bytes: AsyncIterable<Buffer | string>, options: TextSourceOptions): TextSource {
-  const decoded = new DecodedText(encoding);
-  return { name, encoding, text: decodeStream(bytes, decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
+function decodedSource(name: string, choice: EncodingChoice, bytes: AsyncIterable<Buffer | string>, options: TextSourceOptions): TextSource {
+  const decoded = new DecodedText(choice.encoding, { ambiguousSequences: choice.ambiguousSequences === true });
+  return { name, encoding: choice.encoding, text: decodeStream(bytes, decoded, options.onBytes), invalidBytes: () => decoded.invalidBytes };
 }
 
 async function readStart(path: string): Promise<Uint8Array> {
@@ -100,8 +100,8 @@ async function scanFile(path: string): Promise<Utf8Scan> {
   const scan = new Utf8Scan();
   for await (const chunk of createReadStream(path)) {
     scan.add(chunk as Buffer);
-    // Not UTF-8 in places but UTF-8 elsewhere: the choice is made, whatever follows.
-    if (scan.invalidSequences > 0 && scan.nonAscii) return scan;
+    // Not UTF-8 in places but a whole chunk of UTF-8 elsewhere: the choice is made, whatever follows.
+    if (scan.invalidSequences > 0 && scan.wholeChunkNonAscii) return scan;
   }
   scan.finish();
   return scan;
@@ -122,7 +122,7 @@ async function openPipe(stream: NodeJS.ReadableStream, name: string, options: Te
     sampled += next.value.length;
   }
   const start = Buffer.concat(sample);
-  const encoding = await encodingOf(start, name, options, async () => {
+  const choice = await encodingOf(start, name, options, async () => {
     const scan = new Utf8Scan();
     scan.add(start);
     if (ended) scan.finish();
@@ -133,7 +133,7 @@ async function openPipe(stream: NodeJS.ReadableStream, name: string, options: Te
     if (ended) return;
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   }
-  return decodedSource(name, encoding, all(), options);
+  return decodedSource(name, choice, all(), options);
 }
 
 async function* decodeStream(bytes: AsyncIterable<Buffer | string>, decoded: DecodedText, onBytes?: (bytesRead: number) => void): AsyncGenerator<string> {

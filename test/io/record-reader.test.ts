@@ -537,6 +537,41 @@ describe('readRecords: text encodings', () => {
     expect(notices).toEqual([expect.stringContaining('is UTF-8 with 2 byte sequence(s) that are not: the lines holding them are rejected')]);
   });
 
+  it('a Windows-1252 file with a chance UTF-8 pair (É before a no-break space) is Windows-1252: only that line is rejected, said', async () => {
+    const names = Array.from({ length: 40 }, (_, index) => `${index};José Núñez Peña ${index}`);
+    const text = `ID;Nombres\r\n${names.join('\r\n')}\r\n99;JOSÉ\u00a0MARÍA\r\n`;
+    const notices: string[] = [];
+    const items = await readBytes(windows1252(text), { ...OPTIONS, onNotice: (notice) => notices.push(notice) });
+    expect(records(items.slice(0, 40))).toEqual(names.map((line) => ({ ID: line.split(';')[0], Nombres: line.split(';')[1] })));
+    expect(summary(items.slice(40))).toEqual([{ line: 42, rejected: 'has bytes that read as UTF-8 too, in a file read as WINDOWS-1252: which it is cannot be told (--encoding to choose)' }]);
+    expect(notices).toEqual([expect.stringMatching(/read as Windows-1252, as Excel saves CSV in Spanish locales; 1 byte sequence\(s\) read as UTF-8 too, and the lines holding them are rejected/)]);
+    // Forced, it is read as asked, that line too.
+    const forced = await readBytes(windows1252(text), { ...OPTIONS, encoding: 'windows-1252' });
+    expect(forced.at(-1)).toMatchObject({ kind: 'record', record: { Nombres: 'JOSÉ\u00a0MARÍA' } });
+  });
+
+  it('a file glued from a long Windows-1252 part and a short UTF-8 one: the UTF-8 lines are rejected, never read as Ã©', async () => {
+    const single = Array.from({ length: 30 }, (_, index) => `${index};Peña Núñez`).join('\n');
+    const bytes = Buffer.concat([Buffer.from('ID;Nombres\n'), windows1252(`${single}\n`), Buffer.from('90;José\n91;Ana\n')]);
+    const items = await readBytes(bytes, OPTIONS);
+    expect(items.filter((item) => item.kind === 'record')).toHaveLength(31);
+    expect(summary(items).filter((item) => 'rejected' in item)).toEqual([{ line: 32, rejected: expect.stringContaining('read as UTF-8 too') }]);
+    expect(JSON.stringify(items)).not.toContain('Ã');
+  });
+
+  it('a chance pair cut by a read chunk is found all the same', async () => {
+    // createReadStream reads 64 KiB at a time: É ends the first chunk, the no-break space starts the next.
+    const head = 'ID;Nombres\n';
+    const filler = Array.from({ length: 3_000 }, (_, index) => `${index};Peña`).join('\n');
+    const prefix = `${head}${filler}\n77;`;
+    const pad = 'x'.repeat(65_535 - prefix.length);
+    const bytes = windows1252(`${prefix}${pad}É\u00a0Z\n78;Núñez\n`);
+    expect(bytes[65_535]).toBe(0xc9);
+    const items = await readBytes(bytes, OPTIONS);
+    expect(summary(items).filter((item) => 'rejected' in item)).toEqual([{ line: 3_002, rejected: expect.stringContaining('read as UTF-8 too') }]);
+    expect(items.at(-1)).toMatchObject({ kind: 'record', record: { Nombres: 'Núñez' } });
+  });
+
   it('a Windows-1252 file forced as UTF-8: every line with an undecodable byte is rejected', async () => {
     const items = await readBytes(windows1252('ID;Dirección\n1;Cl 5\n'), { ...OPTIONS, encoding: 'utf-8' }).catch((error: Error) => error);
     expect(items).toMatchObject({ name: 'Input.Invalid', message: 'the CSV header (line 1) has bytes that are not valid UTF-8 (--encoding to read the file otherwise)' });
