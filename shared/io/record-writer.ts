@@ -20,11 +20,11 @@ export interface CsvWriteOptions {
   columns?: { attributes: readonly string[]; normalized?: readonly string[] };
 }
 
-/** Characters of JSON lines gathered before they go to the file: one stream write per many records, not per record. */
-const JSON_LINES_BUFFER_CHARS = 64 * 1024;
+/** Characters of JSON gathered before they go to the file: one stream write per many records, not per record. */
+const JSON_BUFFER_CHARS = 64 * 1024;
 
-/** Writes JSON lines, waiting for the stream to drain so memory stays flat; `flush` writes the last ones. */
-export function createJsonLinesWriter(output: OutputFile): RecordWriter {
+/** Text gathered and written in large pieces, waiting for the stream to drain so memory stays flat. */
+function gatheredText(output: OutputFile): { add(text: string): Promise<void>; drain(): Promise<void> } {
   let gathered = '';
   const writeGathered = async () => {
     const text = gathered;
@@ -32,41 +32,45 @@ export function createJsonLinesWriter(output: OutputFile): RecordWriter {
     await output.write(text);
   };
   return {
-    async write(record) {
-      gathered += `${toJsonText(record)}\n`;
-      if (gathered.length >= JSON_LINES_BUFFER_CHARS) await writeGathered();
+    async add(text) {
+      gathered += text;
+      if (gathered.length >= JSON_BUFFER_CHARS) await writeGathered();
     },
-    async flush() {
+    async drain() {
       if (gathered !== '') await writeGathered();
     },
   };
 }
 
+/** Writes JSON lines; `flush` writes the last ones. */
+export function createJsonLinesWriter(output: OutputFile): RecordWriter {
+  const text = gatheredText(output);
+  return {
+    write: (record) => text.add(`${toJsonText(record)}\n`),
+    flush: () => text.drain(),
+  };
+}
+
 /**
  * Writes one JSON array of records (a `.json` output, for the tools that import "JSON"), a record
- * per line, gathered as JSON lines are. The closing `]` comes with `flush`: until the file is
- * committed it is a temporary file, so a failure never leaves a cut array in place.
+ * per line. The closing `]` comes with `flush`: until the file is committed it is a temporary
+ * file, so a failure never leaves a cut array in place.
  */
 export function createJsonArrayWriter(output: OutputFile): RecordWriter {
-  let gathered = '';
+  const text = gatheredText(output);
   let opened = false;
   let closed = false;
-  const writeGathered = async () => {
-    const text = gathered;
-    gathered = '';
-    await output.write(text);
-  };
   return {
     async write(record) {
-      gathered += `${opened ? ',\n' : '[\n'}${toJsonText(record)}`;
+      const separator = opened ? ',\n' : '[\n';
       opened = true;
-      if (gathered.length >= JSON_LINES_BUFFER_CHARS) await writeGathered();
+      await text.add(`${separator}${toJsonText(record)}`);
     },
     async flush() {
       if (closed) return;
       closed = true;
-      gathered += opened ? '\n]\n' : '[]\n';
-      await writeGathered();
+      await text.add(opened ? '\n]\n' : '[]\n');
+      await text.drain();
     },
   };
 }
