@@ -24,9 +24,11 @@ const WHITESPACE = new Set([' ', '\t', '\n', '\r', '\uFEFF']);
  * - a file that ends inside an element, or before the closing `]`, ends with a `malformed` item
  *   (the file was probably cut short); text after the closing `]` is one `malformed` item.
  */
-export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGenerator<JsonArrayElement> {
+export async function* jsonArrayElements(chunks: AsyncIterable<string>, options: { bracketed?: boolean } = {}): AsyncGenerator<JsonArrayElement> {
+  /** `bracketed: false`: values one after another with no `[ ]` around them (pretty-printed objects, as `jq` writes them). */
+  const bracketed = options.bracketed ?? true;
   // Declared wide: TypeScript would narrow an initialized `let` to 'before' past the loop that assigns it.
-  let phase = 'before' as 'before' | 'between' | 'element' | 'after';
+  let phase = (bracketed ? 'before' : 'between') as 'before' | 'between' | 'element' | 'after';
   let line = 1;
   let previousWasCr = false;
   // The element being read.
@@ -130,8 +132,8 @@ export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGe
       const cut = element();
       yield { kind: 'malformed', line: startLine, reason: 'the file ends inside this record: it may have been cut short', raw: cut.kind === 'element' ? cut.text : cut.raw };
     }
-    yield { kind: 'malformed', line, reason: 'the file ends before the array closes with "]": it may have been cut short', raw: '' };
-  } else if (phase === 'between') {
+    if (bracketed) yield { kind: 'malformed', line, reason: 'the file ends before the array closes with "]": it may have been cut short', raw: '' };
+  } else if (phase === 'between' && bracketed) {
     yield { kind: 'malformed', line, reason: 'the file ends before the array closes with "]": it may have been cut short', raw: '' };
   } else if (after) {
     yield { kind: 'malformed', line: after.line, reason: 'text after the array\'s closing "]": one JSON array is read per file', raw: after.text.trim() };

@@ -56,20 +56,37 @@ function layoutOfInputPath(path: string): RecordFormat | undefined {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : undefined;
 }
 
+/** How far the first line is looked at for a lone `{` (a pretty-printed object); past it, JSON lines. */
+const MAX_SNIFFED_CHARS = 1024 * 1024;
+
 /**
  * The layout a text's first character says: `[` a JSON array, `{` JSON lines, anything else a CSV
- * header. `.json` files are JSON either way. Returns the chunks read to see it, to be read again.
+ * header. `.json` files are JSON either way. A first line that is a lone `{` starts pretty-printed
+ * objects, one after another (`jq`'s output, PowerShell's `ConvertTo-Json` of one record): read as
+ * the elements of an array (`objects`). Returns the chunks read to see it, to be read again.
  */
-async function sniffLayout(chunks: AsyncIterator<string>, json: boolean): Promise<{ layout: RecordFormat; peeked: string[] }> {
+async function sniffLayout(chunks: AsyncIterator<string>, json: boolean): Promise<{ layout: RecordFormat; objects: boolean; peeked: string[] }> {
   const peeked: string[] = [];
+  let seen = '';
   // Chunks are pulled one by one: a `break` out of a for-await would close the stream.
   for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
     peeked.push(next.value);
-    const first = /\S/.exec(next.value.replace(/\uFEFF/g, ' '))?.[0];
-    if (first === undefined) continue;
-    return { layout: first === '[' ? 'json' : first === '{' || json ? 'jsonl' : 'csv', peeked };
+    seen += next.value;
+    const at = seen.search(/[^\s\uFEFF]/);
+    if (at < 0) {
+      seen = '';
+      continue;
+    }
+    const first = seen[at];
+    if (first !== '{') return { layout: first === '[' ? 'json' : json ? 'jsonl' : 'csv', objects: false, peeked };
+    const lineEnd = seen.slice(at).search(/[\r\n]/);
+    if (lineEnd < 0 && seen.length - at < MAX_SNIFFED_CHARS) continue;
+    const firstLine = lineEnd < 0 ? seen.slice(at) : seen.slice(at, at + lineEnd);
+    return firstLine.trim() === '{' ? { layout: 'json', objects: true, peeked } : { layout: 'jsonl', objects: false, peeked };
   }
-  return { layout: json ? 'jsonl' : 'csv', peeked };
+  const first = /[^\s\uFEFF]/.exec(seen)?.[0];
+  if (first === '{' && seen.trim() === '{') return { layout: 'json', objects: true, peeked };
+  return { layout: first === '[' ? 'json' : first === '{' || json ? 'jsonl' : 'csv', objects: false, peeked };
 }
 
 async function* withPeeked(peeked: readonly string[], rest: AsyncIterator<string>): AsyncGenerator<string> {
@@ -96,22 +113,24 @@ export async function* readRecords(input: string, options: ReadOptions): AsyncGe
   };
   let layout: RecordFormat | undefined = options.format ?? (input === STDIO ? undefined : layoutOfInputPath(input));
   let text = source.text;
+  let objects = false;
   if (!layout) {
     const chunks = source.text[Symbol.asyncIterator]();
     const sniffed = await sniffLayout(chunks, /\.json$/i.test(input));
     layout = sniffed.layout;
+    objects = sniffed.objects;
     text = withPeeked(sniffed.peeked, chunks);
   }
   options.onFormat?.(layout);
   const ids = new FieldNameMatcher(options.idFields);
-  if (layout === 'json') yield* readJsonArray(text, ids, undecodable);
+  if (layout === 'json') yield* readJsonArray(text, ids, undecodable, !objects);
   else if (layout === 'csv') yield* readCsv(textLines(text), options, ids, undecodable);
   else yield* readJsonLines(textLines(text), ids, undecodable);
 }
 
-/** Records of a JSON array file: each element on its own, numbered by the line it starts on (json-array-elements.ts). */
-async function* readJsonArray(text: AsyncIterable<string>, ids: FieldNameMatcher, undecodable: () => string): AsyncGenerator<ReadItem> {
-  for await (const element of jsonArrayElements(text)) {
+/** Records of a JSON array file (or of objects one after another): each on its own, numbered by the line it starts on (json-array-elements.ts). */
+async function* readJsonArray(text: AsyncIterable<string>, ids: FieldNameMatcher, undecodable: () => string, bracketed: boolean): AsyncGenerator<ReadItem> {
+  for await (const element of jsonArrayElements(text, { bracketed })) {
     if (element.kind === 'malformed') {
       yield { kind: 'rejected', line: element.line, reason: element.reason, raw: element.raw };
       continue;

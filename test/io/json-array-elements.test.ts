@@ -61,6 +61,23 @@ describe('jsonArrayElements', () => {
     expect(await elementsOf(' \uFEFF[ ]')).toEqual([]);
   });
 
+  it('without brackets (`bracketed: false`): values one after another, commas or not; a cut last one is said, no `]` is asked for', async () => {
+    const read = async (text: string) => {
+      const items: JsonArrayElement[] = [];
+      for await (const item of jsonArrayElements(chunked(text, [3, 17]), { bracketed: false })) items.push(item);
+      return items;
+    };
+    expect(await read('{\n "a": 1\n}\n{"b": [2]},\n{"c": "}"}\n')).toEqual([
+      { kind: 'element', line: 1, text: '{\n "a": 1\n}' },
+      { kind: 'element', line: 4, text: '{"b": [2]}' },
+      { kind: 'element', line: 5, text: '{"c": "}"}' },
+    ]);
+    expect(await read('{"a": 1}\n{"b":')).toEqual([
+      { kind: 'element', line: 1, text: '{"a": 1}' },
+      { kind: 'malformed', line: 2, reason: 'the file ends inside this record: it may have been cut short', raw: '{"b":' },
+    ]);
+  });
+
   it('reports a record larger than the cap without holding it, and reads the next one', async () => {
     const big = `{"a":"${'x'.repeat(16 * 1024 * 1024)}"}`;
     const items = await elementsOf(`[${big},\n{"b":2}]`, Array.from({ length: 300 }, (_, index) => (index + 1) * 65_536));

@@ -696,6 +696,25 @@ describe('readRecords: a JSON array (what tools call "export as JSON")', () => {
     ]);
   });
 
+  it("pretty-printed objects one after another (jq's output, PowerShell's ConvertTo-Json of one record) are read as records", async () => {
+    const formats: string[] = [];
+    const single = await readBytes('{\r\n    "leadId":  "1",\r\n    "nombres":  "ANA"\r\n}\r\n', { idFields: ['leadId'], onFormat: (format) => formats.push(format) }, 'json');
+    expect(single).toEqual([{ kind: 'record', line: 1, id: '1', record: { leadId: '1', nombres: 'ANA' } }]);
+    const jq = '{\n  "leadId": "1",\n  "nombres": "ANA"\n}\n{\n  "leadId": "2",\n  "nombres": "LUIS"\n}\n{\n  "nombres": "sin id"\n}\n';
+    expect(summary(await readBytes(jq, { idFields: ['leadId'], onFormat: (format) => formats.push(format) }, 'txt'))).toEqual([
+      { line: 1, id: '1' },
+      { line: 5, id: '2' },
+      { line: 9, rejected: 'no id (expected "leadId")' },
+    ]);
+    expect(formats).toEqual(['json', 'json']);
+    // Cut short: the last object is said, not dropped (and no `]` is asked for: there is none in such a file).
+    expect(summary(await readBytes(jq.slice(0, -12), { idFields: ['leadId'] }, 'json')).slice(2)).toEqual([
+      { line: 9, rejected: 'the file ends inside this record: it may have been cut short' },
+    ]);
+    // A first line that is a whole object is JSON lines, as ever.
+    expect(summary(await readBytes('{"leadId": "1"}\n{\n', { idFields: ['leadId'] }, 'json'))).toEqual([{ line: 1, id: '1' }, { line: 2, rejected: 'not valid JSON' }]);
+  });
+
   it('a .json file of JSON lines is read as JSON lines, and .jsonl is never taken for an array', async () => {
     expect(summary(await readBytes('{"leadId": "1"}\n{"leadId": "2"}\n', { idFields: ['leadId'] }, 'json'))).toEqual([{ line: 1, id: '1' }, { line: 2, id: '2' }]);
     expect(summary(await readBytes('[{"leadId": "1"}]\n', { idFields: ['leadId'] }, 'jsonl'))).toEqual([{ line: 1, rejected: 'not a JSON object' }]);
