@@ -4,7 +4,7 @@ import { UsageError } from '#shared/errors/normflow-errors.ts';
 import { openOutputFile } from '#shared/io/output-file.ts';
 import { formatOfPath } from '#shared/io/record-reader.ts';
 import { STDIO } from '#shared/io/text-source.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import { isPipelineOwned } from '#shared/config/pipeline-owned-attributes.ts';
 import { checkDataDir } from './data-dir.ts';
 import { exportLeads } from './lead-export.ts';
 import { readOptionsOf } from './read-options.ts';
@@ -13,7 +13,6 @@ import { registerForgetCommand } from './forget-command.ts';
 import { registerLeadsListCommand } from './leads-list-command.ts';
 import { localStores } from './local-stores.ts';
 
-const NORMALIZATION_ATTRIBUTES = new Set(PIPELINE_OWNED_ATTRIBUTES);
 
 export function registerLeadsCommand(program: Command): void {
   const leads = program.command('leads').description('look at the leads table: list by facet, find duplicates, show, export, forget');
@@ -33,7 +32,7 @@ export function registerLeadsCommand(program: Command): void {
         if (!item) throw new UsageError(`no lead "${id}" in the local table`);
         const normalized = (item.normalizedData ?? {}) as Record<string, unknown>;
         const meta = (item.normalizationMeta ?? {}) as Record<string, { source?: string; flags?: string[] }>;
-        const fields = [...new Set([...Object.keys(item).filter((key) => !NORMALIZATION_ATTRIBUTES.has(key)), ...Object.keys(normalized)])];
+        const fields = [...new Set([...Object.keys(item).filter((key) => !isPipelineOwned(key)), ...Object.keys(normalized)])];
         const width = Math.max(...fields.map((field) => field.length), 5);
         console.log(`${'field'.padEnd(width)}  ${'original'.padEnd(40)}  normalized`);
         for (const field of fields) {

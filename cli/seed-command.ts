@@ -4,7 +4,7 @@ import { DEFAULT_DATA_DIR, startLocalEnvironment, type LocalEnvironment } from '
 import { ConfiguredFields } from '#shared/config/configured-fields.ts';
 import { foldFieldName } from '#shared/config/field-names.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig } from '#shared/config/normalization-config.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import { isPipelineOwned } from '#shared/config/pipeline-owned-attributes.ts';
 import type { CsvDelimiter } from '#shared/io/csv-records.ts';
 import { readRecords } from '#shared/io/record-reader.ts';
 import type { TextEncodingName } from '#shared/io/text-decoding.ts';
@@ -50,6 +50,9 @@ export interface SeedOptions {
   onNotice?: (message: string) => void;
 }
 
+/** How the CSV reader names a column whose header is empty. */
+const UNNAMED_COLUMN = /^_column\d+$/;
+
 /**
  * The record as a lead item: the id under `leadId` (the table's key), configured fields under
  * their configured spelling however the header writes them (case, accents, spacing: field-names.ts).
@@ -57,9 +60,6 @@ export interface SeedOptions {
  * where it is empty and kept under that name where it holds a value: nothing typed is lost.
  * Returns a reason instead when the line cannot be a lead.
  */
-/** How the CSV reader names a column whose header is empty. */
-const UNNAMED_COLUMN = /^_column\d+$/;
-
 export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig): LeadItem | string {
   const configured = new Map(Object.keys(config.fields).map((field) => [foldFieldName(field), field]));
   const item: LeadItem = {};
@@ -81,8 +81,6 @@ export function leadItemOf(record: Record<string, unknown>, id: string, config: 
   return item;
 }
 
-const PIPELINE_OWNED: ReadonlySet<string> = new Set(PIPELINE_OWNED_ATTRIBUTES);
-
 /**
  * A record normflow wrote (an export of a store, a normalize output) without the pipeline's own
  * attributes: they are the old store's or the file's, and a run writes them again. So a steward can
@@ -92,7 +90,7 @@ const PIPELINE_OWNED: ReadonlySet<string> = new Set(PIPELINE_OWNED_ATTRIBUTES);
 function originalsOf(record: Record<string, unknown>, dropped: Set<string>): Record<string, unknown> {
   const originals: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(record)) {
-    if (PIPELINE_OWNED.has(name)) dropped.add(name);
+    if (isPipelineOwned(name)) dropped.add(name);
     else originals[name] = value;
   }
   return originals;

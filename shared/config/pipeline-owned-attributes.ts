@@ -19,3 +19,8 @@ export const PIPELINE_OWNED_ATTRIBUTES: readonly string[] = [
   'dueShard',
   'dueAt',
 ];
+
+const OWNED: ReadonlySet<string> = new Set(PIPELINE_OWNED_ATTRIBUTES);
+
+/** Whether an attribute is one the pipeline writes (not an original). */
+export const isPipelineOwned = (attribute: string): boolean => OWNED.has(attribute);

@@ -1,7 +1,7 @@
 import type { NormalizationConfig } from '#shared/config/normalization-config.ts';
 import { cityFieldOf } from '#shared/config/normalization-config.ts';
 import type { ParquetColumn } from '#shared/analytics/parquet-table-writer.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import { isPipelineOwned } from '#shared/config/pipeline-owned-attributes.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
 import { leadFieldRows } from './lead-fields.ts';
 
@@ -16,7 +16,6 @@ import { leadFieldRows } from './lead-fields.ts';
  */
 
 /** Attributes the pipeline writes: everything else on a lead is an original. */
-const NORMALIZATION_ATTRIBUTES = new Set(PIPELINE_OWNED_ATTRIBUTES);
 
 export const FLAG_COLUMN_SUFFIX = '_flags';
 
@@ -71,7 +70,7 @@ export function leadTableRows(item: LeadItem, config: NormalizationConfig): { le
     run_id: text(item.normalizationRunId),
     normalized_at: text(item.normalizedAt),
     rules_version: text(item.normalizationVersion),
-    originals: JSON.stringify(Object.fromEntries(Object.entries(item).filter(([name]) => !NORMALIZATION_ATTRIBUTES.has(name)))),
+    originals: JSON.stringify(Object.fromEntries(Object.entries(item).filter(([name]) => !isPipelineOwned(name)))),
   };
   for (const row of rows) {
     Object.assign(lead, {

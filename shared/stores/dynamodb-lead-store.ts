@@ -8,7 +8,7 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchPutAll, lastPerKey } from './dynamodb-batches.ts';
-import { PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
+import { isPipelineOwned, PIPELINE_OWNED_ATTRIBUTES } from '#shared/config/pipeline-owned-attributes.ts';
 import type { RetryPolicy } from '#shared/retry/retry-with-backoff.ts';
 import { conditionHeld, isConditionalCheckFailed, isValidationError, itemOfFailedCondition, storable } from './dynamodb-client.ts';
 import { seedItems } from './dynamodb-seeding.ts';
@@ -54,7 +54,7 @@ const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, 
 /** Condition parts (and their names and values) requiring each configured original to still be what was read. */
 function originalsConditions(expectedOriginals: Record<string, OriginalExpectation>, names: Record<string, string>, values: Record<string, unknown>): string[] {
   return Object.entries(expectedOriginals).map(([field, expected], index) => {
-    if (PIPELINE_OWNED_ATTRIBUTES.includes(field)) {
+    if (isPipelineOwned(field)) {
       throw new Error(`original field "${field}" has the name of a normalization attribute; it would be overwritten`);
     }
     names[`#o${index}`] = field;
@@ -251,7 +251,7 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       const replacing = writes.filter((write) => !write.firstNormalization);
       // The originals too: a version this very run wrote counts only if they are still the ones it was computed from.
       // (A field named like a normalization attribute is refused by its write, with its name.)
-      const originals = [...new Set(replacing.flatMap((write) => Object.keys(write.expectedOriginals)))].filter((field) => !PIPELINE_OWNED_ATTRIBUTES.includes(field));
+      const originals = [...new Set(replacing.flatMap((write) => Object.keys(write.expectedOriginals)))].filter((field) => !isPipelineOwned(field));
       const read =
         replacing.length === 0
           ? []
