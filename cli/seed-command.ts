@@ -53,6 +53,18 @@ export interface SeedOptions {
 /** How the CSV reader names a column whose header is empty. */
 const UNNAMED_COLUMN = /^_column\d+$/;
 
+/** Each configured field by its folded name, worked out once per config (not once per line). */
+const foldedFields = new WeakMap<NormalizationConfig, ReadonlyMap<string, string>>();
+
+function configuredByFoldedName(config: NormalizationConfig): ReadonlyMap<string, string> {
+  let configured = foldedFields.get(config);
+  if (!configured) {
+    configured = new Map(Object.keys(config.fields).map((field) => [foldFieldName(field), field]));
+    foldedFields.set(config, configured);
+  }
+  return configured;
+}
+
 /**
  * The record as a lead item: the id under `leadId` (the table's key), configured fields under
  * their configured spelling however the header writes them (case, accents, spacing: field-names.ts).
@@ -61,7 +73,7 @@ const UNNAMED_COLUMN = /^_column\d+$/;
  * Returns a reason instead when the line cannot be a lead.
  */
 export function leadItemOf(record: Record<string, unknown>, id: string, config: NormalizationConfig): LeadItem | string {
-  const configured = new Map(Object.keys(config.fields).map((field) => [foldFieldName(field), field]));
+  const configured = configuredByFoldedName(config);
   const item: LeadItem = {};
   const sourceOf = new Map<string, string>();
   for (const [name, value] of Object.entries(record)) {
