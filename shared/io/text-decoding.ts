@@ -40,11 +40,6 @@ export const ENCODING_LABELS = Object.keys(ENCODING_ALIASES);
 type SingleByteEncoding = 'windows-1252' | 'macintosh';
 const SINGLE_BYTE_ENCODINGS: readonly SingleByteEncoding[] = ['windows-1252', 'macintosh'];
 
-/** What each byte from 0x80 up reads as in each single-byte encoding. */
-const HIGH_HALF: Readonly<Record<SingleByteEncoding, readonly string[]>> = Object.fromEntries(
-  SINGLE_BYTE_ENCODINGS.map((encoding) => [encoding, [...new TextDecoder(encoding).decode(Uint8Array.from({ length: 128 }, (_, index) => 0x80 + index))]]),
-) as Record<SingleByteEncoding, string[]>;
-
 const SPANISH_LETTER = /^[áéíóúüñÁÉÍÓÚÜÑ]$/;
 const APOSTROPHE_OR_QUOTE = /^[‘’“”'"]$/;
 
@@ -65,8 +60,7 @@ const sideOf = (byte: number | undefined): Side =>
  * of a word, where a closing quote and a final `í` are equally likely (`O’Neil` still votes: Mac
  * Roman would read `OíNeil`).
  */
-function votesOf(byte: number, previous: Side, next: Side): readonly number[] {
-  const readings = SINGLE_BYTE_ENCODINGS.map((encoding) => HIGH_HALF[encoding][byte - 0x80] as string);
+function votesOf(readings: readonly string[], previous: Side, next: Side): readonly number[] {
   if (previous === Side.Other && next === Side.Other) return [0, 0];
   if (next === Side.Other && readings.some((char) => APOSTROPHE_OR_QUOTE.test(char))) return [0, 0];
   return readings.map((char) => {
@@ -77,24 +71,35 @@ function votesOf(byte: number, previous: Side, next: Side): readonly number[] {
   });
 }
 
-/** votesOf for every byte from 0x80 up and every pair of sides, worked out once: the scan of a large file looks them up. */
-const VOTES: Int8Array = (() => {
+let votes: Int8Array | undefined;
+
+/**
+ * votesOf for every byte from 0x80 up (as each single-byte encoding reads it) and every pair of
+ * sides, worked out at the first vote, so only a file that is not UTF-8 pays for it; the scan of a
+ * large file then looks them up.
+ */
+function voteTable(): Int8Array {
+  if (votes) return votes;
+  const highHalves = SINGLE_BYTE_ENCODINGS.map((encoding) => [...new TextDecoder(encoding).decode(Uint8Array.from({ length: 128 }, (_, index) => 0x80 + index))]);
   const table = new Int8Array(128 * 9 * 2);
   for (let byte = 0x80; byte <= 0xff; byte += 1) {
+    const readings = highHalves.map((half) => half[byte - 0x80] as string);
     for (const previous of SIDES) {
-      for (const next of SIDES) table.set(votesOf(byte, previous, next), ((byte - 0x80) * 9 + previous * 3 + next) * 2);
+      for (const next of SIDES) table.set(votesOf(readings, previous, next), ((byte - 0x80) * 9 + previous * 3 + next) * 2);
     }
   }
+  votes = table;
   return table;
-})();
+}
 
 class SingleByteVotes {
   readonly score: Record<SingleByteEncoding, number> = { 'windows-1252': 0, macintosh: 0 };
 
   add(bytes: Uint8Array, index: number): void {
+    const table = voteTable();
     const at = (((bytes[index] as number) - 0x80) * 9 + sideOf(bytes[index - 1]) * 3 + sideOf(bytes[index + 1])) * 2;
-    this.score['windows-1252'] += VOTES[at] as number;
-    this.score.macintosh += VOTES[at + 1] as number;
+    this.score['windows-1252'] += table[at] as number;
+    this.score.macintosh += table[at + 1] as number;
   }
 
   /** Mac Roman only when its reading is the more Spanish one; Windows-1252 otherwise (ties included). */
