@@ -5,7 +5,7 @@ export type JsonArrayElement =
   | { kind: 'malformed'; line: number; reason: string; raw: string };
 
 /** An element larger than this is reported, not held in memory (the same cap as a line of JSON lines). */
-export const MAX_ELEMENT_CHARS = MAX_LINE_CHARS;
+const MAX_ELEMENT_CHARS = MAX_LINE_CHARS;
 /** How much of an element too large, or of text after the array, a rejection keeps. */
 const RAW_SAMPLE_CHARS = 200;
 

@@ -56,7 +56,7 @@ export function createJsonLinesWriter(output: OutputFile): RecordWriter {
  * per line. The closing `]` comes with `flush`: until the file is committed it is a temporary
  * file, so a failure never leaves a cut array in place.
  */
-export function createJsonArrayWriter(output: OutputFile): RecordWriter {
+function createJsonArrayWriter(output: OutputFile): RecordWriter {
   const text = gatheredText(output);
   let opened = false;
   let closed = false;

@@ -117,8 +117,6 @@ const CHANCE_SEQUENCES_RATIO = 20;
 
 /** How bytes look as UTF-8, counted as they stream (only an unfinished sequence is kept between chunks). */
 export class Utf8Scan {
-  /** Whether any well-formed non-ASCII character was seen. */
-  nonAscii = false;
   /** Byte sequences that are not UTF-8. */
   invalidSequences = 0;
   /** A chunk was well-formed UTF-8 throughout, non-ASCII included: the file is UTF-8, whatever else it holds. */
@@ -135,7 +133,7 @@ export class Utf8Scan {
     this.carry = Uint8Array.from(bytes.subarray(end));
     const body = bytes.subarray(0, end);
     if (isUtf8(body)) {
-      if (!this.wholeChunkNonAscii && !isAscii(body)) this.nonAscii = this.wholeChunkNonAscii = true;
+      if (!this.wholeChunkNonAscii && !isAscii(body)) this.wholeChunkNonAscii = true;
       return;
     }
     this.countInvalid(body);
@@ -163,10 +161,7 @@ export class Utf8Scan {
         index += 1;
         continue;
       }
-      if (length > 1) {
-        this.nonAscii = true;
-        this.sequencesBesideInvalid += 1;
-      }
+      if (length > 1) this.sequencesBesideInvalid += 1;
       index += length;
     }
   }

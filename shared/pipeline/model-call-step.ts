@@ -10,7 +10,7 @@ import type { BatchTask, PipelineDeps } from './pipeline-types.ts';
 /** Time kept, after a model call, to save its answer and spend before the invocation ends. */
 const ANSWER_SAVING_MS = 5_000;
 
-export interface InvokeModelOptions {
+interface InvokeModelOptions {
   /**
    * How long this invocation may still run (the Lambda context's remaining time): a claimed call
    * blocks a duplicate until then, and is presumed dead after, when Lambda has stopped it.
