@@ -77,8 +77,8 @@ function runShape(leads: number, segments: number, batchSize: number) {
     maxHistoryEventsPerExecution: Math.max(parentExecutionEvents(rounds), childEvents),
     // States entered: the parent's LoadConfig, IsEnabled, PlanRun, HasWork, then ProcessSegments, Report, MoreToDo, NextRound
     // or Done a round; per page SelectPage, HasBatches, NormalizeBatches, FinishPage, MorePages and NextPage (SegmentDone
-    // instead after an execution's last page); InvokeModel, PostProcess, WriteResults per batch.
-    stateTransitions: 4 + 4 * rounds + 6 * pages + 3 * batches,
+    // instead after an execution's last page); InvokeModel and WriteResults per batch.
+    stateTransitions: 4 + 4 * rounds + 6 * pages + 2 * batches,
     invocations: {
       'load-config': 1,
       'plan-run': 1,
@@ -86,7 +86,6 @@ function runShape(leads: number, segments: number, batchSize: number) {
       'select-page': pages,
       'finish-page': pages,
       'invoke-model': batches,
-      'post-process': batches,
       'write-results': batches,
     } as Partial<Record<FunctionName, number>>,
   };

@@ -4,7 +4,7 @@ import { getPipelineRuntime } from '#shared/runtime/pipeline-runtime.ts';
 import { taskHandler } from '#shared/runtime/lambda-handler.ts';
 import { logger } from '#shared/runtime/observability.ts';
 
-/** WriteResults: conditional updates per lead; returns counts only. */
+/** WriteResults: the batch normalized (guardrails on the answers, rules' values where the model failed or was not asked), then conditional updates per lead; returns counts only. */
 export const handler = taskHandler(batchStepPayload, async (task) => {
   const result = await writeResultsStep(getPipelineRuntime().deps, task);
   logger.info('batch written', {

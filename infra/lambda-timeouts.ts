@@ -10,7 +10,6 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   'finish-page': 60,
   // The model call alone may take up to 300 s.
   'invoke-model': 360,
-  'post-process': 300,
   'write-results': 300,
   'split-batch': 30,
   'record-lead-failure': 30,

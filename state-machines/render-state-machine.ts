@@ -15,7 +15,6 @@ export const STATE_MACHINES = {
       SelectPageFunctionArn: 'select-page',
       FinishPageFunctionArn: 'finish-page',
       InvokeModelFunctionArn: 'invoke-model',
-      PostProcessFunctionArn: 'post-process',
       WriteResultsFunctionArn: 'write-results',
       SplitBatchFunctionArn: 'split-batch',
       RecordLeadFailureFunctionArn: 'record-lead-failure',

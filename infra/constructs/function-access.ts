@@ -42,7 +42,7 @@ export const FUNCTION_ACCESS = {
   'finish-page': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'] } },
   // With a model only (nothing is read or written without one): runs.loadBatch → GetCommand; leads.getMany, valueCache.getMany
   // and decisions.lookup → BatchGetCommand; when something is left to ask: runs.claimModelCall → conditional PutCommand,
-  // GetCommand when held; runs.saveBatchData and completeModelCall → PutCommand;
+  // GetCommand when held; runs.saveModelAnswers and completeModelCall → PutCommand;
   // runs.addBatchUsage and releaseModelCall → UpdateCommand; the rate limiter (a quota set) → GetCommand, conditional
   // PutCommand; the model → Converse (or the API key secret, for an OpenAI-compatible endpoint).
   'invoke-model': {
@@ -54,19 +54,16 @@ export const FUNCTION_ACCESS = {
     },
     invokesModel: true,
   },
-  // As invoke-model without the model, plus runs.loadBatchData → GetCommand and valueCache.putMany → BatchWriteCommand.
-  'post-process': {
+  // runs.loadBatch, loadModelAnswers and loadBatchUsage → GetCommand; leads.getMany, valueCache.getMany and decisions.lookup
+  // → BatchGetCommand; valueCache.putMany → BatchWriteCommand; leads.writeNormalizations → BatchGetCommand (the versions the
+  // batch replaces), a conditional UpdateCommand per lead (a failed one answers with the lead); runs.saveBatchResult → PutCommand.
+  'write-results': {
     tables: {
-      leads: ['dynamodb:BatchGetItem'],
+      leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
       runs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       valueCache: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       decisions: ['dynamodb:BatchGetItem'],
     },
-  },
-  // runs.loadBatchData/loadBatchUsage → GetCommand; leads.writeNormalizations → BatchGetCommand (the versions the batch
-  // replaces), a conditional UpdateCommand per lead (a failed one answers with the lead); runs.saveBatchResult → PutCommand.
-  'write-results': {
-    tables: { leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   },
   // runs.loadBatch/loadBatchUsage → GetCommand; runs.saveBatchResult → PutCommand.
   'split-batch': { tables: { runs: ['dynamodb:GetItem', 'dynamodb:PutItem'] } },

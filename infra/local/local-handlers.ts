@@ -12,7 +12,6 @@ const LOCAL_HANDLERS: Readonly<Record<string, () => Promise<{ handler: unknown }
   'select-page': () => import('#functions/select-page.ts'),
   'finish-page': () => import('#functions/finish-page.ts'),
   'invoke-model': () => import('#functions/invoke-model.ts'),
-  'post-process': () => import('#functions/post-process.ts'),
   'write-results': () => import('#functions/write-results.ts'),
   'split-batch': () => import('#functions/split-batch.ts'),
   'record-lead-failure': () => import('#functions/record-lead-failure.ts'),

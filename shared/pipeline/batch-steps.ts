@@ -27,12 +27,6 @@ export interface PendingWrite extends NormalizedRecord {
   firstNormalization?: true;
 }
 
-interface PostProcessOutput {
-  writes: PendingWrite[];
-  missing: number;
-  cacheHits: number;
-}
-
 /** The batch's lead ids, or the one lead of it a split batch retries alone. */
 async function loadIds(deps: PipelineDeps, task: Pick<BatchTask, 'runId' | 'batchIndex' | 'leadPosition'>): Promise<string[]> {
   const ids = await deps.runs.loadBatch(task.runId, task.batchIndex);
@@ -72,14 +66,14 @@ export async function loadRecords(deps: PipelineDeps, task: BatchTask): Promise<
   return { ids, records, items };
 }
 
-/**
- * PostProcess: every model answer through the guardrails, merged with the rules' values. When the
- * model stayed unavailable (`modelFailure`), the batch keeps the rules' values, flagged.
- */
-export async function postProcessStep(
+/** A batch as InvokeModel leaves it: what the model did, or how it failed (caught by the state machine). */
+type BatchStepTask = BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } };
+
+/** The batch's leads normalized: the rules' values merged with the model's answers through the guardrails. */
+async function normalizeBatch(
   deps: PipelineDeps,
-  task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
-): Promise<{ records: number; missing: number; modelFailure: string | null }> {
+  task: BatchStepTask,
+): Promise<{ writes: PendingWrite[]; missing: number; cacheHits: number }> {
   const model = deps.modelFor(task.config);
   const { ids, records } = await loadRecords(deps, task);
   const cache = new ValueCache({ persistent: deps.valueCacheStore, ttlDays: task.config.cacheTtlDays });
@@ -88,14 +82,14 @@ export async function postProcessStep(
   let outcome: ModelOutcome = { kind: 'not-asked' };
   if (task.modelFailure || task.model?.value.outcome === 'unavailable') outcome = { kind: 'unavailable' };
   else if (task.model?.value.outcome === 'answered') {
-    const answers = (await deps.runs.loadBatchData(task.runId, task.batchIndex, 'answers', task.leadPosition)) as ModelAnswerSet | undefined;
+    const answers = (await deps.runs.loadModelAnswers(task.runId, task.batchIndex, task.leadPosition)) as ModelAnswerSet | undefined;
     outcome = { kind: 'answered', answers: answers ?? {} };
   }
   const { records: normalized, newResolutions } = finishBatch(batch, outcome, task.config);
   if (task.config.cacheEnabled) await cache.store(newResolutions);
 
   const byId = new Map(records.map((record) => [record.id, record.attributes]));
-  const writes: PendingWrite[] = normalized.map((record) => {
+  const writes = normalized.map((record): PendingWrite => {
     const item = byId.get(record.id) ?? {};
     const expectedOriginals = expectedOriginalsOf(item, Object.keys(task.config.fields));
     const requested = item.renormalizeRequestedAt;
@@ -108,29 +102,28 @@ export async function postProcessStep(
       ...(first ? { firstNormalization: true as const } : {}),
     };
   });
-  const output: PostProcessOutput = { writes, missing: ids.length - records.length, cacheHits: cache.hits };
-  await deps.runs.saveBatchData(task.runId, task.batchIndex, 'normalized', output, task.leadPosition);
-  return { records: writes.length, missing: output.missing, modelFailure: modelFailureOf(task)?.error ?? null };
+  return { writes, missing: ids.length - records.length, cacheHits: cache.hits };
 }
 
 /**
- * WriteResults: one conditional update per lead (skipped when edited or deleted since read);
- * in a dry run nothing is written and the result says what would change.
+ * WriteResults: the batch normalized (every model answer through the guardrails, merged with the
+ * rules' values; when the model stayed unavailable, the rules' values, flagged), then one
+ * conditional update per lead (skipped when edited or deleted since read); in a dry run nothing is
+ * written and the result says what would change. Both in one invocation, so nothing but the
+ * model's saved answers crosses between Lambdas: a retry normalizes the leads again as they are
+ * then, and a lead an earlier attempt wrote is counted once (`writeNormalizations`).
  */
 export async function writeResultsStep(
   deps: PipelineDeps,
-  task: BatchTask & { model?: { value: ModelStepResult }; modelFailure?: { Error: string } },
+  task: BatchStepTask,
 ): Promise<BatchResult> {
-  const [output, usage] = await Promise.all([
-    deps.runs.loadBatchData(task.runId, task.batchIndex, 'normalized', task.leadPosition) as Promise<PostProcessOutput | undefined>,
-    // Every attempt of the batch (or of the lead retried alone), failed ones included, as the ledger counted them.
-    deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition),
-  ]);
-  if (!output) throw new Error(`batch ${task.batchIndex} of run ${task.runId} has no post-processed records`);
+  const output = await normalizeBatch(deps, task);
+  // Every attempt of the batch (or of the lead retried alone), failed ones included, as the ledger counted them.
+  const usage = await deps.runs.loadBatchUsage(task.runId, task.batchIndex, task.leadPosition);
 
   const result: BatchResult = {
     ...emptyResult(task),
-    // PostProcess wrote one record per lead it found; the others are missing.
+    // One record per lead found; the others are missing.
     selected: output.writes.length + output.missing,
     skipped: { edited: 0, deleted: 0, missing: output.missing, refused: 0 },
     usage,

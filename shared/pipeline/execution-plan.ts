@@ -38,8 +38,8 @@ export const EVENTS = {
   distributedMap: 6,
 } as const;
 
-/** One batch on the nominal path: 2 (iteration) + InvokeModel 5 + PostProcess 5 + WriteResults 5. */
-export const BATCH_EVENTS = EVENTS.mapIteration + 3 * EVENTS.task;
+/** One batch on the nominal path: 2 (iteration) + InvokeModel 5 + WriteResults 5. */
+export const BATCH_EVENTS = EVENTS.mapIteration + 2 * EVENTS.task;
 
 /** One page of `batches` batches: SelectPage 5 + HasBatches 2 + NormalizeBatches 4 + batches + FinishPage 5 + MorePages 2 + NextPage 2. */
 export function pageEvents(batches: number): number {
@@ -61,7 +61,7 @@ export function parentExecutionEvents(rounds: number): number {
 }
 
 /**
- * Leads per batch (one Map item: one InvokeModel, PostProcess and WriteResults). `batchSize` is the
+ * Leads per batch (one Map item: one InvokeModel and one WriteResults). `batchSize` is the
  * records per model call; a run that asks no model has no prompt to keep small, so its batches hold
  * `rulesOnlyBatchSize` leads: the same work in fewer Tasks and state transitions.
  */

@@ -41,7 +41,7 @@ export interface ModelStepResult {
  *
  * A batch with nothing to ask (no model configured, or the rules, the steward and the cache decided
  * every value) claims nothing and records nothing: there is no call to pay twice, and asking again
- * finds nothing to ask again (PostProcess prepares the batch afresh either way).
+ * finds nothing to ask again (WriteResults prepares the batch afresh either way).
  */
 export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, options: InvokeModelOptions): Promise<ModelStepResult> {
   const { onSpend = () => undefined } = options;
@@ -74,7 +74,7 @@ export async function invokeModelStep(deps: PipelineDeps, task: BatchTask, optio
       // A call must start early enough to finish (its own timeout) and save its answer before the invocation ends.
       const { answers, usage } = await askModel(batch, model, config, invocationEnds - config.model.requestTimeoutMs - ANSWER_SAVING_MS);
       await spend(deps, task, usage, onSpend);
-      await deps.runs.saveBatchData(runId, batchIndex, 'answers', answers, leadPosition);
+      await deps.runs.saveModelAnswers(runId, batchIndex, answers, leadPosition);
       return await finish({ outcome: 'answered', questions: batch.questions.length, usage });
     } catch (error) {
       if (error instanceof ModelError && error.sent) await spend(deps, task, attemptUsage(model, config, error.usage), onSpend);

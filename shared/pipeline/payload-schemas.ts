@@ -63,7 +63,6 @@ export const batchStepPayload = batchTask.extend({
     })
     .optional(),
   modelFailure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-  post: z.unknown().optional(),
 });
 
 export const batchFailurePayload = z.object({

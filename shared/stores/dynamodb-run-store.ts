@@ -28,7 +28,7 @@ const MAX_BATCH_INDEX = 10 ** BATCH_INDEX_DIGITS - 1;
 const LEAD_POSITION_DIGITS = 4;
 const MAX_LEAD_POSITION = 10 ** LEAD_POSITION_DIGITS - 1;
 /** DynamoDB items are at most 400 KB; the rest of the item needs a little room. */
-const MAX_BATCH_DATA_BYTES = 390_000;
+const MAX_ANSWERS_BYTES = 390_000;
 /** Rounds of put / read / take-over when the lock keeps changing hands under us. */
 const LOCK_ROUNDS = 3;
 
@@ -47,6 +47,9 @@ function batchSortKey(prefix: string, batchIndex: number, leadPosition?: number)
   // A lead retried alone: its items sort right after its batch's (`#` sorts before digits).
   return `${batch}#L${String(leadPosition).padStart(LEAD_POSITION_DIGITS, '0')}`;
 }
+
+/** Where a batch's model answers are kept. */
+const answersSortKey = (batchIndex: number, leadPosition?: number) => `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#answers`;
 
 /** Lock times are compared as strings in DynamoDB, so they are stored in one ISO format. */
 function isoInstant(value: string, what: string): string {
@@ -175,23 +178,23 @@ export function createDynamoDbRunStore(options: DynamoDbRunStoreOptions): RunSto
       return (item.leadIds as unknown[]).map(String);
     },
 
-    async saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown, leadPosition?: number): Promise<void> {
-      // Gzipped JSON: a 200-lead batch of normalized records can pass 400 KB as a plain map, and compresses
-      // ~10× even at the fastest level (which halves the time of the default for ~15% more bytes).
-      const payload = gzipSync(JSON.stringify(data ?? null), { level: constants.Z_BEST_SPEED });
-      if (payload.byteLength > MAX_BATCH_DATA_BYTES) {
-        throw new Error(`batch ${batchIndex} ${name} data of run ${runId} is ${payload.byteLength} bytes gzipped; lower batchSize`);
+    async saveModelAnswers(runId: string, batchIndex: number, answers: unknown, leadPosition?: number): Promise<void> {
+      // Gzipped JSON: answers are kept until the run's working data expires, and compress ~10× even at
+      // the fastest level (which halves the time of the default for ~15% more bytes).
+      const payload = gzipSync(JSON.stringify(answers ?? null), { level: constants.Z_BEST_SPEED });
+      if (payload.byteLength > MAX_ANSWERS_BYTES) {
+        throw new Error(`batch ${batchIndex} model answers of run ${runId} are ${payload.byteLength} bytes gzipped; lower batchSize`);
       }
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: runPartition(runId), sk: `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`, runId, batchIndex, payload, expiresAt: expiresAt() },
+          Item: { pk: runPartition(runId), sk: answersSortKey(batchIndex, leadPosition), runId, batchIndex, payload, expiresAt: expiresAt() },
         }),
       );
     },
 
-    async loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', leadPosition?: number): Promise<unknown> {
-      const item = await getItem(runPartition(runId), `${batchSortKey(DATA_PREFIX, batchIndex, leadPosition)}#${name}`);
+    async loadModelAnswers(runId: string, batchIndex: number, leadPosition?: number): Promise<unknown> {
+      const item = await getItem(runPartition(runId), answersSortKey(batchIndex, leadPosition));
       if (!item) return undefined;
       return JSON.parse(gunzipSync(item.payload as Uint8Array).toString('utf8')) as unknown;
     },

@@ -258,11 +258,11 @@ export interface RunStore extends RunTraces {
   saveBatches(runId: string, batches: ReadonlyArray<{ batchIndex: number; leadIds: readonly string[] }>): Promise<void>;
   loadBatch(runId: string, batchIndex: number): Promise<string[]>;
   /**
-   * Per-batch working data (model answers, post-processed records) kept out of the state payloads;
-   * with `leadPosition`, that of one lead of the batch retried alone.
+   * A batch's model answers, kept out of the state payloads from InvokeModel to WriteResults;
+   * with `leadPosition`, those of one lead of the batch retried alone.
    */
-  saveBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', data: unknown, leadPosition?: number): Promise<void>;
-  loadBatchData(runId: string, batchIndex: number, name: 'answers' | 'normalized', leadPosition?: number): Promise<unknown>;
+  saveModelAnswers(runId: string, batchIndex: number, answers: unknown, leadPosition?: number): Promise<void>;
+  loadModelAnswers(runId: string, batchIndex: number, leadPosition?: number): Promise<unknown>;
   /** A batch's result, or (`leadPosition`) the result of one of its leads retried alone. */
   saveBatchResult(runId: string, batchIndex: number, result: Record<string, unknown>, leadPosition?: number): Promise<void>;
   /**

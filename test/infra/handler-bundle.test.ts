@@ -18,7 +18,7 @@ import { CDK_JSON_CONTEXT } from './synth-stack.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
-const BUNDLED: HandlerName[] = ['load-config', 'post-process', 'export-conversations', 'convert-to-parquet', 'aggregate-token-costs'];
+const BUNDLED: HandlerName[] = ['load-config', 'write-results', 'export-conversations', 'convert-to-parquet', 'aggregate-token-costs'];
 const ANALYTICS: HandlerName[] = ['export-conversations', 'convert-to-parquet', 'aggregate-token-costs'];
 
 /**
@@ -142,14 +142,14 @@ describe('handler bundles (NodejsFunction with local esbuild)', () => {
   });
 
   it('bundles the DIVIPOLA data into the handlers that normalize', () => {
-    const code = readFileSync(join(built.bundles.get('post-process') ?? '', 'index.mjs'), 'utf8');
+    const code = readFileSync(join(built.bundles.get('write-results') ?? '', 'index.mjs'), 'utf8');
     expect(code).toContain('Abejorral');
     expect(code).toContain('05001');
     expect(code).not.toMatch(/municipios\.json/);
   });
 
-  it('loads post-process in Node and exports a handler that rejects a bad payload by name', async () => {
-    const module = (await import(pathToFileURL(join(built.bundles.get('post-process') ?? '', 'index.mjs')).href)) as { handler: Handler };
+  it('loads write-results in Node and exports a handler that rejects a bad payload by name', async () => {
+    const module = (await import(pathToFileURL(join(built.bundles.get('write-results') ?? '', 'index.mjs')).href)) as { handler: Handler };
     expect(typeof module.handler).toBe('function');
     await expect(module.handler({ not: 'a batch' }, lambdaContext)).rejects.toMatchObject({ name: 'Payload.Invalid' });
   });

@@ -24,11 +24,9 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
   SelectPage: 'select-page',
   FinishPage: 'finish-page',
   InvokeModel: 'invoke-model',
-  PostProcess: 'post-process',
   WriteResults: 'write-results',
   SplitBatch: 'split-batch',
   LeadInvokeModel: 'invoke-model',
-  LeadPostProcess: 'post-process',
   LeadWriteResults: 'write-results',
   RecordLeadFailure: 'record-lead-failure',
   RecordBatchFailure: 'record-batch-failure',
@@ -38,6 +36,8 @@ const STATE_TO_FUNCTION: Record<string, FunctionName> = {
 
 let harness: Harness;
 let proxy: RecordingProxy;
+/** A lead to change just before its normalization write reaches the store (between WriteResults' read and write). */
+let editBeforeWrite: { leadId: string; edited: Record<string, unknown> } | undefined;
 let bedrock: FakeLlmServer;
 const calls = new CallLog<FunctionName>();
 const savedEnv = { ...process.env };
@@ -65,9 +65,21 @@ beforeAll(async () => {
     Object.values(TABLE_DEFINITIONS).map((definition) => [harness.local.env[definition.tableNameEnvVar] ?? '', definition.logicalName]),
   );
   // Every DynamoDB call, as `<table>:dynamodb:<Operation>`, for the Lambda running.
-  proxy = await startRecordingProxy(new URL(harness.local.db.endpoint), (forwarded) => {
-    for (const call of dynamoDbCalls(forwarded, (name) => tableByName.get(name) ?? name)) calls.record(call);
-  });
+  proxy = await startRecordingProxy(
+    new URL(harness.local.db.endpoint),
+    (forwarded) => {
+      for (const call of dynamoDbCalls(forwarded, (name) => tableByName.get(name) ?? name)) calls.record(call);
+    },
+    async ({ body }) => {
+      if (!editBeforeWrite) return;
+      const sent = JSON.parse(body.toString('utf8') || '{}') as { Key?: { leadId?: { S?: string } }; ExpressionAttributeValues?: Record<string, unknown> };
+      if (sent.Key?.leadId?.S !== editBeforeWrite.leadId || sent.ExpressionAttributeValues?.[':normalizedData'] === undefined) return;
+      // The harness's own client answers in-process: this write is not one of a Lambda's calls.
+      const { edited } = editBeforeWrite;
+      editBeforeWrite = undefined;
+      await harness.stores.leads.putMany([edited]);
+    },
+  );
   bedrock = await startFakeBedrockServer({
     answer: (user, context) => {
       calls.record(`bedrock:InvokeModel:${context.modelId}`);
@@ -103,29 +115,22 @@ describe('IAM policies match what the handlers do', () => {
     expect(locked).toMatchObject({ status: 'SUCCEEDED', output: { status: 'skipped' } });
     await harness.stores.runs.releaseLock(RUN_LOCK_NAME, 'other-execution');
 
-    // Six leads in three batches: batch 0 has a lead edited before WriteResults; batch 1 fails in
-    // PostProcess, is split, and its first lead fails alone; batch 2 fails and cannot even be split.
+    // Six leads in three batches: batch 0 has a lead edited between WriteResults' read and its write;
+    // batch 1 fails, is split, and its first lead fails alone; batch 2 fails and cannot even be split.
     await harness.seed(['A', 'B', 'C', 'D', 'E', 'F'].map(undecidedLead));
-    let edited = false;
+    editBeforeWrite = { leadId: 'A', edited: { ...undecidedLead('A'), nombres: 'ANA MARIA' } };
     const batchOf = (payload: unknown) => (payload as { batchIndex: number }).batchIndex;
     const result = await harness.run(
       {},
       {
         handlerOverrides: attributed({
-          PostProcess: async (payload, next) => {
-            if (batchOf(payload) === 1) throw new Error('injected PostProcess crash');
-            return next(payload);
-          },
-          LeadPostProcess: async (payload, next) => {
-            if ((payload as { leadPosition: number }).leadPosition === 0) throw new Error('injected lead crash');
-            return next(payload);
-          },
           WriteResults: async (payload, next) => {
+            if (batchOf(payload) === 1) throw new Error('injected WriteResults crash before its writes');
             if (batchOf(payload) === 2) throw new Error('injected WriteResults crash');
-            if (!edited) {
-              edited = true;
-              await harness.stores.leads.putMany([{ ...undecidedLead('A'), nombres: 'ANA MARIA' }]);
-            }
+            return next(payload);
+          },
+          LeadWriteResults: async (payload, next) => {
+            if ((payload as { leadPosition: number }).leadPosition === 0) throw new Error('injected lead crash');
             return next(payload);
           },
           SplitBatch: async (payload, next) => {

@@ -54,18 +54,12 @@ describe('IAM: exact statements per role (default deployment: leads table create
       allow('bedrock:InvokeModel', haikuArn),
       XRAY_WRITE,
     ],
-    'post-process': [
-      logs('post-process'),
-      allow('dynamodb:BatchGetItem', table('leads')),
-      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
-      allow(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], table('valueCache')),
-      allow('dynamodb:BatchGetItem', table('decisions')),
-      XRAY_WRITE,
-    ],
     'write-results': [
       logs('write-results'),
       allow(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], table('leads')),
       allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')),
+      allow(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], table('valueCache')),
+      allow('dynamodb:BatchGetItem', table('decisions')),
       XRAY_WRITE,
     ],
     'split-batch': [logs('split-batch'), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table('runs')), XRAY_WRITE],
@@ -98,7 +92,7 @@ describe('IAM: exact statements per role (default deployment: leads table create
 
   it('lets the state machine invoke only its own Task Lambdas, unqualified, plus log delivery and X-Ray', () => {
     const taskFunctionArns = (
-      ['load-config', 'plan-run', 'select-page', 'finish-page', 'invoke-model', 'post-process', 'write-results', 'split-batch', 'record-lead-failure', 'record-batch-failure', 'report-run', 'release-run-lock'] as const
+      ['load-config', 'plan-run', 'select-page', 'finish-page', 'invoke-model', 'write-results', 'split-batch', 'record-lead-failure', 'record-batch-failure', 'report-run', 'release-run-lock'] as const
     ).map((name) => getAtt(logicalIdOf(stack, stack.functions[name].function)));
     const [defaultPolicy, ...others] = Object.entries(synthesized.json.Resources).filter(
       ([id, resource]) =>
@@ -161,7 +155,6 @@ describe('IAM with an imported leads table and an inference profile', () => {
     // The index of due leads is this stack's: an imported table has none, and its runs scan (the grant names a missing index).
     expect(leadsGrants('select-page')).toEqual([leads('dynamodb:Scan'), JSON.stringify(['Allow', 'dynamodb:Query', join('arn:', PARTITION, ':dynamodb:', REGION, ':', ACCOUNT, ':table/CrmLeads/index/dueLeads'), null])].sort());
     expect(leadsGrants('invoke-model')).toEqual([leads('dynamodb:BatchGetItem')]);
-    expect(leadsGrants('post-process')).toEqual([leads('dynamodb:BatchGetItem')]);
     expect(leadsGrants('load-config')).toEqual([]);
   });
 

@@ -19,14 +19,20 @@ export interface RecordingProxy {
 /**
  * An HTTP proxy on 127.0.0.1 that forwards every request to `target` unchanged and reports it,
  * with the answer's status, once the answer is back: point an SDK client's endpoint at it to see
- * exactly the calls a handler makes at the wire.
+ * exactly the calls a handler makes at the wire. `beforeForward` runs (and is awaited) before each
+ * request goes on: a test changes the data there between a handler's read and its write.
  */
-export function startRecordingProxy(target: URL, onRequest: (forwarded: ForwardedRequest) => void): Promise<RecordingProxy> {
+export function startRecordingProxy(
+  target: URL,
+  onRequest: (forwarded: ForwardedRequest) => void,
+  beforeForward: (sent: Pick<ForwardedRequest, 'headers' | 'body'>) => Promise<void> = async () => undefined,
+): Promise<RecordingProxy> {
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
+    incoming.on('end', async () => {
       const body = Buffer.concat(chunks);
+      await beforeForward({ headers: incoming.headers, body });
       const forwarded = request(
         { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
         (response) => {

@@ -27,11 +27,9 @@ describe('normalize-leads definition', () => {
       SelectPage: 'select-page',
       FinishPage: 'finish-page',
       InvokeModel: 'invoke-model',
-      PostProcess: 'post-process',
       WriteResults: 'write-results',
       SplitBatch: 'split-batch',
       LeadInvokeModel: 'invoke-model',
-      LeadPostProcess: 'post-process',
       LeadWriteResults: 'write-results',
       RecordLeadFailure: 'record-lead-failure',
       RecordBatchFailure: 'record-batch-failure',
@@ -58,23 +56,21 @@ describe('normalize-leads definition', () => {
 
   it('catches a model that stayed unavailable into the rules fallback, and anything else into a split of the batch, lead by lead', () => {
     const catches = iterator.InvokeModel?.Catch ?? [];
-    expect(catches[0]).toMatchObject({ ErrorEquals: ['Model.Throttled', 'Model.Timeout', 'Model.InvalidResponse'], Next: 'PostProcess' });
+    expect(catches[0]).toMatchObject({ ErrorEquals: ['Model.Throttled', 'Model.Timeout', 'Model.InvalidResponse'], Next: 'WriteResults' });
     expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'SplitBatch' });
-    for (const name of ['PostProcess', 'WriteResults']) {
-      expect(iterator[name]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'SplitBatch' });
-    }
+    expect(iterator.WriteResults?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'SplitBatch' });
     expect(iterator.SplitBatch).toMatchObject({ Next: 'RetryLeadByLead', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' }] });
     expect(iterator.RetryLeadByLead).toMatchObject({ Type: 'Map', ItemsPath: '$.split.positions', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordBatchFailure' }] });
   });
 
   it('retries each lead of a split batch through the same Lambdas and policies, failures going to RecordLeadFailure', () => {
     const leadStates = (iterator.RetryLeadByLead as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor.States;
-    for (const name of ['InvokeModel', 'PostProcess', 'WriteResults']) {
+    for (const name of ['InvokeModel', 'WriteResults']) {
       expect(leadStates[`Lead${name}`]?.Retry, name).toEqual(iterator[name]?.Retry);
       expect(leadStates[`Lead${name}`]?.Parameters).toEqual(iterator[name]?.Parameters);
       expect(leadStates[`Lead${name}`]?.Catch?.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordLeadFailure' });
     }
-    expect(leadStates.LeadInvokeModel?.Catch?.[0]).toMatchObject({ Next: 'LeadPostProcess' });
+    expect(leadStates.LeadInvokeModel?.Catch?.[0]).toMatchObject({ Next: 'LeadWriteResults' });
   });
 
   it('retries Lambda service errors on every Task as AWS recommends', () => {

@@ -15,36 +15,36 @@ afterEach(async () => {
 const manyLeads = (count: number) => decidedLeads(count).map((lead, index) => ({ ...lead, leadId: `M-${String(index).padStart(5, '0')}` }));
 
 describe('executions as AWS counts them', () => {
-  it('25 leads at batch 10: a parent of 31 events and one segment execution of 73', async () => {
+  it('25 leads at batch 10: a parent of 31 events and one segment execution of 58', async () => {
     await harness.setConfig({ rulesOnlyBatchSize: 10 });
     await harness.seed(decidedLeads(25));
     const result = await harness.run();
     expect(result.status).toBe('SUCCEEDED');
     // Parent: 2 (execution) + LoadConfig 5 + IsEnabled 2 + PlanRun 5 + HasWork 2
     //         + ProcessSegments 6 (a Distributed Map: MapRunStarted/Succeeded, no iteration events) + Report 5 + MoreToDo 2 + Done 2 = 31
-    // Child:  2 + SelectPage 5 + HasBatches 2 + NormalizeBatches 4 + 3 batches × (2 + InvokeModel 5 + PostProcess 5 + WriteResults 5)
-    //         + FinishPage 5 + MorePages 2 + SegmentDone 2 = 73
-    expect(result.executions.map((execution) => execution.historyEvents)).toEqual([31, 73]);
+    // Child:  2 + SelectPage 5 + HasBatches 2 + NormalizeBatches 4 + 3 batches × (2 + InvokeModel 5 + WriteResults 5)
+    //         + FinishPage 5 + MorePages 2 + SegmentDone 2 = 58
+    expect(result.executions.map((execution) => execution.historyEvents)).toEqual([31, 58]);
     expect(parentExecutionEvents(1)).toBe(31);
-    expect(BATCH_EVENTS).toBe(17);
-    expect(2 + pageEvents(3) - 2 + 2).toBe(73);
-    expect(segmentExecutionEvents(4)).toBe(2 + 4 * (5 + 2 + 4 + 50 * 17 + 5 + 2 + 2) - 2 + 2);
+    expect(BATCH_EVENTS).toBe(12);
+    expect(2 + pageEvents(3) - 2 + 2).toBe(58);
+    expect(segmentExecutionEvents(4)).toBe(2 + 4 * (5 + 2 + 4 + 50 * 12 + 5 + 2 + 2) - 2 + 2);
     expect(summaryOf(result.output).segments).toEqual({ total: 1, rounds: 1, unfinished: 0 });
   });
 
-  it('forceAll over 2,000 leads one per batch (one execution would need 34,000+ events): every execution stays far under the quota', async () => {
+  it('forceAll over 2,100 leads one per batch (one execution would need 26,000+ events): every execution stays far under the quota', async () => {
     await harness.setConfig({ rulesOnlyBatchSize: 1, maxConcurrency: 20, maxParallelSegments: 4 });
-    await harness.seed(manyLeads(2_000));
+    await harness.seed(manyLeads(2_100));
     const result = await harness.run({ forceAll: true });
     expect(result.status).toBe('SUCCEEDED');
     const summary = summaryOf(result.output);
-    expect(summary.counts.normalized + summary.counts.unchanged).toBe(2_000);
+    expect(summary.counts.normalized + summary.counts.unchanged).toBe(2_100);
     expect(summary.segments.unfinished).toBe(0);
     expect(summary.segments.rounds).toBe(1);
     expect(result.executions.length).toBe(1 + summary.segments.total);
     expect(summary.segments.total).toBeGreaterThan(1);
-    // 2,000 batches × 17 events: a single execution would have failed at 25,000.
-    expect(2_000 * BATCH_EVENTS).toBeGreaterThan(AWS_EXECUTION_LIMITS.historyEvents);
+    // 2,100 batches in 42 pages of 50: a single execution would have failed at 25,000.
+    expect(segmentExecutionEvents(42)).toBeGreaterThan(AWS_EXECUTION_LIMITS.historyEvents);
     for (const execution of result.executions) {
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.historyEvents).toBeLessThanOrEqual(segmentExecutionEvents(4, 50));
@@ -56,13 +56,13 @@ describe('executions as AWS counts them', () => {
   it('a segment execution that hits the history quota fails alone; the next round resumes its segment, counting the page it cut short', async () => {
     await harness.setConfig({ rulesOnlyBatchSize: 1, maxConcurrency: 10, maxParallelSegments: 4 });
     await harness.seed(manyLeads(600));
-    // A page of 50 batches is 870 events: under a quota of 1,200 a child finishes one page and fails in its second.
-    const result = await harness.run({ forceAll: true }, { limits: { historyEvents: 1_200, payloadBytes: AWS_EXECUTION_LIMITS.payloadBytes } });
+    // A page of 50 batches is 620 events: under a quota of 800 a child finishes one page and fails in its second.
+    const result = await harness.run({ forceAll: true }, { limits: { historyEvents: 800, payloadBytes: AWS_EXECUTION_LIMITS.payloadBytes } });
     expect(result.status).toBe('SUCCEEDED');
     const summary = summaryOf(result.output);
     const failed = result.executions.filter((execution) => execution.status === 'FAILED');
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed.every((execution) => execution.historyEvents === 1_200)).toBe(true);
+    expect(failed.every((execution) => execution.historyEvents === 800)).toBe(true);
     expect(summary.segments.rounds).toBeGreaterThan(1);
     expect(summary.segments.unfinished).toBe(0);
     expect(summary.counts.normalized + summary.counts.unchanged).toBe(600);

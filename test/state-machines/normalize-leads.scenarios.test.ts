@@ -270,14 +270,8 @@ describe('runs that cannot finish in time', () => {
 describe('concurrent edits', () => {
   it('a lead edited mid-run is not overwritten and is picked up next run', async () => {
     await harness.seed(decidedLeads(3));
-    const result = await harness.run({}, {
-      handlerOverrides: {
-        WriteResults: async (payload, next) => {
-          await harness.stores.leads.putMany([{ ...decidedLeads(3)[1], nombres: 'PEDRO' }]);
-          return next(payload);
-        },
-      },
-    });
+    harness.changeBeforeWrite('L-001', (lead) => ({ ...lead, nombres: 'PEDRO' }));
+    const result = await harness.run();
     expect(summaryOf(result.output).counts).toMatchObject({ normalized: 2, skippedEdited: 1 });
     const edited = await harness.lead('L-001');
     expect(edited?.nombres).toBe('PEDRO');
@@ -288,16 +282,8 @@ describe('concurrent edits', () => {
 
   it('a lead deleted mid-run is skipped and not re-created', async () => {
     await harness.seed(decidedLeads(3));
-    const result = await harness.run({}, {
-      handlerOverrides: {
-        WriteResults: async (payload, next) => {
-          await harness.local.db.documentClient.send(
-            new (await import('@aws-sdk/lib-dynamodb')).DeleteCommand({ TableName: harness.local.env.LEADS_TABLE, Key: { leadId: 'L-002' } }),
-          );
-          return next(payload);
-        },
-      },
-    });
+    harness.changeBeforeWrite('L-002', () => undefined);
+    const result = await harness.run();
     expect(summaryOf(result.output).counts).toMatchObject({ normalized: 2, skippedDeleted: 1 });
     expect(await harness.lead('L-002')).toBeUndefined();
   });

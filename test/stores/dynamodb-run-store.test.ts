@@ -136,7 +136,7 @@ describe('batches and results', () => {
     for (const batchIndex of order) await store.saveBatchResult('run-2', batchIndex, { batchIndex, status: 'ok' });
     await store.saveBatchResult('run-2b', 3, { batchIndex: 3, status: 'ok' });
     await store.saveBatches('run-2', [{ batchIndex: 5, leadIds: ['not a result'] }]);
-    await store.saveBatchData('run-2', 5, 'answers', { not: 'a result' });
+    await store.saveModelAnswers('run-2', 5, { not: 'a result' });
     const results = await store.listBatchResults('run-2');
     expect(results.map((result) => result.batchIndex)).toEqual([0, 1, 2, 10, 11, 100]);
   });
@@ -151,9 +151,9 @@ describe('batches and results', () => {
     expect((await store.listBatchResults('run-5')).map((result) => result.id)).toEqual(['0', '0/0', '0/1', '1', '10']);
     expect((await store.listBatchResults('run-5', { first: 0, last: 0 })).map((result) => result.id)).toEqual(['0', '0/0', '0/1']);
     expect((await store.listBatchResults('run-5', { first: 1, last: 10 })).map((result) => result.id)).toEqual(['1', '10']);
-    await store.saveBatchData('run-5', 0, 'answers', { lead: true }, 1);
-    expect(await store.loadBatchData('run-5', 0, 'answers', 1)).toEqual({ lead: true });
-    expect(await store.loadBatchData('run-5', 0, 'answers')).toBeUndefined();
+    await store.saveModelAnswers('run-5', 0, { lead: true }, 1);
+    expect(await store.loadModelAnswers('run-5', 0, 1)).toEqual({ lead: true });
+    expect(await store.loadModelAnswers('run-5', 0)).toBeUndefined();
     await expect(store.saveBatchResult('run-5', 0, {}, -1)).rejects.toThrow(RangeError);
   });
 
@@ -168,30 +168,23 @@ describe('batches and results', () => {
     expect(await runStore().listBatchResults('no-such-run')).toEqual([]);
   });
 
-  it('round-trips batch data, even a 200-lead batch too big for a plain 400 KB item', async () => {
+  it('round-trips model answers, even a 200-lead batch\'s too big for a plain 400 KB item', async () => {
     const store = runStore();
     const fields = ['nombres', 'apellidos', 'direccion', 'ciudad', 'nivelEducativo', 'ocupacion', 'empresa'];
     // Hex digests: distinct, poorly compressible values, so the size check is not flattered.
     const text = (seed: string) => createHash('sha512').update(seed).digest('hex');
-    const writes = Array.from({ length: 200 }, (_, i) => ({
-      id: `lead-${i}`,
-      normalizedData: Object.fromEntries(fields.map((field) => [field, text(`n${i}${field}`)])),
-      normalizationMeta: Object.fromEntries(fields.map((field) => [field, { source: 'rules', changed: true, flags: [] }])),
-      expectedOriginals: Object.fromEntries(fields.map((field) => [field, text(`o${i}${field}`)])),
-      sourceHash: text(`h${i}`).slice(0, 32),
-    }));
-    const data = { writes, missing: 0, cacheHits: 3 };
-    expect(JSON.stringify(data).length).toBeGreaterThan(400_000);
-    await store.saveBatchData('run-4', 0, 'normalized', data);
-    await store.saveBatchData('run-4', 0, 'answers', { q1: 'Bogotá' });
-    expect(await store.loadBatchData('run-4', 0, 'normalized')).toEqual(data);
-    expect(await store.loadBatchData('run-4', 0, 'answers')).toEqual({ q1: 'Bogotá' });
-    expect(await store.loadBatchData('run-4', 1, 'answers')).toBeUndefined();
+    const answers = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`lead-${i}`, Object.fromEntries(fields.map((field) => [field, text(`a${i}${field}`) + text(`b${i}${field}`) + text(`c${i}${field}`)]))]),
+    );
+    expect(JSON.stringify(answers).length).toBeGreaterThan(400_000);
+    await store.saveModelAnswers('run-4', 0, answers);
+    expect(await store.loadModelAnswers('run-4', 0)).toEqual(answers);
+    expect(await store.loadModelAnswers('run-4', 1)).toBeUndefined();
   });
 
-  it('refuses batch data still over the item limit once gzipped, pointing at batchSize', async () => {
+  it('refuses model answers still over the item limit once gzipped, pointing at batchSize', async () => {
     const noise = randomBytes(600_000).toString('base64');
-    await expect(runStore().saveBatchData('run-4b', 0, 'normalized', { noise })).rejects.toThrow(/lower batchSize/);
+    await expect(runStore().saveModelAnswers('run-4b', 0, { noise })).rejects.toThrow(/lower batchSize/);
   });
 
   it.each([-1, 1.5, 100_000_000])('refuses batch index %s', async (batchIndex) => {

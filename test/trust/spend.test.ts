@@ -85,7 +85,7 @@ describe('the pipeline', () => {
     const crash = async () => {
       throw Object.assign(new Error('crash'), { name: 'Crash' });
     };
-    const result = await harness.run({}, { handlerOverrides: { PostProcess: crash, LeadPostProcess: crash } });
+    const result = await harness.run({}, { handlerOverrides: { WriteResults: crash, LeadWriteResults: crash } });
     const summary = summaryOf(result.output);
     expect(summary.counts).toMatchObject({ failed: 1, splitBatches: 1 });
     // The batch's call (on its split record) and the lead's own call (on its failure record).
@@ -102,7 +102,7 @@ describe('the pipeline', () => {
       throw Object.assign(new Error('crash'), { name: 'Crash' });
     };
     // The batch's model call completed (its answer saved), then the batch failed after it.
-    const result = await harness.run({}, { handlerOverrides: { PostProcess: crash } });
+    const result = await harness.run({}, { handlerOverrides: { WriteResults: crash } });
     const summary = summaryOf(result.output);
     expect(summary.counts).toMatchObject({ selected: 1, normalized: 1, failed: 0, splitBatches: 1 });
     // Keyed by the batch alone, the lead's call would have been "completed" already and its answer missing.
