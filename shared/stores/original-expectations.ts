@@ -4,8 +4,8 @@ import type { LeadItem, OriginalExpectation } from './store-ports.ts';
 
 /**
  * Per field, what the original must still be when the normalization is written (see
- * OriginalExpectation): small and JSON-safe whatever the value, so any attribute type travels
- * through the runs table and compares the same way on DynamoDB and on the embedded store.
+ * OriginalExpectation): small whatever the value, and a condition that compares the same way on
+ * DynamoDB and on the embedded store for any attribute type.
  */
 export function expectedOriginalsOf(item: LeadItem, fields: Iterable<string>): Record<string, OriginalExpectation> {
   const expectations: Record<string, OriginalExpectation> = {};

@@ -76,10 +76,10 @@ export const RUNS_BY_START_INDEX = 'runsByStart';
  * - run record:    pk `RUN#<runId>`   sk `RUN`         (+ runIndexPk `RUNS`, runIndexSk `<startedAt>#<runId>`)
  * - batch lead ids pk `RUN#<runId>`   sk `BATCH#<index, zero-padded>`
  * - batch result:  pk `RUN#<runId>`   sk `RESULT#<index, zero-padded>`
- * - batch data:    pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#<answers|normalized>` (gzipped JSON)
+ * - model answers: pk `RUN#<runId>`   sk `DATA#<index, zero-padded>#answers` (gzipped JSON)
  * - model call:    pk `RUN#<runId>`   sk `IDEMPOTENCY#<index>` (in progress / completed with its result)
  * - batch spend:   pk `RUN#<runId>`   sk `USAGE#<index>`  (calls, tokens, cost, added per attempt)
- * - a lead retried alone: the batch's sort key + `#L<position>` (model call, spend, data, result)
+ * - a lead retried alone: the batch's sort key + `#L<position>` (model call, spend, answers, result)
  * - run plan:      pk `RUN#<runId>`   sk `PLAN`        (mode, segments, cap, reserved leads, allocated batches)
  * - segment:       pk `RUN#<runId>`   sk `SEGMENT#<n, zero-padded>` (cursor, done, totals, pending page)
  * - model pacing:  pk `RATE#<modelId>` sk `RATE`       (when the next call may start; version)
