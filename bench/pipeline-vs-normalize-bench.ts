@@ -7,11 +7,13 @@
  *   `normalize`), then what `normflow run --force-all` does: the normalize-leads state machine on the
  *   local runtime (same ASL and handlers as AWS, AWS history accounting, the embedded store on disk,
  *   or in memory with `--in-memory`), timed from the execution's start to its Report.
- * Each runs in a process of its own (`bench-child.ts`), normalize first. Printed: seconds (wall and
+ * Each runs in a process of its own (`bench-child.ts`), normalize first, compiled as the CLI is (what
+ * `normflow` runs, not tsx's on-the-fly TypeScript). Printed: seconds (wall and
  * this process's CPU), leads/s, the ratios pipeline ÷ normalize, and the machine's load (1-minute
  * load average before and after each measurement, and the number of cores): on a shared machine the
  * CPU ratio moves less than the wall-time one. `--stages` profiles the timed parts (V8's sampling
- * profiler, `cpu-stages.ts`, which slows them a little) and prints where the time went, by stage.
+ * profiler, `cpu-stages.ts`, which slows them a little) and prints where the time went, by stage;
+ * those children run under tsx, as the stages are told apart by source file.
  */
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -159,8 +161,13 @@ async function main(): Promise<void> {
   try {
     const input = join(workDir, 'leads.jsonl');
     await writeFile(input, `${generateLeads(leadCount).map((lead) => JSON.stringify(lead)).join('\n')}\n`);
-    const normalize = await runInChild<Measurement>(THIS_FILE, ['normalize', input, join(workDir, 'normalized.jsonl'), JSON.stringify(layer), values.stages ? 'stages' : 'timed']);
-    const pipeline = await runInChild<Measurement>(THIS_FILE, ['pipeline', input, values['in-memory'] ? ':memory:' : join(workDir, 'store'), JSON.stringify(layer), values.stages ? 'stages' : 'timed']);
+    const child = { compiled: !values.stages };
+    const normalize = await runInChild<Measurement>(THIS_FILE, ['normalize', input, join(workDir, 'normalized.jsonl'), JSON.stringify(layer), values.stages ? 'stages' : 'timed'], child);
+    const pipeline = await runInChild<Measurement>(
+      THIS_FILE,
+      ['pipeline', input, values['in-memory'] ? ':memory:' : join(workDir, 'store'), JSON.stringify(layer), values.stages ? 'stages' : 'timed'],
+      child,
+    );
     if (normalize.records !== leadCount || pipeline.records !== leadCount) {
       throw new Error(`expected ${leadCount} leads normalized by each, got normalize ${normalize.records}, pipeline ${pipeline.records}`);
     }

@@ -32,13 +32,14 @@ function isCliBuildStale() {
   return false;
 }
 
-async function buildCli() {
+/** Compiles `entry` (a path from the project root) as the CLI is compiled, into `outdir`; returns esbuild's result. */
+export async function compileAsCli(entry, outdir) {
   const { build } = await import('esbuild');
-  rmSync(OUT_DIR, { recursive: true, force: true });
-  const result = await build({
+  rmSync(`${ROOT}${outdir}`, { recursive: true, force: true });
+  return build({
     absWorkingDir: ROOT,
-    entryPoints: ['cli/main.ts'],
-    outdir: 'dist/cli',
+    entryPoints: [entry],
+    outdir,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -51,6 +52,10 @@ async function buildCli() {
     metafile: true,
     logLevel: 'warning',
   });
+}
+
+async function buildCli() {
+  const result = await compileAsCli('cli/main.ts', 'dist/cli');
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(STAMP, JSON.stringify([...BUILD_FILES, ...Object.keys(result.metafile.inputs)]));
 }
