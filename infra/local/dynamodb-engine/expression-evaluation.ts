@@ -22,11 +22,15 @@ export function checkPlaceholders(parsed: ReadonlyArray<Parsed<unknown> | undefi
       if (values[value] === undefined) throw validation(`Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${value}`);
     }
   }
-  const used = (placeholder: string, kind: 'names' | 'values') => parsed.some((expression) => expression?.[kind].has(placeholder) === true);
-  const unusedNames = Object.keys(names).filter((name) => !used(name, 'names'));
+  const unusedNames = Object.keys(names).filter((name) => !usedIn(parsed, name, 'names'));
   if (unusedNames.length > 0) throw validation(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
-  const unusedValues = Object.keys(values).filter((value) => !used(value, 'values'));
+  const unusedValues = Object.keys(values).filter((value) => !usedIn(parsed, value, 'values'));
   if (unusedValues.length > 0) throw validation(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
+}
+
+function usedIn(parsed: ReadonlyArray<Parsed<unknown> | undefined>, placeholder: string, kind: 'names' | 'values'): boolean {
+  for (const expression of parsed) if (expression?.[kind].has(placeholder) === true) return true;
+  return false;
 }
 
 /** A path with its #placeholders replaced by the names they stand for. */
@@ -236,17 +240,24 @@ export function project(item: Item, paths: ResolvedPath[]): Item {
   return projected;
 }
 
-const isWithin = (inner: ResolvedPath, outer: ResolvedPath) => outer.length <= inner.length && outer.every((step, index) => step === inner[index]);
+function isWithin(inner: ResolvedPath, outer: ResolvedPath): boolean {
+  if (outer.length > inner.length) return false;
+  for (let index = 0; index < outer.length; index += 1) if (outer[index] !== inner[index]) return false;
+  return true;
+}
 
 /** Refuses two paths of which one is, or lies inside, the other: DynamoDB refuses them in projections and updates alike. */
 export function refuseOverlaps(paths: readonly ResolvedPath[], expression: string): void {
-  paths.forEach((path, index) => {
-    for (const other of paths.slice(index + 1)) {
+  // Every pair, without a copy of the rest per path: each update's paths go through here.
+  for (let index = 0; index < paths.length; index += 1) {
+    const path = paths[index] as ResolvedPath;
+    for (let later = index + 1; later < paths.length; later += 1) {
+      const other = paths[later] as ResolvedPath;
       if (isWithin(path, other) || isWithin(other, path)) {
         throw validation(`Invalid ${expression}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [${path.join(', ')}], path two: [${other.join(', ')}]`);
       }
     }
-  });
+  }
 }
 
 /** A total order of paths: list indexes by number, names by text. */
@@ -383,32 +394,36 @@ export function checkUpdatePaths(actions: UpdateActions, placeholders: Placehold
     if (keyNames.includes(path[0] as string)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${String(path[0])}. This attribute is part of the key`);
   }
   refuseOverlaps(paths, 'UpdateExpression');
-  const checkOperand = (operand: SetOperand, expected: string, operator: string) => {
-    const type = staticType(operand, placeholders);
-    if (type !== undefined && type !== expected) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operator}, operand type: ${type}`);
-  };
-  const checkValue = (value: SetValue): void => {
-    if (value.kind === 'list_append') {
-      for (const operand of [value.first, value.second]) {
-        checkOperand(operand, 'L', 'list_append');
-        checkValue(operand);
-      }
-    } else if (value.kind === 'plus' || value.kind === 'minus') {
-      for (const operand of [value.left, value.right]) {
-        checkOperand(operand, 'N', value.kind === 'plus' ? '+' : '-');
-        checkValue(operand);
-      }
-    } else if (value.kind === 'if_not_exists') checkValue(value.fallback);
-  };
-  const checkIndexKey = (path: ResolvedPath, type: string | undefined) => {
-    const declared = path.length === 1 ? indexKeyTypes.get(path[0] as string) : undefined;
-    if (declared !== undefined && type !== undefined && type !== declared) throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${String(path[0])} Expected: ${declared} Actual: ${type}`);
-  };
   for (const action of actions.set) {
-    checkValue(action.value);
-    checkIndexKey(resolvePath(action.path, placeholders), staticType(action.value, placeholders));
+    checkSetValue(action.value, placeholders);
+    checkIndexKey(resolvePath(action.path, placeholders), staticType(action.value, placeholders), indexKeyTypes);
   }
-  for (const action of [...actions.add, ...actions.delete]) checkIndexKey(resolvePath(action.path, placeholders), staticType({ kind: 'value', placeholder: action.placeholder }, placeholders));
+  for (const action of [...actions.add, ...actions.delete]) checkIndexKey(resolvePath(action.path, placeholders), staticType({ kind: 'value', placeholder: action.placeholder }, placeholders), indexKeyTypes);
+}
+
+// Module-level helpers of checkUpdatePaths, as checkOperands' are: it runs on every update, so it allocates no closures.
+function checkSetOperand(operand: SetOperand, expected: string, operator: string, placeholders: Placeholders): void {
+  const type = staticType(operand, placeholders);
+  if (type !== undefined && type !== expected) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${operator}, operand type: ${type}`);
+}
+
+function checkSetValue(value: SetValue, placeholders: Placeholders): void {
+  if (value.kind === 'list_append') {
+    for (const operand of [value.first, value.second]) {
+      checkSetOperand(operand, 'L', 'list_append', placeholders);
+      checkSetValue(operand, placeholders);
+    }
+  } else if (value.kind === 'plus' || value.kind === 'minus') {
+    for (const operand of [value.left, value.right]) {
+      checkSetOperand(operand, 'N', value.kind === 'plus' ? '+' : '-', placeholders);
+      checkSetValue(operand, placeholders);
+    }
+  } else if (value.kind === 'if_not_exists') checkSetValue(value.fallback, placeholders);
+}
+
+function checkIndexKey(path: ResolvedPath, type: string | undefined, indexKeyTypes: ReadonlyMap<string, string>): void {
+  const declared = path.length === 1 ? indexKeyTypes.get(path[0] as string) : undefined;
+  if (declared !== undefined && type !== undefined && type !== declared) throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${String(path[0])} Expected: ${declared} Actual: ${type}`);
 }
 
 /** Applies an update's actions (checked by `checkUpdatePaths`) to an item, every operand read from the item as it was. */

@@ -98,6 +98,12 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
   return value;
 }
 
+// A module-level function, not a closure in `covers`, which every write calls for every index.
+function carries(item: Item, attribute: KeyAttribute): boolean {
+  const value = item[attribute.name];
+  return value !== undefined && typeOf(value) === attribute.type;
+}
+
 /** Keys of one layout: how an item is found (identity) and where it sorts (order). */
 class KeyCodec {
   readonly layout: KeyLayout;
@@ -114,8 +120,7 @@ class KeyCodec {
   /** Whether the item carries this layout's keys (an index is sparse: items without them are not in it). */
   covers(item: Item): boolean {
     const { hash, range } = this.layout;
-    const has = (attribute: KeyAttribute) => item[attribute.name] !== undefined && typeOf(item[attribute.name] as Value) === attribute.type;
-    return has(hash) && (!range || has(range));
+    return carries(item, hash) && (!range || carries(item, range));
   }
 
   identity(item: Item, what = 'item'): string {
