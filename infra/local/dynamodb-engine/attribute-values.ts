@@ -227,10 +227,17 @@ export function acceptItem(item: Item, depth = 1): Item {
 
 /** Whether a byte value (B or BS) is anywhere in the value. */
 export function holdsBytes(value: Value): boolean {
+  // The journal asks this of every value it writes: strings, most of them, are answered first.
+  if (value.S !== undefined) return false;
   if (value.B !== undefined || value.BS !== undefined) return true;
-  if (value.L !== undefined) return value.L.some(holdsBytes);
-  if (value.M !== undefined) {
-    for (const name in value.M) if (holdsBytes(value.M[name] as Value)) return true;
+  const list = value.L;
+  if (list !== undefined) {
+    for (const element of list) if (holdsBytes(element)) return true;
+    return false;
+  }
+  const map = value.M;
+  if (map !== undefined) {
+    for (const name in map) if (holdsBytes(map[name] as Value)) return true;
   }
   return false;
 }
