@@ -98,11 +98,16 @@ function keyValue(item: Item, attribute: KeyAttribute, isHash: boolean, what: st
   return value;
 }
 
-// A module-level function, not a closure in `covers`, which every write calls for every index.
+// A module-level function, not a closure in `covers`, which every write calls for every index. A
+// stored value has exactly one type (acceptValue), so its member of that name tells its type
+// without typeOf's search.
 function carries(item: Item, attribute: KeyAttribute): boolean {
   const value = item[attribute.name];
-  return value !== undefined && typeOf(value) === attribute.type;
+  return value !== undefined && value[attribute.type] !== undefined;
 }
+
+const sameKeyValue = (item: Item, other: Item, attribute: KeyAttribute): boolean =>
+  identityText(item[attribute.name] as Value, attribute.type) === identityText(other[attribute.name] as Value, attribute.type);
 
 /** Keys of one layout: how an item is found (identity) and where it sorts (order). */
 class KeyCodec {
@@ -121,6 +126,12 @@ class KeyCodec {
   covers(item: Item): boolean {
     const { hash, range } = this.layout;
     return carries(item, hash) && (!range || carries(item, range));
+  }
+
+  /** Whether two items this layout covers have the same key in it. */
+  sameKey(item: Item, other: Item): boolean {
+    const { hash, range } = this.layout;
+    return sameKeyValue(item, other, hash) && (!range || sameKeyValue(item, other, range));
   }
 
   identity(item: Item, what = 'item'): string {
@@ -275,6 +286,9 @@ export interface IndexStorage {
   global: boolean;
   projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
   nonKeyAttributes: readonly string[];
+  /** The attributes an item keeps in the index; undefined when it keeps them all. */
+  projectedNames: readonly string[] | undefined;
+  /** The index's items, each found by the identity of the table item it projects. */
   entries: OrderedEntries;
 }
 
@@ -308,14 +322,13 @@ export class TableStorage {
     this.definition = definition;
     this.createdAt = createdAt;
     this.codec = new KeyCodec(layoutOf(definition.KeySchema, definition.AttributeDefinitions));
-    const index = (spec: GlobalSecondaryIndex | LocalSecondaryIndex, global: boolean): IndexStorage => ({
-      name: spec.IndexName as string,
-      codec: new KeyCodec(layoutOf(spec.KeySchema ?? [], definition.AttributeDefinitions)),
-      global,
-      projection: (spec.Projection?.ProjectionType ?? 'ALL') as IndexStorage['projection'],
-      nonKeyAttributes: spec.Projection?.NonKeyAttributes ?? [],
-      entries: new OrderedEntries(),
-    });
+    const index = (spec: GlobalSecondaryIndex | LocalSecondaryIndex, global: boolean): IndexStorage => {
+      const codec = new KeyCodec(layoutOf(spec.KeySchema ?? [], definition.AttributeDefinitions));
+      const projection = (spec.Projection?.ProjectionType ?? 'ALL') as IndexStorage['projection'];
+      const nonKeyAttributes = spec.Projection?.NonKeyAttributes ?? [];
+      const projectedNames = projection === 'ALL' ? undefined : [...this.codec.names, ...codec.names, ...(projection === 'INCLUDE' ? nonKeyAttributes : [])];
+      return { name: spec.IndexName as string, codec, global, projection, nonKeyAttributes, projectedNames, entries: new OrderedEntries() };
+    };
     this.indexes = [...(definition.GlobalSecondaryIndexes ?? []).map((spec) => index(spec, true)), ...(definition.LocalSecondaryIndexes ?? []).map((spec) => index(spec, false))];
   }
 
@@ -392,15 +405,10 @@ export class TableStorage {
   }
 
   private projected(index: IndexStorage, item: Item): Item {
-    if (index.projection === 'ALL') return item;
-    const names = [...this.codec.names, ...index.codec.names, ...(index.projection === 'INCLUDE' ? index.nonKeyAttributes : [])];
+    if (index.projectedNames === undefined) return item;
     const projected: Item = {};
-    for (const name of names) if (item[name] !== undefined) projected[name] = item[name] as Value;
+    for (const name of index.projectedNames) if (item[name] !== undefined) projected[name] = item[name] as Value;
     return projected;
-  }
-
-  private indexIdentity(index: IndexStorage, item: Item): string {
-    return `${index.codec.identity(item)}\u0001${this.codec.identity(item)}`;
   }
 
   /** Within one index key, items sort by a hash of their table key, as dynalite's did. */
@@ -414,15 +422,20 @@ export class TableStorage {
     return index.codec.order(item, true) + keyHash;
   }
 
+  /**
+   * Keeps the indexes in step with the table entry, whose item was `old` and is now `item`. An item
+   * is in an index at most once, so the table entry's identity finds it there too (no index identity
+   * to build and hash per write); an item whose index key changed is removed and inserted at its new order.
+   */
   private reindex(entry: Entry, old: Item | undefined, item: Item | undefined): void {
     for (const index of this.indexes) {
-      const oldIdentity = old && index.codec.covers(old) ? this.indexIdentity(index, old) : undefined;
-      const newIdentity = item && index.codec.covers(item) ? this.indexIdentity(index, item) : undefined;
-      if (oldIdentity !== undefined && oldIdentity !== newIdentity) index.entries.remove(oldIdentity);
-      if (newIdentity !== undefined && item) {
-        const projected = this.projected(index, item);
-        const projectedBytes = projected === item ? entry.bytes : itemBytes(projected);
-        if (!index.entries.replace(newIdentity, projected, projectedBytes)) index.entries.insert(newIdentity, this.indexOrder(index, item, entry), projected, projectedBytes);
+      const wasIndexed = old !== undefined && index.codec.covers(old) ? old : undefined;
+      const indexed = item !== undefined && index.codec.covers(item) ? item : undefined;
+      if (wasIndexed && !(indexed && index.codec.sameKey(wasIndexed, indexed))) index.entries.remove(entry.identity);
+      if (indexed) {
+        const projected = this.projected(index, indexed);
+        const projectedBytes = projected === indexed ? entry.bytes : itemBytes(projected);
+        if (!index.entries.replace(entry.identity, projected, projectedBytes)) index.entries.insert(entry.identity, this.indexOrder(index, indexed, entry), projected, projectedBytes);
       }
     }
   }
