@@ -25,11 +25,13 @@ type TypeName = 'S' | 'N' | 'B' | 'BOOL' | 'NULL' | 'M' | 'L' | 'SS' | 'NS' | 'B
 
 const TYPE_NAMES: ReadonlySet<string> = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
 
+const emptyValue = () => validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+
 export function typeOf(value: Value): TypeName {
   for (const name in value) {
     if ((value as Record<string, unknown>)[name] !== undefined && TYPE_NAMES.has(name)) return name as TypeName;
   }
-  throw validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+  throw emptyValue();
 }
 
 /** The number as DynamoDB stores and returns it: no exponent, no leading or trailing zeros ("1.50" → "1.5"). */
@@ -145,12 +147,18 @@ export function itemBytes(item: Item): number {
  * when nothing needed rewriting, so a large item is not copied for nothing.
  */
 export function acceptValue(value: Value, depth = 1): Value {
-  if (value === null || typeof value !== 'object') throw validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+  if (value === null || typeof value !== 'object') throw emptyValue();
+  // One pass over the members counts them and finds the type typeOf would (every value of every request comes here).
   let present = 0;
-  for (const name in value) if ((value as Record<string, unknown>)[name] !== undefined && name !== '$unknown') present += 1;
+  let type: TypeName | undefined;
+  for (const name in value) {
+    if ((value as Record<string, unknown>)[name] === undefined) continue;
+    if (name !== '$unknown') present += 1;
+    if (type === undefined && TYPE_NAMES.has(name)) type = name as TypeName;
+  }
   if (present !== 1) throw validation('Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes');
   if (depth > MAX_NESTING_LEVELS) throw validation('Nesting Levels have exceeded supported limits');
-  const type = typeOf(value);
+  if (type === undefined) throw emptyValue();
   switch (type) {
     case 'S':
       if (typeof value.S !== 'string') throw validation('Supplied AttributeValue has an S that is not a string');
