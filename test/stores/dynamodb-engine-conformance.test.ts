@@ -842,6 +842,10 @@ describe('Query on a sparse KEYS_ONLY index', () => {
     await agree('UpdateItem', { TableName: table, Key: { pk: S('p'), sk: S('a1') }, UpdateExpression: 'SET gpk = :g', ExpressionAttributeValues: { ':g': S('g2') } });
     await agree('UpdateItem', { TableName: table, Key: { pk: S('q'), sk: S('z') }, UpdateExpression: 'REMOVE gsk' });
     await agree('DeleteItem', { TableName: table, Key: { pk: S('q'), sk: S('a1') } });
+    // Moved within its partition, changed outside its index keys (it stays where it sorts), back in the index.
+    await agree('UpdateItem', { TableName: table, Key: { pk: S('p'), sk: S('a1') }, UpdateExpression: 'SET gsk = :n', ExpressionAttributeValues: { ':n': N('0.5') } });
+    await agree('UpdateItem', { TableName: table, Key: { pk: S('p'), sk: S('a1') }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': N('7') } });
+    await agree('UpdateItem', { TableName: table, Key: { pk: S('q'), sk: S('z') }, UpdateExpression: 'SET gsk = :n', ExpressionAttributeValues: { ':n': N('4') } });
     for (const group of ['g1', 'g2']) await agreePages('Query', { TableName: table, ...indexQuery('gpk = :g', { ':g': S(group) }), Limit: 1 });
     await agreePages('Scan', { TableName: table, IndexName: 'byGroup', Limit: 2 });
   });
