@@ -419,18 +419,20 @@ export class DynamoDbEngine {
       if (new Set(keys.map((key) => table.codec.identity(key))).size !== keys.length) throw validation('Provided list of item keys contains duplicates');
       return { tableName, table, projection, keys, consistent: request.ConsistentRead === true };
     });
+    // Items are sized only when the request asks for the capacity it consumed: the pipeline reads every lead this way.
+    const counting = wantsCapacity(input);
     const responses: Record<string, Item[]> = {};
     const capacity: Array<{ TableName: string; CapacityUnits: number }> = [];
-    for (const { tableName, table, projection, keys } of reads) {
+    for (const { tableName, table, projection, keys, consistent } of reads) {
       let units = 0;
       responses[tableName] = keys.flatMap((key) => {
         const item = table.get(key);
-        units += readUnits(item ? itemBytes(item) : 0, reads.find((read) => read.tableName === tableName)?.consistent === true);
+        if (counting) units += readUnits(item ? itemBytes(item) : 0, consistent);
         return item ? [projection.apply(item)] : [];
       });
       capacity.push({ TableName: tableName, CapacityUnits: units });
     }
-    return { Responses: responses, UnprocessedKeys: {}, ...(wantsCapacity(input) ? { ConsumedCapacity: capacity } : {}) };
+    return { Responses: responses, UnprocessedKeys: {}, ...(counting ? { ConsumedCapacity: capacity } : {}) };
   }
 
   private batchWriteItem(input: Input): Output {
@@ -454,15 +456,17 @@ export class DynamoDbEngine {
       if (new Set(checked.map((write) => table.codec.identity(write.key))).size !== checked.length) throw validation('Provided list of item keys contains duplicates');
       return checked;
     });
+    const counting = wantsCapacity(input);
     const units = new Map<string, number>();
     for (const write of writes) {
       const tableName = write.table.definition.TableName;
       const old = 'put' in write && write.put ? this.store(write.table, write.put, write.bytes) : write.table.remove(write.key);
       if (!('put' in write && write.put) && old) this.onChange({ kind: 'remove', table: tableName, key: write.key });
+      if (!counting) continue;
       const written = 'put' in write && write.put ? writeUnits(write.bytes) : 1;
       units.set(tableName, (units.get(tableName) ?? 0) + Math.max(written, old ? writeUnits(itemBytes(old)) : 0));
     }
-    return { UnprocessedItems: {}, ...(wantsCapacity(input) ? { ConsumedCapacity: [...units].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits })) } : {}) };
+    return { UnprocessedItems: {}, ...(counting ? { ConsumedCapacity: [...units].map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits })) } : {}) };
   }
 }
 
