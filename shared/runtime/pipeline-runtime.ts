@@ -16,8 +16,8 @@ import { createDynamoDbRunStore } from '#shared/stores/dynamodb-run-store.ts';
 import { createDynamoDbValueCache } from '#shared/stores/dynamodb-value-cache.ts';
 import { inProcessEngine } from '#shared/stores/in-process-endpoints.ts';
 import type { ConfigStore, RunLock } from '#shared/stores/store-ports.ts';
-import { deploymentFromEnvironment } from './deployment-settings.ts';
-import { parseJsonObjectEnv, parsePipelineEnvironment, type PipelineEnvironment } from './pipeline-environment.ts';
+import { deploymentEnvironmentSchema, deploymentFromEnvironment } from './deployment-settings.ts';
+import { parseJsonObjectEnv, parsePipelineEnvironment, pipelineEnvironmentSchema, type PipelineEnvironment } from './pipeline-environment.ts';
 
 export interface PipelineRuntime {
   deps: PipelineDeps;
@@ -106,16 +106,18 @@ function buildRuntime(env: PipelineEnvironment, processEnv: NodeJS.ProcessEnv): 
 
 let current: { key: string; runtime: PipelineRuntime; engine: ReturnType<typeof inProcessEngine> } | undefined;
 
+/** Every variable the runtime is built from: the same values give the same runtime. */
+const RUNTIME_VARIABLES = [...Object.keys(pipelineEnvironmentSchema.shape), ...Object.keys(deploymentEnvironmentSchema.shape)];
+
 /**
  * Clients, stores and settings from the environment, built at cold start and reused while the
  * environment stays the same (the local runtime and tests point it at other tables between runs).
+ * The variables are parsed only when they changed: every invocation asks.
  */
 export function getPipelineRuntime(env: NodeJS.ProcessEnv = process.env): PipelineRuntime {
-  const environment = parsePipelineEnvironment(env);
-  const deploymentSettings = deploymentFromEnvironment(env);
-  const key = JSON.stringify([environment, deploymentSettings]);
+  const key = JSON.stringify(RUNTIME_VARIABLES.map((name) => env[name] ?? null));
   // A local store started again may get the endpoint of one that was closed: the clients follow it.
-  const engine = inProcessEngine(environment.DYNAMODB_ENDPOINT);
-  if (current?.key !== key || current.engine !== engine) current = { key, runtime: buildRuntime(environment, env), engine };
+  const engine = inProcessEngine(env.DYNAMODB_ENDPOINT);
+  if (current?.key !== key || current.engine !== engine) current = { key, runtime: buildRuntime(parsePipelineEnvironment(env), env), engine };
   return current.runtime;
 }
