@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizationConfigSchema } from '#shared/config/normalization-config.ts';
+import { normalizationConfigSchema, type NormalizationConfig } from '#shared/config/normalization-config.ts';
 
 /** Payload shapes of the Task states, checked at each Lambda's boundary. */
 const runContext = z.object({ runId: z.string().min(1), executionId: z.string().min(1), startedAt: z.string().min(1) });
@@ -9,6 +9,34 @@ const runRequest = z.object({
   dryRun: z.boolean(),
   leadIds: z.array(z.string()).nullable(),
 });
+/** The last config a Task's payload carried, by its JSON, as parsed (frozen: every later Task that carries it gets this object). */
+let lastConfig: { json: string; config: NormalizationConfig } | undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The config every Task receives, checked by the config schema, which is by far the largest part
+ * of a payload: a run hands the same config to each of its Tasks, so the same JSON is checked once
+ * per Lambda container (and once per local run) and the result given again.
+ */
+const taskConfig = z.unknown().transform((value, context): NormalizationConfig => {
+  const json = JSON.stringify(value);
+  if (lastConfig?.json === json) return lastConfig.config;
+  const parsed = normalizationConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom', input: value });
+    return z.NEVER;
+  }
+  lastConfig = { json, config: deepFreeze(parsed.data) };
+  return lastConfig.config;
+});
+
 const usage = z.object({ modelCalls: z.number(), inputTokens: z.number(), outputTokens: z.number(), costUSD: z.number() });
 
 export const loadConfigPayload = z.object({
@@ -20,7 +48,7 @@ export const loadConfigPayload = z.object({
 export const planRunPayload = z.object({
   run: runContext,
   request: runRequest,
-  config: normalizationConfigSchema,
+  config: taskConfig,
 });
 
 const planMode = z.enum(['ids', 'scan', 'due-index']);
@@ -47,7 +75,7 @@ const batchTask = z.object({
   runId: z.string().min(1),
   batchIndex: z.number().int().min(0),
   leadPosition: z.number().int().min(0).optional(),
-  config: normalizationConfigSchema,
+  config: taskConfig,
   dryRun: z.boolean(),
 });
 
