@@ -26,15 +26,18 @@ function deepFreeze<T>(value: T): T {
  * per Lambda container (and once per local run) and the result given again.
  */
 const taskConfig = z.unknown().transform((value, context): NormalizationConfig => {
-  const json = JSON.stringify(value);
-  if (lastConfig?.json === json) return lastConfig.config;
+  // Undefined (no config at all) has no JSON, and must not match a config not yet remembered.
+  const json = JSON.stringify(value) as string | undefined;
+  const remembered = lastConfig;
+  if (json !== undefined && remembered?.json === json) return remembered.config;
   const parsed = normalizationConfigSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom', input: value });
     return z.NEVER;
   }
-  lastConfig = { json, config: deepFreeze(parsed.data) };
-  return lastConfig.config;
+  const config = deepFreeze(parsed.data);
+  if (json !== undefined) lastConfig = { json, config };
+  return config;
 });
 
 const usage = z.object({ modelCalls: z.number(), inputTokens: z.number(), outputTokens: z.number(), costUSD: z.number() });

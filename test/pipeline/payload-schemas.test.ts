@@ -7,6 +7,8 @@ const payload = (overrides: Record<string, unknown> = {}) => JSON.parse(JSON.str
 
 describe('a Task payload\'s config', () => {
   it('is checked by the config schema, its errors named by their path in the payload', () => {
+    // First in this module: nothing is remembered yet.
+    expect(batchStepPayload.safeParse({ not: 'a batch' }).error?.issues.map((issue) => issue.path.join('.'))).toContain('config');
     const refused = batchStepPayload.safeParse(payload({ config: { ...config, batchSize: 9_999 } }));
     expect(refused.success).toBe(false);
     expect(refused.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['config.batchSize']);
