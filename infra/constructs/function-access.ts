@@ -55,8 +55,8 @@ export const FUNCTION_ACCESS = {
     invokesModel: true,
   },
   // runs.loadBatch, loadModelAnswers and loadBatchUsage → GetCommand; leads.getMany, valueCache.getMany and decisions.lookup
-  // → BatchGetCommand; valueCache.putMany → BatchWriteCommand; leads.writeNormalizations → BatchGetCommand (the versions the
-  // batch replaces), a conditional UpdateCommand per lead (a failed one answers with the lead); runs.saveBatchResult → PutCommand.
+  // → BatchGetCommand; valueCache.putMany → BatchWriteCommand; leads.writeNormalizations → a conditional UpdateCommand per
+  // lead (a failed one answers with the lead); runs.saveBatchResult → PutCommand.
   'write-results': {
     tables: {
       leads: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],

@@ -73,9 +73,9 @@ type BatchStepTask = BatchTask & { model?: { value: ModelStepResult }; modelFail
 async function normalizeBatch(
   deps: PipelineDeps,
   task: BatchStepTask,
-): Promise<{ writes: PendingWrite[]; missing: number; cacheHits: number }> {
+): Promise<{ writes: PendingWrite[]; read: Map<string, LeadItem>; missing: number; cacheHits: number }> {
   const model = deps.modelFor(task.config);
-  const { ids, records } = await loadRecords(deps, task);
+  const { ids, records, items } = await loadRecords(deps, task);
   const cache = new ValueCache({ persistent: deps.valueCacheStore, ttlDays: task.config.cacheTtlDays });
   const batch = await prepareBatch(records, task.config, cache, model, deps.decisions);
 
@@ -102,7 +102,7 @@ async function normalizeBatch(
       ...(first ? { firstNormalization: true as const } : {}),
     };
   });
-  return { writes, missing: ids.length - records.length, cacheHits: cache.hits };
+  return { writes, read: items, missing: ids.length - records.length, cacheHits: cache.hits };
 }
 
 /**
@@ -149,6 +149,8 @@ export async function writeResultsStep(
           sourceHash: write.sourceHash,
           due: { shard: dueShardOf(write.id), at: dueAtAfter(normalizedAt, task.config.normalizationTTLDays) },
         })),
+        // The versions they replace, as read to normalize them (consistently): read once, not again for the history.
+        output.read,
       );
   output.writes.forEach((write, index) => {
     const outcome = outcomes[index];

@@ -48,8 +48,6 @@ function writtenBy(write: NormalizationWrite, lead: LeadItem): boolean {
   return lead.normalizationRunId === write.runId && lead.normalizationSourceHash === write.sourceHash && holdsOriginals(lead, write.expectedOriginals);
 }
 
-/** What a write reads first to keep the version it replaces. */
-const CURRENT_VERSION_PROJECTION = '#leadId, normalizedData, normalizationMeta, normalizedAt, normalizationVersion, normalizationSourceHash, normalizationRunId, normalizationHistory';
 
 /** Condition parts (and their names and values) requiring each configured original to still be what was read. */
 function originalsConditions(expectedOriginals: Record<string, OriginalExpectation>, names: Record<string, string>, values: Record<string, unknown>): string[] {
@@ -245,26 +243,10 @@ export function createDynamoDbLeadStore(options: DynamoDbLeadStoreOptions): Lead
       return new Map(items.map((item) => [String(item[LEAD_KEY]), item]));
     },
 
-    async writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]> {
-      // The versions being replaced go to the history, read together just before the writes; each
-      // write holds only if nobody replaced its lead's normalization (or edited an original) meanwhile.
-      const replacing = writes.filter((write) => !write.firstNormalization);
-      // The originals too: a version this very run wrote counts only if they are still the ones it was computed from.
-      // (A field named like a normalization attribute is refused by its write, with its name.)
-      const originals = [...new Set(replacing.flatMap((write) => Object.keys(write.expectedOriginals)))].filter((field) => !isPipelineOwned(field));
-      const read =
-        replacing.length === 0
-          ? []
-          : await batchGetAll(client, tableName, [...new Set(replacing.map((write) => write.leadId))].map((leadId) => ({ [LEAD_KEY]: leadId })), {
-              consistentRead: true,
-              projection: {
-                expression: [CURRENT_VERSION_PROJECTION, ...originals.map((_, index) => `#o${index}`)].join(', '),
-                names: { '#leadId': LEAD_KEY, ...Object.fromEntries(originals.map((field, index) => [`#o${index}`, field])) },
-              },
-              ...(unprocessedRetry ? { retry: unprocessedRetry } : {}),
-            });
-      const current = new Map(read.map((item) => [String(item[LEAD_KEY]), item]));
-      return Promise.all(writes.map((write) => writeOne(write, write.firstNormalization ? FIRST : current.get(write.leadId))));
+    async writeNormalizations(writes: readonly NormalizationWrite[], read: ReadonlyMap<string, LeadItem>): Promise<WriteOutcome[]> {
+      // The versions being replaced go to the history as they were read; each write holds only if
+      // nobody replaced its lead's normalization (or edited an original) since.
+      return Promise.all(writes.map((write) => writeOne(write, write.firstNormalization ? FIRST : read.get(write.leadId))));
     },
 
     async recordFailure(failure: LeadFailure): Promise<boolean> {

@@ -161,12 +161,13 @@ export interface LeadStore {
   getMany(leadIds: readonly string[]): Promise<Map<string, LeadItem>>;
   /**
    * One conditional update per lead: only if the lead exists, every original field still equals
-   * what was read, and it still holds the normalization read just before (the versions being
-   * replaced, for the history, are read in one consistent batch read; a `firstNormalization` needs
-   * none: it holds only if the lead still has no normalization and no history). Never writes
-   * originals; clears the lead's failure stamp. Outcomes in the order of `writes`.
+   * what was read, and it still holds the normalization it held when read. `read` holds the leads
+   * as the caller read them (`getMany`, consistent) to compute the writes: a lead's version there
+   * goes to its history. A `firstNormalization` needs none: it holds only if the lead still has no
+   * normalization and no history. Never writes originals; clears the lead's failure stamp.
+   * Outcomes in the order of `writes`.
    */
-  writeNormalizations(writes: readonly NormalizationWrite[]): Promise<WriteOutcome[]>;
+  writeNormalizations(writes: readonly NormalizationWrite[], read: ReadonlyMap<string, LeadItem>): Promise<WriteOutcome[]>;
   /** Conditional update of the failure stamp, on the same conditions as writeNormalizations and the stamp read unchanged; false when they failed. */
   recordFailure(failure: LeadFailure): Promise<boolean>;
   /** Plain puts (tests and benchmarks set tables up with them). */

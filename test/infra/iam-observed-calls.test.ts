@@ -149,7 +149,7 @@ describe('IAM policies match what the handlers do', () => {
     expect(cutShort.executions.filter((execution) => execution.status === 'FAILED').length).toBeGreaterThan(0);
     expect(summaryOf(cutShort.output).counts.normalized).toBe(summaryOf(cutShort.output).counts.selected);
 
-    // Leads normalized before: WriteResults reads the versions it replaces (a first normalization reads none).
+    // Leads normalized before: the versions WriteResults read go to their history.
     const again = await harness.run({ forceAll: true }, { handlerOverrides: attributed() });
     expect(summaryOf(again.output).counts).toMatchObject({ selected: 10, failed: 0 });
 

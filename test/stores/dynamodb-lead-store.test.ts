@@ -36,8 +36,11 @@ async function recordingLeadStore(after?: (commandName: string, tableName: strin
   return { tableName, sent, store: createDynamoDbLeadStore({ client, tableName }) };
 }
 
+/** Writes as WriteResults does: the leads read (consistently) first, then written on what was read. */
+const readAndWrite = async (store: LeadStore, writes: NormalizationWrite[]) => store.writeNormalizations(writes, await store.getMany(writes.map((write) => write.leadId)));
+
 /** One lead's write, as a batch of one. */
-const writeOne = async (store: LeadStore, write: NormalizationWrite) => (await store.writeNormalizations([write]))[0];
+const writeOne = async (store: LeadStore, write: NormalizationWrite) => (await readAndWrite(store, [write]))[0];
 
 const BEFORE = '2025-06-01T00:00:00.000Z';
 const OLD = '2025-05-31T23:59:59.999Z';
@@ -355,8 +358,8 @@ describe('writeNormalizations', () => {
     expect(await readItem(tableName)).toEqual(nearFull);
   });
 
-  it('writes a batch: the replaced versions read in one request, each write conditional on its own lead, outcomes in order', async () => {
-    // A concurrent run normalizes L2 again after the batch read its version and before the batch writes it.
+  it('writes a batch on the versions read: each write conditional on its own lead, outcomes in order', async () => {
+    // A concurrent run normalizes L2 again after the batch read it and before the batch writes it.
     const { store, tableName, sent } = await recordingLeadStore(async (commandName, tableName) => {
       if (commandName !== 'BatchGetCommand') return;
       await embedded().documentClient.send(
@@ -371,10 +374,10 @@ describe('writeNormalizations', () => {
     ]);
     sent.length = 0;
 
-    const outcomes = await store.writeNormalizations(['L1', 'L2', 'L3', 'L4', 'L5'].map((leadId) => write({ leadId })));
+    const outcomes = await readAndWrite(store, ['L1', 'L2', 'L3', 'L4', 'L5'].map((leadId) => write({ leadId })));
 
     expect(outcomes).toEqual(['written', 'changed', 'changed', 'deleted', 'written']);
-    // One batch read, one update per lead found; a failed update answers with the lead as it is
+    // The batch read, one update per lead found; a failed update answers with the lead as it is
     // (ReturnValuesOnConditionCheckFailure), so telling changed from deleted reads nothing more.
     expect(sent.filter((name) => name === 'BatchGetCommand')).toHaveLength(1);
     expect(sent.filter((name) => name === 'UpdateCommand')).toHaveLength(4);
@@ -398,7 +401,8 @@ describe('writeNormalizations', () => {
     ]);
     sent.length = 0;
 
-    const outcomes = await store.writeNormalizations(['F1', 'F2', 'F3', 'F4', 'F5'].map((leadId) => write({ leadId, firstNormalization: true })));
+    // Read with none: the writes need no version from the read.
+    const outcomes = await store.writeNormalizations(['F1', 'F2', 'F3', 'F4', 'F5'].map((leadId) => write({ leadId, firstNormalization: true })), new Map());
 
     expect(outcomes).toEqual(['written', 'changed', 'changed', 'deleted', 'changed']);
     expect(sent).toEqual(Array.from({ length: 5 }, () => 'UpdateCommand'));
@@ -416,7 +420,7 @@ describe('writeNormalizations', () => {
       const { store, tableName } = await freshLeadStore();
       await store.putMany([{ ...lead, leadId: 'R1' }, { ...lead, leadId: 'R2' }]);
       const attempt = (normalizedAt: string, extra: Partial<NormalizationWrite> = {}) =>
-        store.writeNormalizations(['R1', 'R2'].map((leadId) => write({ leadId, runId: 'run-1', normalizedAt, ...(first ? { firstNormalization: true as const } : {}), ...extra })));
+        readAndWrite(store, ['R1', 'R2'].map((leadId) => write({ leadId, runId: 'run-1', normalizedAt, ...(first ? { firstNormalization: true as const } : {}), ...extra })));
       expect(await attempt('2025-06-02T12:00:00.000Z')).toEqual(['written', 'written']);
       const afterFirst = await readItem(tableName, 'R1');
 
@@ -427,7 +431,7 @@ describe('writeNormalizations', () => {
       expect(afterFirst).toMatchObject({ normalizedAt: '2025-06-02T12:00:00.000Z', normalizationHistory: [] });
 
       // Another run writing the same values from the same originals is a new version, kept in the history.
-      expect(await store.writeNormalizations([write({ leadId: 'R1', runId: 'run-2', normalizedAt: '2025-06-03T00:00:00.000Z' })])).toEqual(['written']);
+      expect(await readAndWrite(store, [write({ leadId: 'R1', runId: 'run-2', normalizedAt: '2025-06-03T00:00:00.000Z' })])).toEqual(['written']);
       expect(await readItem(tableName, 'R1')).toMatchObject({ normalizationRunId: 'run-2', normalizationHistory: [{ runId: 'run-1', normalizedAt: '2025-06-02T12:00:00.000Z' }] });
     },
   );
