@@ -18,7 +18,7 @@ import { failureStampOf, nextFailureStamp } from './poison-leads.ts';
 import type { BatchResult, BatchTask, PipelineDeps } from './pipeline-types.ts';
 
 /** A lead to write: what was computed, and what its originals must still be for it to hold. */
-export interface PendingWrite extends NormalizedRecord {
+interface PendingWrite extends NormalizedRecord {
   expectedOriginals: Record<string, OriginalExpectation>;
   sourceHash: string;
   /** The steward's re-normalization request the values were computed under, if any. */
