@@ -7,6 +7,7 @@ import type { ObjectStore } from '#shared/stores/object-store.ts';
 import type { AnalyticsConfig, AnalyticsFilters } from './analytics-config.ts';
 import { createCsvTableWriter } from './csv-table.ts';
 import { dayInTimeZone, startOfDayInTimeZone } from './time-zone-days.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /**
  * ETL-1: the chatbot's conversations table → `exchanges` and `users` CSV files (ANALYTICS.md §1–§2).
@@ -119,8 +120,7 @@ export type UserExport =
 const text = (value: unknown): string =>
   typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 
-const asMap = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+const asMap = (value: unknown): Record<string, unknown> | undefined => (isPlainObject(value) ? value : undefined);
 
 const OFFSETLESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/u;
 

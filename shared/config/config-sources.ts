@@ -1,5 +1,6 @@
 import { ConfigError } from '#shared/errors/normflow-errors.ts';
 import { mergeConfigLayers, parseConfig, type NormalizationConfig, type ProviderName } from './normalization-config.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /**
  * Where each setting may come from. Precedence, later winning key by key:
@@ -14,8 +15,6 @@ export const DEPLOYMENT_MODEL_KEYS = ['provider', 'baseUrl', 'region', 'apiKeyEn
 export type DeploymentModelKey = (typeof DEPLOYMENT_MODEL_KEYS)[number];
 export type DeploymentModelSettings = Partial<Pick<NormalizationConfig['model'], DeploymentModelKey>>;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What the deployment fixed: provider, endpoint, region, key source, and the model ids an item may pick. */
 export interface Deployment {

@@ -3,6 +3,7 @@ import { ConfigError } from '#shared/errors/normflow-errors.ts';
 import { FIELD_KINDS, type FieldKind } from '#shared/rules/rule-result.ts';
 import { foldFieldName } from './field-names.ts';
 import { PIPELINE_OWNED_ATTRIBUTES } from './pipeline-owned-attributes.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /** Field names of the original Colombian registration form, mapped to kinds (contract table). */
 export const DEFAULT_FIELDS: Readonly<Record<string, FieldKind>> = {
@@ -161,9 +162,6 @@ export function mergeConfigLayers(...layers: Array<Record<string, unknown> | und
   }
   return merged;
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The configured city field, if any (its derived fields: `cityDerivedFields`). */
 export function cityFieldOf(config: NormalizationConfig): string | undefined {

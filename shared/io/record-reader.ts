@@ -7,6 +7,7 @@ import { jsonArrayElements } from './json-array-elements.ts';
 import type { TextEncodingName } from './text-decoding.ts';
 import { MAX_LINE_CHARS, textLines, type TextLine } from './text-lines.ts';
 import { openTextSource, STDIO } from './text-source.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /** CSV, JSON lines, or one JSON array of records (`json`). */
 export type RecordFormat = 'jsonl' | 'csv' | 'json';
@@ -159,9 +160,8 @@ function jsonRecord(text: string, line: number, ids: FieldNameMatcher, undecodab
   } catch {
     return { kind: 'rejected', line, reason: 'not valid JSON', raw: text };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { kind: 'rejected', line, reason: 'not a JSON object', raw: text };
-  const record = parsed as Record<string, unknown>;
-  return withId(record, line, ids, text, jsonWrittenByNormflow(record));
+  if (!isPlainObject(parsed)) return { kind: 'rejected', line, reason: 'not a JSON object', raw: text };
+  return withId(parsed, line, ids, text, jsonWrittenByNormflow(parsed));
 }
 
 interface CsvHeader {
@@ -326,8 +326,6 @@ function parseExtra(text: string): Record<string, unknown> | undefined {
  * past the sixth gone. A decimal mark and an explicit `E+` tell it from an id such as `3E4`.
  */
 const EXCEL_SCIENTIFIC = /^\d[.,]\d+E\+\d+$/i;
-
-const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A JSON record normflow wrote holds `normalizedData` and `normalizationMeta` objects. */
 const jsonWrittenByNormflow = (record: Record<string, unknown>): boolean => isPlainObject(record.normalizedData) && isPlainObject(record.normalizationMeta);

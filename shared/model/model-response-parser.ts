@@ -1,4 +1,5 @@
 import { ModelError } from '#shared/errors/normflow-errors.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /** Model answers by record id, then field; a missing entry means "no answer". */
 export type ModelAnswers = Map<string, Map<string, string | null>>;
@@ -33,8 +34,8 @@ function extractJsonObject(text: string): Record<string, unknown> {
     if (start < 0 || end <= start) continue;
     try {
       const parsed: unknown = JSON.parse(candidate.slice(start, end + 1));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-        return parsed as Record<string, unknown>;
+      if (isPlainObject(parsed)) {
+        return parsed;
       }
     } catch {
       // Try the next candidate.

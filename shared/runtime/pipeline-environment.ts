@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EnvironmentError } from '#shared/errors/normflow-errors.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /** Environment of every normalize-leads Lambda; the local runtime sets the same names. Model settings: deployment-settings.ts. */
 export const pipelineEnvironmentSchema = z.object({
@@ -43,7 +44,7 @@ export function parseJsonObjectEnv(name: string, text: string | undefined): Reco
   if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (isPlainObject(parsed)) return parsed;
   } catch {
     // Reported below with the variable's name.
   }

@@ -2,6 +2,7 @@ import type { NormalizationConfig } from '#shared/config/normalization-config.ts
 import type { ValueSource } from '#shared/engine/batch-normalizer.ts';
 import type { FieldKind } from '#shared/rules/rule-result.ts';
 import type { LeadItem } from '#shared/stores/store-ports.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 export const VALUE_SOURCES: readonly ValueSource[] = ['rules', 'cache', 'llm', 'steward'];
 
@@ -28,18 +29,17 @@ interface StoredMeta {
   flags?: unknown;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A row per configured field the lead has (as an original or as a normalized value), in config order. */
 export function leadFieldRows(item: LeadItem, config: NormalizationConfig): LeadFieldRow[] {
-  const normalizedData = isRecord(item.normalizedData) ? item.normalizedData : undefined;
-  const meta = isRecord(item.normalizationMeta) ? item.normalizationMeta : {};
+  const normalizedData = isPlainObject(item.normalizedData) ? item.normalizedData : undefined;
+  const meta = isPlainObject(item.normalizationMeta) ? item.normalizationMeta : {};
   const rows: LeadFieldRow[] = [];
   for (const [field, kind] of Object.entries(config.fields)) {
     const hasOriginal = Object.hasOwn(item, field);
     const hasNormalized = normalizedData !== undefined && Object.hasOwn(normalizedData, field);
     if (!hasOriginal && !hasNormalized) continue;
-    const fieldMeta = (isRecord(meta[field]) ? meta[field] : {}) as StoredMeta;
+    const fieldMeta = (isPlainObject(meta[field]) ? meta[field] : {}) as StoredMeta;
     const value = normalizedData?.[field];
     rows.push({
       leadId: String(item.leadId),

@@ -1,4 +1,5 @@
 import type { LeadItem, NormalizationVersion } from './store-ports.ts';
+import { isPlainObject } from '#shared/json/plain-object.ts';
 
 /** Earlier versions kept per lead: the last five writes, newest first. */
 export const HISTORY_LIMIT = 5;
@@ -8,16 +9,15 @@ export const HISTORY_LIMIT = 5;
  */
 export const HISTORY_MAX_BYTES = 64 * 1024;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The normalization a lead holds now, if it was ever normalized. */
 export function currentVersion(item: LeadItem): NormalizationVersion | undefined {
-  if (typeof item.normalizedAt !== 'string' || !isRecord(item.normalizedData)) return undefined;
+  if (typeof item.normalizedAt !== 'string' || !isPlainObject(item.normalizedData)) return undefined;
   return {
     runId: typeof item.normalizationRunId === 'string' ? item.normalizationRunId : null,
     normalizedAt: item.normalizedAt,
     normalizedData: item.normalizedData,
-    normalizationMeta: isRecord(item.normalizationMeta) ? item.normalizationMeta : {},
+    normalizationMeta: isPlainObject(item.normalizationMeta) ? item.normalizationMeta : {},
     ...(typeof item.normalizationVersion === 'string' ? { normalizationVersion: item.normalizationVersion } : {}),
     ...(typeof item.normalizationSourceHash === 'string' ? { normalizationSourceHash: item.normalizationSourceHash } : {}),
   };
@@ -26,7 +26,7 @@ export function currentVersion(item: LeadItem): NormalizationVersion | undefined
 /** The earlier versions a lead keeps, newest first. */
 export function historyOf(item: LeadItem): NormalizationVersion[] {
   const history = item.normalizationHistory;
-  return Array.isArray(history) ? history.filter(isRecord).map((entry) => entry as unknown as NormalizationVersion) : [];
+  return Array.isArray(history) ? history.filter(isPlainObject).map((entry) => entry as unknown as NormalizationVersion) : [];
 }
 
 /** Newest first, at most HISTORY_LIMIT versions and HISTORY_MAX_BYTES of JSON (never fewer than one). */
